@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xenintro top-level Makefile. The kernel objects are described in Kbuild;
+# this file only drives Kbuild and the scripts under tests/.
+
+# The running kernel's build tree, or Debian's linux-headers-amd64 where the
+# running kernel has none (as on the build machines).
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1))
+
+.PHONY: all modules userspace clean deps lint check bench demo kunit
+
+all: modules userspace
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: run 'make deps' or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	-$(MAKE) -C userspace clean
+
+# Installs every Debian package any target needs (idempotent, needs root).
+deps:
+	tests/deps.sh
+
+# W=1, sparse (C=2) and checkpatch --strict; all three must be clean.
+lint: deps
+	tests/lint.sh
+
+# Every test layer; ends with one "N passed, N failed" line.
+check: deps
+	tests/check.sh
+
+# KUnit the way kernel CI runs it (kunit.py, UML).
+kunit: deps
+	tests/kunit/run-kunit-py.sh
+
+bench: deps
+	tests/bench.sh
+
+demo: deps
+	tests/demo.sh

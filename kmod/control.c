@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control ioctls on an attached domain: monitor events, page rights,
+ * pause, kick and stats. Each runs under the domain's ctl_lock, fails with
+ * -ESRCH once the domain is torn down (it died), validates everything
+ * before calling the backend, and leaves nothing changed on error.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
+
+#include "xenintro.h"
+
+static bool xenintro_monitor_takes(u32 event, u32 flag)
+{
+	switch (flag) {
+	case XENINTRO_MON_SYNC:
+		return event == XENINTRO_MONITOR_CTRLREG ||
+		       event == XENINTRO_MONITOR_GUEST_REQUEST ||
+		       event == XENINTRO_MONITOR_DEBUG_EXCEPTION ||
+		       event == XENINTRO_MONITOR_VMEXIT;
+	case XENINTRO_MON_ONCHANGE:
+	case XENINTRO_MON_DENY_CAPABLE:
+		return event == XENINTRO_MONITOR_CTRLREG ||
+		       event == XENINTRO_MONITOR_MSR;
+	case XENINTRO_MON_ALLOW_USERSPACE:
+		return event == XENINTRO_MONITOR_GUEST_REQUEST;
+	default:
+		return false;
+	}
+}
+
+/**
+ * xenintro_monitor_check() - validate a MONITOR request
+ * @m: the request
+ *
+ * Return: 0 or -EINVAL for an unknown event, a flag or field that event
+ * does not take, or a non-zero reserved field.
+ */
+int xenintro_monitor_check(const struct xenintro_monitor *m)
+{
+	u32 flag;
+
+	if (m->reserved[0] || m->reserved[1])
+		return -EINVAL;
+	if (m->flags & ~XENINTRO_MON_ALL)
+		return -EINVAL;
+	switch (m->event) {
+	case XENINTRO_MONITOR_CTRLREG:
+		if (m->index > XENINTRO_XCR0)
+			return -EINVAL;
+		break;
+	case XENINTRO_MONITOR_MSR:
+		break;
+	case XENINTRO_MONITOR_SINGLESTEP:
+	case XENINTRO_MONITOR_BREAKPOINT:
+	case XENINTRO_MONITOR_GUEST_REQUEST:
+	case XENINTRO_MONITOR_DEBUG_EXCEPTION:
+	case XENINTRO_MONITOR_CPUID:
+	case XENINTRO_MONITOR_DESC_ACCESS:
+	case XENINTRO_MONITOR_EMUL_UNIMPL:
+	case XENINTRO_MONITOR_VMEXIT:
+		if (m->index)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (m->ignore_mask && m->event != XENINTRO_MONITOR_CTRLREG)
+		return -EINVAL;
+	for (flag = XENINTRO_MON_SYNC; flag & XENINTRO_MON_ALL; flag <<= 1)
+		if ((m->flags & flag) && !xenintro_monitor_takes(m->event, flag))
+			return -EINVAL;
+	/* Disabling takes only the event and its index. */
+	if (!(m->flags & XENINTRO_MON_ENABLE) && (m->flags || m->ignore_mask))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xenintro_monitor_check);
+
+static struct xenintro_monitor_entry *
+xenintro_monitor_find(struct xenintro_domain *dom, u32 event, u32 index)
+{
+	struct xenintro_monitor_entry *e;
+
+	list_for_each_entry(e, &dom->monitors, node)
+		if (e->mon.event == event && e->mon.index == index)
+			return e;
+	return NULL;
+}
+
+int xenintro_ioctl_monitor(struct xenintro_domain *dom,
+			   struct xenintro_monitor *m)
+{
+	struct xenintro_monitor_entry *e = NULL;
+	int ret;
+
+	ret = xenintro_monitor_check(m);
+	if (ret)
+		return ret;
+
+	mutex_lock(&dom->ctl_lock);
+	if (dom->torn_down) {
+		ret = -ESRCH;
+		goto out;
+	}
+	if (m->flags & XENINTRO_MON_ENABLE) {
+		/* Allocate first: a failure must leave the monitor off. */
+		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		if (!e) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		e->mon = *m;
+	}
+	ret = dom->ops->monitor(dom, m);
+	if (ret) {
+		kfree(e);
+		goto out;
+	}
+	if (e) {
+		list_add_tail(&e->node, &dom->monitors);
+	} else {
+		e = xenintro_monitor_find(dom, m->event, m->index);
+		if (e) {
+			list_del(&e->node);
+			kfree(e);
+		}
+	}
+out:
+	mutex_unlock(&dom->ctl_lock);
+	return ret;
+}
+
+/* Teardown: turn off every event this session turned on. */
+void xenintro_monitors_disable_all(struct xenintro_domain *dom)
+{
+	struct xenintro_monitor_entry *e, *tmp;
+	struct xenintro_monitor off;
+	int ret;
+
+	lockdep_assert_held(&dom->ctl_lock);
+
+	list_for_each_entry_safe(e, tmp, &dom->monitors, node) {
+		off = (struct xenintro_monitor) {
+			.size = sizeof(off),
+			.event = e->mon.event,
+			.index = e->mon.index,
+		};
+		ret = dom->ops->monitor(dom, &off);
+		if (ret && ret != -EEXIST)
+			pr_warn("xenintro: dom%u: disabling monitor %u/%#x failed: %d\n",
+				dom->hv.domid, off.event, off.index, ret);
+		list_del(&e->node);
+		kfree(e);
+	}
+}
+
+static int xenintro_access_check(const struct xenintro_access *a, bool set)
+{
+	if (a->reserved0 || a->reserved[0] || a->reserved[1])
+		return -EINVAL;
+	if (a->flags & ~XENINTRO_ACCESS_LIST)
+		return -EINVAL;
+	if (!a->nr || a->nr > XENINTRO_ACCESS_NR_MAX)
+		return -EINVAL;
+	if (a->flags & XENINTRO_ACCESS_LIST) {
+		if (a->gfn || a->range_rights || !a->gfns || !a->rights)
+			return -EINVAL;
+		return 0;
+	}
+	if (a->gfns || a->gfn + a->nr < a->gfn)
+		return -EINVAL;
+	if (set)
+		return (a->rights || a->range_rights > XENINTRO_ACCESS_RWX) ?
+		       -EINVAL : 0;
+	return (a->range_rights || !a->rights) ? -EINVAL : 0;
+}
+
+/* Copy the list-mode arrays in; rights are checked here too. */
+static int xenintro_access_lists_in(const struct xenintro_access *a,
+				    u64 **gfns, u8 **rights, bool want_rights)
+{
+	u64 i;
+
+	*gfns = vmemdup_user(u64_to_user_ptr(a->gfns),
+			     array_size(a->nr, sizeof(u64)));
+	if (IS_ERR(*gfns))
+		return PTR_ERR(*gfns);
+	*rights = NULL;
+	if (!want_rights)
+		return 0;
+	*rights = vmemdup_user(u64_to_user_ptr(a->rights), a->nr);
+	if (IS_ERR(*rights)) {
+		kvfree(*gfns);
+		return PTR_ERR(*rights);
+	}
+	for (i = 0; i < a->nr; i++) {
+		if ((*rights)[i] > XENINTRO_ACCESS_RWX) {
+			kvfree(*gfns);
+			kvfree(*rights);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int xenintro_ioctl_set_access(struct xenintro_domain *dom,
+			      struct xenintro_access *a)
+{
+	u64 *gfns = NULL;
+	u8 *rights = NULL;
+	int ret;
+
+	ret = xenintro_access_check(a, true);
+	if (ret)
+		return ret;
+	if (a->flags & XENINTRO_ACCESS_LIST) {
+		ret = xenintro_access_lists_in(a, &gfns, &rights, true);
+		if (ret)
+			return ret;
+	}
+
+	mutex_lock(&dom->ctl_lock);
+	if (dom->torn_down) {
+		ret = -ESRCH;
+	} else {
+		/* Teardown resets rights even if this fails half way. */
+		dom->access_changed = true;
+		if (gfns)
+			ret = dom->ops->set_access_list(dom, gfns, rights,
+							a->nr);
+		else
+			ret = dom->ops->set_access(dom, a->gfn, a->nr,
+						   a->range_rights);
+	}
+	mutex_unlock(&dom->ctl_lock);
+	kvfree(gfns);
+	kvfree(rights);
+	return ret;
+}
+
+int xenintro_ioctl_get_access(struct xenintro_domain *dom,
+			      struct xenintro_access *a)
+{
+	u64 *gfns = NULL;
+	u8 *rights;
+	u64 i;
+	int ret;
+
+	ret = xenintro_access_check(a, false);
+	if (ret)
+		return ret;
+	if (a->flags & XENINTRO_ACCESS_LIST) {
+		ret = xenintro_access_lists_in(a, &gfns, &rights, false);
+		if (ret)
+			return ret;
+	}
+	rights = kvmalloc(a->nr, GFP_KERNEL);
+	if (!rights) {
+		kvfree(gfns);
+		return -ENOMEM;
+	}
+
+	mutex_lock(&dom->ctl_lock);
+	if (dom->torn_down)
+		ret = -ESRCH;
+	for (i = 0; !ret && i < a->nr; i++)
+		ret = dom->ops->get_access(dom, gfns ? gfns[i] : a->gfn + i,
+					   &rights[i]);
+	mutex_unlock(&dom->ctl_lock);
+
+	if (!ret && copy_to_user(u64_to_user_ptr(a->rights), rights, a->nr))
+		ret = -EFAULT;
+	kvfree(gfns);
+	kvfree(rights);
+	return ret;
+}
+
+/*
+ * The session's own pauses are counted so that teardown undoes exactly
+ * those: the hypervisor's pause count is shared with the toolstack.
+ */
+int xenintro_ioctl_pause(struct xenintro_domain *dom, bool pause)
+{
+	int ret;
+
+	mutex_lock(&dom->ctl_lock);
+	if (dom->torn_down) {
+		ret = -ESRCH;
+	} else if (pause) {
+		ret = dom->ops->pause(dom);
+		if (!ret)
+			dom->pauses++;
+	} else if (!dom->pauses) {
+		ret = -EINVAL;
+	} else {
+		ret = dom->ops->unpause(dom);
+		if (!ret)
+			dom->pauses--;
+	}
+	mutex_unlock(&dom->ctl_lock);
+	return ret;
+}
+
+int xenintro_ioctl_kick(struct xenintro_domain *dom, struct xenintro_kick *k)
+{
+	unsigned long flags;
+
+	if (k->flags || k->reserved0 || k->reserved[0] || k->reserved[1])
+		return -EINVAL;
+
+	spin_lock_irqsave(&dom->lock, flags);
+	if (dom->state != XENINTRO_DOM_ATTACHED) {
+		spin_unlock_irqrestore(&dom->lock, flags);
+		return -ESRCH;
+	}
+	k->consumed = xenintro_consume_verdicts_locked(dom);
+	xenintro_flush_backlog_locked(dom);
+	xenintro_notify_locked(dom);
+	xenintro_deadline_arm_locked(dom);
+	spin_unlock_irqrestore(&dom->lock, flags);
+	return 0;
+}
+
+int xenintro_ioctl_stats(struct xenintro_domain *dom,
+			 struct xenintro_stats *st)
+{
+	struct xenintro_counters c;
+	unsigned long flags;
+
+	if (st->reserved0 || memchr_inv(st->reserved, 0, sizeof(st->reserved)))
+		return -EINVAL;
+
+	spin_lock_irqsave(&dom->lock, flags);
+	c = dom->stats;
+	spin_unlock_irqrestore(&dom->lock, flags);
+
+	st->requests = c.requests;
+	st->malformed = c.malformed;
+	st->forwarded = c.forwarded;
+	st->notified = c.notified;
+	st->dropped = c.dropped;
+	st->kernel_verdicts = c.kernel_verdicts;
+	st->agent_verdicts = c.agent_verdicts;
+	st->deadline_expired = c.deadline_expired;
+	st->verdicts_stale = c.verdicts_stale;
+	st->verdicts_invalid = c.verdicts_invalid;
+	st->backlog_max = c.backlog_max;
+	st->notifies = c.notifies;
+	return 0;
+}

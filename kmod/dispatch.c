@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The event path: drain the hypervisor's ring, decode, decide, forward to
+ * the agent, and turn the agent's verdicts into responses.
+ *
+ * Everything here runs under dom->lock with interrupts off, in whatever
+ * context the caller is in: hard IRQ (a backend's event-channel kick),
+ * softirq (the deadline timer) or process context (KICK, poll, teardown).
+ * Nothing here sleeps or allocates.
+ *
+ * Requests are copied out of the ring at once. A synchronous one is parked
+ * in dom->pending[vcpu] until its verdict arrives, so the vCPUs waiting on
+ * the agent never hold up the answers for the others: responses are
+ * written in whatever order verdicts come. The hypervisor is notified once
+ * per batch.
+ */
+#include <linux/bitmap.h>
+#include <linux/jiffies.h>
+#include <linux/list.h>
+#include <linux/poll.h>
+#include <linux/printk.h>
+#include <linux/timekeeping.h>
+
+#include "xenintro.h"
+
+static void xenintro_wake_agent(struct xenintro_domain *dom)
+{
+	/* wq_has_sleeper() has the barrier that pairs with poll_wait(). */
+	if (wq_has_sleeper(&dom->wq))
+		wake_up_interruptible_poll(&dom->wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Publish responses and kick the hypervisor, once per batch. */
+void xenintro_notify_locked(struct xenintro_domain *dom)
+{
+	lockdep_assert_held(&dom->lock);
+
+	if (dom->state == XENINTRO_DOM_DETACHED)
+		return;
+	if (xenintro_vmring_push(&dom->vmring)) {
+		dom->ops->notify(dom);
+		dom->stats.notifies++;
+	}
+}
+
+/* The response for a request the core will not decode: just unpause. */
+static void xenintro_answer_raw_locked(struct xenintro_domain *dom,
+				       const struct xve_event *req)
+{
+	struct xve_event *rsp = &dom->scratch_rsp;
+
+	memset(rsp, 0, sizeof(*rsp));
+	rsp->version = XVE_INTERFACE_VERSION;
+	rsp->vcpu_id = req->vcpu_id;
+	rsp->reason = req->reason;
+	rsp->flags = req->flags & XVE_FLAG_VCPU_PAUSED;
+	xenintro_vmring_put_response(&dom->vmring, rsp);
+}
+
+static void xenintro_respond_locked(struct xenintro_domain *dom,
+				    const struct xve_event *req,
+				    const struct xenintro_answer *ans)
+{
+	struct xve_event *rsp = &dom->scratch_rsp;
+	u32 vcpu = req->vcpu_id;
+	struct xenintro_inject inj;
+	bool inject;
+	int ret;
+
+	xenintro_build_response(req, ans, test_bit(vcpu, dom->singlestep),
+				rsp, &inj, &inject);
+	if (inject) {
+		ret = dom->ops->inject(dom, &inj);
+		if (ret)
+			pr_warn_ratelimited("xenintro: dom%u vcpu%u: re-inject of vector %u failed: %d\n",
+					    dom->hv.domid, vcpu, inj.vector,
+					    ret);
+	}
+	if (rsp->flags & XVE_FLAG_TOGGLE_SINGLESTEP)
+		change_bit(vcpu, dom->singlestep);
+	xenintro_vmring_put_response(&dom->vmring, rsp);
+}
+
+/**
+ * xenintro_answer_locked() - answer a pending synchronous event
+ * @dom: the domain
+ * @p: the pending event, active
+ * @ans: a verdict that passed xenintro_answer_check()
+ */
+void xenintro_answer_locked(struct xenintro_domain *dom,
+			    struct xenintro_pending *p,
+			    const struct xenintro_answer *ans)
+{
+	lockdep_assert_held(&dom->lock);
+
+	xenintro_respond_locked(dom, &p->req, ans);
+	list_del_init(&p->node);
+	if (p->in_backlog)
+		dom->backlog_len--;
+	p->in_backlog = false;
+	p->active = false;
+}
+
+static void xenintro_answer_default_locked(struct xenintro_domain *dom,
+					   struct xenintro_pending *p)
+{
+	struct xenintro_answer ans = {
+		.verdict = xenintro_safe_default(&p->req, dom->default_verdict),
+	};
+
+	xenintro_answer_locked(dom, p, &ans);
+}
+
+/* Answer every pending event with the default verdict (teardown). */
+void xenintro_answer_all_locked(struct xenintro_domain *dom)
+{
+	struct xenintro_pending *p, *tmp;
+
+	lockdep_assert_held(&dom->lock);
+
+	list_for_each_entry_safe(p, tmp, &dom->inflight, node) {
+		xenintro_answer_default_locked(dom, p);
+		dom->stats.kernel_verdicts++;
+	}
+	list_for_each_entry_safe(p, tmp, &dom->backlog, node) {
+		xenintro_answer_default_locked(dom, p);
+		dom->stats.kernel_verdicts++;
+	}
+}
+
+/* Fill the header fields decode leaves to us and hand the record over. */
+static void xenintro_publish_event(struct xenintro_domain *dom,
+				   struct xenintro_event *ev, u64 seq,
+				   u64 timestamp)
+{
+	ev->seq = seq;
+	ev->timestamp_ns = timestamp;
+	ev->domid = dom->hv.domid;
+	xenintro_event_publish(&dom->rings);
+}
+
+/**
+ * xenintro_flush_backlog_locked() - deliver events waiting for ring space
+ * @dom: the domain
+ *
+ * Sync events that found the agent's ring full wait here, oldest first;
+ * none is dropped. They are delivered as the agent frees slots.
+ */
+void xenintro_flush_backlog_locked(struct xenintro_domain *dom)
+{
+	struct xenintro_pending *p, *tmp;
+	struct xenintro_event *ev;
+	bool delivered = false;
+
+	lockdep_assert_held(&dom->lock);
+
+	list_for_each_entry_safe(p, tmp, &dom->backlog, node) {
+		ev = xenintro_event_slot(&dom->rings);
+		if (!ev)
+			break;
+		/* Validated when it arrived; decoding again cannot fail. */
+		if (WARN_ON_ONCE(xenintro_decode(&p->req, dom->hv.max_vcpus,
+						 ev)))
+			continue;
+		xenintro_publish_event(dom, ev, p->seq, p->timestamp);
+		list_move_tail(&p->node, &dom->inflight);
+		p->in_backlog = false;
+		dom->backlog_len--;
+		dom->stats.forwarded++;
+		delivered = true;
+	}
+	if (delivered)
+		xenintro_wake_agent(dom);
+}
+
+static void xenintro_malformed(struct xenintro_domain *dom,
+			       const struct xve_event *req, const char *why)
+{
+	dom->stats.malformed++;
+	pr_warn_ratelimited("xenintro: dom%u: malformed request answered safely (%s): version %u vcpu %u reason %u flags %#x\n",
+			    dom->hv.domid, why, req->version, req->vcpu_id,
+			    req->reason, req->flags);
+	xenintro_answer_raw_locked(dom, req);
+}
+
+static const char *xenintro_decode_error(int err)
+{
+	switch (err) {
+	case -EPROTO:
+		return "interface version";
+	case -ERANGE:
+		return "vcpu id";
+	default:
+		return "reason";
+	}
+}
+
+/* One request, just copied out of the ring. Returns true if delivered. */
+static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
+					   const struct xve_event *req)
+{
+	struct xenintro_event *slot, *ev;
+	struct xenintro_pending *p;
+	u64 now = ktime_get_ns();
+	int ret;
+
+	dom->stats.requests++;
+
+	/* While detaching, everything gets the default verdict at once. */
+	if (dom->state != XENINTRO_DOM_ATTACHED) {
+		struct xenintro_answer ans = {
+			.verdict = xenintro_safe_default(req,
+							 dom->default_verdict),
+		};
+
+		if (xenintro_decode(req, dom->hv.max_vcpus, &dom->scratch_ev)) {
+			xenintro_malformed(dom, req, "while detaching");
+			return false;
+		}
+		xenintro_respond_locked(dom, req, &ans);
+		dom->stats.kernel_verdicts++;
+		return false;
+	}
+
+	/* Decode straight into the agent's ring when it can be delivered. */
+	slot = list_empty(&dom->backlog) ? xenintro_event_slot(&dom->rings) :
+					   NULL;
+	ev = slot ? slot : &dom->scratch_ev;
+	ret = xenintro_decode(req, dom->hv.max_vcpus, ev);
+	if (ret) {
+		xenintro_malformed(dom, req, xenintro_decode_error(ret));
+		return false;
+	}
+
+	if (!(req->flags & XVE_FLAG_VCPU_PAUSED)) {
+		/*
+		 * Asynchronous: the vCPU is not waiting, but the slot in the
+		 * hypervisor's ring is freed only by a response.
+		 */
+		xenintro_answer_raw_locked(dom, req);
+		dom->stats.kernel_verdicts++;
+		if (!slot) {
+			dom->stats.dropped++;
+			dom->rings.ctrl->events_dropped++;
+			return false;
+		}
+		ev->flags |= XENINTRO_EF_NOTIFY;
+		xenintro_publish_event(dom, ev, dom->next_seq++, now);
+		dom->stats.notified++;
+		return true;
+	}
+
+	p = &dom->pending[req->vcpu_id];
+	if (p->active) {
+		/* A paused vCPU cannot raise a second event. */
+		xenintro_malformed(dom, req, "vcpu already waiting");
+		return false;
+	}
+	p->active = true;
+	p->seq = dom->next_seq++;
+	p->timestamp = now;
+	p->deadline = jiffies + dom->deadline_jiffies;
+	p->req = *req;
+
+	if (slot) {
+		xenintro_publish_event(dom, ev, p->seq, now);
+		list_add_tail(&p->node, &dom->inflight);
+		dom->stats.forwarded++;
+	} else {
+		list_add_tail(&p->node, &dom->backlog);
+		p->in_backlog = true;
+		dom->backlog_len++;
+		if (dom->backlog_len > dom->stats.backlog_max)
+			dom->stats.backlog_max = dom->backlog_len;
+	}
+	xenintro_deadline_arm_locked(dom);
+	return slot != NULL;
+}
+
+/**
+ * xenintro_drain_locked() - process every request in the hypervisor's ring
+ * @dom: the domain
+ */
+void xenintro_drain_locked(struct xenintro_domain *dom)
+{
+	struct xve_event *req = &dom->scratch_req;
+	bool delivered = false;
+	int ret;
+
+	lockdep_assert_held(&dom->lock);
+
+	if (dom->state == XENINTRO_DOM_DETACHED)
+		return;
+	do {
+		while ((ret = xenintro_vmring_next_request(&dom->vmring,
+							   req)) > 0)
+			delivered |= xenintro_handle_request_locked(dom, req);
+		if (ret < 0) {
+			dom->stats.malformed++;
+			pr_err_ratelimited("xenintro: dom%u: ring producer index is corrupt; ring no longer read\n",
+					   dom->hv.domid);
+			break;
+		}
+	} while (xenintro_vmring_final_check(&dom->vmring));
+
+	xenintro_notify_locked(dom);
+	if (delivered)
+		xenintro_wake_agent(dom);
+}
+
+static bool xenintro_verdict_reserved_clear(const struct xenintro_verdict *v)
+{
+	return !memchr_inv(v->reserved0, 0, sizeof(v->reserved0)) &&
+	       !memchr_inv(v->reserved1, 0, sizeof(v->reserved1));
+}
+
+/* Validate one verdict record and apply it. */
+static void xenintro_apply_verdict_locked(struct xenintro_domain *dom,
+					  const struct xenintro_verdict *v)
+{
+	struct xenintro_answer ans = {
+		.verdict = v->verdict,
+		.flags = v->flags,
+		.altp2m_idx = v->altp2m_idx,
+		.verdict_rec = v,
+	};
+	struct xenintro_pending *p;
+
+	if (v->vcpu >= dom->hv.max_vcpus) {
+		dom->stats.verdicts_invalid++;
+		return;
+	}
+	p = &dom->pending[v->vcpu];
+	/* Only delivered events can be answered: nobody knows the others. */
+	if (!p->active || p->seq != v->seq || p->in_backlog) {
+		dom->stats.verdicts_stale++;
+		return;
+	}
+	if (!xenintro_verdict_reserved_clear(v) ||
+	    xenintro_answer_check(&p->req, &ans, dom->features)) {
+		/* The event stays pending: a corrected verdict may follow. */
+		dom->stats.verdicts_invalid++;
+		pr_debug_ratelimited("xenintro: dom%u: invalid verdict %u flags %#x for seq %llu\n",
+				     dom->hv.domid, v->verdict, v->flags,
+				     v->seq);
+		return;
+	}
+	xenintro_answer_locked(dom, p, &ans);
+	dom->stats.agent_verdicts++;
+}
+
+/**
+ * xenintro_consume_verdicts_locked() - apply the agent's verdicts
+ * @dom: the domain
+ *
+ * Return: the number of verdict records consumed. Responses are queued;
+ * the caller notifies.
+ */
+unsigned int xenintro_consume_verdicts_locked(struct xenintro_domain *dom)
+{
+	struct xenintro_verdict *v = &dom->scratch_verdict;
+	int n, i;
+
+	lockdep_assert_held(&dom->lock);
+
+	if (dom->state != XENINTRO_DOM_ATTACHED)
+		return 0;
+	n = xenintro_verdicts_available(&dom->rings);
+	if (n < 0) {
+		dom->stats.verdicts_invalid++;
+		pr_warn_ratelimited("xenintro: dom%u: agent's verdict tail is impossible; verdicts ignored\n",
+				    dom->hv.domid);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		xenintro_verdict_take(&dom->rings, v);
+		xenintro_apply_verdict_locked(dom, v);
+	}
+	if (n)
+		xenintro_verdicts_release(&dom->rings);
+	return n;
+}
+
+/**
+ * xenintro_domain_kick() - the hypervisor has new requests
+ * @dom: the domain
+ *
+ * Called by backends from their event-channel handler, in any context.
+ * Verdicts the agent published without a kick yet are applied first.
+ */
+void xenintro_domain_kick(struct xenintro_domain *dom)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dom->lock, flags);
+	xenintro_consume_verdicts_locked(dom);
+	xenintro_drain_locked(dom);
+	spin_unlock_irqrestore(&dom->lock, flags);
+}
+EXPORT_SYMBOL_GPL(xenintro_domain_kick);

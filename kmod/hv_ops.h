@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The hypervisor operations table: the only way the xenintro core reaches a
+ * hypervisor. The Xen backend (kmod/xen/) and the simulated hypervisor
+ * (kmod/sim/, xenintro_sim.ko) implement it.
+ *
+ * Division of work. The core owns the session, the order of attach and
+ * teardown (xen-abi.md §7.3), and all processing of the vm_event ring: it
+ * initialises the shared ring, drains requests and writes responses. A
+ * backend owns everything that talks to the hypervisor: mapping the ring
+ * page, enabling the ring, binding the event channel, monitor and access
+ * operations, pause, and notifications.
+ *
+ * Contexts. Every op may sleep unless it says otherwise. ->notify() and
+ * ->inject() are called from any context, hard IRQ included, with the
+ * domain's ring lock held and interrupts off: they must not sleep or call
+ * back into the core.
+ *
+ * Calls from a backend into the core:
+ *  - xenintro_vmring_init(sring) on the mapped ring page, before the
+ *    hypervisor is told to use it;
+ *  - xenintro_domain_kick(dom) whenever the event channel fires (from hard
+ *    IRQ or any other context; it takes the ring lock itself);
+ *  - xenintro_domain_dead(dom) when the domain died under the session
+ *    (process context). Afterwards the core only calls ->ring_disable().
+ */
+#ifndef _XENINTRO_HV_OPS_H
+#define _XENINTRO_HV_OPS_H
+
+#include <linux/types.h>
+
+struct module;
+struct xenintro_domain;
+struct xenintro_monitor;
+struct xve_sring;
+
+/**
+ * struct xenintro_dominfo - what the core needs to know before attaching
+ * @max_vcpus: number of vCPUs (vCPU ids are below this)
+ * @dying: the domain is being destroyed
+ * @hvm: an HVM/PVH guest (the only kind vm_event supports)
+ */
+struct xenintro_dominfo {
+	u32 max_vcpus;
+	bool dying;
+	bool hvm;
+};
+
+/**
+ * struct xenintro_inject - an exception to give back to the guest
+ * @vcpu: target vCPU (paused for the event being answered)
+ * @vector: 3 for #BP, 1 for #DB
+ * @type: x86 event type, as the request carried it
+ * @insn_length: instruction length for software exceptions
+ * @pending_dbg: #DB: the pending debug bits
+ */
+struct xenintro_inject {
+	u32 vcpu;
+	u8 vector;
+	u8 type;
+	u8 insn_length;
+	u64 pending_dbg;
+};
+
+/**
+ * struct xenintro_hv_ops - a hypervisor backend
+ * @name: shown in logs and XENINTRO_IOC_STATS users
+ * @owner: module implementing the ops; pinned while a session uses it
+ * @domain_info: look up @domid; -ESRCH if it does not exist
+ * @pause: pause the whole domain (reference counted by the hypervisor)
+ * @unpause: undo one @pause
+ * @ring_enable: map the domain's monitor ring, call xenintro_vmring_init()
+ *	on it, enable it and bind its event channel so that kicks reach
+ *	xenintro_domain_kick(). Called with the domain paused. Stores the
+ *	mapped ring in dom->sring and any private state in dom->hv.
+ * @ring_disable: undo @ring_enable: disable the ring, unbind, unmap. After
+ *	it returns no kick for @dom is running or will run. Must cope with a
+ *	dead domain.
+ * @notify: tell the hypervisor responses are ready (EVTCHNOP_send). Any
+ *	context; must not sleep.
+ * @monitor: enable or disable one monitor event; -EEXIST if already in
+ *	that state, -EOPNOTSUPP if the hypervisor cannot deliver it
+ * @set_access: set rights (XENINTRO_ACCESS_*) on frames [gfn, gfn + nr)
+ * @set_access_list: set rights[i] on gfns[i] for i < nr
+ * @get_access: read one frame's rights
+ * @reset_access: every frame and the default back to rwx (teardown)
+ * @inject: re-inject a breakpoint or debug exception. Any context; must
+ *	not sleep.
+ */
+struct xenintro_hv_ops {
+	const char *name;
+	struct module *owner;
+	int (*domain_info)(u16 domid, struct xenintro_dominfo *info);
+	int (*pause)(struct xenintro_domain *dom);
+	int (*unpause)(struct xenintro_domain *dom);
+	int (*ring_enable)(struct xenintro_domain *dom);
+	void (*ring_disable)(struct xenintro_domain *dom);
+	void (*notify)(struct xenintro_domain *dom);
+	int (*monitor)(struct xenintro_domain *dom,
+		       const struct xenintro_monitor *mon);
+	int (*set_access)(struct xenintro_domain *dom, u64 gfn, u64 nr,
+			  u8 rights);
+	int (*set_access_list)(struct xenintro_domain *dom, const u64 *gfns,
+			       const u8 *rights, u32 nr);
+	int (*get_access)(struct xenintro_domain *dom, u64 gfn, u8 *rights);
+	int (*reset_access)(struct xenintro_domain *dom);
+	int (*inject)(struct xenintro_domain *dom,
+		      const struct xenintro_inject *inj);
+};
+
+/*
+ * The part of the core's per-domain state a backend may use. The core
+ * allocates it and keeps it alive until after ->ring_disable() returned.
+ */
+struct xenintro_hv_domain {
+	u16 domid;
+	u32 max_vcpus;
+	struct xve_sring *sring;	/* set by ->ring_enable() */
+	void *hv;			/* backend private */
+};
+
+struct xenintro_hv_domain *xenintro_hv(struct xenintro_domain *dom);
+
+int xenintro_register_backend(const struct xenintro_hv_ops *ops);
+void xenintro_unregister_backend(const struct xenintro_hv_ops *ops);
+
+void xenintro_vmring_init(struct xve_sring *sring);
+void xenintro_domain_kick(struct xenintro_domain *dom);
+void xenintro_domain_dead(struct xenintro_domain *dom);
+
+#endif /* _XENINTRO_HV_OPS_H */

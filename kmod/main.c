@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenintro: fast-path virtual-machine introspection for a Xen dom0.
+ *
+ * Module entry: registers /dev/xenintro and, on a Xen dom0 kernel, the Xen
+ * backend. The architecture is described in kmod/xenintro.h and
+ * kmod/hv_ops.h.
+ */
+#include <linux/build_bug.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "xenintro.h"
+
+static struct miscdevice xenintro_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xenintro",
+	.fops = &xenintro_fops,
+	/* Root only; open() also demands CAP_SYS_ADMIN. */
+	.mode = 0600,
+};
+
+/* The uAPI sizes userspace asserts too; records must stay powers of two. */
+static void __init xenintro_uapi_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct xenintro_api) != 48);
+	BUILD_BUG_ON(sizeof(struct xenintro_regs) != 376);
+	BUILD_BUG_ON(sizeof(struct xenintro_event) != 512);
+	BUILD_BUG_ON(sizeof(struct xenintro_verdict) != 512);
+	BUILD_BUG_ON(!is_power_of_2(sizeof(struct xenintro_event)));
+	BUILD_BUG_ON(!is_power_of_2(sizeof(struct xenintro_verdict)));
+	BUILD_BUG_ON(sizeof(struct xenintro_ctrl) > PAGE_SIZE);
+	BUILD_BUG_ON(sizeof(struct xenintro_agent_page) >
+		     XENINTRO_AGENT_PAGE_SIZE);
+	BUILD_BUG_ON(offsetof(struct xenintro_ctrl, event_tail) % 64);
+	BUILD_BUG_ON(offsetof(struct xenintro_ctrl, verdict_head) % 64);
+	BUILD_BUG_ON(offsetof(struct xenintro_agent_page, verdict_tail) % 64);
+	BUILD_BUG_ON(sizeof(struct xenintro_attach) != 88);
+	BUILD_BUG_ON(sizeof(struct xenintro_monitor) != 40);
+	BUILD_BUG_ON(sizeof(struct xenintro_access) != 64);
+	BUILD_BUG_ON(sizeof(struct xenintro_kick) != 32);
+	BUILD_BUG_ON(sizeof(struct xenintro_stats) != 136);
+	BUILD_BUG_ON(XENINTRO_EMUL_READ_MAX > XVE_EMUL_READ_MAX);
+	xenintro_xen_abi_check();
+}
+
+#if IS_ENABLED(CONFIG_XENINTRO_XEN)
+int xenintro_xen_init(void);
+void xenintro_xen_exit(void);
+#else
+static inline int xenintro_xen_init(void) { return 0; }
+static inline void xenintro_xen_exit(void) { }
+#endif
+
+static int __init xenintro_init(void)
+{
+	int ret;
+
+	xenintro_uapi_check();
+
+	ret = xenintro_xen_init();
+	if (ret)
+		return ret;
+
+	ret = misc_register(&xenintro_misc);
+	if (ret) {
+		xenintro_xen_exit();
+		return ret;
+	}
+	pr_info("xenintro: /dev/xenintro ready (uAPI %d)\n",
+		XENINTRO_API_VERSION);
+	return 0;
+}
+
+static void __exit xenintro_exit(void)
+{
+	misc_deregister(&xenintro_misc);
+	xenintro_xen_exit();
+}
+
+module_init(xenintro_init);
+module_exit(xenintro_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Fast-path VM introspection for a Xen dom0 (/dev/xenintro)");
+MODULE_AUTHOR("The xenintro developers");

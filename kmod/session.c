@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/xenintro file operations: one session per open fd, ioctl dispatch,
+ * poll and mmap.
+ *
+ * Ioctl state rules:
+ *  - an unknown command gets -ENOTTY, in every state;
+ *  - before the API handshake every other command gets -EINVAL;
+ *  - a second handshake gets -EBUSY, a second ATTACH too;
+ *  - commands on a domain before ATTACH get -ENOTCONN, after the domain
+ *    died -ESRCH.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "xenintro.h"
+
+union xenintro_ioctl_buf {
+	struct xenintro_api api;
+	struct xenintro_attach attach;
+	struct xenintro_monitor monitor;
+	struct xenintro_access access;
+	struct xenintro_kick kick;
+	struct xenintro_stats stats;
+};
+
+/**
+ * struct xenintro_ioctl_op - one ioctl
+ * @size: the kernel's sizeof of its struct
+ * @min_size: the size of its first version
+ * @needs_domain: only valid after ATTACH
+ * @copy_out: the struct has outputs to copy back
+ * @run: the handler; gets the kernel copy
+ */
+struct xenintro_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	bool needs_domain;
+	bool copy_out;
+	int (*run)(struct xenintro_session *s, union xenintro_ioctl_buf *buf);
+};
+
+static int xenintro_ioctl_api(struct xenintro_session *s,
+			      union xenintro_ioctl_buf *buf)
+{
+	int ret;
+
+	mutex_lock(&s->lock);
+	if (s->api_done) {
+		ret = -EBUSY;
+	} else {
+		ret = xenintro_api_check(&buf->api);
+		if (!ret) {
+			s->features = buf->api.features;
+			WRITE_ONCE(s->api_done, true);
+		}
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int xenintro_ioctl_attach(struct xenintro_session *s,
+				 union xenintro_ioctl_buf *buf)
+{
+	return xenintro_attach(s, &buf->attach);
+}
+
+static int xenintro_ioctl_monitor_op(struct xenintro_session *s,
+				     union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_monitor(s->dom, &buf->monitor);
+}
+
+static int xenintro_ioctl_set_access_op(struct xenintro_session *s,
+					union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_set_access(s->dom, &buf->access);
+}
+
+static int xenintro_ioctl_get_access_op(struct xenintro_session *s,
+					union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_get_access(s->dom, &buf->access);
+}
+
+static int xenintro_ioctl_pause_op(struct xenintro_session *s,
+				   union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_pause(s->dom, true);
+}
+
+static int xenintro_ioctl_unpause_op(struct xenintro_session *s,
+				     union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_pause(s->dom, false);
+}
+
+static int xenintro_ioctl_kick_op(struct xenintro_session *s,
+				  union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_kick(s->dom, &buf->kick);
+}
+
+static int xenintro_ioctl_stats_op(struct xenintro_session *s,
+				   union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_stats(s->dom, &buf->stats);
+}
+
+#define XENINTRO_IOCTL(_nr, _type, _last, _dom, _out, _fn)		\
+	[_nr] = {							\
+		.size = sizeof(_type),					\
+		.min_size = offsetofend(_type, _last),			\
+		.needs_domain = _dom,					\
+		.copy_out = _out,					\
+		.run = _fn,						\
+	}
+
+/*
+ * PAUSE and UNPAUSE take no struct: their argument is ignored, so their
+ * table entries have size 0.
+ */
+static const struct xenintro_ioctl_op xenintro_ioctl_ops[] = {
+	XENINTRO_IOCTL(_XENINTRO_API, struct xenintro_api, reserved,
+		       false, true, xenintro_ioctl_api),
+	XENINTRO_IOCTL(_XENINTRO_ATTACH, struct xenintro_attach, reserved,
+		       false, true, xenintro_ioctl_attach),
+	XENINTRO_IOCTL(_XENINTRO_MONITOR, struct xenintro_monitor, reserved,
+		       true, false, xenintro_ioctl_monitor_op),
+	XENINTRO_IOCTL(_XENINTRO_SET_ACCESS, struct xenintro_access, reserved,
+		       true, false, xenintro_ioctl_set_access_op),
+	XENINTRO_IOCTL(_XENINTRO_GET_ACCESS, struct xenintro_access, reserved,
+		       true, false, xenintro_ioctl_get_access_op),
+	[_XENINTRO_PAUSE] = { .needs_domain = true,
+			      .run = xenintro_ioctl_pause_op },
+	[_XENINTRO_UNPAUSE] = { .needs_domain = true,
+				.run = xenintro_ioctl_unpause_op },
+	XENINTRO_IOCTL(_XENINTRO_KICK, struct xenintro_kick, reserved,
+		       true, true, xenintro_ioctl_kick_op),
+	XENINTRO_IOCTL(_XENINTRO_STATS, struct xenintro_stats, reserved,
+		       true, true, xenintro_ioctl_stats_op),
+};
+
+static long xenintro_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct xenintro_session *s = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	const struct xenintro_ioctl_op *op;
+	union xenintro_ioctl_buf buf;
+	unsigned int nr = _IOC_NR(cmd);
+	u32 usize = 0;
+	int ret;
+
+	if (cmd != _IO(XENINTRO_IOCTL_TYPE, nr) ||
+	    nr >= ARRAY_SIZE(xenintro_ioctl_ops) || !xenintro_ioctl_ops[nr].run)
+		return -ENOTTY;
+	op = &xenintro_ioctl_ops[nr];
+
+	/*
+	 * api_done and dom only ever go from unset to set, under s->lock.
+	 * The acquire on dom pairs with the release in xenintro_attach(), so
+	 * a session that sees dom sees it fully initialised.
+	 */
+	if (nr != _XENINTRO_API && !READ_ONCE(s->api_done))
+		return -EINVAL;
+	if (op->needs_domain && !smp_load_acquire(&s->dom))
+		return -ENOTCONN;
+
+	if (op->size) {
+		ret = xenintro_copy_struct_in(&buf, op->size, op->min_size,
+					      uarg, &usize);
+		if (ret)
+			return ret;
+	}
+
+	ret = op->run(s, &buf);
+	if (ret < 0)
+		return ret;
+
+	if (op->copy_out && copy_to_user(uarg, &buf, min(usize, op->size)))
+		return -EFAULT;
+	return ret;
+}
+
+static int xenintro_open(struct inode *inode, struct file *file)
+{
+	struct xenintro_session *s;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	mutex_init(&s->lock);
+	file->private_data = s;
+	return stream_open(inode, file);
+}
+
+static int xenintro_release(struct inode *inode, struct file *file)
+{
+	struct xenintro_session *s = file->private_data;
+
+	if (s->dom) {
+		xenintro_detach(s->dom);
+		xenintro_domain_put(s->dom);
+	}
+	mutex_destroy(&s->lock);
+	kfree(s);
+	return 0;
+}
+
+static __poll_t xenintro_poll(struct file *file, poll_table *wait)
+{
+	struct xenintro_session *s = file->private_data;
+	/* Pairs with the release in xenintro_attach(). */
+	struct xenintro_domain *dom = smp_load_acquire(&s->dom);
+	unsigned long flags;
+	__poll_t mask = 0;
+
+	if (!dom)
+		return EPOLLERR;
+
+	poll_wait(file, &dom->wq, wait);
+
+	spin_lock_irqsave(&dom->lock, flags);
+	/* The agent may have made room: deliver what waits in the kernel. */
+	if (dom->state == XENINTRO_DOM_ATTACHED)
+		xenintro_flush_backlog_locked(dom);
+	if (xenintro_events_pending(&dom->rings))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (dom->state == XENINTRO_DOM_DETACHED)
+		mask |= EPOLLHUP | EPOLLERR;
+	spin_unlock_irqrestore(&dom->lock, flags);
+	return mask;
+}
+
+static int xenintro_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct xenintro_session *s = file->private_data;
+	/* Pairs with the release in xenintro_attach(). */
+	struct xenintro_domain *dom = smp_load_acquire(&s->dom);
+
+	if (!dom)
+		return -EINVAL;
+	return xenintro_rings_mmap(&dom->rings, vma);
+}
+
+const struct file_operations xenintro_fops = {
+	.owner = THIS_MODULE,
+	.open = xenintro_open,
+	.release = xenintro_release,
+	.unlocked_ioctl = xenintro_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.poll = xenintro_poll,
+	.mmap = xenintro_mmap,
+	.llseek = no_llseek,
+};

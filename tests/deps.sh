@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package a xenintro target needs (build, lint, tests,
+# QEMU/Xen runs). Idempotent: apt-get runs only when a package is missing,
+# so `make check` can depend on this cheaply. Non-interactive.
+set -euo pipefail
+
+# ---------------------------------------------------------------------------
+# PACKAGES: extend this list when a target needs something new. One package
+# per line, a comment saying who needs it. Debian 12 (bookworm) names only;
+# nothing else can be downloaded on the build machines.
+PACKAGES=(
+	# kernel module build against the production (Debian) kernel
+	linux-headers-amd64
+	# production dom0 kernel for the Xen end-to-end tests (keep paired
+	# with the headers: both come from the same linux meta packages)
+	linux-image-amd64
+	# debug/KUnit kernel, kunit.py, kselftest_harness.h, checkpatch.pl
+	linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves
+	# the kernel build itself
+	gcc make perl pkg-config kmod rsync xz-utils
+	# static analysis (make C=2)
+	sparse
+	# QEMU (TCG only) and the initramfs of the test VM
+	qemu-system-x86 busybox-static cpio gzip
+	# Xen 4.17 under QEMU for the end-to-end tests
+	xen-hypervisor-4.17-amd64 xen-utils-4.17 libxen-dev
+	# test harness scripts (tests/lib/tapcount.py, kunit.py)
+	python3
+	# userspace (libxenintro, tools, agent)
+	libc6-dev
+)
+# ---------------------------------------------------------------------------
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	# dpkg-query prints "install ok installed" only for a fully installed
+	# package; anything else (absent, half-configured) is installed again.
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "deps: all ${#PACKAGES[@]} packages installed"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+	# -n: never prompt (CI has no stdin); fail instead.
+	SUDO=(sudo -n)
+else
+	echo "deps: missing packages (${missing[*]}) and not root, no sudo;" \
+		"run tests/deps.sh as root" >&2
+	exit 1
+fi
+
+apt_opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install "${apt_opts[@]}" "${missing[@]}" </dev/null
+
+# Check again: apt-get can succeed without installing a name it resolved to
+# a different package (virtual packages).
+still=()
+for p in "${missing[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "install ok installed" ] || still+=("$p")
+done
+if [ "${#still[@]}" -ne 0 ]; then
+	echo "deps: still not installed after apt-get: ${still[*]}" >&2
+	exit 1
+fi
+echo "deps: done"

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Shared settings for the xenintro test scripts. Source it, don't run it.
+
+XENINTRO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Everything big (kernel source, debug kernel, Xen images) lives here,
+# outside the work tree, and survives across clones and CI runs.
+XENINTRO_CACHE=${XENINTRO_CACHE:-/var/cache/xenintro}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+linux_source_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null ||
+		die "linux-source-6.1 is not installed (run: make deps)"
+}
+
+# Pristine extract of Debian's linux-source-6.1. Never configured in
+# place: kunit.py and the debug kernel both build with O=.
+linux_source_dir() {
+	local ver dir
+	ver=$(linux_source_version) || return 1
+	dir="$XENINTRO_CACHE/src/linux-source-$ver"
+	if [ ! -f "$dir/.extracted" ]; then
+		log "extracting linux-source-6.1 $ver into $dir"
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		tar -C "$dir.tmp" --strip-components=1 \
+			-xf /usr/src/linux-source-6.1.tar.xz ||
+			die "cannot extract /usr/src/linux-source-6.1.tar.xz"
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		touch "$dir/.extracted"
+	fi
+	echo "$dir"
+}
+
+# ---------------------------------------------------------------------------
+# Results. Every layer writes one line per test into <results dir>/<layer>.results:
+#   <pass|fail|skip> TAB <name> TAB <one-line detail>
+# tests/lib/tapcount.py reads these files back for the summary, so bash and
+# Python agree on one format that needs no escaping beyond tabs and newlines.
+
+# The python3 that runs our helpers and kunit.py. Debian's own is preferred so
+# that a pyenv or virtualenv first in PATH cannot change what CI runs.
+PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo python3)}
+
+# Create (once per run) the results directory and point 'latest' at it. A run
+# started by tests/check.sh exports XENINTRO_RESULTS so that every layer it
+# calls writes into the same directory; a layer run on its own makes its own.
+results_init() {
+	if [ -z "${XENINTRO_RESULTS:-}" ] || [ ! -d "$XENINTRO_RESULTS" ]; then
+		local base="$XENINTRO_CACHE/results"
+		XENINTRO_RESULTS="$base/$(date +%Y%m%d-%H%M%S)-$$"
+		mkdir -p "$XENINTRO_RESULTS"
+		ln -sfn "$(basename "$XENINTRO_RESULTS")" "$base/latest"
+	fi
+	export XENINTRO_RESULTS
+}
+
+# result <layer> <pass|fail|skip> <name> [detail...]
+result() {
+	local layer=$1 status=$2 name=$3
+	shift 3
+	local detail="$*"
+	detail=${detail//$'\t'/ }
+	detail=${detail//$'\n'/ | }
+	case "$status" in pass|fail|skip) ;; *) die "result: bad status '$status'" ;; esac
+	printf '%s\t%s\t%s\n' "$status" "$name" "$detail" >>"$XENINTRO_RESULTS/$layer.results"
+	case "$status" in
+	pass) log "ok: $name" ;;
+	skip) log "skip: $name${detail:+ ($detail)}" ;;
+	fail) log "FAIL: $name${detail:+ ($detail)}" ;;
+	esac
+}
+
+# Print a layer's own summary and return non-zero when it failed or ran
+# nothing; used by the layer scripts when they are run on their own.
+layer_summary() {
+	"$PYTHON" "$XENINTRO_ROOT/tests/lib/tapcount.py" summary \
+		"$XENINTRO_RESULTS/$1.results"
+}
+
+# Kernel build tree of Debian's linux-headers-amd64, chosen as the top-level
+# Makefile does when the running kernel has no build tree.
+debian_kdir() {
+	local d
+	d=$(printf '%s\n' /usr/src/linux-headers-*-amd64 | grep -v '\*' |
+		sort -V | tail -n1 || true)
+	[ -n "$d" ] || die "no /usr/src/linux-headers-*-amd64 (run: make deps)"
+	echo "$d"
+}
+
+# sync_sources <dest>: mirror the kernel-side sources (Kbuild, kmod/, uapi/)
+# into <dest>, keeping their relative layout (kmod/Kbuild includes
+# ../uapi). Build products are excluded both ways: none is copied from the
+# work tree (it may hold objects built against another kernel) and none in
+# <dest> is deleted (so rebuilds there stay incremental).
+sync_sources() {
+	local dest=$1
+	local p excl=()
+	for p in '*.o' '*.ko' '*.mod' '*.mod.c' '.*.cmd' '*.a' '*.d' \
+		modules.order Module.symvers '.tmp_*' '*.dwo' '*.su' '*.i' '*.s' \
+		'*.lst' '.cache.mk'; do
+		excl+=(--exclude="$p")
+	done
+	mkdir -p "$dest"
+	rsync -a --delete "${excl[@]}" "$XENINTRO_ROOT/Kbuild" \
+		"$XENINTRO_ROOT/kmod" "$XENINTRO_ROOT/uapi" "$dest/"
+}

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * xenintro: fast-path virtual-machine introspection for a Xen dom0.
+ *
+ * This header is the whole contract between the xenintro kernel module and
+ * userspace: the ioctls on /dev/xenintro, the event and verdict records, and
+ * the layout of the three mmap'd regions. It needs nothing but
+ * <linux/types.h> and <linux/ioctl.h>.
+ *
+ * Rules that every structure here follows:
+ *  - Ioctl arguments start with "__u32 size", which the caller sets to the
+ *    sizeof() it was compiled with. The kernel reads them with
+ *    copy_struct_from_user(): a shorter struct than the first version gets
+ *    -EINVAL, a longer one is accepted only if the bytes the kernel does not
+ *    know are zero (else -E2BIG). Output is copied back up to the smaller of
+ *    the two sizes.
+ *  - Fields named reserved* must be zero on input (else -EINVAL) and are
+ *    zero on output.
+ *  - Shared-memory records have a fixed power-of-two size, explicit padding
+ *    and 64-bit alignment. No enums, bitfields or pointers.
+ *  - Every ioctl is _IO(): the direction and size live in the struct, as in
+ *    iommufd, so no ioctl number ever encodes a wrong direction.
+ *
+ * Session life cycle (one fd monitors at most one domain):
+ *   open("/dev/xenintro")          needs CAP_SYS_ADMIN
+ *   XENINTRO_IOC_API               handshake; every other ioctl before it
+ *                                  gets -EINVAL, a second one -EBUSY
+ *   XENINTRO_IOC_ATTACH            bind to a domain, get the ring geometry
+ *   mmap() the three regions       control page, event ring, verdict ring
+ *   XENINTRO_IOC_MONITOR ...       choose the events
+ *   loop: poll(), read events, write verdicts, XENINTRO_IOC_KICK
+ *   close()                        detaches: pending events get the default
+ *                                  verdict, monitors and page rights are
+ *                                  restored, the domain keeps running
+ */
+#ifndef _UAPI_LINUX_XENINTRO_H
+#define _UAPI_LINUX_XENINTRO_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define XENINTRO_API_VERSION		1
+
+/*
+ * Features a caller may ask for in the handshake. Asking for a bit the
+ * kernel does not know gets -EINVAL; the reply lists every supported bit.
+ */
+/* The mmap'd event/verdict rings of uAPI v1 (always present). */
+#define XENINTRO_FEATURE_RINGS		(1ULL << 0)
+/* Verdicts carrying emulation read data (EMULATE_READ_DATA). */
+#define XENINTRO_FEATURE_EMUL_READ_DATA	(1ULL << 1)
+/* In-kernel rule tables (XENINTRO_IOC_SET_RULES). */
+#define XENINTRO_FEATURE_RULES		(1ULL << 2)
+
+/* ioctl numbers; bit (1 << nr) of xenintro_api.ioctls says it exists. */
+#define XENINTRO_IOCTL_TYPE		0xE7
+#define _XENINTRO_API			0x00
+#define _XENINTRO_ATTACH		0x01
+#define _XENINTRO_MONITOR		0x02
+#define _XENINTRO_SET_ACCESS		0x03
+#define _XENINTRO_GET_ACCESS		0x04
+#define _XENINTRO_PAUSE			0x05
+#define _XENINTRO_UNPAUSE		0x06
+#define _XENINTRO_KICK			0x07
+#define _XENINTRO_STATS			0x08
+#define _XENINTRO_SET_RULES		0x09
+
+#define XENINTRO_IOC_API	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_API)
+#define XENINTRO_IOC_ATTACH	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_ATTACH)
+#define XENINTRO_IOC_MONITOR	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_MONITOR)
+#define XENINTRO_IOC_SET_ACCESS	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_SET_ACCESS)
+#define XENINTRO_IOC_GET_ACCESS	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_GET_ACCESS)
+#define XENINTRO_IOC_PAUSE	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_PAUSE)
+#define XENINTRO_IOC_UNPAUSE	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_UNPAUSE)
+#define XENINTRO_IOC_KICK	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_KICK)
+#define XENINTRO_IOC_STATS	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_STATS)
+#define XENINTRO_IOC_SET_RULES	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_SET_RULES)
+
+/**
+ * struct xenintro_api - XENINTRO_IOC_API: the handshake
+ * @size: sizeof(struct xenintro_api)
+ * @api_version: in: XENINTRO_API_VERSION
+ * @features: in: XENINTRO_FEATURE_* the caller wants
+ * @supported_features: out: every feature this kernel supports
+ * @ioctls: out: bit (1 << _XENINTRO_x) for each ioctl available after this
+ * @reserved: zero
+ */
+struct xenintro_api {
+	__u32 size;
+	__u32 api_version;
+	__u64 features;
+	__u64 supported_features;
+	__u64 ioctls;
+	__u64 reserved[2];
+};
+
+/*
+ * Verdicts: what happens to the vCPU that raised a synchronous event.
+ * Each maps onto Xen's vm_event response flags in exactly one place in the
+ * kernel (kmod/response.c).
+ */
+#define XENINTRO_VERDICT_CONTINUE	0 /* resume, nothing else */
+#define XENINTRO_VERDICT_DENY		1 /* veto a CR/MSR write; a page write
+					   * is emulated with writes discarded
+					   */
+#define XENINTRO_VERDICT_EMULATE	2 /* emulate the faulting instruction */
+#define XENINTRO_VERDICT_EMULATE_NOWRITE 3 /* emulate, discard its writes */
+#define XENINTRO_VERDICT_EMULATE_READ_DATA 4 /* emulate, reads see emul_read */
+#define XENINTRO_VERDICT_SET_REGISTERS	5 /* load regs (answer CPUID, skip) */
+#define XENINTRO_VERDICT_REINJECT	6 /* give INT3/#DB back to the guest */
+#define XENINTRO_VERDICT_FORWARD	7 /* rules only: ask the agent */
+#define XENINTRO_VERDICT_MAX		XENINTRO_VERDICT_FORWARD
+
+/* Modifiers, combinable with any verdict except FORWARD. */
+#define XENINTRO_VFLAG_SINGLESTEP_ON	(1U << 0) /* start single-stepping */
+#define XENINTRO_VFLAG_SINGLESTEP_OFF	(1U << 1) /* stop single-stepping */
+#define XENINTRO_VFLAG_ALTP2M		(1U << 2) /* switch to view altp2m_idx */
+#define XENINTRO_VFLAG_ALL		0x7U
+
+/* Event reasons; the numbers follow Xen's vm_event reasons. */
+#define XENINTRO_EVENT_MEM_ACCESS	1
+#define XENINTRO_EVENT_CTRLREG		4
+#define XENINTRO_EVENT_MSR		5
+#define XENINTRO_EVENT_BREAKPOINT	6
+#define XENINTRO_EVENT_SINGLESTEP	7
+#define XENINTRO_EVENT_GUEST_REQUEST	8
+#define XENINTRO_EVENT_DEBUG_EXCEPTION	9
+#define XENINTRO_EVENT_CPUID		10
+#define XENINTRO_EVENT_INTERRUPT	12
+#define XENINTRO_EVENT_DESC_ACCESS	13
+#define XENINTRO_EVENT_EMUL_UNIMPL	14
+#define XENINTRO_EVENT_VMEXIT		15
+
+/* xenintro_event.flags */
+#define XENINTRO_EF_SYNC	(1U << 0) /* vCPU paused: a verdict is owed */
+#define XENINTRO_EF_FOREIGN	(1U << 1) /* raised while another domain ran */
+#define XENINTRO_EF_ALTP2M	(1U << 2) /* altp2m_idx is valid */
+#define XENINTRO_EF_NESTED	(1U << 3) /* from a nested guest */
+#define XENINTRO_EF_NOTIFY	(1U << 4) /* a copy; the kernel already
+					   * answered, send no verdict
+					   */
+
+/* Control-register indices (ctrlreg.index, monitor index). */
+#define XENINTRO_CR0		0
+#define XENINTRO_CR3		1
+#define XENINTRO_CR4		2
+#define XENINTRO_XCR0		3
+
+/* Page rights: any combination of R, W and X (0 = no access). */
+#define XENINTRO_ACCESS_R	0x1
+#define XENINTRO_ACCESS_W	0x2
+#define XENINTRO_ACCESS_X	0x4
+#define XENINTRO_ACCESS_RWX	0x7
+
+/* mem_access.flags */
+#define XENINTRO_MA_GLA_VALID		(1U << 0)
+#define XENINTRO_MA_FAULT_WITH_GLA	(1U << 1)
+#define XENINTRO_MA_FAULT_IN_GPT	(1U << 2)
+
+/* Descriptor ids (desc_access.descriptor). */
+#define XENINTRO_DESC_IDTR	1
+#define XENINTRO_DESC_GDTR	2
+#define XENINTRO_DESC_LDTR	3
+#define XENINTRO_DESC_TR	4
+
+/**
+ * struct xenintro_segment - one segment register, unpacked
+ * @base: linear base address
+ * @limit: limit in bytes
+ * @ar: access rights (type, S, DPL, P, AVL, L, D/B, G)
+ * @selector: selector
+ */
+struct xenintro_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 ar;
+	__u16 selector;
+};
+
+/**
+ * struct xenintro_regs - x86 registers as Xen reported them with the event
+ *
+ * The first 18 fields (rax .. rip) are also what a SET_REGISTERS verdict
+ * loads into the vCPU.
+ */
+struct xenintro_regs {
+	__u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rflags, rip;
+	__u64 dr6, dr7, cr0, cr2, cr3, cr4;
+	__u64 sysenter_cs, sysenter_esp, sysenter_eip;
+	__u64 msr_efer, msr_star, msr_lstar;
+	__u64 gdtr_base, gdtr_limit;
+	__u64 shadow_gs, npt_base, vmtrace_pos;
+	struct xenintro_segment cs, ss, ds, es, fs, gs;
+};
+
+/**
+ * struct xenintro_event - one event, written by the kernel into the event ring
+ * @seq: per-session sequence number, starting at 1; a verdict names it
+ * @timestamp_ns: CLOCK_MONOTONIC when the kernel read the request
+ * @reason: XENINTRO_EVENT_*
+ * @vcpu: vCPU that raised it
+ * @flags: XENINTRO_EF_*
+ * @altp2m_idx: view the vCPU was in (with XENINTRO_EF_ALTP2M)
+ * @domid: the monitored domain
+ * @rule: for XENINTRO_EF_NOTIFY copies and forwarded events, the index of
+ *        the rule that matched, else ~0
+ * @reserved0: zero
+ * @u: reason-specific data
+ * @regs: registers at the time of the event
+ */
+struct xenintro_event {
+	__u64 seq;
+	__u64 timestamp_ns;
+	__u32 reason;
+	__u32 vcpu;
+	__u32 flags;
+	__u16 altp2m_idx;
+	__u16 domid;
+	__u32 rule;
+	__u32 reserved0[3];
+	union {
+		struct {
+			__u64 gfn;
+			__u64 offset;	/* byte offset within the frame */
+			__u64 gla;	/* with XENINTRO_MA_GLA_VALID */
+			__u32 access;	/* XENINTRO_ACCESS_* that faulted */
+			__u32 flags;	/* XENINTRO_MA_* */
+		} mem_access;
+		struct {
+			__u32 index;	/* XENINTRO_CR0 .. XENINTRO_XCR0 */
+			__u32 pad;
+			__u64 new_value;
+			__u64 old_value;
+		} ctrlreg;
+		struct {
+			__u64 msr;
+			__u64 new_value;
+			__u64 old_value;
+		} msr;
+		struct {	/* BREAKPOINT and DEBUG_EXCEPTION */
+			__u64 gfn;
+			__u64 pending_dbg;
+			__u32 insn_length;
+			__u8 type;	/* x86 event type (6: software exception) */
+			__u8 pad[3];
+		} debug;
+		struct {
+			__u64 gfn;
+		} singlestep;
+		struct {
+			__u32 leaf;
+			__u32 subleaf;
+			__u32 insn_length;
+			__u32 pad;
+		} cpuid;
+		struct {
+			__u32 vector;
+			__u32 type;
+			__u32 error_code;
+			__u32 pad;
+			__u64 cr2;
+		} interrupt;
+		struct {
+			__u64 exit_qualification;
+			__u32 instr_info;
+			__u8 descriptor;	/* XENINTRO_DESC_* */
+			__u8 is_write;
+			__u8 pad[2];
+		} desc_access;
+		struct {
+			__u64 reason;
+			__u64 qualification;
+		} vmexit;
+		__u64 raw[6];
+	} u;
+	struct xenintro_regs regs;
+	__u64 reserved1[5];
+};
+
+/**
+ * struct xenintro_verdict - one verdict, written by the agent into the
+ * verdict ring
+ * @seq: the event's seq
+ * @vcpu: the event's vcpu
+ * @verdict: XENINTRO_VERDICT_* (not FORWARD)
+ * @flags: XENINTRO_VFLAG_*
+ * @altp2m_idx: view for XENINTRO_VFLAG_ALTP2M
+ * @reserved0: zero
+ * @u: registers for SET_REGISTERS, or read data for EMULATE_READ_DATA
+ *
+ * A verdict that names no pending synchronous event (wrong seq/vcpu, or
+ * already answered, e.g. by the deadline) is dropped and counted in
+ * xenintro_stats.verdicts_stale; a malformed one is counted in
+ * verdicts_invalid and leaves the event pending.
+ */
+struct xenintro_verdict {
+	__u64 seq;
+	__u32 vcpu;
+	__u32 verdict;
+	__u32 flags;
+	__u16 altp2m_idx;
+	__u16 reserved0[5];
+	union {
+		struct {
+			__u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+			__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+			__u64 rflags, rip;
+		} regs;
+		struct {
+			__u32 size;	/* bytes of data used, <= 256 */
+			__u32 pad;
+			__u8 data[256];
+		} emul_read;
+	} u;
+	__u64 reserved1[27];
+};
+
+#define XENINTRO_EMUL_READ_MAX		256
+
+/*
+ * Ring geometry and mmap. After ATTACH the fd exposes three regions, each
+ * mapped at its own fixed offset and with exactly the size ATTACH reported:
+ *
+ *   XENINTRO_OFF_CTRL      struct xenintro_ctrl, PROT_READ only
+ *   XENINTRO_OFF_EVENTS    event_entries records, PROT_READ only
+ *   XENINTRO_OFF_VERDICTS  struct xenintro_agent_page, then
+ *                          verdict_entries records; PROT_READ|PROT_WRITE
+ *
+ * Everything the kernel writes is read-only for the agent; everything the
+ * agent writes lives in the verdict region. Indices are free-running __u32
+ * counters; a slot is index & (entries - 1).
+ *
+ * Event ring (kernel produces, agent consumes):
+ *   kernel: write record[tail]; store_release(ctrl->event_tail, tail + 1)
+ *   agent:  t = load_acquire(ctrl->event_tail); read records [head, t);
+ *           store_release(agent->event_head, t)
+ *   The kernel reads agent->event_head with load_acquire, so it never
+ *   overwrites a record the agent may still be reading; a head that is
+ *   behind the tail by more than event_entries is treated as "ring full".
+ *
+ * Verdict ring (agent produces, kernel consumes):
+ *   agent:  write record[vtail]; store_release(agent->verdict_tail, vtail + 1)
+ *           then XENINTRO_IOC_KICK (once per batch)
+ *   kernel: t = load_acquire(agent->verdict_tail); copy records
+ *           [ctrl->verdict_head, t) out; store_release(ctrl->verdict_head, t)
+ *   The agent may reuse a slot once load_acquire(ctrl->verdict_head) has
+ *   passed it.
+ */
+#define XENINTRO_OFF_CTRL	0x00000000ULL
+#define XENINTRO_OFF_EVENTS	0x10000000ULL
+#define XENINTRO_OFF_VERDICTS	0x20000000ULL
+
+#define XENINTRO_CTRL_VERSION	1
+
+/* xenintro_ctrl.state */
+#define XENINTRO_STATE_ATTACHED	1
+#define XENINTRO_STATE_DEAD	2 /* the domain is gone; only close() is left */
+
+/**
+ * struct xenintro_ctrl - the read-only control page
+ * @version: XENINTRO_CTRL_VERSION
+ * @state: XENINTRO_STATE_*
+ * @event_entries: slots in the event ring (a power of two)
+ * @verdict_entries: slots in the verdict ring (a power of two)
+ * @domid: the monitored domain
+ * @max_vcpus: vCPUs of the domain
+ * @event_tail: kernel's producer index (store_release)
+ * @verdict_head: kernel's consumer index of the verdict ring (store_release)
+ * @events_delivered: events written into the event ring
+ * @events_dropped: async copies dropped because the ring was full
+ * @deadline_expired: sync events answered by the deadline
+ */
+struct xenintro_ctrl {
+	__u32 version;
+	__u32 state;
+	__u32 event_entries;
+	__u32 verdict_entries;
+	__u16 domid;
+	__u16 reserved0;
+	__u32 max_vcpus;
+	__u64 reserved1[5];
+	/* own cache line: written by the kernel on every event */
+	__u32 event_tail;
+	__u32 reserved2[15];
+	/* own cache line: written by the kernel on every kick */
+	__u32 verdict_head;
+	__u32 reserved3[15];
+	__u64 events_delivered;
+	__u64 events_dropped;
+	__u64 deadline_expired;
+};
+
+/**
+ * struct xenintro_agent_page - the agent's indices, first page of the
+ * verdict region
+ * @event_head: agent's consumer index of the event ring
+ * @verdict_tail: agent's producer index of the verdict ring
+ */
+struct xenintro_agent_page {
+	__u32 event_head;
+	__u32 reserved0[15];
+	__u32 verdict_tail;
+	__u32 reserved1[15];
+};
+
+#define XENINTRO_AGENT_PAGE_SIZE	4096
+
+/* ATTACH limits */
+#define XENINTRO_RING_MIN		2
+#define XENINTRO_RING_MAX		4096
+#define XENINTRO_RING_DEFAULT		256
+#define XENINTRO_DEADLINE_DEFAULT_MS	1000
+#define XENINTRO_DEADLINE_MAX_MS	600000
+
+/**
+ * struct xenintro_attach - XENINTRO_IOC_ATTACH
+ * @size: sizeof(struct xenintro_attach)
+ * @domid: in: domain to monitor
+ * @event_entries: in: event ring slots, a power of two in
+ *                 [XENINTRO_RING_MIN, XENINTRO_RING_MAX], 0 for the default;
+ *                 out: the size chosen
+ * @verdict_entries: in/out: as @event_entries, for the verdict ring
+ * @default_verdict: in: CONTINUE or DENY, applied to events left
+ *                   unanswered past the deadline and at detach
+ * @deadline_ms: in: how long a forwarded sync event may wait for its
+ *               verdict, 1 .. XENINTRO_DEADLINE_MAX_MS, 0 for the default
+ * @flags: in: zero
+ * @max_vcpus: out: vCPUs of the domain
+ * @ctrl_size: out: bytes to mmap at XENINTRO_OFF_CTRL
+ * @events_size: out: bytes to mmap at XENINTRO_OFF_EVENTS
+ * @verdicts_size: out: bytes to mmap at XENINTRO_OFF_VERDICTS
+ * @verdict_records: out: offset of the first verdict record in its region
+ * @event_record_size: out: sizeof(struct xenintro_event)
+ * @verdict_record_size: out: sizeof(struct xenintro_verdict)
+ * @reserved: zero
+ *
+ * Errors: -EBUSY if this fd is attached already or the domain is monitored
+ * elsewhere, -ESRCH if the domain does not exist or is dying, -EOPNOTSUPP
+ * if it cannot be monitored (a PV guest), -ENODEV if no hypervisor backend
+ * is loaded.
+ */
+struct xenintro_attach {
+	__u32 size;
+	__u32 domid;
+	__u32 event_entries;
+	__u32 verdict_entries;
+	__u32 default_verdict;
+	__u32 deadline_ms;
+	__u32 flags;
+	__u32 max_vcpus;
+	__u64 ctrl_size;
+	__u64 events_size;
+	__u64 verdicts_size;
+	__u64 verdict_records;
+	__u32 event_record_size;
+	__u32 verdict_record_size;
+	__u64 reserved[2];
+};
+
+/* Monitor event kinds (xenintro_monitor.event). */
+#define XENINTRO_MONITOR_CTRLREG	0 /* index = XENINTRO_CR* */
+#define XENINTRO_MONITOR_MSR		1 /* index = MSR number */
+#define XENINTRO_MONITOR_SINGLESTEP	2
+#define XENINTRO_MONITOR_BREAKPOINT	3
+#define XENINTRO_MONITOR_GUEST_REQUEST	4
+#define XENINTRO_MONITOR_DEBUG_EXCEPTION 5
+#define XENINTRO_MONITOR_CPUID		6
+#define XENINTRO_MONITOR_DESC_ACCESS	9
+#define XENINTRO_MONITOR_EMUL_UNIMPL	10
+#define XENINTRO_MONITOR_VMEXIT		12
+#define XENINTRO_MONITOR_MAX		12
+
+/* xenintro_monitor.flags */
+#define XENINTRO_MON_ENABLE		(1U << 0) /* else disable */
+#define XENINTRO_MON_SYNC		(1U << 1) /* pause the vCPU (CR, guest
+						   * request, debug, vmexit)
+						   */
+#define XENINTRO_MON_ONCHANGE		(1U << 2) /* CR/MSR: only real changes */
+#define XENINTRO_MON_ALLOW_USERSPACE	(1U << 3) /* guest request from ring 3 */
+#define XENINTRO_MON_DENY_CAPABLE	(1U << 4) /* CR/MSR: defer writes so a
+						   * DENY verdict can veto them
+						   */
+#define XENINTRO_MON_ALL		0x1fU
+
+/**
+ * struct xenintro_monitor - XENINTRO_IOC_MONITOR: enable or disable one event
+ * @size: sizeof(struct xenintro_monitor)
+ * @event: XENINTRO_MONITOR_*
+ * @flags: XENINTRO_MON_*
+ * @index: CR index or MSR number, else zero
+ * @ignore_mask: CTRLREG: changes of only these bits raise no event
+ * @reserved: zero
+ *
+ * Enabling an event that is on, or disabling one that is off, gets -EEXIST.
+ * An event the hypervisor cannot deliver on this host gets -EOPNOTSUPP.
+ */
+struct xenintro_monitor {
+	__u32 size;
+	__u32 event;
+	__u32 flags;
+	__u32 index;
+	__u64 ignore_mask;
+	__u64 reserved[2];
+};
+
+/* xenintro_access.flags */
+#define XENINTRO_ACCESS_LIST	(1U << 0) /* frames from @gfns, not a range */
+
+#define XENINTRO_ACCESS_NR_MAX	(1U << 20)
+
+/**
+ * struct xenintro_access - XENINTRO_IOC_SET_ACCESS / XENINTRO_IOC_GET_ACCESS
+ * @size: sizeof(struct xenintro_access)
+ * @flags: XENINTRO_ACCESS_LIST or 0
+ * @gfn: range mode: first frame
+ * @nr: frames in the range or the list, 1 .. XENINTRO_ACCESS_NR_MAX
+ * @gfns: list mode: user pointer to __u64[nr]
+ * @rights: user pointer to __u8[nr] of XENINTRO_ACCESS_* values; input for
+ *          SET in list mode, output for GET; SET in range mode uses
+ *          @range_rights instead and ignores it (must be 0)
+ * @range_rights: SET in range mode: rights for every frame
+ * @reserved0: zero
+ * @reserved: zero
+ */
+struct xenintro_access {
+	__u32 size;
+	__u32 flags;
+	__u64 gfn;
+	__u64 nr;
+	__u64 gfns;
+	__u64 rights;
+	__u32 range_rights;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct xenintro_kick - XENINTRO_IOC_KICK: consume the verdict ring now
+ * @size: sizeof(struct xenintro_kick)
+ * @flags: zero
+ * @consumed: out: verdicts consumed
+ * @reserved: zero
+ */
+struct xenintro_kick {
+	__u32 size;
+	__u32 flags;
+	__u32 consumed;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct xenintro_stats - XENINTRO_IOC_STATS
+ * @size: sizeof(struct xenintro_stats)
+ * @reserved0: zero
+ * @requests: requests read from the hypervisor ring
+ * @malformed: of those, rejected (bad version, vCPU or reason)
+ * @forwarded: sync events handed to the agent
+ * @notified: async copies handed to the agent
+ * @dropped: async copies dropped (agent ring full)
+ * @kernel_verdicts: events answered by the kernel without the agent
+ * @agent_verdicts: verdicts from the agent applied
+ * @deadline_expired: events answered with the default verdict at deadline
+ * @verdicts_stale: verdicts naming no pending event
+ * @verdicts_invalid: malformed verdicts
+ * @backlog_max: most sync events ever waiting for agent ring space
+ * @notifies: notifications sent to the hypervisor (one per batch)
+ * @reserved: zero
+ */
+struct xenintro_stats {
+	__u32 size;
+	__u32 reserved0;
+	__u64 requests;
+	__u64 malformed;
+	__u64 forwarded;
+	__u64 notified;
+	__u64 dropped;
+	__u64 kernel_verdicts;
+	__u64 agent_verdicts;
+	__u64 deadline_expired;
+	__u64 verdicts_stale;
+	__u64 verdicts_invalid;
+	__u64 backlog_max;
+	__u64 notifies;
+	__u64 reserved[4];
+};
+
+/*
+ * Assert the sizes the kernel and every userspace build rely on. Records in
+ * shared memory must stay power-of-two sized.
+ */
+#ifndef __KERNEL__
+#if defined(__cplusplus)
+#define _XENINTRO_ASSERT(c, m) static_assert(c, m)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define _XENINTRO_ASSERT(c, m) _Static_assert(c, m)
+#endif
+#ifdef _XENINTRO_ASSERT
+_XENINTRO_ASSERT(sizeof(struct xenintro_api) == 48, "xenintro_api");
+_XENINTRO_ASSERT(sizeof(struct xenintro_regs) == 376, "xenintro_regs");
+_XENINTRO_ASSERT(sizeof(struct xenintro_event) == 512, "xenintro_event");
+_XENINTRO_ASSERT(sizeof(struct xenintro_verdict) == 512, "xenintro_verdict");
+_XENINTRO_ASSERT(sizeof(struct xenintro_ctrl) <= 4096, "xenintro_ctrl");
+_XENINTRO_ASSERT(sizeof(struct xenintro_agent_page) <= 4096, "agent_page");
+_XENINTRO_ASSERT(sizeof(struct xenintro_attach) == 88, "xenintro_attach");
+_XENINTRO_ASSERT(sizeof(struct xenintro_monitor) == 40, "xenintro_monitor");
+_XENINTRO_ASSERT(sizeof(struct xenintro_access) == 64, "xenintro_access");
+_XENINTRO_ASSERT(sizeof(struct xenintro_kick) == 32, "xenintro_kick");
+_XENINTRO_ASSERT(sizeof(struct xenintro_stats) == 136, "xenintro_stats");
+#undef _XENINTRO_ASSERT
+#endif
+#endif
+
+#endif /* _UAPI_LINUX_XENINTRO_H */

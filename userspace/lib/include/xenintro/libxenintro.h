@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * libxenintro: a thin C library over /dev/xenintro and its mmap'd rings.
+ *
+ * The model is liburing: a caller-allocated struct xenintro holds the fd,
+ * the three mappings and the ring cursors; the functions that run once per
+ * event are static inline below and make no system call; everything else
+ * is a plain function in the shared library. Every function returns 0 or a
+ * positive count on success and a negative errno on failure; errno is never
+ * the interface (its value after a call is unspecified).
+ *
+ * The uAPI header next to this file is a build-time copy of the kernel's
+ * uapi/linux/xenintro.h, so the library and its users never depend on what
+ * the system's <linux/...> happens to hold. man 3 libxenintro has the
+ * reference and an example agent loop.
+ *
+ * Threads: one thread drives the rings of a session (peek, advance, get,
+ * publish, submit). The control functions (monitor, access, pause, stats,
+ * kick) are single ioctls and may be called from any thread.
+ */
+#ifndef LIBXENINTRO_H
+#define LIBXENINTRO_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Quoted on purpose: finds the copy beside this file before any other. */
+#include "xenintro.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LIBXENINTRO_VERSION_MAJOR	1
+#define LIBXENINTRO_VERSION_MINOR	0
+
+#define XENINTRO_DEVICE			"/dev/xenintro"
+
+/*
+ * Barrier pairing. Labels K* are the kernel's side as the uAPI header
+ * describes it, A* are the library's (the helpers below):
+ *
+ * Event ring, kernel produces:
+ *   kernel                                agent
+ *   write record[t]
+ *   K1: store_release(ctrl->event_tail) ---> A1: load_acquire(ctrl->event_tail)
+ *                                           read records [head, tail)
+ *   K2: load_acquire(agent->event_head) <--- A2: store_release(agent->event_head)
+ *   reuse slots below head
+ *
+ * Verdict ring, agent produces:
+ *   agent                                 kernel
+ *   A3: load_acquire(ctrl->verdict_head) <-- K3: store_release(ctrl->verdict_head)
+ *   write record[vtail] (slot now free)
+ *   A4: store_release(agent->verdict_tail) -> K4: load_acquire(agent->verdict_tail)
+ *   XENINTRO_IOC_KICK                         copy records [vhead, vtail)
+ *
+ * A1/K1: the records below the tail are complete before the agent reads
+ * them. A2/K2: the agent's reads of a record are done before the kernel
+ * overwrites it. A3/K3: the kernel has copied a verdict out before the agent
+ * reuses its slot. A4/K4: a verdict's contents are visible before the kernel
+ * reads it.
+ *
+ * Indices are free-running __u32 counters compared by unsigned difference,
+ * so they wrap at 2^32 without special cases. Each index in shared memory is
+ * loaded exactly once per helper call and then used from a local copy.
+ *
+ * A kernel index that is further from the library's own than the ring has
+ * slots (tail - head > entries) breaks the protocol. The library never
+ * trusts it: xenintro_events_ready() and xenintro_verdict_space() return
+ * -EIO, xenintro_peek_event()/xenintro_peek_batch() return -EIO without
+ * touching a record, and xenintro_get_verdict() returns NULL. Record access
+ * is always index & mask, so no index can reach outside the mappings.
+ */
+
+/**
+ * struct xenintro_event_ring - consumer side of the event ring
+ * @ktail: &ctrl->event_tail, written by the kernel
+ * @khead: &agent->event_head, written by the library
+ * @records: the event records (read-only mapping)
+ * @mask: entries - 1
+ * @entries: slots, a power of two (0 when not attached)
+ * @head: the library's copy of event_head: the next event to read
+ */
+struct xenintro_event_ring {
+	const __u32 *ktail;
+	__u32 *khead;
+	const struct xenintro_event *records;
+	__u32 mask;
+	__u32 entries;
+	__u32 head;
+	__u32 pad;
+};
+
+/**
+ * struct xenintro_verdict_ring - producer side of the verdict ring
+ * @khead: &ctrl->verdict_head, written by the kernel
+ * @ktail: &agent->verdict_tail, written by the library
+ * @records: the verdict records (read-write mapping)
+ * @mask: entries - 1
+ * @entries: slots, a power of two (0 when not attached)
+ * @tail: next slot xenintro_get_verdict() hands out
+ * @published: the tail last stored into *ktail
+ * @kicked: the published tail the kernel was last kicked for
+ */
+struct xenintro_verdict_ring {
+	const __u32 *khead;
+	__u32 *ktail;
+	struct xenintro_verdict *records;
+	__u32 mask;
+	__u32 entries;
+	__u32 tail;
+	__u32 published;
+	__u32 kicked;
+	__u32 pad;
+};
+
+/**
+ * struct xenintro - one session: an open /dev/xenintro and its rings
+ *
+ * Allocated by the caller, set up by xenintro_open() and torn down by
+ * xenintro_close(). The rings, @ctrl, @fd and the feature words may be
+ * read directly; everything else belongs to the library.
+ */
+struct xenintro {
+	struct xenintro_event_ring ev;
+	struct xenintro_verdict_ring vd;
+	/* the control page, or NULL when not attached */
+	const struct xenintro_ctrl *ctrl;
+	/* the agent page (first page of the verdict region) */
+	struct xenintro_agent_page *agent;
+	int fd;
+	unsigned int int_flags;
+	/* features asked for, supported by the kernel, ioctls available */
+	__u64 features;
+	__u64 supported_features;
+	__u64 ioctls;
+	__u32 domid;
+	__u32 max_vcpus;
+	/* the three mappings, exactly as ATTACH sized them */
+	void *ctrl_map;
+	size_t ctrl_size;
+	void *events_map;
+	size_t events_size;
+	void *verdicts_map;
+	size_t verdicts_size;
+	/*
+	 * What the ring pointers point at while no domain is attached, so
+	 * the inline helpers see empty rings instead of NULL.
+	 */
+	__u32 idle_index[2];
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+/* ---- Session: src/session.c ---- */
+
+/*
+ * Open XENINTRO_DEVICE and do the handshake asking for @features
+ * (XENINTRO_FEATURE_*). @flags must be 0. On failure @x is left closed.
+ */
+int xenintro_open(struct xenintro *x, uint64_t features, unsigned int flags);
+/* As xenintro_open() on another path (tests, a device in a container). */
+int xenintro_open_path(struct xenintro *x, const char *path,
+		       uint64_t features, unsigned int flags);
+/* Unmap, close (which detaches) and reset @x. Safe on a closed session. */
+int xenintro_close(struct xenintro *x);
+/*
+ * Attach to @domid and map the rings. @args may be NULL for the defaults;
+ * otherwise its inputs are used (size and domid are filled in) and the
+ * kernel's outputs are copied back into it.
+ */
+int xenintro_attach(struct xenintro *x, uint32_t domid,
+		    struct xenintro_attach *args);
+/*
+ * Wait up to @timeout_ms (< 0: forever) for events. Returns the number of
+ * events ready, 0 on timeout or a wake-up without events, -ESRCH once the
+ * domain is gone and no event is left.
+ */
+int xenintro_wait(struct xenintro *x, int timeout_ms);
+
+/* ---- Control: src/control.c (one ioctl each) ---- */
+
+/* Enable (flags has XENINTRO_MON_ENABLE) or disable one monitor event. */
+int xenintro_monitor(struct xenintro *x, uint32_t event, uint32_t index,
+		     uint32_t flags, uint64_t ignore_mask);
+/* Set @rights (XENINTRO_ACCESS_*) on frames [gfn, gfn + nr). */
+int xenintro_set_access(struct xenintro *x, uint64_t gfn, uint64_t nr,
+			uint8_t rights);
+/* Set rights[i] on gfns[i] for i < nr. */
+int xenintro_set_access_list(struct xenintro *x, const uint64_t *gfns,
+			     const uint8_t *rights, uint64_t nr);
+/* Read the rights of frames [gfn, gfn + nr) into rights[nr]. */
+int xenintro_get_access(struct xenintro *x, uint64_t gfn, uint64_t nr,
+			uint8_t *rights);
+/* Read the rights of gfns[i] into rights[i] for i < nr. */
+int xenintro_get_access_list(struct xenintro *x, const uint64_t *gfns,
+			     uint8_t *rights, uint64_t nr);
+/* Pause / unpause the whole domain. */
+int xenintro_pause(struct xenintro *x);
+int xenintro_unpause(struct xenintro *x);
+/* Have the kernel consume the verdict ring now; returns verdicts consumed. */
+int xenintro_kick(struct xenintro *x);
+/* Fill @st with the session's counters. */
+int xenintro_get_stats(struct xenintro *x, struct xenintro_stats *st);
+
+/* ---- Names for logs: src/names.c; never NULL, "unknown" if unknown ---- */
+
+const char *xenintro_reason_name(uint32_t reason);
+const char *xenintro_verdict_name(uint32_t verdict);
+const char *xenintro_monitor_name(uint32_t event);
+const char *xenintro_state_name(uint32_t state);
+const char *xenintro_cr_name(uint32_t index);
+/* "rwx", "r-x", "---", ...; only the low three bits are looked at. */
+const char *xenintro_access_name(uint32_t rights);
+/* One line describing @ev, snprintf() semantics. */
+int xenintro_event_format(char *buf, size_t len,
+			  const struct xenintro_event *ev);
+
+/* ---- Inline helpers ---- */
+
+static inline int xenintro_fd(const struct xenintro *x)
+{
+	return x->fd;
+}
+
+/* All of @features (XENINTRO_FEATURE_*) are supported by the kernel. */
+static inline int xenintro_has_feature(const struct xenintro *x,
+				       uint64_t features)
+{
+	return (x->supported_features & features) == features;
+}
+
+/* The kernel offers ioctl number @nr (_XENINTRO_*). */
+static inline int xenintro_has_ioctl(const struct xenintro *x,
+				     unsigned int nr)
+{
+	return nr < 64 && (x->ioctls & (1ULL << nr));
+}
+
+/*
+ * XENINTRO_STATE_ATTACHED or XENINTRO_STATE_DEAD, -EBADFD when not
+ * attached. No ordering is needed: the state is a hint for the agent loop;
+ * xenintro_wait() is what reports the death.
+ */
+static inline int xenintro_state(const struct xenintro *x)
+{
+	if (!x->ctrl)
+		return -EBADFD;
+	return (int)__atomic_load_n(&x->ctrl->state, __ATOMIC_RELAXED);
+}
+
+/* The event is a paused vCPU that waits for a verdict. */
+static inline int xenintro_event_needs_verdict(const struct xenintro_event *ev)
+{
+	return (ev->flags & (XENINTRO_EF_SYNC | XENINTRO_EF_NOTIFY)) ==
+	       XENINTRO_EF_SYNC;
+}
+
+/*
+ * Events ready to read, or -EIO if the kernel's tail is inconsistent with
+ * our head (see the barrier comment above).
+ */
+static inline int xenintro_events_ready(struct xenintro *x)
+{
+	/* A1: pairs with K1, the kernel's store_release(ctrl->event_tail) */
+	__u32 tail = __atomic_load_n(x->ev.ktail, __ATOMIC_ACQUIRE);
+	__u32 ready = tail - x->ev.head;
+
+	if (ready > x->ev.entries)
+		return -EIO;
+	return (int)ready;
+}
+
+/*
+ * Point *@evp at the next event without consuming it. 0 on success,
+ * -EAGAIN if the ring is empty, -EIO if it is inconsistent. The record
+ * stays valid until it is consumed with xenintro_event_advance().
+ */
+static inline int xenintro_peek_event(struct xenintro *x,
+				      const struct xenintro_event **evp)
+{
+	int ready = xenintro_events_ready(x);
+
+	if (ready <= 0)
+		return ready ? ready : -EAGAIN;
+	*evp = &x->ev.records[x->ev.head & x->ev.mask];
+	return 0;
+}
+
+/*
+ * Point evs[0 .. n) at up to @max ready events, oldest first, without
+ * consuming them. Returns n (0 if none) or -EIO.
+ */
+static inline int xenintro_peek_batch(struct xenintro *x,
+				      const struct xenintro_event **evs,
+				      unsigned int max)
+{
+	int ready = xenintro_events_ready(x);
+	unsigned int i, n;
+
+	if (ready < 0)
+		return ready;
+	n = (unsigned int)ready < max ? (unsigned int)ready : max;
+	for (i = 0; i < n; i++)
+		evs[i] = &x->ev.records[(x->ev.head + i) & x->ev.mask];
+	return (int)n;
+}
+
+/*
+ * Consume the @n oldest events (n no more than were peeked): their slots
+ * go back to the kernel and the records must not be touched afterwards.
+ * One call per batch is enough.
+ */
+static inline void xenintro_event_advance(struct xenintro *x, unsigned int n)
+{
+	x->ev.head += n;
+	/*
+	 * A2: pairs with K2, the kernel's load_acquire(agent->event_head):
+	 * our reads of the consumed records happen before it reuses them.
+	 */
+	__atomic_store_n(x->ev.khead, x->ev.head, __ATOMIC_RELEASE);
+}
+
+/*
+ * Free verdict slots, or -EIO if the kernel's verdict_head is inconsistent
+ * with our tail. Slots handed out but not yet published count as used.
+ */
+static inline int xenintro_verdict_space(struct xenintro *x)
+{
+	/* A3: pairs with K3, the kernel's store_release(ctrl->verdict_head) */
+	__u32 head = __atomic_load_n(x->vd.khead, __ATOMIC_ACQUIRE);
+	__u32 used = x->vd.tail - head;
+
+	if (used > x->vd.entries)
+		return -EIO;
+	return (int)(x->vd.entries - used);
+}
+
+/*
+ * The next free verdict slot, or NULL if the ring is full (publish and
+ * kick with xenintro_submit(), then retry) or inconsistent. The slot keeps
+ * what it held last time round: fill every field, or start with
+ * xenintro_prep_verdict(). It reaches the kernel at the next publish.
+ */
+static inline struct xenintro_verdict *xenintro_get_verdict(struct xenintro *x)
+{
+	/*
+	 * A3: pairs with K3; the kernel has copied every verdict below head
+	 * out, so their slots are ours to overwrite.
+	 */
+	__u32 head = __atomic_load_n(x->vd.khead, __ATOMIC_ACQUIRE);
+	__u32 tail = x->vd.tail;
+
+	/* full, or head beyond tail (unsigned difference above entries) */
+	if (tail - head >= x->vd.entries)
+		return NULL;
+	x->vd.tail = tail + 1;
+	return &x->vd.records[tail & x->vd.mask];
+}
+
+/*
+ * Make every verdict handed out so far visible to the kernel. Returns how
+ * many were newly published. Does not kick: see xenintro_submit().
+ */
+static inline int xenintro_publish(struct xenintro *x)
+{
+	__u32 n = x->vd.tail - x->vd.published;
+
+	if (n) {
+		/*
+		 * A4: pairs with K4, the kernel's
+		 * load_acquire(agent->verdict_tail): the records we wrote are
+		 * visible before the new tail is.
+		 */
+		__atomic_store_n(x->vd.ktail, x->vd.tail, __ATOMIC_RELEASE);
+		x->vd.published = x->vd.tail;
+	}
+	return (int)n;
+}
+
+/*
+ * Publish, then kick once if anything was published since the last kick.
+ * Returns the verdicts the kernel consumed (0 if there was nothing to
+ * kick for) or -errno from the kick, which is retried by the next submit.
+ */
+static inline int xenintro_submit(struct xenintro *x)
+{
+	int ret;
+
+	xenintro_publish(x);
+	if (x->vd.published == x->vd.kicked)
+		return 0;
+	ret = xenintro_kick(x);
+	if (ret >= 0)
+		x->vd.kicked = x->vd.published;
+	return ret;
+}
+
+/*
+ * Fill @v as the answer to @ev: zero it all (reserved fields must be zero,
+ * and slots are reused), then copy seq and vcpu and set @verdict.
+ */
+static inline void xenintro_prep_verdict(struct xenintro_verdict *v,
+					 const struct xenintro_event *ev,
+					 uint32_t verdict)
+{
+	memset(v, 0, sizeof(*v));
+	v->seq = ev->seq;
+	v->vcpu = ev->vcpu;
+	v->verdict = verdict;
+}
+
+/*
+ * A SET_REGISTERS answer to @ev, starting from the registers the event
+ * carried (rax .. rip have the same layout in both records); the caller
+ * then changes what it wants, e.g. v->u.regs.rip += insn_length.
+ */
+static inline void xenintro_prep_set_regs(struct xenintro_verdict *v,
+					  const struct xenintro_event *ev)
+{
+	xenintro_prep_verdict(v, ev, XENINTRO_VERDICT_SET_REGISTERS);
+	memcpy(&v->u.regs, &ev->regs, sizeof(v->u.regs));
+}
+
+/*
+ * An EMULATE_READ_DATA answer to @ev whose reads see data[0 .. size).
+ * -EINVAL if size exceeds XENINTRO_EMUL_READ_MAX or data is NULL with a
+ * size; @v is then left untouched.
+ */
+static inline int xenintro_prep_emul_read(struct xenintro_verdict *v,
+					  const struct xenintro_event *ev,
+					  const void *data, size_t size)
+{
+	if (size > XENINTRO_EMUL_READ_MAX || (size && !data))
+		return -EINVAL;
+	xenintro_prep_verdict(v, ev, XENINTRO_VERDICT_EMULATE_READ_DATA);
+	v->u.emul_read.size = (__u32)size;
+	if (size)
+		memcpy(v->u.emul_read.data, data, size);
+	return 0;
+}
+
+/*
+ * Take a verdict slot and prepare it as @verdict for @ev: the short way to
+ * answer. NULL if the ring is full (xenintro_submit() and retry). The
+ * caller may still set flags, altp2m_idx or u before the next publish.
+ */
+static inline struct xenintro_verdict *
+xenintro_verdict_for(struct xenintro *x, const struct xenintro_event *ev,
+		     uint32_t verdict)
+{
+	struct xenintro_verdict *v = xenintro_get_verdict(x);
+
+	if (v)
+		xenintro_prep_verdict(v, ev, verdict);
+	return v;
+}
+
+/* Monitor conveniences: each is one xenintro_monitor() call. */
+static inline int xenintro_monitor_enable(struct xenintro *x, uint32_t event,
+					  uint32_t index, uint32_t flags)
+{
+	return xenintro_monitor(x, event, index, flags | XENINTRO_MON_ENABLE, 0);
+}
+
+static inline int xenintro_monitor_disable(struct xenintro *x, uint32_t event,
+					   uint32_t index)
+{
+	return xenintro_monitor(x, event, index, 0, 0);
+}
+
+/* Writes to control register @cr (XENINTRO_CR0 .. XENINTRO_XCR0). */
+static inline int xenintro_monitor_cr(struct xenintro *x, uint32_t cr,
+				      uint32_t flags, uint64_t ignore_mask)
+{
+	return xenintro_monitor(x, XENINTRO_MONITOR_CTRLREG, cr,
+				flags | XENINTRO_MON_ENABLE, ignore_mask);
+}
+
+/* Writes to MSR @msr. */
+static inline int xenintro_monitor_msr(struct xenintro *x, uint32_t msr,
+				       uint32_t flags)
+{
+	return xenintro_monitor(x, XENINTRO_MONITOR_MSR, msr,
+				flags | XENINTRO_MON_ENABLE, 0);
+}
+
+static inline int xenintro_monitor_cpuid(struct xenintro *x, uint32_t flags)
+{
+	return xenintro_monitor_enable(x, XENINTRO_MONITOR_CPUID, 0, flags);
+}
+
+/* INT3 */
+static inline int xenintro_monitor_breakpoint(struct xenintro *x,
+					      uint32_t flags)
+{
+	return xenintro_monitor_enable(x, XENINTRO_MONITOR_BREAKPOINT, 0, flags);
+}
+
+static inline int xenintro_monitor_singlestep(struct xenintro *x,
+					      uint32_t flags)
+{
+	return xenintro_monitor_enable(x, XENINTRO_MONITOR_SINGLESTEP, 0, flags);
+}
+
+static inline int xenintro_monitor_guest_request(struct xenintro *x,
+						 uint32_t flags)
+{
+	return xenintro_monitor_enable(x, XENINTRO_MONITOR_GUEST_REQUEST, 0,
+				       flags);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBXENINTRO_H */

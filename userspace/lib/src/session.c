@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: LGPL-2.1-only OR MIT
+/*
+ * Session life cycle: open and handshake, attach and map the rings, wait
+ * for events, close.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdalign.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/*
+ * xenintro_prep_set_regs() copies the event's rax .. rip over the
+ * verdict's register block in one go; that is only right while both lay
+ * out the same registers in the same order.
+ */
+_Static_assert(offsetof(struct xenintro_regs, rip) + sizeof(__u64) ==
+	       sizeof(((struct xenintro_verdict *)0)->u.regs),
+	       "verdict regs are the event's rax .. rip");
+_Static_assert(offsetof(struct xenintro_regs, r8) ==
+	       offsetof(struct xenintro_verdict, u.regs.r8) -
+	       offsetof(struct xenintro_verdict, u.regs.rax),
+	       "verdict regs are the event's rax .. rip");
+
+/*
+ * Point the rings at @x's own idle words with zero entries: the inline
+ * helpers then see an empty event ring and a full verdict ring, whatever
+ * the caller does, instead of following NULL.
+ */
+void xi_rings_idle(struct xenintro *x)
+{
+	x->idle_index[0] = 0;
+	x->idle_index[1] = 0;
+	memset(&x->ev, 0, sizeof(x->ev));
+	memset(&x->vd, 0, sizeof(x->vd));
+	/* ktail and khead alias, so tail - head stays 0 after any advance */
+	x->ev.ktail = &x->idle_index[0];
+	x->ev.khead = &x->idle_index[0];
+	x->vd.khead = &x->idle_index[1];
+	x->vd.ktail = &x->idle_index[1];
+}
+
+static void xi_reset(struct xenintro *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->fd = -1;
+	xi_rings_idle(x);
+}
+
+XENINTRO_EXPORT
+int xenintro_open_path(struct xenintro *x, const char *path,
+		       uint64_t features, unsigned int flags)
+{
+	struct xenintro_api api;
+	int fd, ret;
+
+	if (!x)
+		return -EINVAL;
+	/* First, so that a failed open leaves a session close() accepts. */
+	xi_reset(x);
+	if (flags)
+		return -EINVAL;
+	if (!path)
+		path = XENINTRO_DEVICE;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	memset(&api, 0, sizeof(api));
+	api.size = sizeof(api);
+	api.api_version = XENINTRO_API_VERSION;
+	api.features = features;
+	if (ioctl(fd, XENINTRO_IOC_API, &api) < 0) {
+		ret = -errno;
+		goto out_close;
+	}
+	/*
+	 * The kernel refuses features it does not know, and the rings exist
+	 * in every version; a reply that says otherwise is not from a
+	 * xenintro this library can talk to.
+	 */
+	if (!(api.supported_features & XENINTRO_FEATURE_RINGS) ||
+	    (features & ~api.supported_features)) {
+		ret = -EPROTO;
+		goto out_close;
+	}
+
+	x->fd = fd;
+	x->features = features;
+	x->supported_features = api.supported_features;
+	x->ioctls = api.ioctls;
+	x->int_flags = XI_OPEN;
+	return 0;
+
+out_close:
+	close(fd);
+	return ret;
+}
+
+XENINTRO_EXPORT
+int xenintro_open(struct xenintro *x, uint64_t features, unsigned int flags)
+{
+	return xenintro_open_path(x, XENINTRO_DEVICE, features, flags);
+}
+
+static void xi_unmap(struct xenintro *x)
+{
+	if (x->verdicts_map)
+		munmap(x->verdicts_map, x->verdicts_size);
+	if (x->events_map)
+		munmap(x->events_map, x->events_size);
+	if (x->ctrl_map)
+		munmap(x->ctrl_map, x->ctrl_size);
+	x->verdicts_map = x->events_map = x->ctrl_map = NULL;
+	x->verdicts_size = x->events_size = x->ctrl_size = 0;
+	x->ctrl = NULL;
+	x->agent = NULL;
+	xi_rings_idle(x);
+}
+
+XENINTRO_EXPORT
+int xenintro_close(struct xenintro *x)
+{
+	int ret = 0;
+
+	if (!x)
+		return -EINVAL;
+	if (!(x->int_flags & XI_OPEN))
+		return 0;
+	/*
+	 * Each mapping holds a reference to the file, and the kernel detaches
+	 * only when the last one goes: unmap first so close() detaches now.
+	 */
+	xi_unmap(x);
+	/* Linux releases the fd even when close() fails; report, go on. */
+	if (close(x->fd) < 0)
+		ret = -errno;
+	xi_reset(x);
+	return ret;
+}
+
+static int xi_ring_entries_ok(__u32 entries)
+{
+	return entries >= XENINTRO_RING_MIN && entries <= XENINTRO_RING_MAX &&
+	       !(entries & (entries - 1));
+}
+
+/*
+ * The kernel's ATTACH reply must describe rings this library can use
+ * without reading or writing past a mapping; anything else is -EPROTO.
+ */
+static int xi_check_geometry(const struct xenintro_attach *a)
+{
+	__u64 ev_bytes, vd_bytes;
+
+	if (!xi_ring_entries_ok(a->event_entries) ||
+	    !xi_ring_entries_ok(a->verdict_entries))
+		return -EPROTO;
+	if (a->event_record_size != sizeof(struct xenintro_event) ||
+	    a->verdict_record_size != sizeof(struct xenintro_verdict))
+		return -EPROTO;
+	if (a->ctrl_size < sizeof(struct xenintro_ctrl) ||
+	    a->ctrl_size > SIZE_MAX)
+		return -EPROTO;
+	/* entries <= XENINTRO_RING_MAX, so the products cannot overflow */
+	ev_bytes = (__u64)a->event_entries * sizeof(struct xenintro_event);
+	vd_bytes = (__u64)a->verdict_entries * sizeof(struct xenintro_verdict);
+	if (a->events_size < ev_bytes || a->events_size > SIZE_MAX)
+		return -EPROTO;
+	if (a->verdict_records < sizeof(struct xenintro_agent_page) ||
+	    a->verdict_records % alignof(struct xenintro_verdict) ||
+	    a->verdicts_size > SIZE_MAX ||
+	    a->verdict_records > a->verdicts_size ||
+	    vd_bytes > a->verdicts_size - a->verdict_records)
+		return -EPROTO;
+	return 0;
+}
+
+static int xi_map(int fd, size_t size, int prot, __u64 off, void **mapp)
+{
+	/*
+	 * MAP_POPULATE: take any page faults now rather than on the first
+	 * event, when a vCPU is paused waiting for us.
+	 */
+	void *p = mmap(NULL, size, prot, MAP_SHARED | MAP_POPULATE, fd,
+		       (off_t)off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	*mapp = p;
+	return 0;
+}
+
+/*
+ * Set up the ring cursors over freshly mapped regions. The kernel
+ * initialised all four indices before ATTACH returned (the system call
+ * orders that), and only the library writes the agent page, so plain
+ * relaxed loads suffice; the checks keep a broken start from being trusted.
+ */
+static int xi_rings_init(struct xenintro *x, const struct xenintro_attach *a)
+{
+	const struct xenintro_ctrl *ctrl = x->ctrl_map;
+	struct xenintro_agent_page *agent = x->verdicts_map;
+	__u32 ev_head, ev_tail, vd_head, vd_tail;
+
+	if (ctrl->version < XENINTRO_CTRL_VERSION ||
+	    ctrl->event_entries != a->event_entries ||
+	    ctrl->verdict_entries != a->verdict_entries)
+		return -EPROTO;
+
+	ev_head = __atomic_load_n(&agent->event_head, __ATOMIC_RELAXED);
+	ev_tail = __atomic_load_n(&ctrl->event_tail, __ATOMIC_RELAXED);
+	vd_tail = __atomic_load_n(&agent->verdict_tail, __ATOMIC_RELAXED);
+	vd_head = __atomic_load_n(&ctrl->verdict_head, __ATOMIC_RELAXED);
+	if (ev_tail - ev_head > a->event_entries ||
+	    vd_tail - vd_head > a->verdict_entries)
+		return -EPROTO;
+
+	x->ctrl = ctrl;
+	x->agent = agent;
+
+	x->ev.ktail = &ctrl->event_tail;
+	x->ev.khead = &agent->event_head;
+	x->ev.records = x->events_map;
+	x->ev.entries = a->event_entries;
+	x->ev.mask = a->event_entries - 1;
+	x->ev.head = ev_head;
+
+	x->vd.khead = &ctrl->verdict_head;
+	x->vd.ktail = &agent->verdict_tail;
+	x->vd.records = (struct xenintro_verdict *)
+		((char *)x->verdicts_map + a->verdict_records);
+	x->vd.entries = a->verdict_entries;
+	x->vd.mask = a->verdict_entries - 1;
+	x->vd.tail = vd_tail;
+	x->vd.published = vd_tail;
+	x->vd.kicked = vd_tail;
+	return 0;
+}
+
+XENINTRO_EXPORT
+int xenintro_attach(struct xenintro *x, uint32_t domid,
+		    struct xenintro_attach *args)
+{
+	struct xenintro_attach a;
+	int ret;
+
+	ret = xi_check_open(x);
+	if (ret)
+		return ret;
+	if (x->int_flags & XI_BOUND)
+		return -EBUSY;
+
+	if (args)
+		a = *args;
+	else
+		memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.domid = domid;
+	if (ioctl(x->fd, XENINTRO_IOC_ATTACH, &a) < 0)
+		return -errno;
+	/*
+	 * The fd is bound to the domain from here on, whatever fails below:
+	 * the uAPI detaches only on close. A second attach gets -EBUSY, as
+	 * the kernel would say.
+	 */
+	x->int_flags |= XI_BOUND;
+	if (args)
+		*args = a;
+
+	ret = xi_check_geometry(&a);
+	if (ret)
+		return ret;
+
+	ret = xi_map(x->fd, a.ctrl_size, PROT_READ, XENINTRO_OFF_CTRL,
+		     &x->ctrl_map);
+	if (ret)
+		goto out_unmap;
+	x->ctrl_size = a.ctrl_size;
+	ret = xi_map(x->fd, a.events_size, PROT_READ, XENINTRO_OFF_EVENTS,
+		     &x->events_map);
+	if (ret)
+		goto out_unmap;
+	x->events_size = a.events_size;
+	ret = xi_map(x->fd, a.verdicts_size, PROT_READ | PROT_WRITE,
+		     XENINTRO_OFF_VERDICTS, &x->verdicts_map);
+	if (ret)
+		goto out_unmap;
+	x->verdicts_size = a.verdicts_size;
+
+	ret = xi_rings_init(x, &a);
+	if (ret)
+		goto out_unmap;
+
+	x->domid = domid;
+	x->max_vcpus = a.max_vcpus;
+	x->int_flags |= XI_ATTACHED;
+	return 0;
+
+out_unmap:
+	xi_unmap(x);
+	return ret;
+}
+
+XENINTRO_EXPORT
+int xenintro_wait(struct xenintro *x, int timeout_ms)
+{
+	struct pollfd pfd;
+	int ret;
+
+	if (!x)
+		return -EINVAL;
+	if (!(x->int_flags & XI_ATTACHED))
+		return -EBADFD;
+
+	/* Work already there costs no system call. */
+	ret = xenintro_events_ready(x);
+	if (ret)
+		return ret;
+	if (xenintro_state(x) == XENINTRO_STATE_DEAD)
+		return -ESRCH;
+
+	pfd.fd = x->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	ret = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	if (ret < 0)
+		return -errno;
+	if (ret == 0)
+		return 0;
+
+	/* Events that arrived before the end are still the agent's to see. */
+	ret = xenintro_events_ready(x);
+	if (ret)
+		return ret;
+	if (pfd.revents & POLLNVAL)
+		return -EBADF;
+	if ((pfd.revents & (POLLHUP | POLLERR)) ||
+	    xenintro_state(x) == XENINTRO_STATE_DEAD)
+		return -ESRCH;
+	return 0;
+}
