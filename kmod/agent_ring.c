@@ -146,6 +146,7 @@ struct xenintro_event *xenintro_event_slot(struct xenintro_agent_rings *r)
 		return NULL;
 	return &r->events[r->event_tail & (r->event_entries - 1)];
 }
+EXPORT_SYMBOL_IF_KUNIT(xenintro_event_slot);
 
 /* Publish the record returned by xenintro_event_slot(). */
 void xenintro_event_publish(struct xenintro_agent_rings *r)
@@ -155,12 +156,14 @@ void xenintro_event_publish(struct xenintro_agent_rings *r)
 	/* K1: the record is written before the agent can see the new tail. */
 	smp_store_release(&r->ctrl->event_tail, r->event_tail);
 }
+EXPORT_SYMBOL_IF_KUNIT(xenintro_event_publish);
 
 /* Whether the agent has events it has not consumed. */
 bool xenintro_events_pending(struct xenintro_agent_rings *r)
 {
 	return READ_ONCE(r->agent->event_head) != r->event_tail;
 }
+EXPORT_SYMBOL_IF_KUNIT(xenintro_events_pending);
 
 /**
  * xenintro_verdicts_available() - verdicts the agent published
@@ -179,6 +182,7 @@ int xenintro_verdicts_available(struct xenintro_agent_rings *r)
 		return -EIO;
 	return tail - r->verdict_head;
 }
+EXPORT_SYMBOL_IF_KUNIT(xenintro_verdicts_available);
 
 /* Copy the next verdict out of shared memory before anything reads it. */
 void xenintro_verdict_take(struct xenintro_agent_rings *r,
@@ -188,6 +192,7 @@ void xenintro_verdict_take(struct xenintro_agent_rings *r,
 	       sizeof(*v));
 	r->verdict_head++;
 }
+EXPORT_SYMBOL_IF_KUNIT(xenintro_verdict_take);
 
 /* Give the consumed verdict slots back to the agent. */
 void xenintro_verdicts_release(struct xenintro_agent_rings *r)
@@ -195,3 +200,4 @@ void xenintro_verdicts_release(struct xenintro_agent_rings *r)
 	/* K4: our copies are done before the agent may overwrite the slots. */
 	smp_store_release(&r->ctrl->verdict_head, r->verdict_head);
 }
+EXPORT_SYMBOL_IF_KUNIT(xenintro_verdicts_release);

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenintro_sim: module setup, the registry of simulated domains and the
+ * operations table handed to the xenintro core. See sim.h for the model
+ * and the locking rules.
+ *
+ * Lifetime of a simulated domain (a kref):
+ *   - "create" takes the first reference, the domain's own, dropped by
+ *     "destroy" (or at module exit);
+ *   - ->ring_enable() takes one for the core's session, dropped by
+ *     ->ring_disable(): a domain destroyed under a session stays (dying,
+ *     like a Xen zombie domain, its domid still taken) until the core has
+ *     disabled the ring;
+ *   - every command, storm thread and backend op holds one while it runs.
+ * The last put takes sim_domains_mutex (kref_put_mutex), so a lookup under
+ * that mutex never finds a domain whose count already reached zero.
+ */
+#define pr_fmt(fmt) SIM_NAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "sim.h"
+
+/* Protects sim_domains (membership) and the final sim_domain_put(). */
+static DEFINE_MUTEX(sim_domains_mutex);
+static DEFINE_XARRAY(sim_domains);
+
+static int sim_domain_info(u16 domid, struct xenintro_dominfo *info)
+{
+	struct sim_domain *d = sim_domain_get(domid);
+	unsigned long flags;
+
+	if (!d)
+		return -ESRCH;
+	spin_lock_irqsave(&d->lock, flags);
+	info->max_vcpus = d->nr_vcpus;
+	info->dying = d->dying;
+	info->hvm = d->hvm;
+	spin_unlock_irqrestore(&d->lock, flags);
+	sim_domain_put(d);
+	return 0;
+}
+
+const struct xenintro_hv_ops sim_hv_ops = {
+	.name = "sim",
+	.owner = THIS_MODULE,
+	.domain_info = sim_domain_info,
+	.pause = sim_op_pause,
+	.unpause = sim_op_unpause,
+	.ring_enable = sim_ring_enable,
+	.ring_disable = sim_ring_disable,
+	.notify = sim_notify,
+	.monitor = sim_op_monitor,
+	.set_access = sim_op_set_access,
+	.set_access_list = sim_op_set_access_list,
+	.get_access = sim_op_get_access,
+	.reset_access = sim_op_reset_access,
+	.inject = sim_op_inject,
+};
+
+/* Look up a domain, dying ones included, and take a reference. */
+struct sim_domain *sim_domain_get(u16 domid)
+{
+	struct sim_domain *d;
+
+	mutex_lock(&sim_domains_mutex);
+	d = xa_load(&sim_domains, domid);
+	if (d)
+		kref_get(&d->ref);
+	mutex_unlock(&sim_domains_mutex);
+	return d;
+}
+
+/*
+ * The simulated domain behind a core domain, with a reference. While a
+ * ring is enabled the session's reference pins dom->hv; before that (the
+ * core pauses the domain before ->ring_enable()) and after ->ring_disable()
+ * the domid is looked up.
+ */
+struct sim_domain *sim_core_get(struct xenintro_domain *dom)
+{
+	struct xenintro_hv_domain *hv = xenintro_hv(dom);
+	struct sim_domain *d = READ_ONCE(hv->hv);
+
+	if (d) {
+		kref_get(&d->ref);
+		return d;
+	}
+	return sim_domain_get(hv->domid);
+}
+
+/* Called by kref_put_mutex() with sim_domains_mutex held. */
+static void sim_domain_release(struct kref *ref)
+	__releases(&sim_domains_mutex)
+{
+	struct sim_domain *d = container_of(ref, struct sim_domain, ref);
+
+	xa_erase(&sim_domains, d->domid);
+	mutex_unlock(&sim_domains_mutex);
+	sim_domain_free(d);
+}
+
+/* Drop a reference; process context (the last one frees the domain). */
+void sim_domain_put(struct sim_domain *d)
+{
+	might_sleep();
+	kref_put_mutex(&d->ref, sim_domain_release, &sim_domains_mutex);
+}
+
+int sim_domain_create(const struct sim_create *c)
+{
+	struct sim_domain *d;
+	int ret;
+
+	d = sim_domain_alloc(c);
+	if (!d)
+		return -ENOMEM;
+
+	mutex_lock(&sim_domains_mutex);
+	ret = xa_insert(&sim_domains, c->domid, d, GFP_KERNEL);
+	mutex_unlock(&sim_domains_mutex);
+	if (ret) {
+		sim_domain_free(d);
+		return ret == -EBUSY ? -EEXIST : ret;
+	}
+	return 0;
+}
+
+/*
+ * Destroy a domain, as Xen's domain destruction does under a monitor:
+ * every blocked vCPU wakes up and finds the domain dead, no request is
+ * produced any more, responses are no longer consumed, and an attached
+ * session is told (xenintro_domain_dead(), process context). The memory
+ * stays until the session has disabled the ring.
+ */
+int sim_domain_destroy(u16 domid, bool *attached)
+{
+	struct xenintro_domain *dom;
+	struct sim_domain *d;
+	unsigned long flags;
+
+	mutex_lock(&sim_domains_mutex);
+	d = xa_load(&sim_domains, domid);
+	if (!d) {
+		mutex_unlock(&sim_domains_mutex);
+		return -ESRCH;
+	}
+	spin_lock_irqsave(&d->lock, flags);
+	if (d->dying) {
+		spin_unlock_irqrestore(&d->lock, flags);
+		mutex_unlock(&sim_domains_mutex);
+		return -ESRCH;
+	}
+	d->dying = true;
+	dom = d->core_dom;
+	if (dom)
+		d->dead_task = current;
+	sim_wake_all(d);
+	spin_unlock_irqrestore(&d->lock, flags);
+	/* The "alive" reference becomes ours until the end of this call. */
+	mutex_unlock(&sim_domains_mutex);
+
+	*attached = dom;
+	if (dom) {
+		/*
+		 * dead_task keeps ->ring_disable() from another task waiting
+		 * until this call returned, so dom stays valid (the core
+		 * keeps it until ->ring_disable() returned). A ->ring_disable()
+		 * from inside xenintro_domain_dead() itself goes ahead.
+		 */
+		xenintro_domain_dead(dom);
+		spin_lock_irqsave(&d->lock, flags);
+		d->dead_task = NULL;
+		spin_unlock_irqrestore(&d->lock, flags);
+		wake_up_all(&d->ctl_wq);
+	}
+	sim_domain_put(d);
+	return 0;
+}
+
+static void sim_destroy_all(void)
+{
+	struct sim_domain *d;
+	unsigned long index;
+	bool attached;
+
+	/*
+	 * No session can exist here (the core pins this module while one
+	 * does) and debugfs is gone, so each domain holds only its own
+	 * reference and destroying it frees it.
+	 */
+	xa_for_each(&sim_domains, index, d)
+		sim_domain_destroy(index, &attached);
+}
+
+static int __init sim_init(void)
+{
+	int ret;
+
+	xenintro_xen_abi_check();
+
+	ret = sim_debugfs_init();
+	if (ret)
+		return ret;
+
+	ret = xenintro_register_backend(&sim_hv_ops);
+	if (ret) {
+		pr_err("cannot register the simulated backend: %d\n", ret);
+		goto out_debugfs;
+	}
+	pr_info("simulated Xen 4.17 monitor interface ready\n");
+	return 0;
+
+out_debugfs:
+	sim_debugfs_exit();
+	sim_destroy_all();
+	return ret;
+}
+
+static void __exit sim_exit(void)
+{
+	xenintro_unregister_backend(&sim_hv_ops);
+	/* Waits for commands still running in the control file. */
+	sim_debugfs_exit();
+	sim_destroy_all();
+	WARN_ON_ONCE(!xa_empty(&sim_domains));
+}
+
+module_init(sim_init);
+module_exit(sim_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("xenintro: simulated Xen 4.17 monitor interface for tests");

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest: /dev/xenintro before any domain is involved: who may open it,
+ * the API handshake matrix, ioctl state rules, and a clean module unload.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/xenintro.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define DEV "/dev/xenintro"
+
+static int xi_open(void)
+{
+	return open(DEV, O_RDWR | O_CLOEXEC);
+}
+
+/* ioctl returning -errno, so results compare directly with the uAPI. */
+static int xi_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static int handshake(int fd, __u64 features)
+{
+	struct xenintro_api api = {
+		.size = sizeof(api),
+		.api_version = XENINTRO_API_VERSION,
+		.features = features,
+	};
+
+	return xi_ioctl(fd, XENINTRO_IOC_API, &api);
+}
+
+#define SKIP_IF_NO_DEVICE()						\
+	do {								\
+		if (access(DEV, F_OK))					\
+			SKIP(return, DEV " is absent (module not loaded)"); \
+	} while (0)
+
+/* Run @fn in a child with CAP_SYS_ADMIN dropped; returns its exit code. */
+static int in_child(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		_exit(fn());
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 255;
+	return WEXITSTATUS(status);
+}
+
+static int open_without_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	int fd;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 100;
+	data[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
+	data[CAP_SYS_ADMIN / 32].permitted &= ~(1U << (CAP_SYS_ADMIN % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		return 101;
+	fd = xi_open();
+	if (fd >= 0)
+		return 0;	/* opened: the test fails */
+	return errno == EPERM ? 1 : 2;
+}
+
+static int open_as_nobody(void)
+{
+	if (setgid(65534) || setuid(65534))
+		return 100;
+	if (xi_open() >= 0)
+		return 0;
+	return (errno == EACCES || errno == EPERM) ? 1 : 2;
+}
+
+TEST(open_needs_cap_sys_admin)
+{
+	SKIP_IF_NO_DEVICE();
+	/* root without CAP_SYS_ADMIN: the driver's own check says EPERM */
+	ASSERT_EQ(1, in_child(open_without_sys_admin));
+	/* an unprivileged user does not even pass the 0600 mode */
+	ASSERT_EQ(1, in_child(open_as_nobody));
+}
+
+TEST(device_mode_is_0600)
+{
+	struct stat st;
+
+	SKIP_IF_NO_DEVICE();
+	ASSERT_EQ(0, stat(DEV, &st));
+	EXPECT_EQ(0600, st.st_mode & 0777);
+	EXPECT_EQ(0, st.st_uid);
+}
+
+FIXTURE(session) {
+	int fd;
+};
+
+FIXTURE_SETUP(session)
+{
+	SKIP_IF_NO_DEVICE();
+	self->fd = xi_open();
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(session)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* The handshake matrix: each variant states what it changes. */
+FIXTURE_VARIANT(session) {
+	__u32 size;
+	__u32 version;
+	__u64 features;
+	__u64 reserved1;
+	int tail_byte;		/* index of a non-zero byte beyond sizeof */
+	int expect;
+};
+
+#define GOOD_SIZE sizeof(struct xenintro_api)
+
+FIXTURE_VARIANT_ADD(session, good) {
+	.size = GOOD_SIZE, .version = 1, .expect = 0,
+};
+FIXTURE_VARIANT_ADD(session, good_all_features) {
+	.size = GOOD_SIZE, .version = 1,
+	.features = XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA,
+	.expect = 0,
+};
+FIXTURE_VARIANT_ADD(session, version_0) {
+	.size = GOOD_SIZE, .version = 0, .expect = -EINVAL,
+};
+FIXTURE_VARIANT_ADD(session, version_2) {
+	.size = GOOD_SIZE, .version = 2, .expect = -EINVAL,
+};
+FIXTURE_VARIANT_ADD(session, unknown_feature_bit_3) {
+	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 3,
+	.expect = -EINVAL,
+};
+FIXTURE_VARIANT_ADD(session, unknown_feature_bit_63) {
+	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 63,
+	.expect = -EINVAL,
+};
+FIXTURE_VARIANT_ADD(session, size_short) {
+	.size = GOOD_SIZE - 8, .version = 1, .expect = -EINVAL,
+};
+FIXTURE_VARIANT_ADD(session, size_zero) {
+	.size = 0, .version = 1, .expect = -EINVAL,
+};
+FIXTURE_VARIANT_ADD(session, size_long_zero_tail) {
+	.size = GOOD_SIZE + 16, .version = 1, .tail_byte = -1, .expect = 0,
+};
+FIXTURE_VARIANT_ADD(session, size_long_nonzero_tail) {
+	.size = GOOD_SIZE + 16, .version = 1, .tail_byte = GOOD_SIZE + 3,
+	.expect = -E2BIG,
+};
+FIXTURE_VARIANT_ADD(session, size_huge) {
+	.size = 1 << 20, .version = 1, .tail_byte = -1, .expect = -E2BIG,
+};
+FIXTURE_VARIANT_ADD(session, reserved_nonzero) {
+	.size = GOOD_SIZE, .version = 1, .reserved1 = 1, .expect = -EINVAL,
+};
+
+TEST_F(session, handshake)
+{
+	size_t bufsize = variant->size > GOOD_SIZE ? variant->size : GOOD_SIZE;
+	struct xenintro_api *api;
+	unsigned char *buf;
+
+	/* A buffer as large as the declared size, so only the rules decide. */
+	buf = calloc(1, bufsize + 64);
+	ASSERT_NE(NULL, buf);
+	api = (struct xenintro_api *)buf;
+	api->size = variant->size;
+	api->api_version = variant->version;
+	api->features = variant->features;
+	api->reserved[1] = variant->reserved1;
+	if (variant->tail_byte > 0)
+		buf[variant->tail_byte] = 0x42;
+
+	ASSERT_EQ(variant->expect, xi_ioctl(self->fd, XENINTRO_IOC_API, api));
+	if (!variant->expect) {
+		EXPECT_EQ(XENINTRO_FEATURE_RINGS, api->supported_features &
+			  XENINTRO_FEATURE_RINGS);
+		EXPECT_NE(0, api->ioctls & (1ULL << _XENINTRO_ATTACH));
+		EXPECT_NE(0, api->ioctls & (1ULL << _XENINTRO_KICK));
+		EXPECT_EQ(0, api->ioctls & (1ULL << _XENINTRO_API));
+		/* the handshake is done: a second one is refused */
+		EXPECT_EQ(-EBUSY, handshake(self->fd, 0));
+	} else {
+		/* a refused handshake changes nothing: a good one still works */
+		EXPECT_EQ(0, handshake(self->fd, 0));
+	}
+	free(buf);
+}
+
+TEST_F(session, ioctl_before_handshake)
+{
+	struct xenintro_attach at = { .size = sizeof(at), .domid = 1 };
+	struct xenintro_stats st = { .size = sizeof(st) };
+
+	ASSERT_EQ(-EINVAL, xi_ioctl(self->fd, XENINTRO_IOC_ATTACH, &at));
+	ASSERT_EQ(-EINVAL, xi_ioctl(self->fd, XENINTRO_IOC_STATS, &st));
+	ASSERT_EQ(-EINVAL, xi_ioctl(self->fd, XENINTRO_IOC_PAUSE, NULL));
+	/* and the handshake still works afterwards */
+	ASSERT_EQ(0, handshake(self->fd, 0));
+}
+
+TEST_F(session, unknown_ioctls)
+{
+	struct xenintro_api api = { .size = sizeof(api), .api_version = 1 };
+
+	/* unknown in every state: before and after the handshake */
+	ASSERT_EQ(-ENOTTY, xi_ioctl(self->fd, _IO(XENINTRO_IOCTL_TYPE, 0x3f),
+				    NULL));
+	ASSERT_EQ(0, handshake(self->fd, 0));
+	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd, _IO(XENINTRO_IOCTL_TYPE, 0x3f),
+				    NULL));
+	/* right number, wrong type or direction bits */
+	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd, _IO('X', _XENINTRO_API), &api));
+	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd, _IOWR(XENINTRO_IOCTL_TYPE,
+						    _XENINTRO_API,
+						    struct xenintro_api),
+				    &api));
+	/* a known-but-unimplemented number (rules come later) */
+	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd, XENINTRO_IOC_SET_RULES, NULL));
+}
+
+TEST_F(session, domain_ioctls_need_attach)
+{
+	struct xenintro_monitor mon = { .size = sizeof(mon) };
+	struct xenintro_kick kick = { .size = sizeof(kick) };
+	void *p;
+
+	ASSERT_EQ(0, handshake(self->fd, 0));
+	EXPECT_EQ(-ENOTCONN, xi_ioctl(self->fd, XENINTRO_IOC_MONITOR, &mon));
+	EXPECT_EQ(-ENOTCONN, xi_ioctl(self->fd, XENINTRO_IOC_KICK, &kick));
+	EXPECT_EQ(-ENOTCONN, xi_ioctl(self->fd, XENINTRO_IOC_UNPAUSE, NULL));
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd,
+		 XENINTRO_OFF_CTRL);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(session, bad_pointer)
+{
+	EXPECT_EQ(-EFAULT, xi_ioctl(self->fd, XENINTRO_IOC_API,
+				    (void *)16));
+}
+
+static bool module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+static int load_module(const char *dir, const char *name)
+{
+	char path[512];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * The module cannot go while an fd is open and goes cleanly once every fd
+ * is closed; it is loaded again for the tests that follow.
+ */
+TEST(module_unloads_after_close)
+{
+	const char *dir = getenv("XENINTRO_KO_DIR");
+	bool had_sim = module_loaded("xenintro_sim");
+	int fd;
+
+	SKIP_IF_NO_DEVICE();
+	if (!dir)
+		SKIP(return, "XENINTRO_KO_DIR not set: cannot reload the module");
+
+	if (had_sim)
+		ASSERT_EQ(0, unload_module("xenintro_sim"));
+	fd = xi_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, handshake(fd, 0));
+	/* an open fd pins the module */
+	EXPECT_NE(0, unload_module("xenintro"));
+	close(fd);
+	ASSERT_EQ(0, unload_module("xenintro"));
+	EXPECT_FALSE(module_loaded("xenintro"));
+	EXPECT_NE(0, access(DEV, F_OK));
+
+	ASSERT_EQ(0, load_module(dir, "xenintro"));
+	if (had_sim)
+		ASSERT_EQ(0, load_module(dir, "xenintro_sim"));
+	/* and it works again */
+	fd = xi_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, handshake(fd, 0));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
