@@ -28,7 +28,7 @@ static const char *const guest_script[] = {
 
 static volatile int guest_done;
 
-static void *guest(void *arg)
+static void *guest(void *arg __attribute__((unused)))
 {
 	char res[512];
 	int i;
@@ -72,9 +72,9 @@ int main(void)
 		return 1;
 	}
 	printf("agent: attached to dom%d (%u vCPUs)\n", DOMID, x.max_vcpus);
-	xenintro_monitor_cr(&x, XENINTRO_CR3, XENINTRO_MON_SYNC);
+	xenintro_monitor_cr(&x, XENINTRO_CR3, XENINTRO_MON_SYNC, 0);
 	xenintro_monitor_cr(&x, XENINTRO_CR0, XENINTRO_MON_SYNC |
-			    XENINTRO_MON_DENY_CAPABLE);
+			    XENINTRO_MON_DENY_CAPABLE, 0);
 	xenintro_monitor_msr(&x, 0xc0000082, 0);
 	xenintro_monitor_cpuid(&x, 0);
 	xenintro_monitor_breakpoint(&x, 0);
