@@ -31,7 +31,19 @@
  *   loop: poll(), read events, write verdicts, XENINTRO_IOC_KICK
  *   close()                        detaches: pending events get the default
  *                                  verdict, monitors and page rights are
- *                                  restored, the domain keeps running
+ *                                  restored, pauses this session still holds
+ *                                  are undone, the domain keeps running
+ *
+ * Errors common to every ioctl: -ENOTTY for an unknown command (in every
+ * state), -EINVAL for anything but API before the handshake, -ENOTCONN for
+ * a domain command before ATTACH, -ESRCH once the domain died (STATS still
+ * works then, for a last report).
+ *
+ * poll(): EPOLLIN while the event ring holds events the agent has not
+ * consumed; EPOLLHUP | EPOLLERR once the domain is gone (ctrl->state is
+ * XENINTRO_STATE_DEAD; the events still in the ring stay readable). The
+ * agent's verdicts are consumed synchronously by XENINTRO_IOC_KICK, and
+ * also whenever the kernel runs its event path (a new event, a deadline).
  */
 #ifndef _UAPI_LINUX_XENINTRO_H
 #define _UAPI_LINUX_XENINTRO_H
@@ -70,6 +82,7 @@
 #define XENINTRO_IOC_MONITOR	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_MONITOR)
 #define XENINTRO_IOC_SET_ACCESS	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_SET_ACCESS)
 #define XENINTRO_IOC_GET_ACCESS	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_GET_ACCESS)
+/* PAUSE and UNPAUSE take no argument; UNPAUSE undoes one PAUSE of this fd. */
 #define XENINTRO_IOC_PAUSE	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_PAUSE)
 #define XENINTRO_IOC_UNPAUSE	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_UNPAUSE)
 #define XENINTRO_IOC_KICK	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_KICK)
@@ -346,7 +359,13 @@ struct xenintro_verdict {
  *   kernel: t = load_acquire(agent->verdict_tail); copy records
  *           [ctrl->verdict_head, t) out; store_release(ctrl->verdict_head, t)
  *   The agent may reuse a slot once load_acquire(ctrl->verdict_head) has
- *   passed it.
+ *   passed it. A verdict_tail more than verdict_entries ahead of the head
+ *   (or behind it) is ignored and counted in xenintro_stats.verdicts_invalid.
+ *
+ * All four indices are valid when ATTACH returns (read them; don't assume
+ * zero). The read-only regions can never be made writable (mprotect fails).
+ * ctrl->state is written with WRITE_ONCE after the last event was
+ * published; an agent that sees DEAD should still drain the event ring.
  */
 #define XENINTRO_OFF_CTRL	0x00000000ULL
 #define XENINTRO_OFF_EVENTS	0x10000000ULL
@@ -517,10 +536,10 @@ struct xenintro_monitor {
  * @gfn: range mode: first frame
  * @nr: frames in the range or the list, 1 .. XENINTRO_ACCESS_NR_MAX
  * @gfns: list mode: user pointer to __u64[nr]
- * @rights: user pointer to __u8[nr] of XENINTRO_ACCESS_* values; input for
- *          SET in list mode, output for GET; SET in range mode uses
- *          @range_rights instead and ignores it (must be 0)
- * @range_rights: SET in range mode: rights for every frame
+ * @rights: user pointer to __u8[nr] of XENINTRO_ACCESS_* values: input for
+ *          SET in list mode, output for GET (both modes); must be 0 for SET
+ *          in range mode, which takes @range_rights instead
+ * @range_rights: SET in range mode: rights for every frame; else 0
  * @reserved0: zero
  * @reserved: zero
  */

@@ -306,6 +306,25 @@ out_unmap:
 	return ret;
 }
 
+/*
+ * The events ready, or -ESRCH if the domain is dead and none is left. The
+ * ring is checked again after an acquire load of the state, so that events
+ * the kernel published before it marked the domain dead are still seen
+ * first; the uAPI does not promise that order, but allowing for it is free.
+ */
+static int xi_ready_or_dead(struct xenintro *x)
+{
+	int ready = xenintro_events_ready(x);
+
+	if (ready)
+		return ready;
+	if (__atomic_load_n(&x->ctrl->state, __ATOMIC_ACQUIRE) !=
+	    XENINTRO_STATE_DEAD)
+		return 0;
+	ready = xenintro_events_ready(x);
+	return ready ? ready : -ESRCH;
+}
+
 XENINTRO_EXPORT
 int xenintro_wait(struct xenintro *x, int timeout_ms)
 {
@@ -317,12 +336,10 @@ int xenintro_wait(struct xenintro *x, int timeout_ms)
 	if (!(x->int_flags & XI_ATTACHED))
 		return -EBADFD;
 
-	/* Work already there costs no system call. */
-	ret = xenintro_events_ready(x);
+	/* Work already there, or a known death, costs no system call. */
+	ret = xi_ready_or_dead(x);
 	if (ret)
 		return ret;
-	if (xenintro_state(x) == XENINTRO_STATE_DEAD)
-		return -ESRCH;
 
 	pfd.fd = x->fd;
 	pfd.events = POLLIN;
@@ -339,8 +356,8 @@ int xenintro_wait(struct xenintro *x, int timeout_ms)
 		return ret;
 	if (pfd.revents & POLLNVAL)
 		return -EBADF;
-	if ((pfd.revents & (POLLHUP | POLLERR)) ||
-	    xenintro_state(x) == XENINTRO_STATE_DEAD)
+	if (pfd.revents & (POLLHUP | POLLERR))
 		return -ESRCH;
-	return 0;
+	/* 0: woken without events (the caller just waits again) */
+	return xi_ready_or_dead(x);
 }

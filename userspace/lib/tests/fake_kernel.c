@@ -263,8 +263,6 @@ static int fk_ioc_kick(struct xenintro_kick *k)
 	if (fk_check_size(k->size, sizeof(*k)) || k->flags || k->reserved0 ||
 	    !fk_all_zero(k->reserved, sizeof(k->reserved)))
 		return -EINVAL;
-	if (!fk.bound)
-		return -EINVAL;
 	pthread_mutex_lock(&fk.lock);
 	n = fk_consume(fk.cfg.on_verdict, fk.cfg.on_verdict_arg);
 	pthread_mutex_unlock(&fk.lock);
@@ -301,18 +299,23 @@ static int fk_ioctl(int fd, unsigned int nr, void *arg)
 	if (!fk.api_done || fd != fk.fd)
 		return -EINVAL;
 
-	switch (nr) {
-	case _XENINTRO_ATTACH:
+	if (nr == _XENINTRO_ATTACH) {
 		fk.last_attach = *(struct xenintro_attach *)arg;
 		return fk_ioc_attach(arg);
+	}
+	/* as the driver: the rest need a domain, and a live one */
+	if (!fk.bound)
+		return -ENOTCONN;
+	if (fk.dead)
+		return -ESRCH;
+
+	switch (nr) {
 	case _XENINTRO_MONITOR:
 		fk.last_monitor = *(struct xenintro_monitor *)arg;
-		return fk.bound ? fk_ioc_monitor(arg) : -EINVAL;
+		return fk_ioc_monitor(arg);
 	case _XENINTRO_SET_ACCESS:
 	case _XENINTRO_GET_ACCESS:
 		fk.last_access = *(struct xenintro_access *)arg;
-		if (!fk.bound)
-			return -EINVAL;
 		return fk_ioc_access(arg, nr == _XENINTRO_SET_ACCESS);
 	case _XENINTRO_PAUSE:
 		fk.last_pause_arg = arg;
@@ -393,11 +396,21 @@ void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
-	if (r != FK_VERDICTS && (prot & (PROT_WRITE | PROT_EXEC))) {
-		errno = EACCES;
+	if ((prot & PROT_EXEC) || (r != FK_VERDICTS && (prot & PROT_WRITE))) {
+		errno = EPERM;
 		return MAP_FAILED;
 	}
+#ifdef FK_SHARED_VIEW
+	/*
+	 * ThreadSanitizer tracks addresses, not pages: with two views of one
+	 * page it sees neither the races nor the barriers between the two
+	 * sides. Hand the library the kernel's own view instead.
+	 */
+	(void)addr;
+	p = fk.kmap[r];
+#else
 	p = __real_mmap(addr, len, prot, flags, fk.memfd[r], 0);
+#endif
 	if (p != MAP_FAILED)
 		fk.umap[r] = p;
 	return p;
@@ -415,6 +428,9 @@ int __wrap_munmap(void *addr, size_t len)
 					r, len, fk.ulen[r]);
 			fk.umap[r] = NULL;
 			fk.munmaps++;
+#ifdef FK_SHARED_VIEW
+			return 0;	/* the kernel's view stays */
+#endif
 		}
 	}
 	return __real_munmap(addr, len);
@@ -453,7 +469,7 @@ __u32 fk_event_head(void)
 
 __u32 fk_verdict_tail(void)
 {
-	/* K4: pairs with the library's A4 */
+	/* K3: pairs with the library's A3 */
 	return __atomic_load_n(&fk.agent->verdict_tail, __ATOMIC_ACQUIRE);
 }
 
@@ -526,7 +542,7 @@ int fk_consume(void (*cb)(const struct xenintro_verdict *v, void *arg),
 		}
 		fk.log[fk.nlog++] = v;
 	}
-	/* K3: pairs with the library's A3 */
+	/* K4: pairs with the library's A4 */
 	__atomic_store_n(&fk.ctrl->verdict_head, tail, __ATOMIC_RELEASE);
 	return n;
 }

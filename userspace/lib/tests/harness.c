@@ -103,9 +103,51 @@ static int xt_run(const struct xt_test *t)
 	return WEXITSTATUS(status) != 0;
 }
 
+/*
+ * The section holds each file's tests together, files in link order, but
+ * the compiler may emit a file's tests in any order: sort by position.
+ */
+static const struct xt_test **xt_sorted(size_t *np)
+{
+	size_t n = (size_t)(__stop_xt_tests - __start_xt_tests), i, j;
+	const struct xt_test **v = malloc(n * sizeof(*v));
+	int *file = malloc(n * sizeof(*file));
+
+	if (!v || !file) {
+		perror("malloc");
+		exit(2);
+	}
+	for (i = 0; i < n; i++) {
+		v[i] = __start_xt_tests[i];
+		/* a file's rank: where its first test sits in the section */
+		for (j = 0; j < i; j++)
+			if (!strcmp(v[j]->file, v[i]->file))
+				break;
+		file[i] = (int)j;
+	}
+	/* insertion sort: a few dozen entries */
+	for (i = 1; i < n; i++) {
+		const struct xt_test *t = v[i];
+		int f = file[i];
+
+		for (j = i; j > 0 && (file[j - 1] > f ||
+				      (file[j - 1] == f &&
+				       v[j - 1]->line > t->line)); j--) {
+			v[j] = v[j - 1];
+			file[j] = file[j - 1];
+		}
+		v[j] = t;
+		file[j] = f;
+	}
+	free(file);
+	*np = n;
+	return v;
+}
+
 int main(int argc, char **argv)
 {
-	const struct xt_test *const *t;
+	const struct xt_test **tests;
+	size_t nr, k;
 	int n = 0, i = 0, failed = 0, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -115,21 +157,23 @@ int main(int argc, char **argv)
 		argc -= 2, argv += 2;
 	}
 
-	for (t = __start_xt_tests; t < __stop_xt_tests; t++)
-		n += xt_selected((*t)->name, argc, argv);
+	tests = xt_sorted(&nr);
+	for (k = 0; k < nr; k++)
+		n += xt_selected(tests[k]->name, argc, argv);
 	printf("1..%d\n", n);
-	for (t = __start_xt_tests; t < __stop_xt_tests; t++) {
-		if (!xt_selected((*t)->name, argc, argv))
+	for (k = 0; k < nr; k++) {
+		if (!xt_selected(tests[k]->name, argc, argv))
 			continue;
-		ret = xt_run(*t);
+		ret = xt_run(tests[k]);
 		i++;
 		if (ret < 0)
-			printf("ok %d - %s # SKIP\n", i, (*t)->name);
+			printf("ok %d - %s # SKIP\n", i, tests[k]->name);
 		else
 			printf("%sok %d - %s\n", ret ? "not " : "", i,
-			       (*t)->name);
+			       tests[k]->name);
 		failed += ret > 0;
 	}
+	free(tests);
 	if (failed)
 		xt_diag("%d of %d tests failed", failed, n);
 	return failed ? 1 : 0;

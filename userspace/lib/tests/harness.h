@@ -15,11 +15,14 @@
 struct xt_test {
 	const char *name;
 	void (*fn)(void);
+	const char *file;
+	int line;
 };
 
 #define XT_TEST(name)							\
 	static void name(void);						\
-	static const struct xt_test xt_desc_##name = { #name, name };	\
+	static const struct xt_test xt_desc_##name =			\
+		{ #name, name, __FILE__, __LINE__ };			\
 	/* pointers, so the section holds no padding between entries */	\
 	static const struct xt_test *const xt_ptr_##name		\
 	__attribute__((used, section("xt_tests"))) = &xt_desc_##name;	\

@@ -208,7 +208,7 @@ XT_TEST(kick_before_attach)
 	struct xenintro x;
 
 	xt_open(&x);
-	XT_EQ(xenintro_kick(&x), -EINVAL);
+	XT_EQ(xenintro_kick(&x), -ENOTCONN);
 	XT_EQ(fk.calls[_XENINTRO_KICK], 1);
 	XT_EQ(xenintro_close(&x), 0);
 }
@@ -243,7 +243,20 @@ XT_TEST(monitor_before_attach_is_the_kernels_call)
 
 	/* the library passes it on; the (fake) kernel refuses it */
 	xt_open(&x);
-	XT_EQ(xenintro_monitor_cpuid(&x, 0), -EINVAL);
+	XT_EQ(xenintro_monitor_cpuid(&x, 0), -ENOTCONN);
 	XT_EQ(fk.calls[_XENINTRO_MONITOR], 1);
+	XT_EQ(xenintro_close(&x), 0);
+}
+
+XT_TEST(control_after_death_is_esrch)
+{
+	struct xenintro x;
+
+	xt_attach(&x, 4, 4);
+	XT_ASSERT(xenintro_get_verdict(&x) != NULL);
+	fk_set_dead();
+	XT_EQ(xenintro_submit(&x), -ESRCH);
+	XT_EQ(xenintro_monitor_cpuid(&x, 0), -ESRCH);
+	XT_EQ(xenintro_pause(&x), -ESRCH);
 	XT_EQ(xenintro_close(&x), 0);
 }

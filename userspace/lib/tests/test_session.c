@@ -260,7 +260,8 @@ static void small_events(struct xenintro_attach *a) { a->events_size -= 512; }
 static void small_verdicts(struct xenintro_attach *a) { a->verdicts_size = 4096; }
 static void recs_in_agent(struct xenintro_attach *a) { a->verdict_records = 64; }
 static void recs_unaligned(struct xenintro_attach *a) { a->verdict_records = 4097; }
-static void recs_past_end(struct xenintro_attach *a) { a->verdict_records = ~0ULL - 8; }
+/* aligned, so only the bounds check can catch it */
+static void recs_past_end(struct xenintro_attach *a) { a->verdict_records = ~0ULL - 4095; }
 static void recs_overlap_end(struct xenintro_attach *a) { a->verdict_records += 512; }
 
 static void (*const bad_replies[])(struct xenintro_attach *) = {

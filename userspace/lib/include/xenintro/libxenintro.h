@@ -52,16 +52,17 @@ extern "C" {
  *
  * Verdict ring, agent produces:
  *   agent                                 kernel
- *   A3: load_acquire(ctrl->verdict_head) <-- K3: store_release(ctrl->verdict_head)
+ *   A4: load_acquire(ctrl->verdict_head) <-- K4: store_release(ctrl->verdict_head)
  *   write record[vtail] (slot now free)
- *   A4: store_release(agent->verdict_tail) -> K4: load_acquire(agent->verdict_tail)
+ *   A3: store_release(agent->verdict_tail) -> K3: load_acquire(agent->verdict_tail)
  *   XENINTRO_IOC_KICK                         copy records [vhead, vtail)
  *
+ * The numbers are the kernel's (kmod/agent_ring.c), so An pairs with Kn.
  * A1/K1: the records below the tail are complete before the agent reads
  * them. A2/K2: the agent's reads of a record are done before the kernel
- * overwrites it. A3/K3: the kernel has copied a verdict out before the agent
- * reuses its slot. A4/K4: a verdict's contents are visible before the kernel
- * reads it.
+ * overwrites it. A3/K3: a verdict's contents are visible before the kernel
+ * reads it. A4/K4: the kernel has copied a verdict out before the agent
+ * reuses its slot.
  *
  * Indices are free-running __u32 counters compared by unsigned difference,
  * so they wrap at 2^32 without special cases. Each index in shared memory is
@@ -122,7 +123,8 @@ struct xenintro_verdict_ring {
  *
  * Allocated by the caller, set up by xenintro_open() and torn down by
  * xenintro_close(). The rings, @ctrl, @fd and the feature words may be
- * read directly; everything else belongs to the library.
+ * read directly; everything else belongs to the library. An open session
+ * must not be copied or moved: the rings may point into it (idle_index).
  */
 struct xenintro {
 	struct xenintro_event_ring ev;
@@ -330,7 +332,7 @@ static inline void xenintro_event_advance(struct xenintro *x, unsigned int n)
  */
 static inline int xenintro_verdict_space(struct xenintro *x)
 {
-	/* A3: pairs with K3, the kernel's store_release(ctrl->verdict_head) */
+	/* A4: pairs with K4, the kernel's store_release(ctrl->verdict_head) */
 	__u32 head = __atomic_load_n(x->vd.khead, __ATOMIC_ACQUIRE);
 	__u32 used = x->vd.tail - head;
 
@@ -348,7 +350,7 @@ static inline int xenintro_verdict_space(struct xenintro *x)
 static inline struct xenintro_verdict *xenintro_get_verdict(struct xenintro *x)
 {
 	/*
-	 * A3: pairs with K3; the kernel has copied every verdict below head
+	 * A4: pairs with K4; the kernel has copied every verdict below head
 	 * out, so their slots are ours to overwrite.
 	 */
 	__u32 head = __atomic_load_n(x->vd.khead, __ATOMIC_ACQUIRE);
@@ -371,7 +373,7 @@ static inline int xenintro_publish(struct xenintro *x)
 
 	if (n) {
 		/*
-		 * A4: pairs with K4, the kernel's
+		 * A3: pairs with K3, the kernel's
 		 * load_acquire(agent->verdict_tail): the records we wrote are
 		 * visible before the new tail is.
 		 */
