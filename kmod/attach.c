@@ -9,8 +9,9 @@
  * Teardown, on close or when the domain dies: pause; answer everything
  * pending with the default verdict; restore page rights (while the ring
  * still exists, Xen needs it); disable the monitor events this session
- * enabled; drain again; disable the ring (the backend unbinds and unmaps);
- * undo every pause. The guest keeps running.
+ * enabled; unpause and drain again; disable the ring (the backend unbinds
+ * and unmaps) while anything still arriving is answered by default; undo
+ * the session's own pauses. The guest keeps running.
  */
 #include <linux/bitmap.h>
 #include <linux/jiffies.h>
@@ -72,8 +73,8 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 {
 	const struct xenintro_hv_ops *ops = dom->ops;
 	bool dead = dom->dead;
-	unsigned long flags;
 	bool paused = false;
+	unsigned long flags;
 	int ret;
 
 	lockdep_assert_held(&dom->ctl_lock);
@@ -82,22 +83,30 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 		return;
 	dom->torn_down = true;
 
-	if (!dead) {
-		ret = ops->pause(dom);
-		if (ret)
-			pr_warn("xenintro: dom%u: pause for teardown failed: %d\n",
-				dom->hv.domid, ret);
-		paused = !ret;
-	}
-
+	/*
+	 * From here every request, old or new, gets the default verdict at
+	 * once, whoever drains the ring: us, a kick, or the backend while it
+	 * disables the ring.
+	 */
 	spin_lock_irqsave(&dom->lock, flags);
 	dom->state = XENINTRO_DOM_DETACHING;
-	xenintro_drain_locked(dom);
-	xenintro_answer_all_locked(dom);
-	xenintro_notify_locked(dom);
 	spin_unlock_irqrestore(&dom->lock, flags);
 
 	if (!dead) {
+		/* Paused, no vCPU raises anything while we restore. */
+		ret = ops->pause(dom);
+		paused = !ret;
+		if (ret)
+			pr_warn("xenintro: dom%u: pause for teardown failed: %d\n",
+				dom->hv.domid, ret);
+
+		spin_lock_irqsave(&dom->lock, flags);
+		xenintro_drain_locked(dom);
+		xenintro_answer_all_locked(dom);
+		xenintro_notify_locked(dom);
+		spin_unlock_irqrestore(&dom->lock, flags);
+
+		/* Page rights need the ring: restore them before disabling it. */
 		if (dom->access_changed) {
 			ret = ops->reset_access(dom);
 			if (ret)
@@ -106,28 +115,36 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 		}
 		xenintro_monitors_disable_all(dom);
 
-		/* Anything raised before the monitors went off. */
-		spin_lock_irqsave(&dom->lock, flags);
-		xenintro_drain_locked(dom);
-		spin_unlock_irqrestore(&dom->lock, flags);
-	}
-
-	spin_lock_irqsave(&dom->lock, flags);
-	dom->state = XENINTRO_DOM_DETACHED;
-	if (dead)
-		WRITE_ONCE(dom->rings.ctrl->state, XENINTRO_STATE_DEAD);
-	spin_unlock_irqrestore(&dom->lock, flags);
-
-	/* The timer sees DETACHED and does not re-arm. */
-	del_timer_sync(&dom->deadline_timer);
-	ops->ring_disable(dom);
-
-	if (!dead) {
-		for (; dom->pauses; dom->pauses--)
-			ops->unpause(dom);
+		/*
+		 * With the monitors off nothing new is raised. Unpause before
+		 * the ring goes: vCPUs Xen parked waiting for ring space must
+		 * run to leave its wait queue, or ring disable says -EBUSY.
+		 */
 		if (paused)
 			ops->unpause(dom);
 	}
+
+	spin_lock_irqsave(&dom->lock, flags);
+	xenintro_drain_locked(dom);
+	xenintro_answer_all_locked(dom);
+	xenintro_notify_locked(dom);
+	spin_unlock_irqrestore(&dom->lock, flags);
+
+	/* Kicks may still run inside, and are answered by default. */
+	ops->ring_disable(dom);
+
+	spin_lock_irqsave(&dom->lock, flags);
+	dom->state = XENINTRO_DOM_DETACHED;
+	dom->vmring.sring = NULL;	/* unmapped by ->ring_disable() */
+	if (dead)
+		WRITE_ONCE(dom->rings.ctrl->state, XENINTRO_STATE_DEAD);
+	spin_unlock_irqrestore(&dom->lock, flags);
+	/* The timer sees DETACHED and does not re-arm. */
+	del_timer_sync(&dom->deadline_timer);
+
+	if (!dead)
+		for (; dom->pauses; dom->pauses--)
+			ops->unpause(dom);
 	xenintro_registry_remove(dom);
 	wake_up_all(&dom->wq);
 	pr_info("xenintro: dom%u: detached%s\n", dom->hv.domid,

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xenintro_xen.ko: the Xen 4.17 backend. The only code of xenintro that
+ * makes hypercalls.
+ *
+ * Files: xen_main.c (load-time probe, the operations table, noticing
+ * dead guests), xen_domctl.c (domctl and memory_op wrappers),
+ * xen_ring.c (mapping the ring page, enabling it, the event channel).
+ */
+#ifndef _XENINTRO_XEN_H
+#define _XENINTRO_XEN_H
+
+#include <linux/list.h>
+#include <linux/timer.h>
+#include <linux/types.h>
+
+#include "../hv_ops.h"
+#include "xen_hypercall.h"
+
+/**
+ * struct xi_xen_dom - backend state of one attached domain
+ * @dom: the core's domain object
+ * @domid: the guest
+ * @node: on xi_xen_doms (under xi_xen_doms_lock)
+ * @dummy: the page vmap()ed to get a kernel VA with a page table
+ * @ring_va: that VA, now mapping the guest's ring frame
+ * @ring_gfn: the ring's guest frame (HVM_PARAM_MONITOR_RING_PFN)
+ * @irq: Linux irq of our end of the event channel, 0 if unbound
+ * @poll_timer: fallback kick; Xen may drop a notification
+ * @enabled: vm_event ENABLE succeeded
+ * @control_registers: CONTROL_REGISTERS (deny-capable) mode switched on
+ * @dead_reported: xenintro_domain_dead() was called
+ */
+struct xi_xen_dom {
+	struct xenintro_domain *dom;
+	u16 domid;
+	struct list_head node;
+	struct page *dummy;
+	void *ring_va;
+	u64 ring_gfn;
+	int irq;
+	struct timer_list poll_timer;
+	bool enabled;
+	bool control_registers;
+	bool dead_reported;
+};
+
+/* xen_domctl.c */
+int xi_domctl(struct xi_domctl *d);
+int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info);
+int xi_pause(u16 domid, bool pause);
+int xi_vm_event_op(u16 domid, u32 op, u32 *out);
+int xi_monitor_op(u16 domid, struct xi_domctl_monitor_op *op);
+int xi_page_type(u16 domid, u64 gfn, u64 *type);
+long xi_max_gpfn(u16 domid);
+int xi_mem_access(struct xi_mem_access_op *op);
+int xi_hvm_get_param(u16 domid, u32 index, u64 *value);
+int xi_memory_reservation(u16 domid, unsigned int cmd, u64 gfn);
+
+/* xen_ring.c */
+int xi_ring_enable(struct xenintro_domain *dom);
+void xi_ring_disable(struct xenintro_domain *dom);
+void xi_ring_notify(struct xenintro_domain *dom);
+
+/* xen_main.c */
+void xi_doms_add(struct xi_xen_dom *xd);
+void xi_doms_remove(struct xi_xen_dom *xd);
+
+#endif /* _XENINTRO_XEN_H */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * domctl, memory_op and hvm_op wrappers. Linux has no HYPERVISOR_domctl,
+ * so domctls go through the generic _hypercall1() stub; kernel buffers are
+ * valid hypercall arguments for a PV dom0 (xen-abi.md §1.2).
+ *
+ * Domctls take Xen's global domctl lock: process context only.
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/memory.h>
+#include <xen/interface/hvm/hvm_op.h>
+#include <xen/interface/hvm/params.h>
+#include <asm/xen/hypercall.h>
+
+#include "xen.h"
+
+int xi_domctl(struct xi_domctl *d)
+{
+	might_sleep();
+	d->interface_version = XI_DOMCTL_INTERFACE_VERSION;
+	return _hypercall1(long, domctl, d);
+}
+
+/*
+ * Xen 4.17 answers getdomaininfo for a missing domain with the next one
+ * up (it is an enumeration), so the returned id is compared.
+ */
+int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info)
+{
+	struct xi_domctl d = {
+		.cmd = XI_DOMCTL_getdomaininfo,
+		.domain = domid,
+	};
+	int ret;
+
+	ret = xi_domctl(&d);
+	if (ret)
+		return ret;
+	if (d.u.getdomaininfo.domain != domid)
+		return -ESRCH;
+	*info = d.u.getdomaininfo;
+	return 0;
+}
+
+int xi_pause(u16 domid, bool pause)
+{
+	struct xi_domctl d = {
+		.cmd = pause ? XI_DOMCTL_pausedomain : XI_DOMCTL_unpausedomain,
+		.domain = domid,
+	};
+
+	return xi_domctl(&d);
+}
+
+int xi_vm_event_op(u16 domid, u32 op, u32 *out)
+{
+	struct xi_domctl d = {
+		.cmd = XI_DOMCTL_vm_event_op,
+		.domain = domid,
+		.u.vm_event_op = {
+			.op = op,
+			.mode = XI_VM_EVENT_MODE_MONITOR,
+		},
+	};
+	int ret;
+
+	ret = xi_domctl(&d);
+	if (!ret && out)
+		*out = d.u.vm_event_op.port_or_version;
+	return ret;
+}
+
+int xi_monitor_op(u16 domid, struct xi_domctl_monitor_op *op)
+{
+	struct xi_domctl d = {
+		.cmd = XI_DOMCTL_monitor_op,
+		.domain = domid,
+		.u.monitor_op = *op,
+	};
+	int ret;
+
+	ret = xi_domctl(&d);
+	if (!ret)
+		*op = d.u.monitor_op;
+	return ret;
+}
+
+int xi_page_type(u16 domid, u64 gfn, u64 *type)
+{
+	u64 pfn = gfn;
+	struct xi_domctl d = {
+		.cmd = XI_DOMCTL_getpageframeinfo3,
+		.domain = domid,
+		.u.getpageframeinfo3 = {
+			.num = 1,
+			.array = (unsigned long)&pfn,
+		},
+	};
+	int ret;
+
+	ret = xi_domctl(&d);
+	if (!ret)
+		*type = pfn & XI_DOMCTL_PFINFO_XTAB;
+	return ret;
+}
+
+long xi_max_gpfn(u16 domid)
+{
+	domid_t dom = domid;
+
+	return HYPERVISOR_memory_op(XI_XENMEM_maximum_gpfn, &dom);
+}
+
+/* cmd must be exactly 21: Xen keeps continuation state in its high bits. */
+int xi_mem_access(struct xi_mem_access_op *op)
+{
+	return HYPERVISOR_memory_op(XI_XENMEM_access_op, op);
+}
+
+int xi_hvm_get_param(u16 domid, u32 index, u64 *value)
+{
+	struct xen_hvm_param p = { .domid = domid, .index = index };
+	long ret;
+
+	ret = (long)HYPERVISOR_hvm_op(HVMOP_get_param, &p);
+	if (!ret)
+		*value = p.value;
+	return ret;
+}
+
+/* XENMEM_populate_physmap or XENMEM_decrease_reservation of one frame. */
+int xi_memory_reservation(u16 domid, unsigned int cmd, u64 gfn)
+{
+	xen_pfn_t pfn = gfn;
+	struct xen_memory_reservation r = {
+		.nr_extents = 1,
+		.extent_order = 0,
+		.domid = domid,
+	};
+	long ret;
+
+	set_xen_guest_handle(r.extent_start, &pfn);
+	ret = HYPERVISOR_memory_op(cmd, &r);
+	if (ret < 0)
+		return ret;
+	return ret == 1 ? 0 : -ENOMEM;
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Xen 4.17 control interfaces the backend uses and Linux's headers do
+ * not carry: domctl (pause, domain info, vm_event, monitor, page types),
+ * XENMEM_access_op and the dm_op event injection. Written from the tables
+ * of shared/docs/xen-abi.md §3, §4, §6; every layout is asserted in
+ * xen_hypercall_abi_check().
+ *
+ * What Linux 6.1 does define (hypercall numbers, memory reservations,
+ * HVM params, event channels) comes from <xen/interface/...>.
+ */
+#ifndef _XENINTRO_XEN_HYPERCALL_H
+#define _XENINTRO_XEN_HYPERCALL_H
+
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
+#include <linux/types.h>
+
+/* Xen 4.17 */
+#define XI_XEN_VERSION_4_17		0x00040011
+#define XI_DOMCTL_INTERFACE_VERSION	0x15
+
+#define XI_DOMID_INVALID		0x7ff4
+
+/* domctl commands */
+#define XI_DOMCTL_pausedomain		3
+#define XI_DOMCTL_unpausedomain		4
+#define XI_DOMCTL_getdomaininfo		5
+#define XI_DOMCTL_vm_event_op		56
+#define XI_DOMCTL_getpageframeinfo3	61
+#define XI_DOMCTL_set_access_required	64
+#define XI_DOMCTL_monitor_op		77
+
+/* getdomaininfo flags */
+#define XI_DOMINF_dying			(1U << 0)
+#define XI_DOMINF_hvm_guest		(1U << 1)
+#define XI_DOMINF_shutdown		(1U << 2)
+#define XI_DOMINF_paused		(1U << 3)
+
+struct xi_domctl_getdomaininfo {
+	u16 domain;
+	u16 pad1;
+	u32 flags;
+	u64 tot_pages;
+	u64 max_pages;
+	u64 outstanding_pages;
+	u64 shr_pages;
+	u64 paged_pages;
+	u64 shared_info_frame;
+	u64 cpu_time;
+	u32 nr_online_vcpus;
+	u32 max_vcpu_id;
+	u32 ssidref;
+	u8 handle[16];
+	u32 cpupool;
+	u8 gpaddr_bits;
+	u8 pad2[7];
+	u32 emulation_flags;
+	u32 misc_flags;
+};
+
+/* vm_event_op */
+#define XI_VM_EVENT_ENABLE		0
+#define XI_VM_EVENT_DISABLE		1
+#define XI_VM_EVENT_RESUME		2
+#define XI_VM_EVENT_GET_VERSION		3
+#define XI_VM_EVENT_MODE_MONITOR	2
+
+struct xi_domctl_vm_event_op {
+	u32 op;
+	u32 mode;
+	u32 port_or_version;	/* u.enable.port / u.version, out */
+};
+
+/* monitor_op */
+#define XI_MONITOR_OP_ENABLE		0
+#define XI_MONITOR_OP_DISABLE		1
+#define XI_MONITOR_OP_GET_CAPABILITIES	2
+#define XI_MONITOR_OP_CONTROL_REGISTERS	4
+
+/* monitor events, numbered as XENINTRO_MONITOR_* deliberately */
+#define XI_MONITOR_EVENT_WRITE_CTRLREG	0
+#define XI_MONITOR_EVENT_MOV_TO_MSR	1
+
+struct xi_domctl_monitor_op {
+	u32 op;
+	u32 event;		/* or the capability bitmap, out */
+	union {
+		struct {
+			u8 index;
+			u8 sync;
+			u8 onchangeonly;
+			u8 pad1;
+			u32 pad2;
+			u64 bitmask;
+		} mov_to_cr;
+		struct {
+			u32 msr;
+			u8 onchangeonly;
+		} mov_to_msr;
+		struct {
+			u8 sync;
+			u8 allow_userspace;
+		} guest_request;
+		struct {
+			u8 sync;
+		} debug_exception;
+		struct {
+			u8 sync;
+		} vmexit;
+		u8 raw[16];
+	} u;
+};
+
+/* getpageframeinfo3 */
+#define XI_DOMCTL_PFINFO_XTAB		(0xfU << 28)
+
+struct xi_domctl_getpageframeinfo3 {
+	u64 num;
+	u64 array;		/* guest handle: xen_pfn_t[num] */
+};
+
+struct xi_domctl_set_access_required {
+	u8 access_required;
+};
+
+struct xi_domctl {
+	u32 cmd;
+	u32 interface_version;
+	u16 domain;
+	u16 pad[3];
+	union {
+		struct xi_domctl_getdomaininfo getdomaininfo;
+		struct xi_domctl_vm_event_op vm_event_op;
+		struct xi_domctl_monitor_op monitor_op;
+		struct xi_domctl_getpageframeinfo3 getpageframeinfo3;
+		struct xi_domctl_set_access_required access_required;
+		u8 pad[128];
+	} u;
+};
+
+/* memory_op */
+#define XI_XENMEM_maximum_gpfn		14
+#define XI_XENMEM_access_op		21
+#define XI_XENMEM_access_op_set_access	0
+#define XI_XENMEM_access_op_get_access	1
+#define XI_XENMEM_access_op_set_multi	4
+/* xenmem_access_t: n .. rwx are 0..7, like XENINTRO_ACCESS_* */
+#define XI_XENMEM_access_rwx		7
+
+struct xi_mem_access_op {
+	u8 op;
+	u8 access;
+	u16 domid;
+	u32 nr;
+	u64 pfn;
+	u64 pfn_list;		/* guest handle: u64[] */
+	u64 access_list;	/* guest handle: u8[] */
+};
+
+/* HVM params (Linux's headers do not define these) */
+#define XI_HVM_PARAM_MONITOR_RING_PFN	28
+
+/* dm_op inject_event */
+#define XI_DMOP_inject_event		13
+
+struct xi_dm_op_inject_event {
+	u32 vcpuid;
+	u8 vector;
+	u8 type;
+	u8 insn_len;
+	u8 pad0;
+	u32 error_code;
+	u32 pad1;
+	u64 cr2;
+};
+
+struct xi_dm_op {
+	u32 op;
+	u32 pad;
+	union {
+		struct xi_dm_op_inject_event inject_event;
+		u8 raw[24];
+	} u;
+};
+
+static inline void xen_hypercall_abi_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct xi_domctl) != 144);
+	BUILD_BUG_ON(offsetof(struct xi_domctl, u) != 16);
+	BUILD_BUG_ON(sizeof(struct xi_domctl_getdomaininfo) != 112);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_getdomaininfo, flags) != 4);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_getdomaininfo, cpu_time) != 56);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_getdomaininfo,
+			      max_vcpu_id) != 68);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_getdomaininfo, cpupool) != 92);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_getdomaininfo,
+			      emulation_flags) != 104);
+	BUILD_BUG_ON(sizeof(struct xi_domctl_vm_event_op) != 12);
+	BUILD_BUG_ON(sizeof(struct xi_domctl_monitor_op) != 24);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_monitor_op,
+			      u.mov_to_cr.bitmask) != 16);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_monitor_op,
+			      u.mov_to_msr.onchangeonly) != 12);
+	BUILD_BUG_ON(sizeof(struct xi_mem_access_op) != 32);
+	BUILD_BUG_ON(offsetof(struct xi_mem_access_op, pfn) != 8);
+	BUILD_BUG_ON(offsetof(struct xi_mem_access_op, access_list) != 24);
+	BUILD_BUG_ON(sizeof(struct xi_dm_op_inject_event) != 24);
+	BUILD_BUG_ON(offsetof(struct xi_dm_op_inject_event, cr2) != 16);
+	BUILD_BUG_ON(sizeof(struct xi_dm_op) != 32);
+}
+
+#endif /* _XENINTRO_XEN_HYPERCALL_H */

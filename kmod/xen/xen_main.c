@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xenintro_xen.ko: the Xen 4.17 backend of xenintro.
+ *
+ * At load it refuses anything but a Xen 4.17 dom0 with vm_event interface
+ * 7, then registers its operations table with xenintro.ko. A session pins
+ * this module, so it cannot be removed while a guest is monitored.
+ *
+ * A guest that dies while monitored is noticed by polling getdomaininfo
+ * (every XI_DEATH_POLL) and handed to the core, which tears down.
+ */
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <xen/xen.h>
+#include <xen/interface/version.h>
+#include <xen/interface/hvm/dm_op.h>
+#include <asm/xen/hypercall.h>
+
+#include "../xenintro.h"
+#include "xen.h"
+
+#define XI_DEATH_POLL	msecs_to_jiffies(500)
+
+/*
+ * The attached domains, for the death poll. xi_xen_doms_lock is held
+ * while xenintro_domain_dead() is called, and xi_ring_disable() removes a
+ * domain under it first, so a domain is never reported after its ring
+ * was disabled.
+ */
+static DEFINE_MUTEX(xi_xen_doms_lock);
+static LIST_HEAD(xi_xen_doms);
+
+static void xi_death_poll(struct work_struct *work);
+static DECLARE_DELAYED_WORK(xi_death_work, xi_death_poll);
+
+void xi_doms_add(struct xi_xen_dom *xd)
+{
+	mutex_lock(&xi_xen_doms_lock);
+	list_add_tail(&xd->node, &xi_xen_doms);
+	mutex_unlock(&xi_xen_doms_lock);
+}
+
+void xi_doms_remove(struct xi_xen_dom *xd)
+{
+	mutex_lock(&xi_xen_doms_lock);
+	list_del_init(&xd->node);
+	mutex_unlock(&xi_xen_doms_lock);
+}
+
+static void xi_death_poll(struct work_struct *work)
+{
+	struct xi_domctl_getdomaininfo info;
+	struct xi_xen_dom *xd;
+	int ret;
+
+	mutex_lock(&xi_xen_doms_lock);
+	list_for_each_entry(xd, &xi_xen_doms, node) {
+		if (xd->dead_reported)
+			continue;
+		ret = xi_getdomaininfo(xd->domid, &info);
+		if (ret == -ESRCH || (!ret && (info.flags & XI_DOMINF_dying))) {
+			pr_info("xenintro_xen: dom%u died while monitored\n",
+				xd->domid);
+			xd->dead_reported = true;
+			xenintro_domain_dead(xd->dom);
+		}
+	}
+	mutex_unlock(&xi_xen_doms_lock);
+	schedule_delayed_work(&xi_death_work, XI_DEATH_POLL);
+}
+
+static int xi_domain_info(u16 domid, struct xenintro_dominfo *out)
+{
+	struct xi_domctl_getdomaininfo info;
+	int ret;
+
+	ret = xi_getdomaininfo(domid, &info);
+	if (ret)
+		return ret == -ESRCH ? ret : -ESRCH;
+	out->dying = !!(info.flags & XI_DOMINF_dying);
+	out->hvm = !!(info.flags & XI_DOMINF_hvm_guest);
+	out->max_vcpus = info.max_vcpu_id == ~0U ? 0 : info.max_vcpu_id + 1;
+	return 0;
+}
+
+static int xi_op_pause(struct xenintro_domain *dom)
+{
+	return xi_pause(xenintro_hv(dom)->domid, true);
+}
+
+static int xi_op_unpause(struct xenintro_domain *dom)
+{
+	return xi_pause(xenintro_hv(dom)->domid, false);
+}
+
+static int xi_op_monitor(struct xenintro_domain *dom,
+			 const struct xenintro_monitor *m)
+{
+	struct xenintro_hv_domain *hv = xenintro_hv(dom);
+	struct xi_xen_dom *xd = hv->hv;
+	bool enable = m->flags & XENINTRO_MON_ENABLE;
+	bool sync = m->flags & XENINTRO_MON_SYNC;
+	struct xi_domctl_monitor_op op = {
+		.op = enable ? XI_MONITOR_OP_ENABLE : XI_MONITOR_OP_DISABLE,
+		/* XENINTRO_MONITOR_* use Xen's event numbers */
+		.event = m->event,
+	};
+	int ret;
+
+	/* One-way per ring: CR/MSR writes wait for the verdict (§3.5). */
+	if (enable && (m->flags & XENINTRO_MON_DENY_CAPABLE) &&
+	    !xd->control_registers) {
+		struct xi_domctl_monitor_op cr = {
+			.op = XI_MONITOR_OP_CONTROL_REGISTERS,
+			.event = 1,
+		};
+
+		ret = xi_monitor_op(hv->domid, &cr);
+		if (ret)
+			return ret;
+		xd->control_registers = true;
+	}
+
+	switch (m->event) {
+	case XENINTRO_MONITOR_CTRLREG:
+		op.u.mov_to_cr.index = m->index;
+		op.u.mov_to_cr.sync = sync;
+		op.u.mov_to_cr.onchangeonly =
+			!!(m->flags & XENINTRO_MON_ONCHANGE);
+		op.u.mov_to_cr.bitmask = m->ignore_mask;
+		break;
+	case XENINTRO_MONITOR_MSR:
+		op.u.mov_to_msr.msr = m->index;
+		op.u.mov_to_msr.onchangeonly =
+			!!(m->flags & XENINTRO_MON_ONCHANGE);
+		break;
+	case XENINTRO_MONITOR_GUEST_REQUEST:
+		op.u.guest_request.sync = sync;
+		op.u.guest_request.allow_userspace =
+			!!(m->flags & XENINTRO_MON_ALLOW_USERSPACE);
+		break;
+	case XENINTRO_MONITOR_DEBUG_EXCEPTION:
+		op.u.debug_exception.sync = sync;
+		break;
+	case XENINTRO_MONITOR_VMEXIT:
+		op.u.vmexit.sync = sync;
+		break;
+	}
+
+	ret = xi_monitor_op(hv->domid, &op);
+	if (ret && ret != -EEXIST)
+		pr_info_ratelimited("xenintro_xen: dom%u: Xen refused monitor event %u: %d\n",
+				    hv->domid, m->event, ret);
+	return ret;
+}
+
+/*
+ * Xen says -EINVAL both for a bad range and for a host without mem_access
+ * (AMD SVM): check the range ourselves so the second becomes -EOPNOTSUPP.
+ */
+static int xi_access_result(u16 domid, int ret)
+{
+	if (ret == -EINVAL) {
+		pr_info_ratelimited("xenintro_xen: dom%u: mem_access is not available on this host (Xen supports it on Intel VT-x with EPT only)\n",
+				    domid);
+		return -EOPNOTSUPP;
+	}
+	return ret;
+}
+
+static int xi_op_set_access(struct xenintro_domain *dom, u64 gfn, u64 nr,
+			    u8 rights)
+{
+	u16 domid = xenintro_hv(dom)->domid;
+	struct xi_mem_access_op op = {
+		.op = XI_XENMEM_access_op_set_access,
+		.access = rights,
+		.domid = domid,
+		.pfn = gfn,
+	};
+	long max = xi_max_gpfn(domid);
+
+	if (max < 0)
+		return max;
+	if (gfn > max || nr > max - gfn + 1 || nr > U32_MAX)
+		return -EINVAL;
+	op.nr = nr;
+	return xi_access_result(domid, xi_mem_access(&op));
+}
+
+static int xi_op_set_access_list(struct xenintro_domain *dom,
+				 const u64 *gfns, const u8 *rights, u32 nr)
+{
+	u16 domid = xenintro_hv(dom)->domid;
+	struct xi_mem_access_op op = {
+		.op = XI_XENMEM_access_op_set_multi,
+		.domid = domid,
+		.nr = nr,
+		.pfn_list = (unsigned long)gfns,
+		.access_list = (unsigned long)rights,
+	};
+	long max = xi_max_gpfn(domid);
+	u32 i;
+
+	if (max < 0)
+		return max;
+	for (i = 0; i < nr; i++)
+		if (gfns[i] > max)
+			return -EINVAL;
+	return xi_access_result(domid, xi_mem_access(&op));
+}
+
+static int xi_op_get_access(struct xenintro_domain *dom, u64 gfn, u8 *rights)
+{
+	u16 domid = xenintro_hv(dom)->domid;
+	struct xi_mem_access_op op = {
+		.op = XI_XENMEM_access_op_get_access,
+		.domid = domid,
+		.pfn = gfn,
+	};
+	long max = xi_max_gpfn(domid);
+	int ret;
+
+	if (max < 0)
+		return max;
+	if (gfn > max)
+		return -EINVAL;
+	ret = xi_access_result(domid, xi_mem_access(&op));
+	if (!ret)
+		*rights = op.access;
+	return ret;
+}
+
+/* Default and every frame back to rwx (xen-access does the same). */
+static int xi_op_reset_access(struct xenintro_domain *dom)
+{
+	u16 domid = xenintro_hv(dom)->domid;
+	struct xi_mem_access_op op = {
+		.op = XI_XENMEM_access_op_set_access,
+		.access = XI_XENMEM_access_rwx,
+		.domid = domid,
+		.pfn = ~0ULL,
+	};
+	long max = xi_max_gpfn(domid);
+	int ret;
+
+	ret = xi_mem_access(&op);
+	if (ret || max < 0)
+		return ret ? xi_access_result(domid, ret) : max;
+	op.pfn = 0;
+	op.nr = max + 1;
+	return xi_access_result(domid, xi_mem_access(&op));
+}
+
+/* dm_op inject_event: give a #BP or #DB back to the guest (§6.3). */
+static int xi_op_inject(struct xenintro_domain *dom,
+			const struct xenintro_inject *inj)
+{
+	struct xi_dm_op op = {
+		.op = XI_DMOP_inject_event,
+		.u.inject_event = {
+			.vcpuid = inj->vcpu,
+			.vector = inj->vector,
+			.type = inj->type,
+			.insn_len = inj->insn_length,
+			.error_code = ~0U,
+			.cr2 = inj->pending_dbg,
+		},
+	};
+	struct xen_dm_op_buf buf = { .size = sizeof(op) };
+
+	set_xen_guest_handle(buf.h, &op);
+	return HYPERVISOR_dm_op(xenintro_hv(dom)->domid, 1, &buf);
+}
+
+static const struct xenintro_hv_ops xi_xen_ops = {
+	.name = "xen-4.17",
+	.owner = THIS_MODULE,
+	.domain_info = xi_domain_info,
+	.pause = xi_op_pause,
+	.unpause = xi_op_unpause,
+	.ring_enable = xi_ring_enable,
+	.ring_disable = xi_ring_disable,
+	.notify = xi_ring_notify,
+	.monitor = xi_op_monitor,
+	.set_access = xi_op_set_access,
+	.set_access_list = xi_op_set_access_list,
+	.get_access = xi_op_get_access,
+	.reset_access = xi_op_reset_access,
+	.inject = xi_op_inject,
+};
+
+static int __init xi_xen_probe(void)
+{
+	u32 version = 0;
+	int ver, ret;
+
+	if (!xen_initial_domain()) {
+		pr_err("xenintro_xen: not running in a Xen dom0; refusing to load\n");
+		return -ENODEV;
+	}
+	ver = HYPERVISOR_xen_version(XENVER_version, NULL);
+	if (ver != XI_XEN_VERSION_4_17) {
+		pr_err("xenintro_xen: Xen %d.%d is not supported (only 4.17)\n",
+		       ver >> 16, ver & 0xffff);
+		return -EOPNOTSUPP;
+	}
+	ret = xi_vm_event_op(XI_DOMID_INVALID, XI_VM_EVENT_GET_VERSION,
+			     &version);
+	if (ret == -EACCES) {
+		pr_err("xenintro_xen: Xen refused domctl interface 0x%x\n",
+		       XI_DOMCTL_INTERFACE_VERSION);
+		return -EOPNOTSUPP;
+	}
+	if (ret || version != XVE_INTERFACE_VERSION) {
+		pr_err("xenintro_xen: vm_event interface %u (error %d); only %u is supported\n",
+		       version, ret, XVE_INTERFACE_VERSION);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int __init xi_xen_init(void)
+{
+	int ret;
+
+	xen_hypercall_abi_check();
+	ret = xi_xen_probe();
+	if (ret)
+		return ret;
+	ret = xenintro_register_backend(&xi_xen_ops);
+	if (ret)
+		return ret;
+	schedule_delayed_work(&xi_death_work, XI_DEATH_POLL);
+	pr_info("xenintro_xen: Xen 4.17 backend ready (vm_event %u)\n",
+		XVE_INTERFACE_VERSION);
+	return 0;
+}
+
+static void __exit xi_xen_exit(void)
+{
+	xenintro_unregister_backend(&xi_xen_ops);
+	cancel_delayed_work_sync(&xi_death_work);
+}
+
+module_init(xi_xen_init);
+module_exit(xi_xen_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("xenintro: Xen 4.17 hypervisor backend");
+MODULE_SOFTDEP("pre: xenintro");

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The monitor ring on real Xen: map the guest's ring frame into the
+ * kernel, enable it, hide it from the guest, bind its event channel
+ * (xen-abi.md §4.2, §4.3, §5, §7.3), and undo all of that.
+ *
+ * Mapping on a PV dom0: no exported Linux helper maps a foreign frame at a
+ * kernel VA, so a vmap()ed dummy page provides a VA whose page table
+ * exists, and update_va_mapping_otherdomain points its PTE at the guest's
+ * frame (Xen looks the gfn up in the guest's p2m and takes a reference).
+ * The VA is never handed to generic kernel code.
+ */
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <xen/events.h>
+#include <xen/interface/event_channel.h>
+#include <xen/interface/memory.h>
+#include <asm/xen/hypercall.h>
+#include <asm/xen/page.h>
+
+#include "xen.h"
+
+/* How often the fallback poll looks at the ring (Xen can drop a kick). */
+#define XI_POLL_INTERVAL	msecs_to_jiffies(100)
+
+static int xi_map_ring(struct xi_xen_dom *xd)
+{
+	pte_t pte;
+	int ret;
+
+	xd->dummy = alloc_page(GFP_KERNEL);
+	if (!xd->dummy)
+		return -ENOMEM;
+	xd->ring_va = vmap(&xd->dummy, 1, VM_MAP, PAGE_KERNEL);
+	if (!xd->ring_va) {
+		__free_page(xd->dummy);
+		xd->dummy = NULL;
+		return -ENOMEM;
+	}
+	pte = mfn_pte(xd->ring_gfn, PAGE_KERNEL);
+	ret = _hypercall4(int, update_va_mapping_otherdomain,
+			  (unsigned long)xd->ring_va, pte_val_ma(pte),
+			  UVMF_INVLPG | UVMF_ALL, xd->domid);
+	if (ret) {
+		vunmap(xd->ring_va);
+		__free_page(xd->dummy);
+		xd->ring_va = NULL;
+		xd->dummy = NULL;
+	}
+	return ret;
+}
+
+static void xi_unmap_ring(struct xi_xen_dom *xd)
+{
+	int ret;
+
+	if (!xd->ring_va)
+		return;
+	/* Drops Xen's reference on the foreign frame. */
+	ret = HYPERVISOR_update_va_mapping((unsigned long)xd->ring_va,
+					   __pte(0), UVMF_INVLPG | UVMF_ALL);
+	if (ret)
+		pr_warn("xenintro_xen: dom%u: unmapping the ring failed: %d\n",
+			xd->domid, ret);
+	vunmap(xd->ring_va);
+	__free_page(xd->dummy);
+	xd->ring_va = NULL;
+	xd->dummy = NULL;
+}
+
+/* Hard IRQ: Xen put requests on the ring. */
+static irqreturn_t xi_evtchn_interrupt(int irq, void *dev_id)
+{
+	struct xi_xen_dom *xd = dev_id;
+
+	xenintro_domain_kick(xd->dom);
+	/* lateeoi: the channel stays masked until we say we are done. */
+	xen_irq_lateeoi(irq, 0);
+	return IRQ_HANDLED;
+}
+
+static void xi_poll_timer_fn(struct timer_list *t)
+{
+	struct xi_xen_dom *xd = from_timer(xd, t, poll_timer);
+
+	xenintro_domain_kick(xd->dom);
+	mod_timer(&xd->poll_timer, jiffies + XI_POLL_INTERVAL);
+}
+
+static int xi_bind_evtchn(struct xi_xen_dom *xd, u32 remote_port)
+{
+	struct evtchn_bind_interdomain bind = {
+		.remote_dom = xd->domid,
+		.remote_port = remote_port,
+	};
+	struct evtchn_close close;
+	int ret;
+
+	ret = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+	if (ret)
+		return ret;
+	ret = bind_evtchn_to_irqhandler_lateeoi(bind.local_port,
+						xi_evtchn_interrupt, 0,
+						"xenintro", xd);
+	if (ret < 0) {
+		close.port = bind.local_port;
+		HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
+		return ret;
+	}
+	xd->irq = ret;
+	return 0;
+}
+
+/**
+ * xi_ring_enable() - ->ring_enable(): §7.3 steps 4 to 9
+ * @dom: the domain, paused by the core
+ *
+ * Return: 0 or -errno; on error everything done here is undone.
+ */
+int xi_ring_enable(struct xenintro_domain *dom)
+{
+	struct xenintro_hv_domain *hv = xenintro_hv(dom);
+	struct xi_xen_dom *xd;
+	u64 type = 0;
+	u32 port = 0;
+	int ret;
+
+	xd = kzalloc(sizeof(*xd), GFP_KERNEL);
+	if (!xd)
+		return -ENOMEM;
+	xd->dom = dom;
+	xd->domid = hv->domid;
+	INIT_LIST_HEAD(&xd->node);
+	timer_setup(&xd->poll_timer, xi_poll_timer_fn, 0);
+
+	ret = xi_hvm_get_param(xd->domid, XI_HVM_PARAM_MONITOR_RING_PFN,
+			       &xd->ring_gfn);
+	if (!ret && !xd->ring_gfn)
+		ret = -EOPNOTSUPP;
+	if (ret) {
+		pr_warn_ratelimited("xenintro_xen: dom%u: no monitor ring frame: %d\n",
+				    xd->domid, ret);
+		goto out_free;
+	}
+
+	/* A previous monitor's DISABLE freed the frame: give it a new one. */
+	if (xi_page_type(xd->domid, xd->ring_gfn, &type) ||
+	    type == XI_DOMCTL_PFINFO_XTAB) {
+		ret = xi_memory_reservation(xd->domid, XENMEM_populate_physmap,
+					    xd->ring_gfn);
+		if (ret)
+			goto out_free;
+	}
+
+	ret = xi_map_ring(xd);
+	if (ret)
+		goto out_free;
+	/* Before ENABLE, so Xen never sees stale indices. */
+	xenintro_vmring_init(xd->ring_va);
+	hv->sring = xd->ring_va;
+
+	ret = xi_vm_event_op(xd->domid, XI_VM_EVENT_ENABLE, &port);
+	if (!ret && !port)
+		ret = -ESRCH;	/* a dying domain "succeeds" without a port */
+	if (ret) {
+		if (ret == -EBUSY)
+			pr_warn_ratelimited("xenintro_xen: dom%u: another monitor owns the ring\n",
+					    xd->domid);
+		goto out_unmap;
+	}
+	xd->enabled = true;
+
+	/* The guest must not reach the ring; it lives on through our map. */
+	ret = xi_memory_reservation(xd->domid, XENMEM_decrease_reservation,
+				    xd->ring_gfn);
+	if (ret)
+		pr_warn("xenintro_xen: dom%u: ring frame stays in the guest: %d\n",
+			xd->domid, ret);
+
+	ret = xi_bind_evtchn(xd, port);
+	if (ret)
+		goto out_disable;
+
+	hv->hv = xd;
+	xi_doms_add(xd);
+	mod_timer(&xd->poll_timer, jiffies + XI_POLL_INTERVAL);
+	return 0;
+
+out_disable:
+	xi_vm_event_op(xd->domid, XI_VM_EVENT_DISABLE, NULL);
+out_unmap:
+	hv->sring = NULL;
+	xi_unmap_ring(xd);
+out_free:
+	kfree(xd);
+	return ret;
+}
+
+/**
+ * xi_ring_disable() - ->ring_disable(): §7.3 steps 6 to 8
+ * @dom: the domain; the core answered every request already
+ */
+void xi_ring_disable(struct xenintro_domain *dom)
+{
+	struct xenintro_hv_domain *hv = xenintro_hv(dom);
+	struct xi_xen_dom *xd = hv->hv;
+	int ret = 0, tries;
+
+	if (!xd)
+		return;
+	xi_doms_remove(xd);
+	del_timer_sync(&xd->poll_timer);
+
+	/* -EBUSY while vCPUs wait for ring space; they get it as we drain. */
+	for (tries = 0; xd->enabled && tries < 50; tries++) {
+		ret = xi_vm_event_op(xd->domid, XI_VM_EVENT_DISABLE, NULL);
+		if (ret != -EBUSY)
+			break;
+		xenintro_domain_kick(dom);
+		msleep(20);
+	}
+	if (xd->enabled && ret && ret != -ESRCH)
+		pr_warn("xenintro_xen: dom%u: ring disable failed: %d\n",
+			xd->domid, ret);
+
+	/* Closes our port too; after this no interrupt for @dom runs. */
+	if (xd->irq)
+		unbind_from_irqhandler(xd->irq, xd);
+	hv->sring = NULL;
+	xi_unmap_ring(xd);
+	hv->hv = NULL;
+	kfree(xd);
+}
+
+/* ->notify(): EVTCHNOP_send; Xen consumes the responses inside it. */
+void xi_ring_notify(struct xenintro_domain *dom)
+{
+	struct xi_xen_dom *xd = xenintro_hv(dom)->hv;
+
+	if (xd && xd->irq)
+		notify_remote_via_irq(xd->irq);
+}
