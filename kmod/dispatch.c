@@ -274,7 +274,7 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 			dom->stats.backlog_max = dom->backlog_len;
 	}
 	xenintro_deadline_arm_locked(dom);
-	return slot != NULL;
+	return !!slot;
 }
 
 /**

@@ -2,8 +2,9 @@
 /*
  * xenintro: fast-path virtual-machine introspection for a Xen dom0.
  *
- * Module entry: registers /dev/xenintro and, on a Xen dom0 kernel, the Xen
- * backend. The architecture is described in kmod/xenintro.h and
+ * Module entry: registers /dev/xenintro. Hypervisor backends are separate
+ * modules (xenintro_xen.ko, xenintro_sim.ko) that register with the core
+ * (backend.c). The architecture is described in kmod/xenintro.h and
  * kmod/hv_ops.h.
  */
 #include <linux/build_bug.h>
@@ -41,16 +42,25 @@ static void __init xenintro_uapi_check(void)
 	BUILD_BUG_ON(sizeof(struct xenintro_kick) != 32);
 	BUILD_BUG_ON(sizeof(struct xenintro_stats) != 136);
 	BUILD_BUG_ON(XENINTRO_EMUL_READ_MAX > XVE_EMUL_READ_MAX);
+	/* decode.c copies reasons as they are */
+	BUILD_BUG_ON(XENINTRO_EVENT_MEM_ACCESS != XVE_REASON_MEM_ACCESS);
+	BUILD_BUG_ON(XENINTRO_EVENT_CTRLREG != XVE_REASON_WRITE_CTRLREG);
+	BUILD_BUG_ON(XENINTRO_EVENT_MSR != XVE_REASON_MOV_TO_MSR);
+	BUILD_BUG_ON(XENINTRO_EVENT_BREAKPOINT !=
+		     XVE_REASON_SOFTWARE_BREAKPOINT);
+	BUILD_BUG_ON(XENINTRO_EVENT_SINGLESTEP != XVE_REASON_SINGLESTEP);
+	BUILD_BUG_ON(XENINTRO_EVENT_GUEST_REQUEST != XVE_REASON_GUEST_REQUEST);
+	BUILD_BUG_ON(XENINTRO_EVENT_DEBUG_EXCEPTION !=
+		     XVE_REASON_DEBUG_EXCEPTION);
+	BUILD_BUG_ON(XENINTRO_EVENT_CPUID != XVE_REASON_CPUID);
+	BUILD_BUG_ON(XENINTRO_EVENT_INTERRUPT != XVE_REASON_INTERRUPT);
+	BUILD_BUG_ON(XENINTRO_EVENT_DESC_ACCESS !=
+		     XVE_REASON_DESCRIPTOR_ACCESS);
+	BUILD_BUG_ON(XENINTRO_EVENT_EMUL_UNIMPL !=
+		     XVE_REASON_EMUL_UNIMPLEMENTED);
+	BUILD_BUG_ON(XENINTRO_EVENT_VMEXIT != XVE_REASON_VMEXIT);
 	xenintro_xen_abi_check();
 }
-
-#if IS_ENABLED(CONFIG_XENINTRO_XEN)
-int xenintro_xen_init(void);
-void xenintro_xen_exit(void);
-#else
-static inline int xenintro_xen_init(void) { return 0; }
-static inline void xenintro_xen_exit(void) { }
-#endif
 
 static int __init xenintro_init(void)
 {
@@ -58,15 +68,9 @@ static int __init xenintro_init(void)
 
 	xenintro_uapi_check();
 
-	ret = xenintro_xen_init();
+	ret = misc_register(&xenintro_misc);
 	if (ret)
 		return ret;
-
-	ret = misc_register(&xenintro_misc);
-	if (ret) {
-		xenintro_xen_exit();
-		return ret;
-	}
 	pr_info("xenintro: /dev/xenintro ready (uAPI %d)\n",
 		XENINTRO_API_VERSION);
 	return 0;
@@ -75,7 +79,6 @@ static int __init xenintro_init(void)
 static void __exit xenintro_exit(void)
 {
 	misc_deregister(&xenintro_misc);
-	xenintro_xen_exit();
 }
 
 module_init(xenintro_init);

@@ -162,13 +162,10 @@ static long xenintro_ioctl(struct file *file, unsigned int cmd,
 		return -ENOTTY;
 	op = &xenintro_ioctl_ops[nr];
 
-	/*
-	 * api_done and dom only ever go from unset to set, under s->lock.
-	 * The acquire on dom pairs with the release in xenintro_attach(), so
-	 * a session that sees dom sees it fully initialised.
-	 */
+	/* api_done and dom only ever go from unset to set, under s->lock. */
 	if (nr != _XENINTRO_API && !READ_ONCE(s->api_done))
 		return -EINVAL;
+	/* Pairs with the release in xenintro_attach(): dom is initialised. */
 	if (op->needs_domain && !smp_load_acquire(&s->dom))
 		return -ENOTCONN;
 

@@ -10,6 +10,7 @@
 #ifndef _XENINTRO_XEN_ABI_H
 #define _XENINTRO_XEN_ABI_H
 
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
@@ -17,19 +18,19 @@
 #define XVE_INTERFACE_VERSION		7
 
 /* vm_event flags (request and response) */
-#define XVE_FLAG_VCPU_PAUSED		(1U << 0)
-#define XVE_FLAG_FOREIGN		(1U << 1)
-#define XVE_FLAG_EMULATE		(1U << 2)
-#define XVE_FLAG_EMULATE_NOWRITE	(1U << 3)
-#define XVE_FLAG_TOGGLE_SINGLESTEP	(1U << 4)
-#define XVE_FLAG_SET_EMUL_READ_DATA	(1U << 5)
-#define XVE_FLAG_DENY			(1U << 6)
-#define XVE_FLAG_ALTERNATE_P2M		(1U << 7)
-#define XVE_FLAG_SET_REGISTERS		(1U << 8)
-#define XVE_FLAG_SET_EMUL_INSN_DATA	(1U << 9)
-#define XVE_FLAG_GET_NEXT_INTERRUPT	(1U << 10)
-#define XVE_FLAG_FAST_SINGLESTEP	(1U << 11)
-#define XVE_FLAG_NESTED_P2M		(1U << 12)
+#define XVE_FLAG_VCPU_PAUSED		BIT(0)
+#define XVE_FLAG_FOREIGN		BIT(1)
+#define XVE_FLAG_EMULATE		BIT(2)
+#define XVE_FLAG_EMULATE_NOWRITE	BIT(3)
+#define XVE_FLAG_TOGGLE_SINGLESTEP	BIT(4)
+#define XVE_FLAG_SET_EMUL_READ_DATA	BIT(5)
+#define XVE_FLAG_DENY			BIT(6)
+#define XVE_FLAG_ALTERNATE_P2M		BIT(7)
+#define XVE_FLAG_SET_REGISTERS		BIT(8)
+#define XVE_FLAG_SET_EMUL_INSN_DATA	BIT(9)
+#define XVE_FLAG_GET_NEXT_INTERRUPT	BIT(10)
+#define XVE_FLAG_FAST_SINGLESTEP	BIT(11)
+#define XVE_FLAG_NESTED_P2M		BIT(12)
 
 /* vm_event reasons */
 #define XVE_REASON_UNKNOWN		0

@@ -278,7 +278,7 @@ struct xenintro_domain {
  * @dom: the attached domain or NULL; set once under @lock, then stable
  */
 struct xenintro_session {
-	struct mutex lock;
+	struct mutex lock;	/* handshake and ATTACH */
 	bool api_done;
 	u64 features;
 	struct xenintro_domain *dom;

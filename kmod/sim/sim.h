@@ -389,7 +389,7 @@ int sim_op_get_access(struct xenintro_domain *dom, u64 gfn, u8 *rights);
 int sim_op_reset_access(struct xenintro_domain *dom);
 int sim_op_inject(struct xenintro_domain *dom,
 		  const struct xenintro_inject *inj);
-bool sim_msr_monitored(const struct sim_domain *d, u32 msr, bool *onchange);
+bool sim_msr_monitored(struct sim_domain *d, u32 msr, bool *onchange);
 u32 sim_msr_monitor_count(const struct sim_domain *d);
 
 /* sim_guest.c */

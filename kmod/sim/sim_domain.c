@@ -12,7 +12,7 @@
  * domain waits until nr_running is zero, so like Xen's domain pause it
  * returns with no vCPU in the middle of an instruction.
  */
-#define pr_fmt(fmt) SIM_NAME ": " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -22,26 +22,22 @@
 
 #include "sim.h"
 
-/* Deterministic reset state of every vCPU (64-bit kernel mode). */
+/*
+ * Every vCPU starts in the architectural reset state (Intel SDM vol. 3,
+ * "Processor State After Reset"): real mode at 0xfff0, CR0 = CD|NW|ET,
+ * XCR0 = x87, everything else zero. Guests change it with the commands.
+ */
 static void sim_vcpu_reset(struct sim_vcpu *v)
 {
 	struct sim_regs *r = &v->regs;
 
 	memset(r, 0, sizeof(*r));
-	r->g.rip = 0xffffffff81000000ULL;
-	r->g.rsp = 0xffffc90000004000ULL + (u64)v->id * 0x4000;
-	r->g.rflags = 0x202;
+	r->g.rip = 0xfff0;
+	r->g.rflags = 0x2;
 	r->dr6 = 0xffff0ff0;
 	r->dr7 = 0x400;
-	r->cr0 = 0x80050033;	/* PG WP NE ET MP PE, AM */
-	r->cr3 = 0x1000000;
-	r->cr4 = 0x6f0;		/* OSXMMEXCPT OSFXSR PGE MCE PAE PSE */
-	r->xcr0 = 0x7;
-	r->efer = 0xd01;	/* NXE LMA LME SCE */
-	r->star = 0x0023001000000000ULL;
-	r->lstar = 0xffffffff81e00080ULL;
-	r->sfmask = 0x47700;
-	r->sysenter_cs = 0x10;
+	r->cr0 = 0x60000010;
+	r->xcr0 = 0x1;
 }
 
 struct sim_domain *sim_domain_alloc(const struct sim_create *c)

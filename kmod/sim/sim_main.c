@@ -15,7 +15,7 @@
  * The last put takes sim_domains_mutex (kref_put_mutex), so a lookup under
  * that mutex never finds a domain whose count already reached zero.
  */
-#define pr_fmt(fmt) SIM_NAME ": " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -92,9 +92,8 @@ struct sim_domain *sim_core_get(struct xenintro_domain *dom)
 	return sim_domain_get(hv->domid);
 }
 
-/* Called by kref_put_mutex() with sim_domains_mutex held. */
+/* Called by kref_put_mutex() with sim_domains_mutex held; unlocks it. */
 static void sim_domain_release(struct kref *ref)
-	__releases(&sim_domains_mutex)
 {
 	struct sim_domain *d = container_of(ref, struct sim_domain, ref);
 

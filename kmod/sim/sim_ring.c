@@ -8,12 +8,12 @@
  * and rsp_cons, here in struct sim_domain under d->lock.
  *
  * Barriers, with their partners in the core (the back end):
- *   R1 (sim_ring_place): the request record is written before req_prod;
- *      pairs with the core's read barrier between reading req_prod and
- *      reading the records (RING_COPY_REQUEST after RING_HAS_UNCONSUMED).
+ *   R1 (sim_ring_place, sim_corrupt): the request record is written
+ *      before req_prod; pairs with V1 in kmod/vmring.c, the core's read
+ *      barrier between reading req_prod and copying the records.
  *   R2 (sim_ring_consume): rsp_prod is read before the response records;
- *      pairs with the core's write barrier between writing the responses
- *      and publishing rsp_prod (RING_PUSH_RESPONSES).
+ *      pairs with V2 in kmod/vmring.c, the core's write barrier between
+ *      writing the responses and publishing rsp_prod.
  *
  * Flow control as in Xen: a producer takes a slot if one is free, else it
  * sleeps on slot_wq; after placing an asynchronous request it is
@@ -21,7 +21,7 @@
  * response wakes slot waiters first, throttled vCPUs only when nobody
  * waits (vm_event_wake()).
  */
-#define pr_fmt(fmt) SIM_NAME ": " fmt
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
@@ -175,7 +175,7 @@ static void sim_ring_place(struct sim_domain *d, struct sim_vcpu *v,
 	memcpy(&ring->ring[d->req_prod_pvt & (SIM_RING_SIZE - 1)], req,
 	       sizeof(*req));
 	d->req_prod_pvt++;
-	/* R1: the record before req_prod (see the top of this file). */
+	/* R1: the record before req_prod; pairs with V1 (vmring.c). */
 	smp_wmb();
 	WRITE_ONCE(ring->req_prod, d->req_prod_pvt);
 
@@ -408,7 +408,7 @@ static void sim_ring_consume(struct sim_domain *d)
 
 	lockdep_assert_held(&d->lock);
 	prod = READ_ONCE(ring->rsp_prod);
-	/* R2: rsp_prod before the records (see the top of this file). */
+	/* R2: rsp_prod before the records; pairs with V2 (vmring.c). */
 	smp_rmb();
 
 	/*
@@ -647,7 +647,7 @@ int sim_corrupt(struct sim_domain *d, const char *what,
 		memcpy(&d->ring->ring[idx & (SIM_RING_SIZE - 1)], req,
 		       sizeof(*req));
 		d->req_prod_pvt++;
-		/* R1: the record before req_prod. */
+		/* R1: the record before req_prod; pairs with V1 (vmring.c). */
 		smp_wmb();
 		WRITE_ONCE(d->ring->req_prod, d->req_prod_pvt);
 		d->requests++;

@@ -147,8 +147,10 @@ static void response_each_verdict(struct kunit *test)
 		memcpy(v->u.emul_read.data, "\x11\x22\x33\x44", 4);
 	}
 
-	KUNIT_EXPECT_EQ(test, xenintro_answer_check(req, &ans,
-			XENINTRO_SUPPORTED_FEATURES), c->check);
+	KUNIT_EXPECT_EQ(test,
+			xenintro_answer_check(req, &ans,
+					      XENINTRO_SUPPORTED_FEATURES),
+			c->check);
 	if (c->check)
 		return;
 
@@ -221,17 +223,22 @@ static void response_read_data_checks(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, req);
 	make_request(req, XVE_REASON_MEM_ACCESS);
 	v->u.emul_read.size = XENINTRO_EMUL_READ_MAX;
-	KUNIT_EXPECT_EQ(test, xenintro_answer_check(req, &ans,
-			XENINTRO_SUPPORTED_FEATURES), 0);
+	KUNIT_EXPECT_EQ(test,
+			xenintro_answer_check(req, &ans,
+					      XENINTRO_SUPPORTED_FEATURES), 0);
 	/* not negotiated in the handshake */
 	KUNIT_EXPECT_EQ(test, xenintro_answer_check(req, &ans, 0), -EINVAL);
 	v->u.emul_read.size = XENINTRO_EMUL_READ_MAX + 1;
-	KUNIT_EXPECT_EQ(test, xenintro_answer_check(req, &ans,
-			XENINTRO_SUPPORTED_FEATURES), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			xenintro_answer_check(req, &ans,
+					      XENINTRO_SUPPORTED_FEATURES),
+			-EINVAL);
 	v->u.emul_read.size = 4;
 	v->u.emul_read.pad = 1;
-	KUNIT_EXPECT_EQ(test, xenintro_answer_check(req, &ans,
-			XENINTRO_SUPPORTED_FEATURES), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			xenintro_answer_check(req, &ans,
+					      XENINTRO_SUPPORTED_FEATURES),
+			-EINVAL);
 }
 
 static void response_safe_default(struct kunit *test)

@@ -69,9 +69,12 @@ static void vmring_wraps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->req_event, 1U);
 	xenintro_vmring_attach(&vr, s);
 	/* Pretend both sides already went round to just below the wrap. */
-	vr.req_cons = vr.rsp_prod_pvt = vr.rsp_pushed = start;
+	vr.req_cons = start;
+	vr.rsp_prod_pvt = start;
+	vr.rsp_pushed = start;
 	prod = start;
-	s->req_prod = s->rsp_prod = start;
+	s->req_prod = start;
+	s->rsp_prod = start;
 
 	KUNIT_EXPECT_EQ(test, xenintro_vmring_next_request(&vr, req), 0);
 	for (i = 0; i < XVE_RING_ENTRIES; i++)

@@ -12,6 +12,7 @@
 #ifndef _XENINTRO_XEN_HYPERCALL_H
 #define _XENINTRO_XEN_HYPERCALL_H
 
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
@@ -32,10 +33,10 @@
 #define XI_DOMCTL_monitor_op		77
 
 /* getdomaininfo flags */
-#define XI_DOMINF_dying			(1U << 0)
-#define XI_DOMINF_hvm_guest		(1U << 1)
-#define XI_DOMINF_shutdown		(1U << 2)
-#define XI_DOMINF_paused		(1U << 3)
+#define XI_DOMINF_dying			BIT(0)
+#define XI_DOMINF_hvm_guest		BIT(1)
+#define XI_DOMINF_shutdown		BIT(2)
+#define XI_DOMINF_paused		BIT(3)
 
 struct xi_domctl_getdomaininfo {
 	u16 domain;

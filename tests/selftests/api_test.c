@@ -44,11 +44,12 @@ static int handshake(int fd, __u64 features)
 	return xi_ioctl(fd, XENINTRO_IOC_API, &api);
 }
 
-#define SKIP_IF_NO_DEVICE()						\
-	do {								\
-		if (access(DEV, F_OK))					\
-			SKIP(return, DEV " is absent (module not loaded)"); \
-	} while (0)
+static bool device_absent(void)
+{
+	return access(DEV, F_OK) != 0;
+}
+
+#define NO_DEVICE DEV " is absent (module not loaded)"
 
 /* Run @fn in a child with CAP_SYS_ADMIN dropped; returns its exit code. */
 static int in_child(int (*fn)(void))
@@ -94,7 +95,8 @@ static int open_as_nobody(void)
 
 TEST(open_needs_cap_sys_admin)
 {
-	SKIP_IF_NO_DEVICE();
+	if (device_absent())
+		SKIP(return, NO_DEVICE);
 	/* root without CAP_SYS_ADMIN: the driver's own check says EPERM */
 	ASSERT_EQ(1, in_child(open_without_sys_admin));
 	/* an unprivileged user does not even pass the 0600 mode */
@@ -105,7 +107,8 @@ TEST(device_mode_is_0600)
 {
 	struct stat st;
 
-	SKIP_IF_NO_DEVICE();
+	if (device_absent())
+		SKIP(return, NO_DEVICE);
 	ASSERT_EQ(0, stat(DEV, &st));
 	EXPECT_EQ(0600, st.st_mode & 0777);
 	EXPECT_EQ(0, st.st_uid);
@@ -117,7 +120,9 @@ FIXTURE(session) {
 
 FIXTURE_SETUP(session)
 {
-	SKIP_IF_NO_DEVICE();
+	self->fd = -1;
+	if (device_absent())
+		SKIP(return, NO_DEVICE);
 	self->fd = xi_open();
 	ASSERT_LE(0, self->fd);
 }
@@ -143,41 +148,52 @@ FIXTURE_VARIANT(session) {
 FIXTURE_VARIANT_ADD(session, good) {
 	.size = GOOD_SIZE, .version = 1, .expect = 0,
 };
+
 FIXTURE_VARIANT_ADD(session, good_all_features) {
 	.size = GOOD_SIZE, .version = 1,
 	.features = XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA,
 	.expect = 0,
 };
+
 FIXTURE_VARIANT_ADD(session, version_0) {
 	.size = GOOD_SIZE, .version = 0, .expect = -EINVAL,
 };
+
 FIXTURE_VARIANT_ADD(session, version_2) {
 	.size = GOOD_SIZE, .version = 2, .expect = -EINVAL,
 };
+
 FIXTURE_VARIANT_ADD(session, unknown_feature_bit_3) {
 	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 3,
 	.expect = -EINVAL,
 };
+
 FIXTURE_VARIANT_ADD(session, unknown_feature_bit_63) {
 	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 63,
 	.expect = -EINVAL,
 };
+
 FIXTURE_VARIANT_ADD(session, size_short) {
 	.size = GOOD_SIZE - 8, .version = 1, .expect = -EINVAL,
 };
+
 FIXTURE_VARIANT_ADD(session, size_zero) {
 	.size = 0, .version = 1, .expect = -EINVAL,
 };
+
 FIXTURE_VARIANT_ADD(session, size_long_zero_tail) {
 	.size = GOOD_SIZE + 16, .version = 1, .tail_byte = -1, .expect = 0,
 };
+
 FIXTURE_VARIANT_ADD(session, size_long_nonzero_tail) {
 	.size = GOOD_SIZE + 16, .version = 1, .tail_byte = GOOD_SIZE + 3,
 	.expect = -E2BIG,
 };
+
 FIXTURE_VARIANT_ADD(session, size_huge) {
 	.size = 1 << 20, .version = 1, .tail_byte = -1, .expect = -E2BIG,
 };
+
 FIXTURE_VARIANT_ADD(session, reserved_nonzero) {
 	.size = GOOD_SIZE, .version = 1, .reserved1 = 1, .expect = -EINVAL,
 };
@@ -306,7 +322,8 @@ TEST(module_unloads_after_close)
 	bool had_sim = module_loaded("xenintro_sim");
 	int fd;
 
-	SKIP_IF_NO_DEVICE();
+	if (device_absent())
+		SKIP(return, NO_DEVICE);
 	if (!dir)
 		SKIP(return, "XENINTRO_KO_DIR not set: cannot reload the module");
 

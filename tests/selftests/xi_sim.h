@@ -86,7 +86,7 @@ static inline const char *kv_str(const char *line, const char *key,
 	buf[0] = '\0';
 	while ((p = strstr(p, key))) {
 		if ((p == line || p[-1] == ' ') && p[klen] == '=') {
-			size_t n = strcspn(p + klen + 1, " \n");
+			size_t n = strcspn(p + klen + 1, "\t\n ");
 
 			if (n >= len)
 				n = len - 1;
@@ -181,7 +181,7 @@ static inline const struct xenintro_event *next_event(struct xenintro *x,
 
 /* Answer @ev with @verdict and consume it. */
 static inline int answer(struct xenintro *x, const struct xenintro_event *ev,
-			 uint32_t verdict)
+			 __u32 verdict)
 {
 	struct xenintro_verdict *v = xenintro_verdict_for(x, ev, verdict);
 

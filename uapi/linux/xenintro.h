@@ -607,29 +607,10 @@ struct xenintro_stats {
 };
 
 /*
- * Assert the sizes the kernel and every userspace build rely on. Records in
- * shared memory must stay power-of-two sized.
+ * Sizes: 48 (api), 376 (regs), 512 (event), 512 (verdict), 88 (attach),
+ * 40 (monitor), 64 (access), 32 (kick), 136 (stats). The kernel asserts
+ * them with BUILD_BUG_ON (kmod/main.c), libxenintro with _Static_assert
+ * (userspace/lib/src/session.c).
  */
-#ifndef __KERNEL__
-#if defined(__cplusplus)
-#define _XENINTRO_ASSERT(c, m) static_assert(c, m)
-#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-#define _XENINTRO_ASSERT(c, m) _Static_assert(c, m)
-#endif
-#ifdef _XENINTRO_ASSERT
-_XENINTRO_ASSERT(sizeof(struct xenintro_api) == 48, "xenintro_api");
-_XENINTRO_ASSERT(sizeof(struct xenintro_regs) == 376, "xenintro_regs");
-_XENINTRO_ASSERT(sizeof(struct xenintro_event) == 512, "xenintro_event");
-_XENINTRO_ASSERT(sizeof(struct xenintro_verdict) == 512, "xenintro_verdict");
-_XENINTRO_ASSERT(sizeof(struct xenintro_ctrl) <= 4096, "xenintro_ctrl");
-_XENINTRO_ASSERT(sizeof(struct xenintro_agent_page) <= 4096, "agent_page");
-_XENINTRO_ASSERT(sizeof(struct xenintro_attach) == 88, "xenintro_attach");
-_XENINTRO_ASSERT(sizeof(struct xenintro_monitor) == 40, "xenintro_monitor");
-_XENINTRO_ASSERT(sizeof(struct xenintro_access) == 64, "xenintro_access");
-_XENINTRO_ASSERT(sizeof(struct xenintro_kick) == 32, "xenintro_kick");
-_XENINTRO_ASSERT(sizeof(struct xenintro_stats) == 136, "xenintro_stats");
-#undef _XENINTRO_ASSERT
-#endif
-#endif
 
 #endif /* _UAPI_LINUX_XENINTRO_H */

@@ -12,6 +12,20 @@
 
 #include "internal.h"
 
+/* The uAPI sizes the kernel asserts too (kmod/main.c). */
+_Static_assert(sizeof(struct xenintro_api) == 48, "xenintro_api");
+_Static_assert(sizeof(struct xenintro_regs) == 376, "xenintro_regs");
+_Static_assert(sizeof(struct xenintro_event) == 512, "xenintro_event");
+_Static_assert(sizeof(struct xenintro_verdict) == 512, "xenintro_verdict");
+_Static_assert(sizeof(struct xenintro_ctrl) <= 4096, "xenintro_ctrl");
+_Static_assert(sizeof(struct xenintro_agent_page) <= XENINTRO_AGENT_PAGE_SIZE,
+	       "xenintro_agent_page");
+_Static_assert(sizeof(struct xenintro_attach) == 88, "xenintro_attach");
+_Static_assert(sizeof(struct xenintro_monitor) == 40, "xenintro_monitor");
+_Static_assert(sizeof(struct xenintro_access) == 64, "xenintro_access");
+_Static_assert(sizeof(struct xenintro_kick) == 32, "xenintro_kick");
+_Static_assert(sizeof(struct xenintro_stats) == 136, "xenintro_stats");
+
 /*
  * xenintro_prep_set_regs() copies the event's rax .. rip over the
  * verdict's register block in one go; that is only right while both lay
