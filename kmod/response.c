@@ -7,7 +7,9 @@
  *   CONTINUE             CPUID                SET_REGISTERS, echoed result,
  *                                             rip += insn_length
  *                        BREAKPOINT, DEBUG    re-inject the exception
- *                        any other            (unpause only)
+ *                        DESC                 EMULATE
+ *                        any other            (unpause only; a mem_access
+ *                                             re-executes)
  *   DENY                 CTRLREG, MSR         DENY
  *                        MEM_ACCESS           EMULATE | EMULATE_NOWRITE
  *   EMULATE              MEM_ACCESS, DESC     EMULATE
@@ -19,8 +21,10 @@
  *   + ALTP2M                                  ALTERNATE_P2M, altp2m_idx
  *
  * CONTINUE means "go on as if unmonitored": a CPUID left unanswered would
- * re-execute forever and a swallowed INT3 breaks the guest (testing.md),
- * so those complete. VCPU_PAUSED is echoed from the request in every
+ * re-execute forever, a swallowed INT3 breaks the guest (testing.md), and
+ * Xen does not emulate a monitored descriptor-table access itself, so
+ * those complete. A mem_access re-executes, as in Xen: the agent relaxed
+ * the rights, or asks for EMULATE. VCPU_PAUSED is echoed from the request in every
  * response: that is what unpauses the vCPU.
  */
 #include <linux/string.h>
@@ -100,15 +104,20 @@ EXPORT_SYMBOL_IF_KUNIT(xenintro_answer_check);
  * @req: the pending request
  * @default_verdict: the session's default (CONTINUE or DENY)
  *
- * DENY applies only where Xen can veto; elsewhere the guest continues.
+ * DENY applies only where Xen can veto; elsewhere the guest continues. A
+ * page access the agent never answered is emulated: re-executing it would
+ * fault again and stall the vCPU a deadline per fault.
  */
 u32 xenintro_safe_default(const struct xve_event *req, u32 default_verdict)
 {
 	struct xenintro_answer ans = { .verdict = default_verdict };
 
 	if (xenintro_answer_check(req, &ans, 0))
-		return XENINTRO_VERDICT_CONTINUE;
-	return default_verdict;
+		ans.verdict = XENINTRO_VERDICT_CONTINUE;
+	if (ans.verdict == XENINTRO_VERDICT_CONTINUE &&
+	    req->reason == XVE_REASON_MEM_ACCESS)
+		return XENINTRO_VERDICT_EMULATE;
+	return ans.verdict;
 }
 EXPORT_SYMBOL_IF_KUNIT(xenintro_safe_default);
 
@@ -188,6 +197,8 @@ void xenintro_build_response(const struct xve_event *req,
 			rsp->data.x86.rip += req->u.cpuid.insn_length;
 		} else if (xenintro_is_debug_reason(req->reason)) {
 			*inject = true;
+		} else if (req->reason == XVE_REASON_DESCRIPTOR_ACCESS) {
+			rsp->flags |= XVE_FLAG_EMULATE;
 		}
 		break;
 	case XENINTRO_VERDICT_DENY:

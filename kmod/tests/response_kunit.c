@@ -42,6 +42,8 @@ static const struct response_case response_cases[] = {
 	  false, -EINVAL },
 	{ "emulate mem_access", XVE_REASON_MEM_ACCESS,
 	  XENINTRO_VERDICT_EMULATE, 0, false, 0, PAUSED | XVE_FLAG_EMULATE },
+	{ "continue desc emulates", XVE_REASON_DESCRIPTOR_ACCESS,
+	  XENINTRO_VERDICT_CONTINUE, 0, false, 0, PAUSED | XVE_FLAG_EMULATE },
 	{ "emulate desc", XVE_REASON_DESCRIPTOR_ACCESS,
 	  XENINTRO_VERDICT_EMULATE, 0, false, 0, PAUSED | XVE_FLAG_EMULATE },
 	{ "emulate cr refused", XVE_REASON_WRITE_CTRLREG,
@@ -139,7 +141,6 @@ static void response_each_verdict(struct kunit *test)
 	make_request(req, c->reason);
 	v->u.regs.rax = 0x4000;
 	v->u.regs.rip = 0x2000;
-	v->u.emul_read.size = 8;
 	ans.verdict_rec = v;
 	if (c->verdict == XENINTRO_VERDICT_EMULATE_READ_DATA) {
 		v->u.emul_read.size = 4;
@@ -255,6 +256,12 @@ static void response_safe_default(struct kunit *test)
 	KUNIT_EXPECT_EQ(test,
 			xenintro_safe_default(req, XENINTRO_VERDICT_CONTINUE),
 			(u32)XENINTRO_VERDICT_CONTINUE);
+	make_request(req, XVE_REASON_MEM_ACCESS);
+	KUNIT_EXPECT_EQ(test, xenintro_safe_default(req, XENINTRO_VERDICT_DENY),
+			(u32)XENINTRO_VERDICT_DENY);
+	KUNIT_EXPECT_EQ(test,
+			xenintro_safe_default(req, XENINTRO_VERDICT_CONTINUE),
+			(u32)XENINTRO_VERDICT_EMULATE);
 }
 
 static struct kunit_case response_test_cases[] = {

@@ -246,6 +246,13 @@ static int xi_op_reset_access(struct xenintro_domain *dom)
 	int ret;
 
 	ret = xi_mem_access(&op);
+	/*
+	 * pfn ~0 (the default) is never out of range: -EINVAL here means a
+	 * host without mem_access (AMD SVM), where no right was ever changed
+	 * and there is nothing to restore.
+	 */
+	if (ret == -EINVAL)
+		return 0;
 	if (ret || max < 0)
 		return ret ? xi_access_result(domid, ret) : max;
 	op.pfn = 0;
