@@ -16,7 +16,8 @@
 #                        kmod/**/*.[ch], the uAPI header (checked where it
 #                        would live in the kernel, include/uapi/linux/, so
 #                        that checkpatch applies its uAPI rules) and
-#                        tests/selftests/*.c.
+#                        tests/selftests/*.[ch] (new code: it can be clean
+#                        even though older kernel selftests are not).
 #
 # Builds happen in scratch copies under $XENINTRO_CACHE/build/, one per
 # kernel, never in the work tree. Logs: $XENINTRO_RESULTS/lint/.
@@ -41,6 +42,12 @@ kdeb=$(debian_kdir 2>>"$logdir/prereq.log") ||
 	log "no Debian headers: see $logdir/prereq.log"
 kdbg=$("$XENINTRO_ROOT/tests/kernel/build-kernel.sh" 2>>"$logdir/prereq.log") ||
 	{ kdbg=''; log "no debug kernel: see $logdir/prereq.log"; }
+
+# Scratch dirs, one per kernel build tree: an M= build's command lines use
+# paths relative to the kernel tree, so kbuild alone would not notice that
+# objects in a shared dir were built against another kernel.
+sdeb="debian-$(basename "${kdeb:-none}")"
+sdbg="$(basename "${kdbg:-none}")"
 
 have_sources() {
 	compgen -G "$XENINTRO_ROOT/kmod/*.c" >/dev/null ||
@@ -71,9 +78,16 @@ build_check() {
 	return "$rc"
 }
 
+# joined <items...>: one detail string, items separated by "; ".
+joined() {
+	local IFS=';'
+	local s="$*"
+	echo "${s//;/; }"
+}
+
 # first_diags <files...>: the first diagnostics, for the one-line detail.
 first_diags() {
-	cat "$@" 2>/dev/null | head -n 3 | tr '\n' ';'
+	cat "$@" 2>/dev/null | head -n 3 | paste -sd ';' - | sed 's/;/; /g'
 }
 
 # ------------------------------------------------------------------ W=1
@@ -83,21 +97,21 @@ w1() {
 	[ -n "$kdeb" ] || why+=("no Debian kernel headers")
 	[ -n "$kdbg" ] || why+=("no debug kernel")
 	if [ "${#why[@]}" -ne 0 ]; then
-		result $LAYER fail "lint: W=1 build" "${why[*]}"
+		result $LAYER fail "lint: W=1 build" "$(joined "${why[@]}")"
 		return
 	fi
-	build_check w1-debian debian "$kdeb" modpost -- W=1 ||
+	build_check w1-debian "$sdeb" "$kdeb" modpost -- W=1 ||
 		why+=("build against Debian headers failed (w1-debian.log)")
-	build_check w1-debug debug "$kdbg" modpost -- W=1 ||
+	build_check w1-debug "$sdbg" "$kdbg" modpost -- W=1 ||
 		why+=("build against the debug kernel failed (w1-debug.log)")
 	for f in "$logdir"/w1-debian.diag "$logdir"/w1-debug.diag; do
 		n=$((n + $(wc -l <"$f")))
 	done
-	[ "$n" -eq 0 ] || why+=("$n warning(s): $(first_diags "$logdir"/w1-*.diag)")
+	[ "$n" -eq 0 ] || why+=("$n diagnostic(s): $(first_diags "$logdir"/w1-*.diag)")
 	if [ "${#why[@]}" -eq 0 ]; then
 		result $LAYER pass "lint: W=1 build"
 	else
-		result $LAYER fail "lint: W=1 build" "${why[*]}; see $logdir"
+		result $LAYER fail "lint: W=1 build" "$(joined "${why[@]}" "see $logdir")"
 	fi
 }
 
@@ -112,25 +126,27 @@ sparse_check() {
 	[ -n "$kdbg" ] || why+=("no debug kernel")
 	[ -n "$kdeb" ] || why+=("no Debian kernel headers")
 	if [ "${#why[@]}" -ne 0 ]; then
-		result $LAYER fail "lint: sparse (C=2)" "${why[*]}"
+		result $LAYER fail "lint: sparse (C=2)" "$(joined "${why[@]}")"
 		return
 	fi
-	build_check sparse-debug debug "$kdbg" -- W=1 C=2 ||
+	build_check sparse-debug "$sdbg" "$kdbg" -- W=1 C=2 ||
 		why+=("C=2 build against the debug kernel failed (sparse-debug.log)")
-	build_check sparse-debian debian "$kdeb" -- W=1 C=2 ||
+	build_check sparse-debian "$sdeb" "$kdeb" -- W=1 C=2 ||
 		why+=("C=2 build against Debian headers failed (sparse-debian.log)")
 	for f in "$logdir"/sparse-debug.diag "$logdir"/sparse-debian.diag; do
 		[ -f "$f" ] && n=$((n + $(wc -l <"$f")))
 	done
 	# C=2 must actually have run sparse ("CHECK" lines): a silently
 	# missing checker would otherwise pass.
-	grep -q '^  CHECK ' "$logdir/sparse-debug.log" ||
-		why+=("sparse did not run (no CHECK lines in sparse-debug.log)")
-	[ "$n" -eq 0 ] || why+=("$n warning(s): $(first_diags "$logdir"/sparse-*.diag)")
+	for f in sparse-debug sparse-debian; do
+		grep -q '^  CHECK ' "$logdir/$f.log" ||
+			why+=("sparse did not run (no CHECK lines in $f.log)")
+	done
+	[ "$n" -eq 0 ] || why+=("$n diagnostic(s): $(first_diags "$logdir"/sparse-*.diag)")
 	if [ "${#why[@]}" -eq 0 ]; then
 		result $LAYER pass "lint: sparse (C=2)"
 	else
-		result $LAYER fail "lint: sparse (C=2)" "${why[*]}; see $logdir"
+		result $LAYER fail "lint: sparse (C=2)" "$(joined "${why[@]}" "see $logdir")"
 	fi
 }
 
@@ -147,12 +163,12 @@ checkpatch() {
 	rm -rf "$dir" && mkdir -p "$dir/include/uapi/linux" "$dir/tests/selftests"
 	sync_sources "$dir"
 	cp "$XENINTRO_ROOT/uapi/linux/xenintro.h" "$dir/include/uapi/linux/" 2>/dev/null || true
-	cp "$XENINTRO_ROOT"/tests/selftests/*.c "$dir/tests/selftests/" 2>/dev/null || true
+	cp "$XENINTRO_ROOT"/tests/selftests/*.[ch] "$dir/tests/selftests/" 2>/dev/null || true
 	local files=()
 	mapfile -t files < <(cd "$dir" && {
 		find kmod -name '*.[ch]' 2>/dev/null
 		[ -f include/uapi/linux/xenintro.h ] && echo include/uapi/linux/xenintro.h
-		find tests/selftests -name '*.c' 2>/dev/null
+		find tests/selftests -name '*.[ch]' 2>/dev/null
 	} | LC_ALL=C sort)
 	if [ "${#files[@]}" -eq 0 ]; then
 		result $LAYER fail "$name" "no files to check"
@@ -168,7 +184,7 @@ checkpatch() {
 	if [ "$rc" -eq 0 ] && [ "$n" -eq 0 ]; then
 		result $LAYER pass "$name" "${#files[@]} files"
 	else
-		result $LAYER fail "$name" "$n finding(s) in ${#files[@]} files: $(grep -E ':[0-9]+: ' "$logdir/checkpatch.log" | head -n 3 | tr '\n' ';'); see $logdir/checkpatch.log"
+		result $LAYER fail "$name" "$n finding(s) in ${#files[@]} files: $(grep -E ':[0-9]+: ' "$logdir/checkpatch.log" | head -n 3 | paste -sd ';' - | sed 's/;/; /g'); see $logdir/checkpatch.log"
 	fi
 }
 

@@ -52,6 +52,10 @@ results_init() {
 		XENINTRO_RESULTS="$base/$(date +%Y%m%d-%H%M%S)-$$"
 		mkdir -p "$XENINTRO_RESULTS"
 		ln -sfn "$(basename "$XENINTRO_RESULTS")" "$base/latest"
+		# Keep the newest 30 runs; the machine is kept between CI runs.
+		find "$base" -mindepth 1 -maxdepth 1 -type d -name '2*' -printf '%f\n' |
+			LC_ALL=C sort -r | tail -n +31 |
+			while IFS= read -r old; do rm -rf "${base:?}/$old"; done
 	fi
 	export XENINTRO_RESULTS
 }
@@ -94,6 +98,9 @@ debian_kdir() {
 # ../uapi). Build products are excluded both ways: none is copied from the
 # work tree (it may hold objects built against another kernel) and none in
 # <dest> is deleted (so rebuilds there stay incremental).
+# Files are compared by content and written with the current time, never
+# with the source's mtime (no rsync -t): a source replaced by an older one
+# (another clone, a checkout) must still look newer than its object.
 sync_sources() {
 	local dest=$1
 	local p excl=()
@@ -103,6 +110,6 @@ sync_sources() {
 		excl+=(--exclude="$p")
 	done
 	mkdir -p "$dest"
-	rsync -a --delete "${excl[@]}" "$XENINTRO_ROOT/Kbuild" \
+	rsync -rlp --checksum --delete "${excl[@]}" "$XENINTRO_ROOT/Kbuild" \
 		"$XENINTRO_ROOT/kmod" "$XENINTRO_ROOT/uapi" "$dest/"
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh -o <initramfs.gz> [-m <dir with *.ko>] [-t <dir with test binaries>]
+# mkinitramfs.sh -o <initramfs.gz> [-m <module dir or .ko>]... [-t <test dir or binary>]...
 #
 # Build the test VM's initramfs: busybox-static, /init (guest-init.sh), the
 # modules at /xenintro/modules/*.ko and the static selftest binaries at
@@ -11,14 +11,14 @@ set -euo pipefail
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
-usage() { die "usage: $0 -o <out.gz> [-m <module dir>] [-t <selftest dir>]"; }
+usage() { die "usage: $0 -o <out.gz> [-m <module dir|file>]... [-t <selftest dir|file>]..."; }
 
-out='' moddir='' testdir=''
+out='' mods=() tests=()
 while getopts "o:m:t:" opt; do
 	case "$opt" in
 	o) out=$OPTARG ;;
-	m) moddir=$OPTARG ;;
-	t) testdir=$OPTARG ;;
+	m) mods+=("$OPTARG") ;;
+	t) tests+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -50,23 +50,33 @@ if [ "$(id -u)" -eq 0 ]; then
 	mknod -m 600 "$stage/dev/console" c 5 1
 fi
 
+# expand <dir|file>...: the files given, and the files in the dirs given.
+expand() {
+	local a
+	for a in "$@"; do
+		if [ -d "$a" ]; then
+			find "$a" -maxdepth 1 -type f | LC_ALL=C sort
+		else
+			echo "$a"
+		fi
+	done
+}
+
 nmod=0 ntest=0
-if [ -n "$moddir" ]; then
-	for ko in "$moddir"/*.ko; do
-		[ -f "$ko" ] || continue
-		cp "$ko" "$stage/xenintro/modules/"
-		nmod=$((nmod + 1))
-	done
-fi
-if [ -n "$testdir" ]; then
-	for t in "$testdir"/*; do
-		# Only executables: the selftest build dir also holds .d files.
-		if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
-		is_dynamic "$t" && die "$t is dynamically linked; the VM has no C library"
-		cp "$t" "$stage/xenintro/selftests/"
-		ntest=$((ntest + 1))
-	done
-fi
+while IFS= read -r ko; do
+	case "$ko" in *.ko) ;; *) continue ;; esac
+	[ -f "$ko" ] || die "no module $ko"
+	cp "$ko" "$stage/xenintro/modules/"
+	nmod=$((nmod + 1))
+done < <(expand "${mods[@]}")
+while IFS= read -r t; do
+	[ -f "$t" ] || die "no selftest $t"
+	# Only executables: a selftest build dir also holds .d files.
+	[ -x "$t" ] || continue
+	is_dynamic "$t" && die "$t is dynamically linked; the VM has no C library"
+	cp "$t" "$stage/xenintro/selftests/"
+	ntest=$((ntest + 1))
+done < <(expand "${tests[@]}")
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |

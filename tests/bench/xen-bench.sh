@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# xenintro next to Xen's own xen-access, on real Xen 4.17 under QEMU, in
+# ONE boot (absolute times under TCG mean nothing; ratios within one boot
+# do, testing.md). A PVH guest times rounds of 2000 CPUIDs (median us per
+# CPUID) while
+#
+#   - nothing monitors it;
+#   - Debian's `xen-access <domid> cpuid` answers every CPUID (output to a
+#     tmpfs file);
+#   - xenintro forwards every CPUID to a userspace consumer on libxenintro
+#     (tests/e2e/agent/xi_agent.c, mode bench: SET_REGISTERS echoing Xen's
+#     result with rip += insn_length, verdicts batched, one kick per batch);
+#   - nothing monitors it again (the guest is back to its old speed).
+#
+# xenintro has no in-kernel rule engine yet, so "kernel verdict" cannot be
+# measured; the table says so. The dom0 side is tests/e2e/dom0/bench.sh.
+#
+#   tests/bench/xen-bench.sh            (`make bench` part; prints the table)
+#
+# Environment: XENINTRO_BENCH_ROUNDS (rounds per condition, default 15),
+# XENINTRO_BENCH_TIMEOUT (QEMU limit, s, default 900).
+set -euo pipefail
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=tests/e2e/lib.sh
+. "$XENINTRO_ROOT/tests/e2e/lib.sh"
+
+start=$(date +%s)
+rounds=${XENINTRO_BENCH_ROUNDS:-15}
+case "$rounds" in '' | *[!0-9]*) die "XENINTRO_BENCH_ROUNDS must be a number" ;; esac
+results_init
+out="$XENINTRO_RESULTS/bench-xen"
+mkdir -p "$out"
+
+xen_build "$out/build"
+DOM0_CMDLINE+=" xi.rounds=$rounds"
+rc=0
+xen_boot bench "$out/console.log" "${XENINTRO_BENCH_TIMEOUT:-900}" || rc=$?
+[ "$rc" -eq 0 ] || log "bench: QEMU exited with $rc (124: timeout); the table may be incomplete"
+
+# The table, from the XI-BENCH lines of the console.
+"$PYTHON" - "$out/console.log" "$rounds" <<'EOF' | tee "$out/table.txt"
+import re
+import sys
+
+rows = {}
+for ln in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    m = re.search(r"XI-BENCH\|([^|]+)\|(.*)$", ln.strip())
+    if m:
+        kv = dict(re.findall(r"(\w+)=(\S+)", m.group(2)))
+        rows[m.group(1)] = kv
+
+def f(row, key):
+    try:
+        return float(rows[row][key])
+    except (KeyError, ValueError):
+        return None
+
+base = f("unmon", "median_us")
+xa = f("xen-access", "median_us")
+print("Xen 4.17 under QEMU (TCG, AMD SVM), one boot; guest: %s rounds x 2000 CPUIDs per condition"
+      % sys.argv[2])
+print()
+hdr = "%-44s %12s %14s %18s %10s %12s" % (
+    "condition", "us/CPUID", "overhead us", "overhead/xen-access", "events", "events/s")
+print(hdr)
+print("-" * len(hdr))
+names = [
+    ("unmon", "unmonitored"),
+    ("xen-access", "xen-access <domid> cpuid (userspace)"),
+    ("xenintro", "xenintro -> libxenintro agent (batched)"),
+    ("unmon-after", "unmonitored again"),
+]
+for key, label in names:
+    med = f(key, "median_us")
+    if med is None:
+        print("%-44s %12s" % (label, "missing"))
+        continue
+    ov = med - base if base is not None else None
+    xov = xa - base if (xa is not None and base is not None) else None
+    ratio = "-"
+    if key in ("xen-access", "xenintro") and ov is not None and xov:
+        ratio = "%.2f" % (ov / xov)
+    ev = rows[key].get("events", "0")
+    tot = f(key, "total_s")
+    rate = "-"
+    if key in ("xen-access", "xenintro") and tot:
+        rate = "%.0f" % (int(ev) / tot) if ev.isdigit() else "-"
+    print("%-44s %12.1f %14s %18s %10s %12s" % (
+        label, med, "-" if key.startswith("unmon") else "%.1f" % ov, ratio,
+        ev if key in ("xen-access", "xenintro") else "-", rate))
+print("%-44s %12s" % ("xenintro kernel verdict (rule engine)",
+                      "n/a: no in-kernel rule engine yet"))
+print()
+for key in ("xenintro",):
+    if key in rows:
+        r = rows[key]
+        print("xenintro agent: batches=%s kicks=%s max_batch=%s notifies=%s deadline_expired=%s"
+              % (r.get("batches"), r.get("kicks"), r.get("max_batch"),
+                 r.get("notifies"), r.get("deadline")))
+print("min/max us per CPUID: " + ", ".join(
+    "%s %s/%s" % (k, rows[k].get("min_us"), rows[k].get("max_us")) for k in rows))
+print("(events: counted by xen-access's output lines and by the agent, over the")
+print(" whole time each ran, which includes ~2 s around the timed rounds)")
+EOF
+log "bench: took $(($(date +%s) - start))s; console $out/console.log, table $out/table.txt"

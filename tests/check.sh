@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every test layer, counted into one closing line
+#
+#   N passed, N failed, N skipped
+#
+# printed last and alone (CI reads it). Before it: the counts per layer and
+# the names of the failed tests. Exit status 1 if anything failed or if no
+# test ran at all. `make check` has already run tests/deps.sh.
+#
+# Layers, in order:
+#   lint       tests/lint.sh (W=1, sparse, checkpatch: 3 tests)
+#   userspace  `make -C userspace check` (TAP on stdout), if that target exists
+#   kunit-py   tests/kunit/run-kunit-py.sh (kunit.py, UML)
+#   vm         tests/qemu/vm-tests.sh (debug kernel under QEMU: KUnit,
+#              kselftests, kernel splats)
+#   e2e        tests/e2e/run.sh (Xen under QEMU, TAP on stdout), if it exists
+#
+# Each layer writes <layer>.results into the results directory
+# ($XENINTRO_CACHE/results/<timestamp>, also reachable as results/latest);
+# big outputs go to files there, and stdout stays short.
+#
+# XENINTRO_LAYERS="lint vm" runs only the layers named (for development);
+# the layers left out are not counted.
+set -euo pipefail
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+XENINTRO_RESULTS=''
+results_init
+R=$XENINTRO_RESULTS
+LAYERS=${XENINTRO_LAYERS:-lint userspace kunit-py vm e2e}
+start=$(date +%s)
+echo "make check: results in $R"
+
+want() { case " $LAYERS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# run_layer <name> <cmd...>: run a layer script with its output in
+# <name>.log; a layer that died before writing any result is one failure.
+run_layer() {
+	local name=$1
+	shift
+	local t0 rc=0
+	t0=$(date +%s)
+	echo "== $name"
+	"$@" >"$R/$name.log" 2>&1 || rc=$?
+	if [ ! -s "$R/$name.results" ]; then
+		result "$name" fail "$name: layer" \
+			"exited $rc without any result; see $R/$name.log"
+	fi
+	# The layer's closing count line; failures are listed at the end.
+	echo "   $name: $(tail -n1 "$R/$name.log") ($(($(date +%s) - t0))s, log $R/$name.log)"
+}
+
+# tap_layer <name> <what> <cmd...>: a layer that prints TAP on stdout.
+tap_layer() {
+	local name=$1 what=$2
+	shift 2
+	local t0 rc=0
+	t0=$(date +%s)
+	echo "== $name"
+	rm -f "$R/$name.results"
+	"$@" >"$R/$name.tap" 2>"$R/$name.log" </dev/null || rc=$?
+	"$PYTHON" "$XENINTRO_ROOT/tests/lib/tapcount.py" tap --prefix "$name/" \
+		--what "$what" --rc "$rc" --out "$R/$name.results" "$R/$name.tap"
+	echo "   $name: $("$PYTHON" "$XENINTRO_ROOT/tests/lib/tapcount.py" summary "$R/$name.results" | tail -n1)" \
+		"(exit $rc, $(($(date +%s) - t0))s, TAP $R/$name.tap, log $R/$name.log)"
+}
+
+files=()
+
+if want lint; then
+	run_layer lint "$XENINTRO_ROOT/tests/lint.sh"
+	files+=("$R/lint.results")
+fi
+
+if want userspace; then
+	# Counted only once userspace/ has a check target; until then the
+	# layer does not exist.
+	if grep -qsE '^check[[:space:]]*:' "$XENINTRO_ROOT/userspace/Makefile"; then
+		tap_layer userspace "make -C userspace check" \
+			make -C "$XENINTRO_ROOT/userspace" --no-print-directory -s check
+		files+=("$R/userspace.results")
+	else
+		echo "== userspace: no 'check' target in userspace/Makefile yet; not run"
+	fi
+fi
+
+if want kunit-py; then
+	run_layer kunit-py "$XENINTRO_ROOT/tests/kunit/run-kunit-py.sh"
+	files+=("$R/kunit-py.results")
+fi
+
+if want vm; then
+	run_layer vm "$XENINTRO_ROOT/tests/qemu/vm-tests.sh"
+	files+=("$R/vm.results")
+fi
+
+if want e2e; then
+	if [ -x "$XENINTRO_ROOT/tests/e2e/run.sh" ] || [ -f "$XENINTRO_ROOT/tests/e2e/run.sh" ]; then
+		tap_layer e2e "tests/e2e/run.sh" bash "$XENINTRO_ROOT/tests/e2e/run.sh"
+		files+=("$R/e2e.results")
+	else
+		echo "== e2e: no tests/e2e/run.sh yet; not run"
+	fi
+fi
+
+echo "make check took $(($(date +%s) - start))s; results in $R"
+# The summary ends with the closing count line; its status is ours.
+# A copy goes to summary.txt: .ci/run repeats its last line after make's
+# own "*** Error" message so that the count stays the last line of a run.
+rc=0
+"$PYTHON" "$XENINTRO_ROOT/tests/lib/tapcount.py" summary "${files[@]}" >"$R/summary.txt" || rc=$?
+cat "$R/summary.txt"
+exit "$rc"

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Helpers of the dom0 side (busybox sh), sourced by e2e.sh, bench.sh and
+# demo.sh: guests, the console channel into them, the agent, results.
+#
+# Guests are driven through their console (see guest/init.sh): dom0 writes
+# "<id> <command>" into the guest's console pty and reads the answer from
+# the log xenconsoled keeps of that console.
+
+XI=/xi
+AGENT=$XI/xi_agent
+CONLOG=/var/log/xen/console
+RESULTS=/tmp/xi-results
+
+log() { echo "XI-LOG: $*"; }
+
+# result <n> <ok|fail|skip> <name> <detail...>: one scenario's verdict,
+# printed now and kept for the block the host parses at the end.
+result() {
+	_n=$1 _st=$2 _name=$3
+	shift 3
+	echo "XI-RESULT|$_n|$_st|$_name|$*" | tee -a "$RESULTS"
+}
+
+# Print the kernel log written since the last call, tagged with <tag>, so
+# the host can attribute a splat to the scenario that caused it.
+dmesg_mark() {
+	dmesg -c 2>/dev/null | sed "s/^/XI-DMESG $1: /"
+}
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+load_xenintro() {
+	insmod $XI/modules/xenintro.ko || return 1
+	insmod $XI/modules/xenintro_xen.ko || return 1
+	return 0
+}
+
+# guest_create <name> [-p]: write its config and create it (-p: paused).
+# A crash or a reboot (a triple fault is one) preserves the domain instead
+# of restarting it under a new domid: the scenarios then fail visibly on
+# the dead guest, and Xen's message on the console says why.
+guest_create() {
+	cat >"/tmp/$1.cfg" <<EOF
+name = "$1"
+type = "pvh"
+kernel = "$XI/guest/vmlinuz"
+ramdisk = "$XI/guest/initramfs.gz"
+cmdline = "console=hvc0 rdinit=/init loglevel=5"
+memory = 256
+vcpus = 1
+on_crash = "preserve"
+on_reboot = "preserve"
+EOF
+	rm -f "$CONLOG/guest-$1.log"
+	xl create ${2:-} "/tmp/$1.cfg" >"/tmp/$1.create.log" 2>&1
+}
+
+domid() { xl domid "$1" 2>/dev/null; }
+glog() { echo "$CONLOG/guest-$1.log"; }
+
+# wait_file <file> <fixed string> <timeout s>: until the string shows up.
+wait_file() {
+	_i=0
+	while [ "$_i" -lt $(($3 * 4)) ]; do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.25
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# gsend <guest> <id> <command...>: one command line into the guest.
+gsend() {
+	_g=$1 _id=$2
+	shift 2
+	_tty=$(xenstore-read "/local/domain/$(domid "$_g")/console/tty" 2>/dev/null)
+	[ -n "$_tty" ] || return 1
+	printf '%s %s\n' "$_id" "$*" >"$_tty"
+}
+
+# grun <guest> <id> <timeout s> <command...>: run it and wait for its end.
+grun() {
+	_g=$1 _id=$2 _t=$3
+	shift 3
+	gsend "$_g" "$_id" "$@" || return 1
+	wait_file "$(glog "$_g")" "XI-G: end $_id " "$_t"
+}
+
+# gline <guest> <id> <word>: the guest's result line "XI-G: <id> <word> ..."
+gline() { grep -F "XI-G: $2 $3" "$(glog "$1")" | tail -n1; }
+
+# kv <line> <key>: the value of " key=" in a line.
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | tail -n1; }
+
+hb() { grep -c "XI-G: hb" "$(glog "$1")" 2>/dev/null || echo 0; }
+
+# alive <guest> <secs>: heartbeats continue for <secs> more seconds.
+alive() {
+	_a=$(hb "$1")
+	sleep "$2"
+	_b=$(hb "$1")
+	log "$1 heartbeats $_a -> $_b in ${2}s"
+	[ "$_b" -gt "$_a" ]
+}
+
+# guest_boot <name> [-p]: create and (unless paused) wait until it is up.
+guest_boot() {
+	guest_create "$@" || { log "xl create $1 failed: $(cat "/tmp/$1.create.log")"; return 1; }
+	[ "${2:-}" = -p ] && return 0
+	wait_file "$(glog "$1")" "XI-G: up" 120
+}
+
+# agent_start <outfile> <args...>: the agent in the background; its pid
+# in $AGENT_PID. agent_ready waits for its "ready" line.
+agent_start() {
+	_out=$1
+	shift
+	$AGENT "$@" >"$_out" 2>&1 &
+	AGENT_PID=$!
+}
+
+agent_ready() { wait_file "$1" " ready" "${2:-20}"; }
+
+# agent_stop <pid> <timeout s>: SIGTERM, wait, SIGKILL as last resort.
+agent_stop() {
+	kill -TERM "$1" 2>/dev/null
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ "$_i" -lt $(($2 * 4)) ]; do
+		sleep 0.25
+		_i=$((_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		log "agent $1 did not stop; killing it"
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 1
+	fi
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# aline <file> <tag>: the agent's last "AGENT: ... <tag> ..." line.
+aline() { grep -F " $2" "$1" | grep '^AGENT:' | tail -n1; }
+
+# show <file> <prefix>: a file into the console log, for the record.
+show() { sed "s/^/$2: /" "$1" 2>/dev/null; }

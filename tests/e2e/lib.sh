@@ -1,0 +1,216 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Host side of the Xen tests, sourced by tests/e2e/run.sh, tests/e2e/demo.sh
+# and tests/bench/xen-bench.sh (after tests/lib/common.sh):
+#
+#   xen_build <workdir>        modules, agent, guest programs, Xen image,
+#                              guest and dom0 initramfs (sets XEN_IMAGE,
+#                              DOM0_KERNEL, DOM0_INITRD)
+#   xen_boot <mode> <log> <s>  one boot of Xen under QEMU; dom0 runs
+#                              /xi/<mode>.sh; the serial console goes to <log>
+#
+# All output of these helpers goes to stderr or to files: run.sh keeps
+# stdout for TAP.
+
+E2E_DIR="$XENINTRO_ROOT/tests/e2e"
+# Debian's dom0 kernel, the same build as linux-headers (testing.md: keep
+# the pair), and its modules.
+XEN_KVER=${XEN_KVER:-6.1.0-56-amd64}
+XEN_KDIR=${XEN_KDIR:-/usr/src/linux-headers-$XEN_KVER}
+XEN_TOOLS=/usr/lib/xen-4.17/bin
+XEN_GZ=/boot/xen-4.17-amd64.gz
+# Xen: serial console for the host to read; dom0 gets 1 GiB and the rest
+# (about 2 GiB) is for guests. noreboot keeps a crashed Xen's message on
+# the console (QEMU's timeout ends it).
+XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot"
+# dom0: the console is Xen's (hvc0). loglevel=5 keeps warnings and worse
+# on the console live; each scenario also dumps its full dmesg.
+DOM0_CMDLINE="console=hvc0 loglevel=5 rdinit=/init"
+
+# Wait until no QEMU runs on this machine: only one may run at a time, and
+# other engineers' runs use it too. Bounded, so a stuck QEMU elsewhere does
+# not hang `make check` for ever. Matches QEMU processes only (argv[0]), not
+# shells whose command line happens to mention qemu-system.
+wait_qemu_slot() {
+	local limit=${XENINTRO_QEMU_WAIT:-3600} waited=0
+	while pgrep -f '^(\S*/)?qemu-system' >/dev/null; do
+		if [ "$waited" -eq 0 ]; then
+			log "another QEMU is running; waiting for it (up to ${limit}s)"
+		fi
+		if [ "$waited" -ge "$limit" ]; then
+			log "QEMU still busy after ${limit}s"
+			return 1
+		fi
+		sleep 5
+		waited=$((waited + 5))
+	done
+	[ "$waited" -eq 0 ] || log "QEMU slot free after ${waited}s"
+	return 0
+}
+
+# copy_with_libs <stage> <binary>...: the binaries at their own paths plus
+# every library ldd names (at the path ldd gives, symlinks resolved).
+copy_with_libs() {
+	local stage=$1 bin lib
+	shift
+	for bin in "$@"; do
+		install -D -m 0755 "$bin" "$stage$bin"
+		while read -r lib; do
+			[ -n "$lib" ] || continue
+			[ -e "$stage$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$stage$lib"
+		done < <(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' | sort -u)
+	done
+}
+
+# busybox_into <stage>: busybox-static with a link per applet.
+busybox_into() {
+	local stage=$1 applet
+	readelf -l /bin/busybox | grep -q 'program interpreter' &&
+		die "/bin/busybox is dynamically linked; install busybox-static"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc}
+	cp /bin/busybox "$stage/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		case "$applet" in busybox|init|linuxrc) continue ;; esac
+		ln -sf busybox "$stage/bin/$applet"
+	done
+	if [ "$(id -u)" -eq 0 ]; then
+		mknod -m 600 "$stage/dev/console" c 5 1
+	fi
+}
+
+cpio_gz() {
+	local stage=$1 out=$2
+	(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0) | gzip -1 >"$out.tmp"
+	mv "$out.tmp" "$out"
+}
+
+xen_build() {
+	local work=$1 mods bins stage m kos=()
+	mkdir -p "$work"
+
+	[ -f "$XEN_GZ" ] || die "no $XEN_GZ (apt-get install xen-hypervisor-4.17-amd64)"
+	[ -f "/boot/vmlinuz-$XEN_KVER" ] || die "no /boot/vmlinuz-$XEN_KVER (linux-image-$XEN_KVER)"
+	[ -d "$XEN_KDIR" ] || die "no $XEN_KDIR (linux-headers-$XEN_KVER)"
+	[ -x "$XEN_TOOLS/xl" ] || die "no $XEN_TOOLS/xl (xen-utils-4.17)"
+	command -v xenstore-read >/dev/null || die "no xenstore-read (xenstore-utils)"
+	command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64"
+
+	# Xen: an ELF32 multiboot image QEMU can load, cached per package version.
+	local xver
+	xver=$(dpkg-query -W -f='${Version}' xen-hypervisor-4.17-amd64 2>/dev/null || echo unknown)
+	XEN_IMAGE="$XENINTRO_CACHE/xen/xen-4.17-$xver"
+	if [ ! -s "$XEN_IMAGE" ]; then
+		mkdir -p "$(dirname "$XEN_IMAGE")"
+		gunzip -c "$XEN_GZ" >"$XEN_IMAGE.tmp" && mv "$XEN_IMAGE.tmp" "$XEN_IMAGE"
+	fi
+	DOM0_KERNEL="/boot/vmlinuz-$XEN_KVER"
+
+	log "e2e: modules against $XEN_KDIR"
+	mods="$XENINTRO_CACHE/build/e2e-$XEN_KVER"
+	# Only the core and the Xen backend: setting CONFIG_XENINTRO on the
+	# command line skips Kbuild's defaults (which add the simulator and,
+	# with KUnit, the tests); neither is of use in a Xen dom0.
+	"$XENINTRO_ROOT/tests/lib/build-modules.sh" "$XEN_KDIR" "$mods" \
+		CONFIG_XENINTRO=m CONFIG_XENINTRO_XEN=m \
+		>"$work/modules.log" 2>&1 || die "module build failed; see $work/modules.log"
+	for m in xenintro xenintro_xen; do
+		[ -f "$mods/kmod/$m.ko" ] || die "no $m.ko after the build; see $work/modules.log"
+		kos+=("$mods/kmod/$m.ko")
+	done
+
+	log "e2e: agent and guest programs"
+	bins="$XENINTRO_CACHE/build/e2e-bin"
+	make -C "$E2E_DIR" OUT="$bins" >"$work/programs.log" 2>&1 ||
+		die "agent/guest program build failed; see $work/programs.log"
+
+	log "e2e: guest initramfs"
+	stage=$(mktemp -d "${TMPDIR:-/tmp}/xi-guest.XXXXXX")
+	busybox_into "$stage"
+	install -m 0755 "$E2E_DIR/guest/init.sh" "$stage/init"
+	install -m 0755 "$bins/xi_guest" "$stage/bin/xi_guest"
+	cpio_gz "$stage" "$work/guest-initramfs.gz"
+	rm -rf "$stage"
+
+	log "e2e: dom0 initramfs"
+	stage=$(mktemp -d "${TMPDIR:-/tmp}/xi-dom0.XXXXXX")
+	busybox_into "$stage"
+	install -m 0755 "$E2E_DIR/dom0/init.sh" "$stage/init"
+	mkdir -p "$stage/xi/modules" "$stage/xi/guest" "$stage/lib/modules/xen"
+	for m in lib.sh e2e.sh bench.sh demo.sh; do
+		[ -f "$E2E_DIR/dom0/$m" ] && install -m 0755 "$E2E_DIR/dom0/$m" "$stage/xi/$m"
+	done
+	install -m 0755 "$bins/xi_agent" "$stage/xi/xi_agent"
+	cp "${kos[@]}" "$stage/xi/modules/"
+	cp "$DOM0_KERNEL" "$stage/xi/guest/vmlinuz"
+	cp "$work/guest-initramfs.gz" "$stage/xi/guest/initramfs.gz"
+	for m in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs; do
+		m=$(find "/lib/modules/$XEN_KVER/kernel/drivers/xen" -name "$m.ko*" | head -n1)
+		[ -n "$m" ] || die "dom0 module missing under /lib/modules/$XEN_KVER"
+		case "$m" in
+		*.ko) cp "$m" "$stage/lib/modules/xen/" ;;
+		*.ko.xz) xz -dc "$m" >"$stage/lib/modules/xen/$(basename "$m" .xz)" ;;
+		*) die "cannot handle $m" ;;
+		esac
+	done
+	copy_with_libs "$stage" "$XEN_TOOLS/xl" "$XEN_TOOLS/xenstored" \
+		"$XEN_TOOLS/xen-init-dom0" "$XEN_TOOLS/xenconsoled" \
+		"$XEN_TOOLS/xen-access" /usr/bin/xenstore
+	# xl console (and pthread_cancel in general) dlopen()s libgcc_s.
+	install -D -m 0644 "$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)" \
+		"$stage/lib/x86_64-linux-gnu/libgcc_s.so.1"
+	for m in read write ls list rm; do
+		ln -sf xenstore "$stage/usr/bin/xenstore-$m"
+	done
+	cpio_gz "$stage" "$work/dom0-initramfs.gz"
+	rm -rf "$stage"
+	DOM0_INITRD="$work/dom0-initramfs.gz"
+	log "e2e: dom0 initramfs $(du -h "$DOM0_INITRD" | cut -f1), guest initramfs $(du -h "$work/guest-initramfs.gz" | cut -f1)"
+}
+
+# xen_boot_start <mode> <serial log> <timeout s>: start Xen under QEMU in
+# the background; QEMU_PID is the pid of the `timeout` that runs it (a TERM
+# to it reaches QEMU). Returns 125 if no QEMU slot came free.
+xen_boot_start() {
+	local mode=$1 logf=$2 tmo=$3
+	: >"$logf"
+	wait_qemu_slot || return 125
+	# -cpu qemu64,+svm,+npt: the model testing.md found to work (max or
+	# EPYC kill the PV dom0 at its first instructions). TCG only: /dev/kvm
+	# cannot run these kernels here.
+	local qemu=(qemu-system-x86_64
+		-accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp 2 -m 3072
+		-nodefaults -display none -no-reboot
+		-serial "file:$logf" -monitor none
+		-kernel "$XEN_IMAGE" -append "$XEN_CMDLINE"
+		-initrd "$DOM0_KERNEL $DOM0_CMDLINE xi.mode=$mode,$DOM0_INITRD")
+	log "e2e: booting Xen (mode $mode, limit ${tmo}s), console $logf"
+	# -k: SIGKILL if QEMU ignores the TERM; never leave one behind.
+	timeout -k 10 "$tmo" "${qemu[@]}" </dev/null >"$logf.qemu" 2>&1 &
+	QEMU_PID=$!
+	# Whoever sources this file and exits early still ends its QEMU.
+	trap xen_boot_kill EXIT
+	return 0
+}
+
+# End the QEMU started by xen_boot_start, if it still runs.
+xen_boot_kill() {
+	if [ -n "${QEMU_PID:-}" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
+		log "e2e: stopping QEMU (timeout pid $QEMU_PID)"
+		kill -TERM "$QEMU_PID" 2>/dev/null || true
+		wait "$QEMU_PID" 2>/dev/null || true
+	fi
+	QEMU_PID=
+}
+
+# xen_boot <mode> <serial log> <timeout s>: boot Xen once and wait. Exit
+# status 0 if QEMU exited by itself (dom0 powered off), 124 on timeout,
+# 125 if no QEMU slot came free.
+xen_boot() {
+	local rc=0
+	xen_boot_start "$@" || return $?
+	wait "$QEMU_PID" || rc=$?
+	QEMU_PID=
+	return "$rc"
+}

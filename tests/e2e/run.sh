@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Xen end-to-end layer of `make check`: Debian's Xen 4.17 under QEMU
+# (TCG, AMD SVM), Debian's kernel as a PV dom0, xenintro.ko +
+# xenintro_xen.ko loaded there, PVH guests running test programs.
+#
+#   1. build: modules against Debian's headers, the static agent and guest
+#      programs, the guest and dom0 initramfs (tests/e2e/lib.sh);
+#   2. one boot of Xen; dom0 runs every scenario (tests/e2e/dom0/e2e.sh)
+#      and powers off;
+#   3. the serial console is turned into TAP (tests/e2e/parse.py).
+#
+# stdout carries only TAP (tests/check.sh counts it); progress goes to
+# stderr, and the console, build logs, guest consoles and any splat lines
+# to $XENINTRO_RESULTS/e2e/.
+#
+# Environment: XENINTRO_E2E_TIMEOUT (QEMU limit, s, default 840),
+# XENINTRO_E2E_LIMIT (the whole run's budget, s, default 900),
+# XENINTRO_QEMU_WAIT (how long to wait for another QEMU to end, s).
+set -euo pipefail
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=tests/e2e/lib.sh
+. "$XENINTRO_ROOT/tests/e2e/lib.sh"
+
+start=$(date +%s)
+results_init
+logdir="$XENINTRO_RESULTS/e2e"
+mkdir -p "$logdir"
+# Keep TAP on fd 3 and send everything else to stderr: helpers may print.
+exec 3>&1 1>&2
+
+tap_fail_all() {
+	printf 'TAP version 13\n1..1\nnot ok 1 - e2e: %s\n' "$*" >&3
+	exit 1
+}
+
+# The build runs in a subshell so that its die() ends only the build; the
+# paths it produced come back through a file.
+if ! (xen_build "$logdir/build" &&
+	declare -p XEN_IMAGE DOM0_KERNEL DOM0_INITRD >"$logdir/build/vars"); then
+	tap_fail_all "build failed; see $logdir/build/*.log"
+fi
+# shellcheck source=/dev/null
+. "$logdir/build/vars"
+
+rc=0
+xen_boot e2e "$logdir/console.log" "${XENINTRO_E2E_TIMEOUT:-840}" || rc=$?
+[ "$rc" -eq 125 ] && tap_fail_all "no QEMU slot: another QEMU kept running"
+elapsed=$(($(date +%s) - start))
+log "e2e: QEMU exited with $rc; whole run ${elapsed}s"
+
+"$PYTHON" "$XENINTRO_ROOT/tests/e2e/parse.py" --console "$logdir/console.log" \
+	--qemu-rc "$rc" --elapsed "$elapsed" --limit "${XENINTRO_E2E_LIMIT:-900}" \
+	--splats "$logdir/splats.txt" --guest-dir "$logdir" | tee "$logdir/e2e.tap" >&3
+log "e2e: took ${elapsed}s; console $logdir/console.log"
