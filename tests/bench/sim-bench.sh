@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Events through the agent path on the simulated hypervisor: events/s and
+# per-event latency (median, p99) for agent batch sizes 1 and 64.
+#
+# It boots Debian's own 6.1 kernel (the production kernel, not the debug
+# one: KASAN and lockdep would dominate the figures) under QEMU with the
+# modules built against Debian's headers, runs tests/bench/sim_bench.c as
+# the agent, and prints its lines. Figures under TCG are only comparable
+# with each other, within one run.
+#
+# Environment: XENINTRO_BENCH_EVENTS (default 20000), XENINTRO_BENCH_THREADS
+# (storm threads = vCPUs, default 2).
+set -euo pipefail
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+
+events=${XENINTRO_BENCH_EVENTS:-20000}
+threads=${XENINTRO_BENCH_THREADS:-2}
+kver=$(find /boot -name 'vmlinuz-*-amd64' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -V | tail -n1)
+[ -n "$kver" ] || die "no Debian kernel in /boot (run: make deps)"
+kdir=/usr/src/linux-headers-$kver
+[ -d "$kdir" ] || die "no $kdir (run: make deps)"
+
+work="$XENINTRO_CACHE/bench/sim"
+mkdir -p "$work"
+log "sim bench: modules against $kdir"
+"$XENINTRO_ROOT/tests/lib/build-modules.sh" "$kdir" "$work/build" \
+	>"$work/modules.log" 2>&1 || die "module build failed; see $work/modules.log"
+make -s -C "$XENINTRO_ROOT/userspace/lib" static >"$work/lib.log" 2>&1 ||
+	die "libxenintro build failed; see $work/lib.log"
+gcc -static -O2 -Wall -Wextra -I"$XENINTRO_ROOT/uapi" \
+	-I"$XENINTRO_ROOT/userspace/lib/include" \
+	"$XENINTRO_ROOT/tests/bench/sim_bench.c" \
+	"$XENINTRO_ROOT/userspace/lib/libxenintro.a" -lpthread -o "$work/sim_bench"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp}
+cp /bin/busybox "$stage/bin/busybox"
+for t in sh mount insmod sleep cat reboot; do ln -s busybox "$stage/bin/$t"; done
+cp "$work/build/kmod/xenintro.ko" "$work/build/kmod/xenintro_sim.ko" \
+	"$work/sim_bench" "$stage/"
+cat >"$stage/init" <<INIT
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+insmod /xenintro.ko && insmod /xenintro_sim.ko
+echo "##bench## start"
+/sim_bench $events $threads 1 64
+echo "##bench## end rc=\$?"
+reboot -f
+INIT
+chmod +x "$stage/init"
+(cd "$stage" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$work/initramfs.gz"
+
+log "sim bench: booting Debian's $kver under QEMU ($events events, $threads vCPUs)"
+timeout -k 10 900 qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
+	-smp 2 -m 2048 -nodefaults -display none -no-reboot \
+	-serial "file:$work/console.log" \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initramfs.gz" \
+	-append "console=ttyS0 quiet panic=-1" || true
+grep -q '##bench## end rc=0' "$work/console.log" ||
+	{ tail -30 "$work/console.log" >&2; die "sim bench did not complete; see $work/console.log"; }
+grep '^bench sim-forward batch' "$work/console.log"
