@@ -22,7 +22,15 @@
  *  - xenintro_domain_kick(dom) whenever the event channel fires (from hard
  *    IRQ or any other context; it takes the ring lock itself);
  *  - xenintro_domain_dead(dom) when the domain died under the session
- *    (process context). Afterwards the core only calls ->ring_disable().
+ *    (any context; it only queues work, so a backend may call it under its
+ *    own locks, but never after ->ring_disable() returned). Afterwards the
+ *    core only calls ->ring_disable().
+ *
+ * During teardown the core answers everything by default, and
+ * ->notify()/->inject() then run only from inside a kick the backend
+ * delivered, so a backend that stops its kicks (irq_work_sync(), unbind)
+ * inside ->ring_disable() before freeing its state is safe. Neither runs
+ * after ->ring_disable() returned.
  */
 #ifndef _XENINTRO_HV_OPS_H
 #define _XENINTRO_HV_OPS_H

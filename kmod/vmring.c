@@ -57,8 +57,10 @@ EXPORT_SYMBOL_IF_KUNIT(xenintro_vmring_attach);
  * @req: where to copy it
  *
  * Return: 1 if a request was consumed, 0 if there is none, -EIO if the
- * producer index is impossible. A broken ring is not read again: its
- * vCPUs are released by the teardown's ring disable.
+ * producer index is impossible. A broken ring is not read again; vCPUs
+ * that were waiting for a response on it stay paused until the domain is
+ * destroyed (Xen's ring disable releases only throttled vCPUs). Only a
+ * corrupting hypervisor gets there.
  */
 int xenintro_vmring_next_request(struct xenintro_vmring *vr,
 				 struct xve_event *req)

@@ -9,9 +9,10 @@
  * fine). The command runs inside write(), blocking where a real vCPU or
  * toolstack call would block, and its one-line result is then read back
  * with read() on the same open file (the result belongs to the open file;
- * each write() replaces it and rewinds the file position). Numbers are
- * decimal or 0x hex. Keys may come in any order; an unknown or repeated
- * key is an error.
+ * each write() replaces it and rewinds the file position; pread() at 0
+ * works too). Numbers are parsed like strtoull(s, NULL, 0): decimal, 0x
+ * hex (or octal with a leading 0). Keys may come in any order; an unknown
+ * or repeated key is an error.
  *
  * On success write() returns the length written and the result line
  * starts with "result=". On failure write() returns -errno and the result

@@ -192,7 +192,8 @@ void sim_vcpu_clear_running(struct sim_domain *d, struct sim_vcpu *v)
 /*
  * Wait condition: may the vCPU run? On death it may not, but the wait is
  * over (*dead). With @want_rsp, also wait until the vCPU's responses have
- * caught up with that sequence number (storms waiting for async answers).
+ * caught up with that sequence number (storms waiting for async answers),
+ * or the ring is gone and no answer will come.
  */
 static bool sim_vcpu_try_run(struct sim_domain *d, struct sim_vcpu *v,
 			     const u32 *want_rsp, bool *dead)
@@ -205,7 +206,8 @@ static bool sim_vcpu_try_run(struct sim_domain *d, struct sim_vcpu *v,
 		*dead = true;
 		ret = true;
 	} else if (!d->pause_count && !v->ve_pause && !v->throttled &&
-		   (!want_rsp || (s32)(v->rsp_seq - *want_rsp) >= 0)) {
+		   (!want_rsp || !d->ring ||
+		    (s32)(v->rsp_seq - *want_rsp) >= 0)) {
 		sim_vcpu_set_running(d, v);
 		ret = true;
 	}

@@ -21,6 +21,7 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -115,6 +116,12 @@ static int sim_storm_fn(void *arg)
 			break;
 		}
 		t->done++;
+		/*
+		 * An answer may come before the vCPU would sleep (the core
+		 * answers from the kick's hard IRQ): without this a storm
+		 * thread could hog its CPU on a non-preemptible kernel.
+		 */
+		cond_resched();
 	}
 	/* After this the storm may be freed: touch nothing but locals. */
 	if (atomic_dec_and_test(&s->left)) {
