@@ -78,7 +78,7 @@ fi
 if want userspace; then
 	# Counted only once userspace/ has a check target; until then the
 	# layer does not exist.
-	if grep -qsE '^check[[:space:]]*:' "$XENINTRO_ROOT/userspace/Makefile"; then
+	if make -C "$XENINTRO_ROOT/userspace" -n check >/dev/null 2>&1; then
 		tap_layer userspace "make -C userspace check" \
 			make -C "$XENINTRO_ROOT/userspace" --no-print-directory -s check
 		files+=("$R/userspace.results")
