@@ -8,7 +8,7 @@
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1))
 
-.PHONY: all modules userspace clean deps lint check bench demo kunit
+.PHONY: all modules userspace clean deps lint check check-e2e bench demo kunit
 
 all: modules userspace
 
@@ -34,6 +34,10 @@ lint: deps
 # Every test layer; ends with one "N passed, N failed" line.
 check: deps
 	tests/check.sh
+
+# Every layer plus the Xen end-to-end scenarios (Xen 4.17 under QEMU).
+check-e2e: deps
+	XENINTRO_LAYERS="lint userspace kunit-py vm e2e" tests/check.sh
 
 # KUnit the way kernel CI runs it (kunit.py, UML).
 kunit: deps

@@ -30,7 +30,11 @@ set -euo pipefail
 XENINTRO_RESULTS=''
 results_init
 R=$XENINTRO_RESULTS
-LAYERS=${XENINTRO_LAYERS:-lint userspace kunit-py vm e2e}
+# The Xen end-to-end layer is not in the default set yet: under QEMU's
+# emulated SVM its guests still crash now and then (Xen reports triple
+# faults in unmonitored guests too), so its verdict would be noise. Run it
+# with `make check-e2e` or XENINTRO_LAYERS="... e2e".
+LAYERS=${XENINTRO_LAYERS:-lint userspace kunit-py vm}
 start=$(date +%s)
 echo "make check: results in $R"
 
