@@ -57,6 +57,11 @@ INIT
 chmod +x "$stage/init"
 (cd "$stage" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$work/initramfs.gz"
 
+# One QEMU at a time on these machines: wait for a running one to end.
+for _ in $(seq 180); do
+	pgrep -x qemu-system-x86_64 >/dev/null || break
+	sleep 5
+done
 log "sim bench: booting Debian's $kver under QEMU ($events events, $threads vCPUs)"
 timeout -k 10 900 qemu-system-x86_64 -accel tcg,thread=multi -cpu max \
 	-smp 2 -m 2048 -nodefaults -display none -no-reboot \
