@@ -59,6 +59,13 @@ mkdir -p "$(dirname "$logf")"
 # -nodefaults: no VGA, NIC (and its option ROM), floppy or CD; serial and
 # monitor are set explicitly. The console goes to a file rather than stdio
 # so that a run without a terminal (CI) and one in a terminal behave alike.
+# One QEMU at a time on the 2-core build machines: wait (up to 20 min)
+# for another one, e.g. a Xen end-to-end run, to end.
+for _ in $(seq 240); do
+	pgrep -f '^(\S*/)?qemu-system' >/dev/null || break
+	sleep 5
+done
+
 qemu=(qemu-system-x86_64
 	-accel "tcg,thread=multi"
 	-cpu "${XENINTRO_VM_CPU:-max}"
