@@ -399,6 +399,58 @@ TEST_F(dom, verdict_effects)
 	}
 }
 
+/*
+ * Single-step: a verdict turns stepping on, each step then raises a
+ * SINGLESTEP event, and a verdict with SINGLESTEP_OFF ends it.
+ */
+TEST_F(dom, singlestep_round_trip)
+{
+	const struct xenintro_event *ev;
+	struct xenintro_verdict *v;
+	struct vcpu_op op;
+	char res[512];
+
+	ASSERT_EQ(0, xenintro_attach(&self->x, self->domid, NULL));
+	ASSERT_EQ(0, xenintro_monitor_cpuid(&self->x, 0));
+	ASSERT_EQ(0, xenintro_monitor_enable(&self->x,
+					     XENINTRO_MONITOR_SINGLESTEP, 0, 0));
+	/* not stepping yet: a step raises nothing */
+	ASSERT_EQ(0, sim_cmd(res, sizeof(res), "singlestep domid=%u vcpu=0",
+			     self->domid));
+	EXPECT_EQ(0, kv_num(res, "events")) TH_LOG("%s", res);
+
+	ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=0 leaf=1",
+				self->domid));
+	ev = next_event(&self->x, WAIT_MS);
+	ASSERT_NE(NULL, ev);
+	v = xenintro_verdict_for(&self->x, ev, XENINTRO_VERDICT_CONTINUE);
+	ASSERT_NE(NULL, v);
+	v->flags = XENINTRO_VFLAG_SINGLESTEP_ON;
+	xenintro_event_advance(&self->x, 1);
+	ASSERT_LE(0, xenintro_submit(&self->x));
+	ASSERT_EQ(0, vcpu_join(&op));
+	EXPECT_EQ(1, kv_num(op.result, "ss")) TH_LOG("%s", op.result);
+
+	ASSERT_EQ(0, vcpu_start(&op, "singlestep domid=%u vcpu=0",
+				self->domid));
+	ev = next_event(&self->x, WAIT_MS);
+	ASSERT_NE(NULL, ev);
+	EXPECT_EQ(XENINTRO_EVENT_SINGLESTEP, ev->reason);
+	EXPECT_EQ(0, ev->vcpu);
+	v = xenintro_verdict_for(&self->x, ev, XENINTRO_VERDICT_CONTINUE);
+	ASSERT_NE(NULL, v);
+	v->flags = XENINTRO_VFLAG_SINGLESTEP_OFF;
+	xenintro_event_advance(&self->x, 1);
+	ASSERT_LE(0, xenintro_submit(&self->x));
+	ASSERT_EQ(0, vcpu_join(&op));
+	EXPECT_EQ(0, kv_num(op.result, "ss")) TH_LOG("%s", op.result);
+
+	/* stepping is off again */
+	ASSERT_EQ(0, sim_cmd(res, sizeof(res), "singlestep domid=%u vcpu=0",
+			     self->domid));
+	EXPECT_EQ(0, kv_num(res, "events")) TH_LOG("%s", res);
+}
+
 TEST_F(dom, deadline_applies_default)
 {
 	struct xenintro_stats st;
