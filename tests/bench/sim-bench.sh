@@ -59,7 +59,7 @@ chmod +x "$stage/init"
 
 # One QEMU at a time on these machines: wait for a running one to end.
 for _ in $(seq 180); do
-	pgrep -x qemu-system-x86_64 >/dev/null || break
+	pgrep -f '^(\S*/)?qemu-system' >/dev/null || break
 	sleep 5
 done
 log "sim bench: booting Debian's $kver under QEMU ($events events, $threads vCPUs)"

@@ -101,9 +101,9 @@ static int run_one(unsigned int domid, int events, int threads,
 	}
 	printf("bench sim-forward batch=%u events=%ld threads=%d wall_ms=%lld eps=%s p50_ns=%s p99_ns=%s\n",
 	       batch, handled, threads, t1 - t0,
-	       kv_str(s.result, "eps", eps, sizeof(eps)),
-	       kv_str(s.result, "p50_ns", p50, sizeof(p50)),
-	       kv_str(s.result, "p99_ns", p99, sizeof(p99)));
+	       kv_str(s.result, "events_per_s", eps, sizeof(eps)),
+	       kv_str(s.result, "lat_median_ns", p50, sizeof(p50)),
+	       kv_str(s.result, "lat_p99_ns", p99, sizeof(p99)));
 	printf("bench sim-forward raw: %s\n", s.result);
 	return 0;
 }
