@@ -15,6 +15,7 @@
 #include <xen/xen.h>
 #include <xen/interface/version.h>
 #include <xen/interface/hvm/dm_op.h>
+#include <asm/processor.h>
 #include <asm/xen/hypercall.h>
 
 #include "../xenintro.h"
@@ -107,6 +108,15 @@ static int xi_op_monitor(struct xenintro_domain *dom,
 		.event = m->event,
 	};
 	int ret;
+
+	/*
+	 * Xen 4.17 accepts the VMEXIT monitor on AMD SVM but raises the
+	 * event only from its VMX exit handler: refuse what can never come,
+	 * as the uAPI promises (seen on real Xen under QEMU's SVM).
+	 */
+	if (enable && m->event == XENINTRO_MONITOR_VMEXIT &&
+	    boot_cpu_data.x86_vendor != X86_VENDOR_INTEL)
+		return -EOPNOTSUPP;
 
 	/* One-way per ring: CR/MSR writes wait for the verdict (§3.5). */
 	if (enable && (m->flags & XENINTRO_MON_DENY_CAPABLE) &&

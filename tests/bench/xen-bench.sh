@@ -42,7 +42,7 @@ xen_boot bench "$out/console.log" "${XENINTRO_BENCH_TIMEOUT:-900}" || rc=$?
 [ "$rc" -eq 0 ] || log "bench: QEMU exited with $rc (124: timeout); the table may be incomplete"
 
 # The table, from the XI-BENCH lines of the console.
-"$PYTHON" - "$out/console.log" "$rounds" <<'EOF' | tee "$out/table.txt"
+"$PYTHON" - "$out/console.log" "$rounds" "$out/console.log.contention" <<'EOF' | tee "$out/table.txt"
 import re
 import sys
 
@@ -115,5 +115,17 @@ print("(events: counted by xen-access's output lines and by the agent, over the"
 print(" whole time each ran, which includes ~2 s around the timed rounds)")
 for n in notes:
     print("note: " + n)
+try:
+    with open(sys.argv[3], encoding="utf-8") as f:
+        samples = [ln.split() for ln in f if len(ln.split()) == 2]
+    busy = sum(1 for _, n in samples if n.isdigit() and int(n) > 0)
+    if busy:
+        print("WARNING: another QEMU shared the 2 cores in %d of %d samples (10 s apart);"
+              " the conditions measured meanwhile are inflated: run again on a quiet machine"
+              % (busy, len(samples)))
+    else:
+        print("no other QEMU ran during the boot (%d samples, 10 s apart)" % len(samples))
+except OSError:
+    pass
 EOF
 log "bench: took $(($(date +%s) - start))s; console $out/console.log, table $out/table.txt"

@@ -20,10 +20,15 @@ XEN_KVER=${XEN_KVER:-6.1.0-56-amd64}
 XEN_KDIR=${XEN_KDIR:-/usr/src/linux-headers-$XEN_KVER}
 XEN_TOOLS=/usr/lib/xen-4.17/bin
 XEN_GZ=/boot/xen-4.17-amd64.gz
+# The CPU model testing.md found to work (max or EPYC kill the PV dom0 at
+# its first instructions); XENINTRO_XEN_CPU overrides it for experiments.
+XEN_QEMU_CPU=${XENINTRO_XEN_CPU:-qemu64,+svm,+npt}
+XEN_QEMU_ACCEL=${XENINTRO_XEN_ACCEL:-tcg,thread=multi}
 # Xen: serial console for the host to read; dom0 gets 1 GiB and the rest
 # (about 2 GiB) is for guests. noreboot keeps a crashed Xen's message on
-# the console (QEMU's timeout ends it).
-XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot"
+# the console (QEMU's timeout ends it). conring_size: dom0 reads Xen's log
+# back (xl dmesg) to tell why a guest died; the default 16 KiB wraps.
+XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot conring_size=1M${XENINTRO_XEN_APPEND:+ $XENINTRO_XEN_APPEND}"
 # dom0: the console is Xen's (hvc0). loglevel=5 keeps warnings and worse
 # on the console live; each scenario also dumps its full dmesg.
 DOM0_CMDLINE="console=hvc0 loglevel=5 rdinit=/init"
@@ -109,11 +114,12 @@ xen_build() {
 
 	log "e2e: modules against $XEN_KDIR"
 	mods="$XENINTRO_CACHE/build/e2e-$XEN_KVER"
-	# Only the core and the Xen backend: setting CONFIG_XENINTRO on the
-	# command line skips Kbuild's defaults (which add the simulator and,
-	# with KUnit, the tests); neither is of use in a Xen dom0.
+	# Only the core and the Xen backend: Kbuild's out-of-tree defaults
+	# stay in force, but the simulator and the KUnit module are switched
+	# off from the command line (which wins over Kbuild's assignments);
+	# neither is of use in a Xen dom0.
 	"$XENINTRO_ROOT/tests/lib/build-modules.sh" "$XEN_KDIR" "$mods" \
-		CONFIG_XENINTRO=m CONFIG_XENINTRO_XEN=m \
+		CONFIG_XENINTRO_SIM= CONFIG_XENINTRO_KUNIT_TEST= \
 		>"$work/modules.log" 2>&1 || die "module build failed; see $work/modules.log"
 	for m in xenintro xenintro_xen; do
 		[ -f "$mods/kmod/$m.ko" ] || die "no $m.ko after the build; see $work/modules.log"
@@ -138,7 +144,7 @@ xen_build() {
 	busybox_into "$stage"
 	install -m 0755 "$E2E_DIR/dom0/init.sh" "$stage/init"
 	mkdir -p "$stage/xi/modules" "$stage/xi/guest" "$stage/lib/modules/xen"
-	for m in lib.sh e2e.sh bench.sh demo.sh; do
+	for m in lib.sh e2e.sh bench.sh demo.sh stress.sh; do
 		[ -f "$E2E_DIR/dom0/$m" ] && install -m 0755 "$E2E_DIR/dom0/$m" "$stage/xi/$m"
 	done
 	install -m 0755 "$bins/xi_agent" "$stage/xi/xi_agent"
@@ -176,11 +182,9 @@ xen_boot_start() {
 	local mode=$1 logf=$2 tmo=$3
 	: >"$logf"
 	wait_qemu_slot || return 125
-	# -cpu qemu64,+svm,+npt: the model testing.md found to work (max or
-	# EPYC kill the PV dom0 at its first instructions). TCG only: /dev/kvm
-	# cannot run these kernels here.
+	# TCG only: /dev/kvm cannot run these kernels here.
 	local qemu=(qemu-system-x86_64
-		-accel tcg,thread=multi -cpu qemu64,+svm,+npt -smp 2 -m 3072
+		-accel "$XEN_QEMU_ACCEL" -cpu "$XEN_QEMU_CPU" -smp 2 -m 3072
 		-nodefaults -display none -no-reboot
 		-serial "file:$logf" -monitor none
 		-kernel "$XEN_IMAGE" -append "$XEN_CMDLINE"
@@ -189,6 +193,18 @@ xen_boot_start() {
 	# -k: SIGKILL if QEMU ignores the TERM; never leave one behind.
 	timeout -k 10 "$tmo" "${qemu[@]}" </dev/null >"$logf.qemu" 2>&1 &
 	QEMU_PID=$!
+	# Someone else's QEMU may start while ours runs (they wait for a free
+	# slot too, but the check and the start are not atomic): sample that,
+	# so timings from a shared machine can be told apart. One line per
+	# 10 s: "<epoch> <other QEMUs>"; ends with our QEMU.
+	(
+		while kill -0 "$QEMU_PID" 2>/dev/null; do
+			mine=$(pgrep -P "$QEMU_PID" | head -n1)
+			n=$(pgrep -f '^(\S*/)?qemu-system' | grep -vxc "${mine:-none}" || true)
+			echo "$(date +%s) $n"
+			sleep 10
+		done
+	) >"$logf.contention" 2>/dev/null &
 	# Whoever sources this file and exits early still ends its QEMU.
 	trap xen_boot_kill EXIT
 	return 0

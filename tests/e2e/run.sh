@@ -17,6 +17,7 @@
 #
 # Environment: XENINTRO_E2E_TIMEOUT (QEMU limit, s, default 840),
 # XENINTRO_E2E_LIMIT (the whole run's budget, s, default 900),
+# XENINTRO_E2E_APPEND (extra dom0 command line; see below),
 # XENINTRO_QEMU_WAIT (how long to wait for another QEMU to end, s).
 set -euo pipefail
 # shellcheck source=tests/lib/common.sh
@@ -45,6 +46,9 @@ fi
 # shellcheck source=/dev/null
 . "$logdir/build/vars"
 
+# XENINTRO_E2E_APPEND: more dom0 command line, e.g. xi.crash=7 (panics the
+# guest at scenario 7 to exercise the harness's recovery).
+DOM0_CMDLINE+="${XENINTRO_E2E_APPEND:+ $XENINTRO_E2E_APPEND}"
 rc=0
 xen_boot e2e "$logdir/console.log" "${XENINTRO_E2E_TIMEOUT:-840}" || rc=$?
 [ "$rc" -eq 125 ] && tap_fail_all "no QEMU slot: another QEMU kept running"
@@ -53,5 +57,6 @@ log "e2e: QEMU exited with $rc; whole run ${elapsed}s"
 
 "$PYTHON" "$XENINTRO_ROOT/tests/e2e/parse.py" --console "$logdir/console.log" \
 	--qemu-rc "$rc" --elapsed "$elapsed" --limit "${XENINTRO_E2E_LIMIT:-900}" \
-	--splats "$logdir/splats.txt" --guest-dir "$logdir" | tee "$logdir/e2e.tap" >&3
+	--splats "$logdir/splats.txt" --guest-dir "$logdir" \
+	--contention "$logdir/console.log.contention" | tee "$logdir/e2e.tap" >&3
 log "e2e: took ${elapsed}s; console $logdir/console.log"

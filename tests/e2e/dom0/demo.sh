@@ -25,7 +25,7 @@ guest_boot demo || { say "the guest did not boot"; exit 1; }
 d=$(domid demo)
 say "guest 'demo' is dom$d and running; its console says: $(grep -F 'XI-G: up' "$(glog demo)" | head -n1)"
 
-say "attaching the agent and turning on CR0/CR3/CR4, LSTAR, CPUID and INT3 monitoring"
+say "attaching the agent: CR0/CR3/CR4 writes, CPUID, debug exceptions, descriptor-table reads, guest requests"
 # The agent's lines go to the console as they come, and to a file for
 # the "ready" check.
 : >/tmp/demo.out
@@ -37,9 +37,9 @@ say "attaching the agent and turning on CR0/CR3/CR4, LSTAR, CPUID and INT3 monit
 ) &
 streamer=$!
 agent_ready /tmp/demo.out
-say "guest: running a CPUID, an INT3 under a SIGTRAP handler, and two processes switching"
-grun demo d1 60 "xi_guest cpuid-leaf 0x40000000; xi_guest int3 2; xi_guest pingpong 1"
-for w in cpuid-leaf-value int3 pingpong; do
+say "guest: a CPUID, two single steps under a SIGTRAP handler, SGDT/SIDT/SLDT/STR, a guest request, two processes switching"
+grun demo d1 60 "xi_guest cpuid-leaf 0x40000000; xi_guest tf 2; xi_guest sdt 1; xi_guest vmmcall 1; xi_guest pingpong 1"
+for w in cpuid-leaf-value tf sdt vmmcall pingpong; do
 	say "guest says: $(gline demo d1 "$w" | sed 's/^XI-G: d1 //')"
 done
 wait "$streamer"

@@ -11,8 +11,9 @@
  * where <id> is $XI_ID, set by the guest's /init for each command dom0
  * sends, so dom0 can pick the line of exactly its own request.
  *
- *   cpuid-list            every leaf and subleaf of the three CPUID ranges,
- *                         hashed (and one hash per leaf, for diffing)
+ *   cpuid-list [SUBS]     every leaf of the three CPUID ranges, subleaves
+ *                         0 .. SUBS-1 (default 64), hashed (and one hash
+ *                         per leaf, for diffing)
  *   cpuid-leaf LEAF       one CPUID, printed
  *   cpuid-bench ROUNDS N  ROUNDS rounds of N CPUIDs, median/min/max us each
  *   cpuid-loop SECS       CPUID(0) as fast as possible for SECS seconds
@@ -87,7 +88,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
  */
 #define SUBLEAVES 64
 
-static int cmd_cpuid_list(void)
+static int cmd_cpuid_list(unsigned int subleaves)
 {
 	static const uint32_t bases[] = { 0x0, 0x40000000, 0x80000000 };
 	uint64_t all = FNV_INIT;
@@ -103,7 +104,7 @@ static int cmd_cpuid_list(void)
 			uint64_t h = FNV_INIT;
 			uint32_t sub;
 
-			for (sub = 0; sub < SUBLEAVES; sub++) {
+			for (sub = 0; sub < subleaves; sub++) {
 				struct regs4 r = cpuid(leaf, sub);
 
 				h = fnv(h, &r, sizeof(r));
@@ -313,7 +314,7 @@ int main(int argc, char **argv)
 	if (getenv("XI_ID"))
 		id = getenv("XI_ID");
 	if (!strcmp(cmd, "cpuid-list"))
-		return cmd_cpuid_list();
+		return cmd_cpuid_list(a1 ? a1 : SUBLEAVES);
 	if (!strcmp(cmd, "cpuid-leaf"))
 		return cmd_cpuid_leaf(a1);
 	if (!strcmp(cmd, "cpuid-bench"))
