@@ -3,6 +3,8 @@
 #
 # Helpers of the dom0 side (busybox sh), sourced by e2e.sh, bench.sh and
 # demo.sh: guests, the console channel into them, the agent, results.
+# Their variables are "local" (busybox ash has it): they call each other,
+# and a shared name would be clobbered.
 #
 # Guests are driven through their console (see guest/init.sh): dom0 writes
 # "<id> <command>" into the guest's console pty and reads the answer from
@@ -20,7 +22,7 @@ log() { echo "XI-LOG: $*" >&2; }
 # printed now and kept for the block the host parses at the end.
 # $NOTE, if set (e2e.sh: a guest was replaced), is added to the detail.
 result() {
-	_n=$1 _st=$2 _name=$3
+	local _n=$1 _st=$2 _name=$3
 	shift 3
 	echo "XI-RESULT|$_n|$_st|$_name|$*${NOTE:+ $NOTE}" | tee -a "$RESULTS"
 }
@@ -90,11 +92,16 @@ crash_words() {
 	xl dmesg 2>/dev/null | grep -A4 "d${1}v0 Triple fault" | grep 'RIP:' | tail -n1
 }
 
-# ensure_guest <name>: 0 if it runs or was replaced by a fresh guest.
+# ensure_guest <name>: 0 if it runs, or was booted (it did not exist), or
+# was replaced by a fresh guest (it had died).
 ensure_guest() {
+	local _d
 	grunning "$1" && return 0
 	_d=$(domid "$1")
-	[ -n "$_d" ] || return 1
+	if [ -z "$_d" ]; then
+		guest_boot "$1"
+		return
+	fi
 	echo "XI-FLAKE|dom$_d|$1|$(crash_words "$_d" | tr '\n' ' ')"
 	log "$1 (dom$_d) is dead ($(gstate "$1")); replacing it"
 	keep_dead_log "$1" "$_d"
@@ -105,7 +112,7 @@ ensure_guest() {
 
 # wait_file <file> <fixed string> <timeout s>: until the string shows up.
 wait_file() {
-	_i=0
+	local _i=0
 	while [ "$_i" -lt $(($3 * 4)) ]; do
 		grep -qF -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.25
@@ -116,7 +123,7 @@ wait_file() {
 
 # gsend <guest> <id> <command...>: one command line into the guest.
 gsend() {
-	_g=$1 _id=$2
+	local _g=$1 _id=$2 _tty
 	shift 2
 	_tty=$(xenstore-read "/local/domain/$(domid "$_g")/console/tty" 2>/dev/null)
 	[ -n "$_tty" ] || return 1
@@ -126,10 +133,9 @@ gsend() {
 # grun <guest> <id> <timeout s> <command...>: run it and wait for its end;
 # 2 at once if the guest stops running meanwhile (nothing more will come).
 grun() {
-	_g=$1 _id=$2 _t=$3
+	local _g=$1 _id=$2 _t=$3 _i=0
 	shift 3
 	gsend "$_g" "$_id" "$@" || return 1
-	_i=0
 	while [ "$_i" -lt $((_t * 4)) ]; do
 		grep -qF -- "XI-G: end $_id " "$(glog "$_g")" 2>/dev/null && return 0
 		# xl list costs a little: look once a second.
@@ -149,10 +155,15 @@ gline() { grep -F "XI-G: $2 $3" "$(glog "$1")" | tail -n1; }
 # kv <line> <key>: the value of " key=" in a line.
 kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | tail -n1; }
 
-hb() { grep -c "XI-G: hb" "$(glog "$1")" 2>/dev/null || echo 0; }
+hb() {
+	local _n
+	_n=$(grep -c "XI-G: hb" "$(glog "$1")" 2>/dev/null)
+	echo "${_n:-0}"
+}
 
 # alive <guest> <secs>: heartbeats continue for <secs> more seconds.
 alive() {
+	local _a _b
 	_a=$(hb "$1")
 	sleep "$2"
 	_b=$(hb "$1")
@@ -170,7 +181,7 @@ guest_boot() {
 # agent_start <outfile> <args...>: the agent in the background; its pid
 # in $AGENT_PID. agent_ready waits for its "ready" line.
 agent_start() {
-	_out=$1
+	local _out=$1
 	shift
 	$AGENT "$@" >"$_out" 2>&1 &
 	AGENT_PID=$!
@@ -180,8 +191,8 @@ agent_ready() { wait_file "$1" " ready" "${2:-20}"; }
 
 # agent_stop <pid> <timeout s>: SIGTERM, wait, SIGKILL as last resort.
 agent_stop() {
+	local _i=0
 	kill -TERM "$1" 2>/dev/null
-	_i=0
 	while kill -0 "$1" 2>/dev/null && [ "$_i" -lt $(($2 * 4)) ]; do
 		sleep 0.25
 		_i=$((_i + 1))
