@@ -14,14 +14,20 @@
 #   (last: it kills the second guest and ends with rmmod).
 #
 # No "set -e": every scenario must run and report even when an earlier one
-# failed; each checks its own steps. A scenario whose guest is no longer
-# running fails at once instead of waiting for its timeouts.
+# failed; each checks its own steps. Guests die now and then on this
+# emulator whatever monitors them (see ensure_guest in lib.sh): a dead
+# guest is replaced and its scenario run once more, and the host reports
+# each such death. xi.crash=<id> on dom0's command line tests that path.
+# shellcheck disable=SC2016 # single-quoted checks for "ok_if eval"
 set -u
 . /xi/lib.sh
 
 : >"$RESULTS"
 num() { case "${1:-}" in '' | *[!0-9]*) echo 0 ;; *) echo "$1" ;; esac; }
 ge() { [ "$(num "$1")" -ge "$2" ]; }
+# ok_if <command...>: "ok" or "fail" for result(). The scenarios pass
+# their checks as one single-quoted string to "ok_if eval", expanded then
+# (hence SC2016 off for the file, at the top).
 ok_if() { if "$@"; then echo ok; else echo fail; fi; }
 
 # scenario <id> <name> <function> [guest...]: run one scenario on running
@@ -31,8 +37,9 @@ ok_if() { if "$@"; then echo ok; else echo fail; fi; }
 # for). "+guest" is one the scenario creates itself: looked at after the
 # run only.
 scenario() {
-	local _id=$1 _name=$2 _fn=$3 _g
+	local _id="$1" _name="$2" _fn="$3" _g
 	shift 3
+	# shellcheck disable=SC2034 # read by result() in lib.sh
 	NOTE=
 	for _g in "$@"; do
 		# "+guest": the scenario creates it; only look after the run.

@@ -22,7 +22,7 @@ log() { echo "XI-LOG: $*" >&2; }
 # printed now and kept for the block the host parses at the end.
 # $NOTE, if set (e2e.sh: a guest was replaced), is added to the detail.
 result() {
-	local _n=$1 _st=$2 _name=$3
+	local _n="$1" _st="$2" _name="$3"
 	shift 3
 	echo "XI-RESULT|$_n|$_st|$_name|$*${NOTE:+ $NOTE}" | tee -a "$RESULTS"
 }
@@ -58,6 +58,7 @@ on_crash = "preserve"
 on_reboot = "preserve"
 EOF
 	rm -f "$CONLOG/guest-$1.log"
+	# shellcheck disable=SC2086 # no second argument: no word at all
 	xl create ${2:-} "/tmp/$1.cfg" >"/tmp/$1.create.log" 2>&1
 }
 
@@ -95,17 +96,18 @@ crash_words() {
 # ensure_guest <name>: 0 if it runs, or was booted (it did not exist), or
 # was replaced by a fresh guest (it had died).
 ensure_guest() {
-	local _d
+	local _d _w
 	grunning "$1" && return 0
 	_d=$(domid "$1")
 	if [ -z "$_d" ]; then
 		guest_boot "$1"
 		return
 	fi
+	_w=$(crash_words "$_d" | head -n1 | sed 's/^(XEN) //')
 	echo "XI-FLAKE|dom$_d|$1|$(crash_words "$_d" | tr '\n' ' ')"
 	log "$1 (dom$_d) is dead ($(gstate "$1")); replacing it"
 	keep_dead_log "$1" "$_d"
-	NOTE="$NOTE [$1 dom$_d died ($(crash_words "$_d" | head -n1 | sed 's/^(XEN) //')); replaced by a fresh guest]"
+	NOTE="$NOTE [$1 dom$_d died (${_w:-xl state $(gstate "$1"), nothing from Xen}); replaced by a fresh guest]"
 	xl destroy "$1" 2>/dev/null
 	guest_boot "$1"
 }
@@ -123,7 +125,7 @@ wait_file() {
 
 # gsend <guest> <id> <command...>: one command line into the guest.
 gsend() {
-	local _g=$1 _id=$2 _tty
+	local _g="$1" _id="$2" _tty
 	shift 2
 	_tty=$(xenstore-read "/local/domain/$(domid "$_g")/console/tty" 2>/dev/null)
 	[ -n "$_tty" ] || return 1
@@ -133,7 +135,7 @@ gsend() {
 # grun <guest> <id> <timeout s> <command...>: run it and wait for its end;
 # 2 at once if the guest stops running meanwhile (nothing more will come).
 grun() {
-	local _g=$1 _id=$2 _t=$3 _i=0
+	local _g="$1" _id="$2" _t="$3" _i=0
 	shift 3
 	gsend "$_g" "$_id" "$@" || return 1
 	while [ "$_i" -lt $((_t * 4)) ]; do
@@ -181,9 +183,10 @@ guest_boot() {
 # agent_start <outfile> <args...>: the agent in the background; its pid
 # in $AGENT_PID. agent_ready waits for its "ready" line.
 agent_start() {
-	local _out=$1
+	local _out="$1"
 	shift
 	$AGENT "$@" >"$_out" 2>&1 &
+	# shellcheck disable=SC2034 # for the caller
 	AGENT_PID=$!
 }
 
