@@ -41,6 +41,8 @@ static void __init xenintro_uapi_check(void)
 	BUILD_BUG_ON(sizeof(struct xenintro_access) != 64);
 	BUILD_BUG_ON(sizeof(struct xenintro_kick) != 32);
 	BUILD_BUG_ON(sizeof(struct xenintro_stats) != 136);
+	BUILD_BUG_ON(sizeof(struct xenintro_rule) != 96);
+	BUILD_BUG_ON(sizeof(struct xenintro_rules) != 56);
 	BUILD_BUG_ON(XENINTRO_EMUL_READ_MAX > XVE_EMUL_READ_MAX);
 	/* decode.c copies reasons as they are */
 	BUILD_BUG_ON(XENINTRO_EVENT_MEM_ACCESS != XVE_REASON_MEM_ACCESS);

@@ -586,7 +586,16 @@ struct xenintro_kick {
  * @verdicts_invalid: malformed verdicts
  * @backlog_max: most sync events ever waiting for agent ring space
  * @notifies: notifications sent to the hypervisor (one per batch)
+ * @rule_hits: in: user pointer to __u64[@rule_hits_nr] that receives each
+ *             rule's hit count (summed over CPUs), or 0
+ * @rule_hits_nr: in: entries @rule_hits can hold; the kernel fills
+ *                min(@rule_hits_nr, @rules_nr) of them
+ * @rules_nr: out: rules in the table in force (0: none)
+ * @rules_generation: out: XENINTRO_IOC_SET_RULES calls that succeeded
  * @reserved: zero
+ *
+ * Every rule match counts one hit, whatever its action. Hit counts start
+ * at zero with each new table.
  */
 struct xenintro_stats {
 	__u32 size;
@@ -603,14 +612,155 @@ struct xenintro_stats {
 	__u64 verdicts_invalid;
 	__u64 backlog_max;
 	__u64 notifies;
-	__u64 reserved[4];
+	__u64 rule_hits;
+	__u32 rule_hits_nr;
+	__u32 rules_nr;
+	__u64 rules_generation;
+	__u64 reserved[1];
+};
+
+/*
+ * In-kernel rules (XENINTRO_FEATURE_RULES): the fast path.
+ *
+ * A session may install one rule table with XENINTRO_IOC_SET_RULES; a new
+ * table replaces the old one atomically (an event is decided wholly by the
+ * old or wholly by the new table). Every synchronous event is matched
+ * against the table before it reaches the agent:
+ *
+ *  - no rule matches: the event is forwarded to the agent, as without rules;
+ *  - the best match has action FORWARD: forwarded, with event.rule set;
+ *  - any other action: the kernel answers at once with that verdict; with
+ *    XENINTRO_RULE_NOTIFY it also puts a copy in the event ring
+ *    (XENINTRO_EF_NOTIFY, event.rule set) that needs no verdict and never
+ *    holds the vCPU: if the ring is full the copy is dropped and counted.
+ *
+ * Asynchronous events (the vCPU is not paused) are answered at once as
+ * always; their copy reaches the agent unless the best match is a rule
+ * without NOTIFY whose action is not FORWARD.
+ *
+ * Matching. A rule names an event (XENINTRO_EVENT_*) and an inclusive key
+ * range [first, last]. The key of an event is:
+ *   MEM_ACCESS   the frame (gfn)
+ *   CTRLREG      the register index (XENINTRO_CR0 .. XENINTRO_XCR0)
+ *   MSR          the MSR number
+ *   CPUID        XENINTRO_CPUID_KEY(leaf, subleaf)
+ *   BREAKPOINT   the vCPU's RIP; the frame with XENINTRO_RULE_KEY_GFN
+ *   any other    the vCPU's RIP (SINGLESTEP, GUEST_REQUEST,
+ *                DEBUG_EXCEPTION, DESC_ACCESS, EMUL_UNIMPL, VMEXIT)
+ * and, within the range, these filters must also pass:
+ *   vcpu_mask    bit n set for vCPU n (vCPUs >= 64 never match a nonzero
+ *                mask); 0 matches every vCPU
+ *   MEM_ACCESS   u.mem_access.access: the fault's access shares a bit with
+ *                it (0: any access); with XENINTRO_RULE_GLA the linear
+ *                address is valid and within [gla_first, gla_last]
+ *   CTRLREG      u.ctrlreg.set_mask / clear_mask: some bit in set_mask
+ *                went 0 -> 1 or some bit in clear_mask went 1 -> 0; both
+ *                zero matches every write
+ * Of the rules that match, the one with the highest priority wins.
+ *
+ * Actions: a verdict valid for the event (see XENINTRO_VERDICT_*), or
+ * FORWARD. SET_REGISTERS is accepted only for CPUID: the kernel completes
+ * the instruction with eax..edx from u.cpuid (zero-extended into rax..rdx)
+ * and advances RIP. EMULATE_READ_DATA is not a rule action.
+ *
+ * A table is refused whole, nothing changed, with error_index naming the
+ * first bad rule:
+ *   -EINVAL  unknown event, action or flag; nonzero reserved or unused
+ *            fields; first > last; an action the event cannot take; NOTIFY
+ *            with FORWARD
+ *   -EEXIST  two rules for one event with equal priority whose keys,
+ *            vCPU masks and filters can match the same event (ambiguous)
+ *   -E2BIG   more than XENINTRO_RULES_MAX rules (error_index ~0)
+ */
+#define XENINTRO_RULES_MAX		1024
+
+#define XENINTRO_CPUID_KEY(leaf, subleaf) \
+	(((__u64)(leaf) << 32) | (__u32)(subleaf))
+
+/* xenintro_rule.flags */
+#define XENINTRO_RULE_NOTIFY	(1U << 0) /* also copy the event to the agent */
+#define XENINTRO_RULE_KEY_GFN	(1U << 1) /* BREAKPOINT: key is the frame */
+#define XENINTRO_RULE_GLA	(1U << 2) /* MEM_ACCESS: filter on gla range */
+#define XENINTRO_RULE_ALL	0x7U
+
+/**
+ * struct xenintro_rule - one rule of a table
+ * @event: XENINTRO_EVENT_*
+ * @action: XENINTRO_VERDICT_*, FORWARD included
+ * @flags: XENINTRO_RULE_*
+ * @priority: the highest priority among matching rules wins
+ * @first: first key of the range (see above)
+ * @last: last key of the range, >= @first
+ * @vcpu_mask: vCPUs the rule applies to; 0 for all
+ * @u: event-specific filters or answer; zero where unused
+ * @reserved: zero
+ */
+struct xenintro_rule {
+	__u32 event;
+	__u32 action;
+	__u32 flags;
+	__u32 priority;
+	__u64 first;
+	__u64 last;
+	__u64 vcpu_mask;
+	union {
+		struct {
+			__u64 gla_first;
+			__u64 gla_last;
+			__u32 access;	/* XENINTRO_ACCESS_*, 0: any */
+			__u32 pad;
+		} mem_access;
+		struct {
+			__u64 set_mask;
+			__u64 clear_mask;
+		} ctrlreg;
+		struct {	/* the SET_REGISTERS answer */
+			__u32 eax;
+			__u32 ebx;
+			__u32 ecx;
+			__u32 edx;
+		} cpuid;
+		__u64 raw[4];
+	} u;
+	__u64 reserved[3];
+};
+
+/**
+ * struct xenintro_rules - XENINTRO_IOC_SET_RULES: install a rule table
+ * @size: sizeof(struct xenintro_rules)
+ * @flags: zero
+ * @nr: rules in @rules, 0 .. XENINTRO_RULES_MAX; 0 removes the table
+ * @rule_size: sizeof(struct xenintro_rule) as the caller knows it; larger
+ *             records are accepted if the bytes the kernel does not know
+ *             are zero (else -E2BIG), smaller than the first version get
+ *             -EINVAL
+ * @rules: user pointer to @nr records of @rule_size bytes
+ * @error_index: out: the first refused rule, or ~0
+ * @reserved0: zero
+ * @generation: out: the new table's generation (see
+ *              xenintro_stats.rules_generation)
+ * @reserved: zero
+ *
+ * Needs XENINTRO_FEATURE_RULES from the handshake (else -EOPNOTSUPP).
+ * Events already forwarded keep waiting for the agent's verdict.
+ */
+struct xenintro_rules {
+	__u32 size;
+	__u32 flags;
+	__u32 nr;
+	__u32 rule_size;
+	__u64 rules;
+	__u32 error_index;
+	__u32 reserved0;
+	__u64 generation;
+	__u64 reserved[2];
 };
 
 /*
  * Sizes: 48 (api), 376 (regs), 512 (event), 512 (verdict), 88 (attach),
- * 40 (monitor), 64 (access), 32 (kick), 136 (stats). The kernel asserts
- * them with BUILD_BUG_ON (kmod/main.c), libxenintro with _Static_assert
- * (userspace/lib/src/session.c).
+ * 40 (monitor), 64 (access), 32 (kick), 136 (stats), 96 (rule), 56 (rules).
+ * The kernel asserts them with BUILD_BUG_ON (kmod/main.c), libxenintro with
+ * _Static_assert (userspace/lib/src/session.c).
  */
 
 #endif /* _UAPI_LINUX_XENINTRO_H */
