@@ -49,6 +49,8 @@ static void xenintro_domain_free(struct kref *ref)
 	list_for_each_entry_safe(m, tmp, &dom->monitors, node)
 		kfree(m);
 	xenintro_rings_free(&dom->rings);
+	/* Teardown stopped the event path: nobody reads the table now. */
+	xenintro_rules_free(rcu_dereference_protected(dom->rules, true));
 	bitmap_free(dom->singlestep);
 	kvfree(dom->pending);
 	xenintro_backend_put(dom->ops);

@@ -5,7 +5,9 @@
  * -ESRCH once the domain is torn down (it died), validates everything
  * before calling the backend, and leaves nothing changed on error.
  */
+#include <linux/err.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
@@ -324,14 +326,55 @@ int xenintro_ioctl_kick(struct xenintro_domain *dom, struct xenintro_kick *k)
 	return 0;
 }
 
+/*
+ * Rule hits for STATS: summed into a kernel buffer under ctl_lock (the
+ * table cannot be replaced meanwhile), copied out after.
+ */
+static int xenintro_rule_hits_out(struct xenintro_domain *dom,
+				  struct xenintro_stats *st)
+{
+	struct xenintro_rule_table *t;
+	u64 __user *uhits = u64_to_user_ptr(st->rule_hits);
+	u64 *hits = NULL;
+	u32 n, i;
+	int ret = 0;
+
+	mutex_lock(&dom->ctl_lock);
+	t = rcu_dereference_protected(dom->rules,
+				      lockdep_is_held(&dom->ctl_lock));
+	st->rules_nr = xenintro_rules_count(t);
+	st->rules_generation = dom->rules_generation;
+	n = min(st->rules_nr, st->rule_hits_nr);
+	if (n) {
+		hits = kvmalloc_array(n, sizeof(*hits), GFP_KERNEL);
+		if (!hits)
+			ret = -ENOMEM;
+		for (i = 0; hits && i < n; i++)
+			hits[i] = xenintro_rules_hits(t, i);
+	}
+	mutex_unlock(&dom->ctl_lock);
+
+	if (hits && copy_to_user(uhits, hits, n * sizeof(*hits)))
+		ret = -EFAULT;
+	kvfree(hits);
+	return ret;
+}
+
 int xenintro_ioctl_stats(struct xenintro_domain *dom,
 			 struct xenintro_stats *st)
 {
 	struct xenintro_counters c;
 	unsigned long flags;
+	int ret;
 
 	if (st->reserved0 || memchr_inv(st->reserved, 0, sizeof(st->reserved)))
 		return -EINVAL;
+	if (!st->rule_hits != !st->rule_hits_nr)
+		return -EINVAL;
+
+	ret = xenintro_rule_hits_out(dom, st);
+	if (ret)
+		return ret;
 
 	spin_lock_irqsave(&dom->lock, flags);
 	c = dom->stats;
@@ -350,4 +393,103 @@ int xenintro_ioctl_stats(struct xenintro_domain *dom,
 	st->backlog_max = c.backlog_max;
 	st->notifies = c.notifies;
 	return 0;
+}
+
+/*
+ * Copy @r->nr rule records of @r->rule_size bytes into a kernel array;
+ * on failure *@bad names the record that failed.
+ */
+static struct xenintro_rule *xenintro_rules_in(const struct xenintro_rules *r,
+					       u32 *bad)
+{
+	const u8 __user *src = u64_to_user_ptr(r->rules);
+	struct xenintro_rule *rules;
+	u32 i;
+	int ret;
+
+	rules = kvmalloc_array(r->nr, sizeof(*rules), GFP_KERNEL_ACCOUNT);
+	if (!rules)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < r->nr; i++) {
+		/* Larger records from newer callers: the tail must be zero. */
+		ret = copy_struct_from_user(&rules[i], sizeof(rules[i]),
+					    src + (size_t)i * r->rule_size,
+					    r->rule_size);
+		if (ret) {
+			*bad = i;
+			kvfree(rules);
+			return ERR_PTR(ret);
+		}
+	}
+	return rules;
+}
+
+/**
+ * xenintro_ioctl_set_rules() - XENINTRO_IOC_SET_RULES
+ * @dom: the domain
+ * @r: the request; error_index and generation are written back
+ *
+ * The new table is built and validated whole before it replaces the old
+ * one, so a refused table changes nothing. The replaced table is freed
+ * after synchronize_rcu(): the event path may still be matching against
+ * it on another CPU until then.
+ *
+ * Return: 0 or a negative errno (see struct xenintro_rules).
+ */
+int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
+			     struct xenintro_rules *r)
+{
+	struct xenintro_rule_table *new = NULL, *old;
+	struct xenintro_rule *rules = NULL;
+	u32 bad = XENINTRO_NO_RULE;
+	int ret = 0;
+
+	r->error_index = XENINTRO_NO_RULE;
+	if (!(dom->features & XENINTRO_FEATURE_RULES))
+		return -EOPNOTSUPP;
+	if (r->flags || r->reserved0 || r->generation ||
+	    memchr_inv(r->reserved, 0, sizeof(r->reserved)))
+		return -EINVAL;
+	if (r->nr > XENINTRO_RULES_MAX)
+		return -E2BIG;
+	if (r->nr && (r->rule_size < sizeof(struct xenintro_rule) ||
+		      r->rule_size > PAGE_SIZE || !r->rules))
+		return -EINVAL;
+
+	if (r->nr) {
+		rules = xenintro_rules_in(r, &bad);
+		if (IS_ERR(rules)) {
+			/* -E2BIG: a record's unknown tail was not zero. */
+			r->error_index = bad;
+			return PTR_ERR(rules);
+		}
+	}
+
+	mutex_lock(&dom->ctl_lock);
+	if (dom->torn_down) {
+		ret = -ESRCH;
+		goto out;
+	}
+	if (r->nr) {
+		new = xenintro_rules_build(rules, r->nr,
+					   dom->rules_generation + 1, &bad);
+		if (IS_ERR(new)) {
+			ret = PTR_ERR(new);
+			r->error_index = bad;
+			goto out;
+		}
+	}
+	old = rcu_replace_pointer(dom->rules, new,
+				  lockdep_is_held(&dom->ctl_lock));
+	r->generation = ++dom->rules_generation;
+	mutex_unlock(&dom->ctl_lock);
+
+	synchronize_rcu();
+	xenintro_rules_free(old);
+	kvfree(rules);
+	return 0;
+out:
+	mutex_unlock(&dom->ctl_lock);
+	kvfree(rules);
+	return ret;
 }

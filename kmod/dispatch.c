@@ -8,6 +8,10 @@
  * softirq (the deadline timer) or process context (KICK, poll, teardown).
  * Nothing here sleeps or allocates.
  *
+ * Each request is matched against the session's rule table (rules.c)
+ * first: a rule with a verdict answers it here, without the agent, and may
+ * hand the agent a copy; FORWARD and "no rule" send it to the agent.
+ *
  * Requests are copied out of the ring at once. A synchronous one is parked
  * in dom->pending[vcpu] until its verdict arrives, so the vCPUs waiting on
  * the agent never hold up the answers for the others: responses are
@@ -19,6 +23,7 @@
 #include <linux/list.h>
 #include <linux/poll.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
 #include <linux/timekeeping.h>
 
 #include "xenintro.h"
@@ -162,6 +167,7 @@ void xenintro_flush_backlog_locked(struct xenintro_domain *dom)
 		if (WARN_ON_ONCE(xenintro_decode(&p->req, dom->hv.max_vcpus,
 						 ev)))
 			continue;
+		ev->rule = p->rule;
 		xenintro_publish_event(dom, ev, p->seq, p->timestamp);
 		list_move_tail(&p->node, &dom->inflight);
 		p->in_backlog = false;
@@ -195,13 +201,60 @@ static const char *xenintro_decode_error(int err)
 	}
 }
 
-/* One request, just copied out of the ring. Returns true if delivered. */
+/*
+ * Answer a synchronous event from its rule. The table was validated when
+ * it was built, so the check cannot fail; if it ever did, the vCPU still
+ * gets the safe default rather than staying paused.
+ */
+static void xenintro_rule_answer_locked(struct xenintro_domain *dom,
+					const struct xve_event *req,
+					const struct xenintro_event *ev,
+					const struct xenintro_rule *rule)
+{
+	struct xenintro_answer ans = { .verdict = rule->action };
+
+	if (rule->action == XENINTRO_VERDICT_SET_REGISTERS) {
+		xenintro_rule_cpuid_answer(rule, ev, &dom->scratch_rule_verdict);
+		ans.verdict_rec = &dom->scratch_rule_verdict;
+	}
+	if (WARN_ON_ONCE(xenintro_answer_check(req, &ans, dom->features))) {
+		ans.verdict = xenintro_safe_default(req, dom->default_verdict);
+		ans.verdict_rec = NULL;
+	}
+	xenintro_respond_locked(dom, req, &ans);
+	dom->stats.kernel_verdicts++;
+}
+
+/* Hand the agent a copy it must not answer; false if there is no room. */
+static bool xenintro_notify_copy_locked(struct xenintro_domain *dom,
+					struct xenintro_event *slot, u32 rule,
+					u64 now)
+{
+	if (!slot) {
+		dom->stats.dropped++;
+		dom->rings.ctrl->events_dropped++;
+		return false;
+	}
+	slot->flags = (slot->flags & ~XENINTRO_EF_SYNC) | XENINTRO_EF_NOTIFY;
+	slot->rule = rule;
+	xenintro_publish_event(dom, slot, dom->next_seq++, now);
+	dom->stats.notified++;
+	return true;
+}
+
+/*
+ * One request, just copied out of the ring. Returns true if something was
+ * delivered to the agent. Called under rcu_read_lock() (the rule table).
+ */
 static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 					   const struct xve_event *req)
 {
+	const struct xenintro_rule *rule;
 	struct xenintro_event *slot, *ev;
 	struct xenintro_pending *p;
 	u64 now = ktime_get_ns();
+	bool decided, copy;
+	u32 rule_idx;
 	int ret;
 
 	dom->stats.requests++;
@@ -232,6 +285,12 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 		return false;
 	}
 
+	rule_idx = xenintro_rules_match(rcu_dereference(dom->rules), ev,
+					&rule);
+	/* A rule with a verdict of its own decides without the agent. */
+	decided = rule && rule->action != XENINTRO_VERDICT_FORWARD;
+	copy = !decided || (rule->flags & XENINTRO_RULE_NOTIFY);
+
 	if (!(req->flags & XVE_FLAG_VCPU_PAUSED)) {
 		/*
 		 * Asynchronous: the vCPU is not waiting, but the slot in the
@@ -239,15 +298,16 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 		 */
 		xenintro_answer_raw_locked(dom, req);
 		dom->stats.kernel_verdicts++;
-		if (!slot) {
-			dom->stats.dropped++;
-			dom->rings.ctrl->events_dropped++;
+		if (!copy)
 			return false;
-		}
-		ev->flags |= XENINTRO_EF_NOTIFY;
-		xenintro_publish_event(dom, ev, dom->next_seq++, now);
-		dom->stats.notified++;
-		return true;
+		return xenintro_notify_copy_locked(dom, slot, rule_idx, now);
+	}
+
+	if (decided) {
+		xenintro_rule_answer_locked(dom, req, ev, rule);
+		if (!copy)
+			return false;
+		return xenintro_notify_copy_locked(dom, slot, rule_idx, now);
 	}
 
 	p = &dom->pending[req->vcpu_id];
@@ -261,8 +321,10 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 	p->timestamp = now;
 	p->deadline = jiffies + dom->deadline_jiffies;
 	p->req = *req;
+	p->rule = rule_idx;
 
 	if (slot) {
+		ev->rule = rule_idx;
 		xenintro_publish_event(dom, ev, p->seq, now);
 		list_add_tail(&p->node, &dom->inflight);
 		dom->stats.forwarded++;
@@ -291,6 +353,8 @@ void xenintro_drain_locked(struct xenintro_domain *dom)
 
 	if (dom->state == XENINTRO_DOM_DETACHED)
 		return;
+	/* For the rule table: each event is decided by one table. */
+	rcu_read_lock();
 	do {
 		while ((ret = xenintro_vmring_next_request(&dom->vmring,
 							   req)) > 0)
@@ -302,6 +366,7 @@ void xenintro_drain_locked(struct xenintro_domain *dom)
 			break;
 		}
 	} while (xenintro_vmring_final_check(&dom->vmring));
+	rcu_read_unlock();
 
 	xenintro_notify_locked(dom);
 	if (delivered)

@@ -27,6 +27,7 @@ union xenintro_ioctl_buf {
 	struct xenintro_access access;
 	struct xenintro_kick kick;
 	struct xenintro_stats stats;
+	struct xenintro_rules rules;
 };
 
 /**
@@ -35,6 +36,7 @@ union xenintro_ioctl_buf {
  * @min_size: the size of its first version
  * @needs_domain: only valid after ATTACH
  * @copy_out: the struct has outputs to copy back
+ * @out_on_error: copy them back on failure too (SET_RULES' error_index)
  * @run: the handler; gets the kernel copy
  */
 struct xenintro_ioctl_op {
@@ -42,6 +44,7 @@ struct xenintro_ioctl_op {
 	unsigned int min_size;
 	bool needs_domain;
 	bool copy_out;
+	bool out_on_error;
 	int (*run)(struct xenintro_session *s, union xenintro_ioctl_buf *buf);
 };
 
@@ -112,6 +115,12 @@ static int xenintro_ioctl_stats_op(struct xenintro_session *s,
 	return xenintro_ioctl_stats(s->dom, &buf->stats);
 }
 
+static int xenintro_ioctl_set_rules_op(struct xenintro_session *s,
+				       union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_set_rules(s->dom, &buf->rules);
+}
+
 #define XENINTRO_IOCTL(_nr, _type, _last, _dom, _out, _fn)		\
 	[_nr] = {							\
 		.size = sizeof(_type),					\
@@ -144,6 +153,14 @@ static const struct xenintro_ioctl_op xenintro_ioctl_ops[] = {
 		       true, true, xenintro_ioctl_kick_op),
 	XENINTRO_IOCTL(_XENINTRO_STATS, struct xenintro_stats, reserved,
 		       true, true, xenintro_ioctl_stats_op),
+	[_XENINTRO_SET_RULES] = {
+		.size = sizeof(struct xenintro_rules),
+		.min_size = offsetofend(struct xenintro_rules, reserved),
+		.needs_domain = true,
+		.copy_out = true,
+		.out_on_error = true,
+		.run = xenintro_ioctl_set_rules_op,
+	},
 };
 
 static long xenintro_ioctl(struct file *file, unsigned int cmd,
@@ -177,11 +194,11 @@ static long xenintro_ioctl(struct file *file, unsigned int cmd,
 	}
 
 	ret = op->run(s, &buf);
-	if (ret < 0)
+	if (ret < 0 && !op->out_on_error)
 		return ret;
 
 	if (op->copy_out && copy_to_user(uarg, &buf, min(usize, op->size)))
-		return -EFAULT;
+		return ret < 0 ? ret : -EFAULT;
 	return ret;
 }
 

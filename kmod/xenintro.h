@@ -45,7 +45,8 @@
 struct vm_area_struct;
 
 #define XENINTRO_SUPPORTED_FEATURES \
-	(XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA)
+	(XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA | \
+	 XENINTRO_FEATURE_RULES)
 
 /* Ioctls available once the handshake is done. */
 #define XENINTRO_IOCTL_BIT(nr)	(1ULL << (nr))
@@ -57,7 +58,8 @@ struct vm_area_struct;
 	 XENINTRO_IOCTL_BIT(_XENINTRO_PAUSE) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_UNPAUSE) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_KICK) | \
-	 XENINTRO_IOCTL_BIT(_XENINTRO_STATS))
+	 XENINTRO_IOCTL_BIT(_XENINTRO_STATS) | \
+	 XENINTRO_IOCTL_BIT(_XENINTRO_SET_RULES))
 
 /* ---- api.c: handshake and extensible ioctl structs ---- */
 
@@ -172,6 +174,28 @@ void xenintro_build_response(const struct xve_event *req,
 			     struct xenintro_inject *inj, bool *inject);
 u32 xenintro_safe_default(const struct xve_event *req, u32 default_verdict);
 
+/* ---- rules.c: rule tables ---- */
+
+/* event.rule and error_index when no rule applies */
+#define XENINTRO_NO_RULE	(~0U)
+
+struct xenintro_rule_table;
+
+int xenintro_rule_check(const struct xenintro_rule *r);
+struct xenintro_rule_table *
+xenintro_rules_build(const struct xenintro_rule *rules, u32 nr,
+		     u64 generation, u32 *error_index);
+void xenintro_rules_free(struct xenintro_rule_table *t);
+u32 xenintro_rules_match(struct xenintro_rule_table *t,
+			 const struct xenintro_event *ev,
+			 const struct xenintro_rule **rule);
+u32 xenintro_rules_count(const struct xenintro_rule_table *t);
+u64 xenintro_rules_generation(const struct xenintro_rule_table *t);
+u64 xenintro_rules_hits(const struct xenintro_rule_table *t, u32 index);
+void xenintro_rule_cpuid_answer(const struct xenintro_rule *r,
+				const struct xenintro_event *ev,
+				struct xenintro_verdict *v);
+
 /* ---- the monitored domain ---- */
 
 /**
@@ -184,12 +208,14 @@ u32 xenintro_safe_default(const struct xve_event *req, u32 default_verdict);
  * @timestamp: CLOCK_MONOTONIC ns when the request was read
  * @deadline: jiffies after which the default verdict applies
  * @req: the request as read from the hypervisor's ring
+ * @rule: the FORWARD rule that sent it to the agent, or XENINTRO_NO_RULE
  * @active: the vCPU is waiting
  * @in_backlog: on domain->backlog, not yet seen by the agent
  */
 struct xenintro_pending {
 	struct list_head node;
 	u64 seq;
+	u32 rule;
 	u64 timestamp;
 	unsigned long deadline;
 	struct xve_event req;
@@ -242,6 +268,12 @@ struct xenintro_domain {
 	bool access_changed;		/* under ctl_lock */
 	bool torn_down;			/* under ctl_lock */
 	bool dead;			/* the domain died; under ctl_lock */
+	u64 rules_generation;		/* SET_RULES successes, under ctl_lock */
+	/*
+	 * The rule table: replaced under ctl_lock (rcu_replace_pointer),
+	 * read by the event path under rcu_read_lock(); see rules.c.
+	 */
+	struct xenintro_rule_table __rcu *rules;
 	struct work_struct dead_work;
 
 	/* lock: the event path, see the comment at the top */
@@ -264,6 +296,7 @@ struct xenintro_domain {
 	struct xve_event scratch_rsp;
 	struct xenintro_event scratch_ev;
 	struct xenintro_verdict scratch_verdict;
+	struct xenintro_verdict scratch_rule_verdict;
 
 	wait_queue_head_t wq;			/* poll() waiters */
 };
@@ -325,6 +358,8 @@ int xenintro_ioctl_pause(struct xenintro_domain *dom, bool pause);
 int xenintro_ioctl_kick(struct xenintro_domain *dom, struct xenintro_kick *k);
 int xenintro_ioctl_stats(struct xenintro_domain *dom,
 			 struct xenintro_stats *st);
+int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
+			     struct xenintro_rules *r);
 int xenintro_monitor_check(const struct xenintro_monitor *m);
 void xenintro_monitors_disable_all(struct xenintro_domain *dom);
 
