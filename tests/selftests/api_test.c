@@ -151,7 +151,8 @@ FIXTURE_VARIANT_ADD(session, good) {
 
 FIXTURE_VARIANT_ADD(session, good_all_features) {
 	.size = GOOD_SIZE, .version = 1,
-	.features = XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA,
+	.features = XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA |
+		    XENINTRO_FEATURE_RULES,
 	.expect = 0,
 };
 
@@ -221,6 +222,9 @@ TEST_F(session, handshake)
 			  XENINTRO_FEATURE_RINGS);
 		EXPECT_NE(0, api->ioctls & (1ULL << _XENINTRO_ATTACH));
 		EXPECT_NE(0, api->ioctls & (1ULL << _XENINTRO_KICK));
+		EXPECT_NE(0, api->ioctls & (1ULL << _XENINTRO_SET_RULES));
+		EXPECT_EQ(XENINTRO_FEATURE_RULES, api->supported_features &
+			  XENINTRO_FEATURE_RULES);
 		EXPECT_EQ(0, api->ioctls & (1ULL << _XENINTRO_API));
 		/* the handshake is done: a second one is refused */
 		EXPECT_EQ(-EBUSY, handshake(self->fd, 0));
@@ -259,20 +263,24 @@ TEST_F(session, unknown_ioctls)
 						    _XENINTRO_API,
 						    struct xenintro_api),
 				    &api));
-	/* a known-but-unimplemented number (rules come later) */
-	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd, XENINTRO_IOC_SET_RULES, NULL));
+	/* one past the last ioctl this uAPI defines */
+	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd,
+				    _IO(XENINTRO_IOCTL_TYPE,
+					_XENINTRO_SET_RULES + 1), NULL));
 }
 
 TEST_F(session, domain_ioctls_need_attach)
 {
 	struct xenintro_monitor mon = { .size = sizeof(mon) };
 	struct xenintro_kick kick = { .size = sizeof(kick) };
+	struct xenintro_rules rules = { .size = sizeof(rules) };
 	void *p;
 
 	ASSERT_EQ(0, handshake(self->fd, 0));
 	EXPECT_EQ(-ENOTCONN, xi_ioctl(self->fd, XENINTRO_IOC_MONITOR, &mon));
 	EXPECT_EQ(-ENOTCONN, xi_ioctl(self->fd, XENINTRO_IOC_KICK, &kick));
 	EXPECT_EQ(-ENOTCONN, xi_ioctl(self->fd, XENINTRO_IOC_UNPAUSE, NULL));
+	EXPECT_EQ(-ENOTCONN, xi_ioctl(self->fd, XENINTRO_IOC_SET_RULES, &rules));
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd,
 		 XENINTRO_OFF_CTRL);
 	EXPECT_EQ(MAP_FAILED, p);
