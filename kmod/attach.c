@@ -124,6 +124,14 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 		 */
 		if (paused)
 			ops->unpause(dom);
+		/*
+		 * Pauses the agent still holds go too, before the ring: a
+		 * vCPU must run to finish a write it was allowed to make in
+		 * CONTROL_REGISTERS mode (xen-abi.md §3.5), and the backend
+		 * waits for that before disabling the ring.
+		 */
+		for (; dom->pauses; dom->pauses--)
+			ops->unpause(dom);
 	}
 
 	spin_lock_irqsave(&dom->lock, flags);
@@ -144,9 +152,6 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 	/* The timer sees DETACHED and does not re-arm. */
 	del_timer_sync(&dom->deadline_timer);
 
-	if (!dead)
-		for (; dom->pauses; dom->pauses--)
-			ops->unpause(dom);
 	xenintro_registry_remove(dom);
 	wake_up_all(&dom->wq);
 	pr_info("xenintro: dom%u: detached%s\n", dom->hv.domid,

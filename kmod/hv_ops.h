@@ -83,7 +83,9 @@ struct xenintro_inject {
  *	mapped ring in dom->sring and any private state in dom->hv.
  * @ring_disable: undo @ring_enable: disable the ring, unbind, unmap. After
  *	it returns no kick for @dom is running or will run. Must cope with a
- *	dead domain.
+ *	dead domain. Called with the domain unpaused and every monitor off;
+ *	a backend whose hypervisor defers CR/MSR writes until the vCPU runs
+ *	(Xen's CONTROL_REGISTERS mode) waits here until they ran.
  * @notify: tell the hypervisor responses are ready (EVTCHNOP_send). Any
  *	context; must not sleep.
  * @monitor: enable or disable one monitor event; -EEXIST if already in

@@ -49,6 +49,7 @@ struct xi_xen_dom {
 int xi_domctl(struct xi_domctl *d);
 int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info);
 int xi_pause(u16 domid, bool pause);
+int xi_getvcpuinfo(u16 domid, u32 vcpu, struct xi_domctl_getvcpuinfo *info);
 int xi_vm_event_op(u16 domid, u32 op, u32 *out);
 int xi_monitor_op(u16 domid, struct xi_domctl_monitor_op *op);
 int xi_page_type(u16 domid, u64 gfn, u64 *type);

@@ -44,6 +44,21 @@ int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info)
 	return 0;
 }
 
+int xi_getvcpuinfo(u16 domid, u32 vcpu, struct xi_domctl_getvcpuinfo *info)
+{
+	struct xi_domctl d = {
+		.cmd = XI_DOMCTL_getvcpuinfo,
+		.domain = domid,
+		.u.getvcpuinfo.vcpu = vcpu,
+	};
+	int ret;
+
+	ret = xi_domctl(&d);
+	if (!ret)
+		*info = d.u.getvcpuinfo;
+	return ret;
+}
+
 int xi_pause(u16 domid, bool pause)
 {
 	struct xi_domctl d = {

@@ -27,6 +27,7 @@
 #define XI_DOMCTL_pausedomain		3
 #define XI_DOMCTL_unpausedomain		4
 #define XI_DOMCTL_getdomaininfo		5
+#define XI_DOMCTL_getvcpuinfo		14
 #define XI_DOMCTL_vm_event_op		56
 #define XI_DOMCTL_getpageframeinfo3	61
 #define XI_DOMCTL_set_access_required	64
@@ -121,6 +122,18 @@ struct xi_domctl_getpageframeinfo3 {
 	u64 array;		/* guest handle: xen_pfn_t[num] */
 };
 
+/* getvcpuinfo: where a vCPU is and how long it ran (xen-abi.md §3.8) */
+struct xi_domctl_getvcpuinfo {
+	u32 vcpu;		/* IN */
+	u8 online;
+	u8 blocked;
+	u8 running;
+	u8 pad;
+	u64 cpu_time;		/* ns this vCPU ran */
+	u32 cpu;
+	u32 pad2;
+};
+
 struct xi_domctl_set_access_required {
 	u8 access_required;
 };
@@ -136,6 +149,7 @@ struct xi_domctl {
 		struct xi_domctl_monitor_op monitor_op;
 		struct xi_domctl_getpageframeinfo3 getpageframeinfo3;
 		struct xi_domctl_set_access_required access_required;
+		struct xi_domctl_getvcpuinfo getvcpuinfo;
 		u8 pad[128];
 	} u;
 };
@@ -198,6 +212,9 @@ static inline void xen_hypercall_abi_check(void)
 	BUILD_BUG_ON(offsetof(struct xi_domctl_getdomaininfo,
 			      emulation_flags) != 104);
 	BUILD_BUG_ON(sizeof(struct xi_domctl_vm_event_op) != 12);
+	BUILD_BUG_ON(sizeof(struct xi_domctl_getvcpuinfo) != 24);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_getvcpuinfo, cpu_time) != 8);
+	BUILD_BUG_ON(offsetof(struct xi_domctl_getvcpuinfo, cpu) != 16);
 	BUILD_BUG_ON(sizeof(struct xi_domctl_monitor_op) != 24);
 	BUILD_BUG_ON(offsetof(struct xi_domctl_monitor_op,
 			      u.mov_to_cr.bitmask) != 16);

@@ -200,6 +200,77 @@ out_free:
 	return ret;
 }
 
+/* How long teardown waits for vCPUs to run their deferred writes. */
+#define XI_VCPU_RUN_WAIT_MS	1000
+
+/*
+ * Has @vcpu run since its cpu_time was *@start? A blocked or offline vCPU
+ * counts as done: it ran to get there, or has nothing deferred. A failing
+ * domctl (the domain is going away) counts as done too.
+ */
+static bool xi_vcpu_ran(u16 domid, u32 vcpu, u64 *start, bool first)
+{
+	struct xi_domctl_getvcpuinfo info;
+
+	if (xi_getvcpuinfo(domid, vcpu, &info))
+		return true;
+	if (!info.online || info.blocked)
+		return true;
+	if (first) {
+		*start = info.cpu_time;
+		return false;
+	}
+	return info.cpu_time != *start;
+}
+
+/*
+ * xen-abi.md §3.5: after CONTROL_REGISTERS a CR/MSR write a verdict let
+ * through is done only when the vCPU next runs, from per-vCPU state that
+ * ring DISABLE frees; disabling before that loses the write and can crash
+ * the guest. The domain is unpaused here (teardown order), so wait until
+ * every vCPU ran once, bounded so a wedged guest cannot hold teardown.
+ */
+static void xi_wait_vcpus_ran(struct xenintro_domain *dom)
+{
+	struct xenintro_hv_domain *hv = xenintro_hv(dom);
+	unsigned long deadline = jiffies + msecs_to_jiffies(XI_VCPU_RUN_WAIT_MS);
+	unsigned long *done;
+	u64 *start;
+	u32 v, left;
+	bool first = true;
+
+	start = kcalloc(hv->max_vcpus, sizeof(*start), GFP_KERNEL);
+	done = bitmap_zalloc(hv->max_vcpus, GFP_KERNEL);
+	if (!start || !done) {
+		/* Without bookkeeping, give every vCPU the same time. */
+		msleep(XI_VCPU_RUN_WAIT_MS);
+		goto out;
+	}
+	for (;;) {
+		left = 0;
+		for (v = 0; v < hv->max_vcpus; v++) {
+			if (test_bit(v, done))
+				continue;
+			if (xi_vcpu_ran(hv->domid, v, &start[v], first))
+				set_bit(v, done);
+			else
+				left++;
+		}
+		first = false;
+		if (!left)
+			break;
+		if (time_after(jiffies, deadline)) {
+			pr_warn("xenintro_xen: dom%u: %u vCPU(s) did not run within %u ms before ring disable; deferred CR/MSR writes may be lost\n",
+				hv->domid, left, XI_VCPU_RUN_WAIT_MS);
+			break;
+		}
+		msleep(1);
+	}
+out:
+	bitmap_free(done);
+	kfree(start);
+}
+
 /**
  * xi_ring_disable() - ->ring_disable(): §7.3 steps 6 to 8
  * @dom: the domain; the core answered every request already
@@ -214,6 +285,9 @@ void xi_ring_disable(struct xenintro_domain *dom)
 		return;
 	xi_doms_remove(xd);
 	del_timer_sync(&xd->poll_timer);
+
+	if (xd->enabled && xd->control_registers && !xd->dead_reported)
+		xi_wait_vcpus_ran(dom);
 
 	/* -EBUSY while vCPUs wait for ring space; they get it as we drain. */
 	for (tries = 0; xd->enabled && tries < 50; tries++) {
