@@ -670,7 +670,10 @@ struct xenintro_stats {
  *            with FORWARD
  *   -EEXIST  two rules for one event with equal priority whose keys,
  *            vCPU masks and filters can match the same event (ambiguous)
- *   -E2BIG   more than XENINTRO_RULES_MAX rules (error_index ~0)
+ *   -E2BIG   more than XENINTRO_RULES_MAX rules (error_index ~0), or a
+ *            record longer than the kernel's whose extra bytes are not
+ *            zero (error_index names it)
+ * Other errors leave error_index ~0 and change nothing either.
  */
 #define XENINTRO_RULES_MAX		1024
 
