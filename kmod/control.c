@@ -397,7 +397,7 @@ int xenintro_ioctl_stats(struct xenintro_domain *dom,
 
 /*
  * Copy @r->nr rule records of @r->rule_size bytes into a kernel array;
- * on failure *@bad names the record that failed.
+ * *@bad names a record whose unknown tail was not zero (-E2BIG).
  */
 static struct xenintro_rule *xenintro_rules_in(const struct xenintro_rules *r,
 					       u32 *bad)
@@ -416,7 +416,8 @@ static struct xenintro_rule *xenintro_rules_in(const struct xenintro_rules *r,
 					    src + (size_t)i * r->rule_size,
 					    r->rule_size);
 		if (ret) {
-			*bad = i;
+			if (ret == -E2BIG)
+				*bad = i;
 			kvfree(rules);
 			return ERR_PTR(ret);
 		}
