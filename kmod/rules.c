@@ -457,6 +457,7 @@ u64 xenintro_rules_generation(const struct xenintro_rule_table *t)
 {
 	return t ? t->generation : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(xenintro_rules_generation);
 
 /**
  * xenintro_rules_hits() - a rule's hits, summed over CPUs

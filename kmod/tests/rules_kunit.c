@@ -21,7 +21,7 @@
 #define CR0_WP		BIT_ULL(16)
 #define CR4_SMEP	BIT_ULL(20)
 #define CR4_SMAP	BIT_ULL(21)
-#define MSR_LSTAR	0xc0000082ULL
+#define LSTAR_MSR	0xc0000082ULL
 #define KTEXT		0xffffffff81000000ULL
 #define GLA_LO		0xffff888000000000ULL
 #define GLA_HI		0xffff8880000fffffULL
@@ -65,7 +65,7 @@ static const struct xenintro_rule policy[] = {
 	  .first = 0x174, .last = 0x176 },
 	/* 8: LSTAR, vCPU 0 only */
 	{ .event = XENINTRO_EVENT_MSR, .action = XENINTRO_VERDICT_DENY,
-	  .first = MSR_LSTAR, .last = MSR_LSTAR, .vcpu_mask = BIT_ULL(0) },
+	  .first = LSTAR_MSR, .last = LSTAR_MSR, .vcpu_mask = BIT_ULL(0) },
 	/* 9: every subleaf of the hypervisor leaf */
 	{ .event = XENINTRO_EVENT_CPUID,
 	  .action = XENINTRO_VERDICT_SET_REGISTERS,
@@ -137,13 +137,14 @@ static const struct match_case match_cases[] = {
 	{ "sysenter_cs", XENINTRO_EVENT_MSR, 0, 0x174, .expect = 7 },
 	{ "sysenter_eip", XENINTRO_EVENT_MSR, 0, 0x176, .expect = 7 },
 	{ "msr above", XENINTRO_EVENT_MSR, 0, 0x177, .expect = NONE },
-	{ "lstar vcpu 0", XENINTRO_EVENT_MSR, 0, MSR_LSTAR, .expect = 8 },
-	{ "lstar vcpu 1", XENINTRO_EVENT_MSR, 1, MSR_LSTAR, .expect = NONE },
-	{ "lstar vcpu 64", XENINTRO_EVENT_MSR, 64, MSR_LSTAR, .expect = NONE },
+	{ "lstar vcpu 0", XENINTRO_EVENT_MSR, 0, LSTAR_MSR, .expect = 8 },
+	{ "lstar vcpu 1", XENINTRO_EVENT_MSR, 1, LSTAR_MSR, .expect = NONE },
+	{ "lstar vcpu 64", XENINTRO_EVENT_MSR, 64, LSTAR_MSR, .expect = NONE },
 	{ "hv leaf", XENINTRO_EVENT_CPUID, 0, XENINTRO_CPUID_KEY(0x40000000, 0), .expect = 9 },
 	{ "hv leaf last subleaf", XENINTRO_EVENT_CPUID, 0,
 	  XENINTRO_CPUID_KEY(0x40000000, 0xffffffff), .expect = 9 },
-	{ "leaf after", XENINTRO_EVENT_CPUID, 0, XENINTRO_CPUID_KEY(0x40000001, 0), .expect = NONE },
+	{ "leaf after", XENINTRO_EVENT_CPUID, 0,
+	  XENINTRO_CPUID_KEY(0x40000001, 0), .expect = NONE },
 	{ "leaf before", XENINTRO_EVENT_CPUID, 0,
 	  XENINTRO_CPUID_KEY(0x3fffffff, 0xffffffff), .expect = NONE },
 	{ "leaf 1 vcpu 1", XENINTRO_EVENT_CPUID, 1, XENINTRO_CPUID_KEY(1, 0), .expect = 13 },

@@ -264,7 +264,7 @@ static void xi_wait_vcpus_ran(struct xenintro_domain *dom)
 				hv->domid, left, XI_VCPU_RUN_WAIT_MS);
 			break;
 		}
-		msleep(1);
+		usleep_range(1000, 2000);
 	}
 out:
 	bitmap_free(done);
