@@ -702,7 +702,14 @@ TEST_F(dom, bad_ioctl_arguments)
 	k.flags = 0;
 	k.reserved[0] = 1;
 	BAD(XENINTRO_IOC_KICK, &k, EINVAL);
-	s.reserved[3] = 1;
+	s.reserved[0] = 1;
+	BAD(XENINTRO_IOC_STATS, &s, EINVAL);
+	s.reserved[0] = 0;
+	/* rule hits: a buffer without a length, or a length without one */
+	s.rule_hits = 8;
+	BAD(XENINTRO_IOC_STATS, &s, EINVAL);
+	s.rule_hits = 0;
+	s.rule_hits_nr = 1;
 	BAD(XENINTRO_IOC_STATS, &s, EINVAL);
 	/* unpause without a pause of ours */
 	EXPECT_EQ(-EINVAL, xenintro_unpause(&self->x));
