@@ -205,6 +205,11 @@ static const char *xenintro_decode_error(int err)
  * Answer a synchronous event from its rule. The table was validated when
  * it was built, so the check cannot fail; if it ever did, the vCPU still
  * gets the safe default rather than staying paused.
+ *
+ * CONTINUE on a page access is emulated: re-executing it, as an agent's
+ * CONTINUE does after it relaxed the rights, would fault again forever,
+ * and a rule never changes rights. So "notify + continue" logs a page
+ * range while the guest's accesses go through.
  */
 static void xenintro_rule_answer_locked(struct xenintro_domain *dom,
 					const struct xve_event *req,
@@ -212,6 +217,10 @@ static void xenintro_rule_answer_locked(struct xenintro_domain *dom,
 					const struct xenintro_rule *rule)
 {
 	struct xenintro_answer ans = { .verdict = rule->action };
+
+	if (ans.verdict == XENINTRO_VERDICT_CONTINUE &&
+	    req->reason == XVE_REASON_MEM_ACCESS)
+		ans.verdict = XENINTRO_VERDICT_EMULATE;
 
 	if (rule->action == XENINTRO_VERDICT_SET_REGISTERS) {
 		xenintro_rule_cpuid_answer(rule, ev, &dom->scratch_rule_verdict);

@@ -661,7 +661,10 @@ struct xenintro_stats {
  * Actions: a verdict valid for the event (see XENINTRO_VERDICT_*), or
  * FORWARD. SET_REGISTERS is accepted only for CPUID: the kernel completes
  * the instruction with eax..edx from u.cpuid (zero-extended into rax..rdx)
- * and advances RIP. EMULATE_READ_DATA is not a rule action.
+ * and advances RIP. EMULATE_READ_DATA is not a rule action. CONTINUE on a
+ * MEM_ACCESS rule emulates the access (a rule never relaxes page rights,
+ * so re-executing would fault again): CONTINUE | NOTIFY logs a page range
+ * while the guest's accesses go through.
  *
  * A table is refused whole, nothing changed, with error_index naming the
  * first bad rule:
