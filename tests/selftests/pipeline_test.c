@@ -16,13 +16,7 @@
 #define FRAMES	64
 #define WAIT_MS	10000
 
-static unsigned int test_domid(void)
-{
-	/* Each test runs in its own process: a domid of its own. */
-	return 1000 + getpid() % 20000;
-}
 
-#define NO_SIM "xenintro_sim is not loaded (no " SIM_CTL ")"
 
 FIXTURE(dom) {
 	struct xenintro x;
@@ -49,10 +43,8 @@ FIXTURE_SETUP(dom)
 	self->x.fd = -1;	/* teardown runs even when setup skips */
 	if (access(SIM_CTL, F_OK))
 		SKIP(return, NO_SIM);
-	self->domid = test_domid();
-	sim("destroy domid=%u", self->domid);
-	ASSERT_EQ(0, sim("create domid=%u vcpus=%d frames=%d", self->domid,
-			 VCPUS, FRAMES));
+	self->domid = sim_test_domid();
+	ASSERT_EQ(0, sim_fresh_domain(self->domid, VCPUS, FRAMES));
 	ASSERT_EQ(0, xenintro_open(&self->x, XENINTRO_FEATURE_RINGS |
 				   XENINTRO_FEATURE_EMUL_READ_DATA, 0));
 }

@@ -43,13 +43,7 @@
 
 #define SIM_CPUID_ECX	0x73696d20	/* the sim's CPUID ecx, "sim " */
 
-#define NO_SIM "xenintro_sim is not loaded (no " SIM_CTL ")"
 
-static unsigned int test_domid(void)
-{
-	/* Each test runs in its own process: a domid of its own. */
-	return 1000 + getpid() % 20000;
-}
 
 /* ---------------------------------------------------------------- agent */
 
@@ -393,10 +387,8 @@ FIXTURE_SETUP(rules)
 	self->ag.fd = -1;	/* teardown runs even when setup skips */
 	if (access(SIM_CTL, F_OK))
 		SKIP(return, NO_SIM);
-	self->domid = test_domid();
-	sim("destroy domid=%u", self->domid);
-	ASSERT_EQ(0, sim("create domid=%u vcpus=%d frames=%d", self->domid,
-			 VCPUS, FRAMES));
+	self->domid = sim_test_domid();
+	ASSERT_EQ(0, sim_fresh_domain(self->domid, VCPUS, FRAMES));
 	ASSERT_EQ(0, ag_open(&self->ag, XENINTRO_FEATURE_RINGS |
 			     XENINTRO_FEATURE_RULES));
 }

@@ -77,6 +77,21 @@ static inline int sim(const char *fmt, ...)
 }
 
 /* The value of " key=" in a result line, as a string (empty if absent). */
+#define NO_SIM "xenintro_sim is not loaded (no " SIM_CTL ")"
+
+/* Each test runs in its own process: a domid of its own. */
+static inline unsigned int sim_test_domid(void)
+{
+	return 1000 + getpid() % 20000;
+}
+
+/* A fresh simulated domain, whatever an earlier run left behind. */
+static inline int sim_fresh_domain(unsigned int domid, int vcpus, int frames)
+{
+	sim("destroy domid=%u", domid);
+	return sim("create domid=%u vcpus=%d frames=%d", domid, vcpus, frames);
+}
+
 static inline const char *kv_str(const char *line, const char *key,
 				 char *buf, size_t len)
 {
