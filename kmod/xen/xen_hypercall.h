@@ -38,6 +38,10 @@
 #define XI_DOMINF_hvm_guest		BIT(1)
 #define XI_DOMINF_shutdown		BIT(2)
 #define XI_DOMINF_paused		BIT(3)
+#define XI_DOMINF_SHUTDOWN_REASON(flags)	(((flags) >> 16) & 0xff)
+/* SHUTDOWN_* reasons after which the same domain runs again */
+#define XI_SHUTDOWN_suspend		2
+#define XI_SHUTDOWN_soft_reset		5
 
 struct xi_domctl_getdomaininfo {
 	u16 domain;

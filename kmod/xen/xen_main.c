@@ -49,6 +49,23 @@ void xi_doms_remove(struct xi_xen_dom *xd)
 	mutex_unlock(&xi_xen_doms_lock);
 }
 
+/*
+ * Will this domain never run again? Dying, or shut down for good: a
+ * crashed guest that the toolstack preserves (on_crash=preserve) stays
+ * around shut down, and nothing it does can be monitored. A suspended
+ * (saved, checkpointed) or soft-reset domain resumes as itself.
+ */
+static bool xi_domain_gone(const struct xi_domctl_getdomaininfo *info)
+{
+	u32 reason = XI_DOMINF_SHUTDOWN_REASON(info->flags);
+
+	if (info->flags & XI_DOMINF_dying)
+		return true;
+	return (info->flags & XI_DOMINF_shutdown) &&
+	       reason != XI_SHUTDOWN_suspend &&
+	       reason != XI_SHUTDOWN_soft_reset;
+}
+
 static void xi_death_poll(struct work_struct *work)
 {
 	struct xi_domctl_getdomaininfo info;
@@ -60,9 +77,11 @@ static void xi_death_poll(struct work_struct *work)
 		if (xd->dead_reported)
 			continue;
 		ret = xi_getdomaininfo(xd->domid, &info);
-		if (ret == -ESRCH || (!ret && (info.flags & XI_DOMINF_dying))) {
-			pr_info("xenintro_xen: dom%u died while monitored\n",
-				xd->domid);
+		if (ret == -ESRCH || (!ret && xi_domain_gone(&info))) {
+			pr_info("xenintro_xen: dom%u died while monitored (%s)\n",
+				xd->domid, ret ? "destroyed" :
+				(info.flags & XI_DOMINF_dying) ? "dying" :
+				"shut down");
 			xd->dead_reported = true;
 			xenintro_domain_dead(xd->dom);
 		}
@@ -79,7 +98,7 @@ static int xi_domain_info(u16 domid, struct xenintro_dominfo *out)
 	ret = xi_getdomaininfo(domid, &info);
 	if (ret)
 		return ret == -ESRCH ? ret : -ESRCH;
-	out->dying = !!(info.flags & XI_DOMINF_dying);
+	out->dying = xi_domain_gone(&info);
 	out->hvm = !!(info.flags & XI_DOMINF_hvm_guest);
 	out->max_vcpus = info.max_vcpu_id == ~0U ? 0 : info.max_vcpu_id + 1;
 	return 0;
