@@ -258,6 +258,7 @@ xenintro_domain_alloc(const struct xenintro_hv_ops *ops,
 	dom->hv.max_vcpus = max_vcpus;
 	mutex_init(&dom->ctl_lock);
 	INIT_LIST_HEAD(&dom->monitors);
+	dom->kick_cpu = -1;
 	INIT_WORK(&dom->dead_work, xenintro_dead_work);
 	spin_lock_init(&dom->lock);
 	dom->state = XENINTRO_DOM_ATTACHED;

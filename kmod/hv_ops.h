@@ -96,6 +96,9 @@ struct xenintro_inject {
  * @reset_access: every frame and the default back to rwx (teardown)
  * @inject: re-inject a breakpoint or debug exception. Any context; must
  *	not sleep.
+ * @steer_kicks: optional: deliver the kicks for @dom to @cpu from now on
+ *	(the CPU the agent sleeps on). Called under the domain's ctl_lock,
+ *	never after teardown; 0 or a negative errno (nothing changed).
  */
 struct xenintro_hv_ops {
 	const char *name;
@@ -116,6 +119,7 @@ struct xenintro_hv_ops {
 	int (*reset_access)(struct xenintro_domain *dom);
 	int (*inject)(struct xenintro_domain *dom,
 		      const struct xenintro_inject *inj);
+	int (*steer_kicks)(struct xenintro_domain *dom, int cpu);
 };
 
 /*

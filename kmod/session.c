@@ -230,6 +230,26 @@ static int xenintro_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Steer the hypervisor's kicks to the CPU the agent is about to sleep on.
+ * The wake-up is then local to the CPU that took the interrupt: no IPI,
+ * and on a Xen dom0 no second idle vCPU to be woken by the hypervisor,
+ * which is most of what forwarding an event costs. Best effort: skipped
+ * while a control operation or teardown holds ctl_lock.
+ */
+static void xenintro_steer_kicks(struct xenintro_domain *dom)
+{
+	int cpu = raw_smp_processor_id();
+
+	if (!dom->ops->steer_kicks || READ_ONCE(dom->kick_cpu) == cpu)
+		return;
+	if (!mutex_trylock(&dom->ctl_lock))
+		return;
+	if (!dom->torn_down && dom->ops->steer_kicks(dom, cpu) == 0)
+		WRITE_ONCE(dom->kick_cpu, cpu);
+	mutex_unlock(&dom->ctl_lock);
+}
+
 static __poll_t xenintro_poll(struct file *file, poll_table *wait)
 {
 	struct xenintro_session *s = file->private_data;
@@ -252,6 +272,10 @@ static __poll_t xenintro_poll(struct file *file, poll_table *wait)
 	if (dom->state == XENINTRO_DOM_DETACHED)
 		mask |= EPOLLHUP | EPOLLERR;
 	spin_unlock_irqrestore(&dom->lock, flags);
+
+	/* Nothing to read: the caller sleeps here until the next kick. */
+	if (!mask && !poll_does_not_wait(wait))
+		xenintro_steer_kicks(dom);
 	return mask;
 }
 

@@ -269,6 +269,7 @@ struct xenintro_domain {
 	bool torn_down;			/* under ctl_lock */
 	bool dead;			/* the domain died; under ctl_lock */
 	u64 rules_generation;		/* SET_RULES successes, under ctl_lock */
+	int kick_cpu;			/* where kicks go; written under ctl_lock */
 	/*
 	 * The rule table: replaced under ctl_lock (rcu_replace_pointer),
 	 * read by the event path under rcu_read_lock(); see rules.c.

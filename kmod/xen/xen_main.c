@@ -9,6 +9,7 @@
  * A guest that dies while monitored is noticed by polling getdomaininfo
  * (every XI_DEATH_POLL) and handed to the core, which tears down.
  */
+#include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
@@ -310,6 +311,20 @@ static int xi_op_inject(struct xenintro_domain *dom,
 	return HYPERVISOR_dm_op(xenintro_hv(dom)->domid, 1, &buf);
 }
 
+/*
+ * ->steer_kicks(): bind the ring's event channel to @cpu (Linux rebinds
+ * it with EVTCHNOP_bind_vcpu), so the interrupt lands where the agent
+ * sleeps and its wake-up needs no IPI.
+ */
+static int xi_op_steer_kicks(struct xenintro_domain *dom, int cpu)
+{
+	struct xi_xen_dom *xd = xenintro_hv(dom)->hv;
+
+	if (!xd || !xd->irq)
+		return -ENODEV;
+	return irq_set_affinity(xd->irq, cpumask_of(cpu));
+}
+
 static const struct xenintro_hv_ops xi_xen_ops = {
 	.name = "xen-4.17",
 	.owner = THIS_MODULE,
@@ -325,6 +340,7 @@ static const struct xenintro_hv_ops xi_xen_ops = {
 	.get_access = xi_op_get_access,
 	.reset_access = xi_op_reset_access,
 	.inject = xi_op_inject,
+	.steer_kicks = xi_op_steer_kicks,
 };
 
 static int __init xi_xen_probe(void)
