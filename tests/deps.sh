@@ -30,6 +30,10 @@ PACKAGES=(
 	python3
 	# userspace (libxenintro, tools, agent)
 	libc6-dev
+	# xenintro-agent: the policy file (YAML, with line/column marks for
+	# errors) and the JSON event log; their .a files for the static VM
+	# build (userspace/README.md says why these two)
+	libyaml-dev libjansson-dev
 )
 # ---------------------------------------------------------------------------
 

@@ -2,23 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mkinitramfs.sh -o <initramfs.gz> [-m <module dir or .ko>]... [-t <test dir or binary>]...
+#                [-f <file>]...
 #
 # Build the test VM's initramfs: busybox-static, /init (guest-init.sh), the
-# modules at /xenintro/modules/*.ko and the static selftest binaries at
-# /xenintro/selftests/*. Everything comes from files given here, so the
-# same image can carry throwaway modules and tests while developing.
+# modules at /xenintro/modules/*.ko, the static selftest binaries at
+# /xenintro/selftests/* and other files the tests use (the agent, its
+# example policies) at /xenintro/files/*, never run as tests. Everything
+# comes from files given here, so the same image can carry throwaway
+# modules and tests while developing.
 set -euo pipefail
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
-usage() { die "usage: $0 -o <out.gz> [-m <module dir|file>]... [-t <selftest dir|file>]..."; }
+usage() { die "usage: $0 -o <out.gz> [-m <module dir|file>]... [-t <selftest dir|file>]... [-f <file>]..."; }
 
-out='' mods=() tests=()
-while getopts "o:m:t:" opt; do
+out='' mods=() tests=() files=()
+while getopts "o:m:t:f:" opt; do
 	case "$opt" in
 	o) out=$OPTARG ;;
 	m) mods+=("$OPTARG") ;;
 	t) tests+=("$OPTARG") ;;
+	f) files+=("$OPTARG") ;;
 	*) usage ;;
 	esac
 done
@@ -36,7 +40,7 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/xenintro-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,root,etc} \
-	"$stage"/xenintro/{modules,selftests}
+	"$stage"/xenintro/{modules,selftests,files}
 cp "$BUSYBOX" "$stage/bin/busybox"
 for applet in $("$BUSYBOX" --list); do
 	case "$applet" in busybox|init|linuxrc) continue ;; esac
@@ -77,9 +81,14 @@ while IFS= read -r t; do
 	cp "$t" "$stage/xenintro/selftests/"
 	ntest=$((ntest + 1))
 done < <(expand "${tests[@]}")
+for f in "${files[@]}"; do
+	[ -f "$f" ] || die "no file $f"
+	[ -x "$f" ] && is_dynamic "$f" && die "$f is dynamically linked; the VM has no C library"
+	cp "$f" "$stage/xenintro/files/"
+done
 
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio --quiet -o -H newc -R 0:0) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"
-log "initramfs $out: $nmod module(s), $ntest selftest(s), $(du -h "$out" | cut -f1)"
+log "initramfs $out: $nmod module(s), $ntest selftest(s), ${#files[@]} file(s), $(du -h "$out" | cut -f1)"

@@ -88,11 +88,21 @@ else
 fi
 [ "${#bins[@]}" -gt 0 ] || log "vm: no selftest binaries (tests/selftests/*_test.c)"
 
+# The agent and the tool, static, with the example policies, for
+# tests/selftests/agent_test.c (in /xenintro/files).
+step "userspace (static agent and tool)"
+make -C "$XENINTRO_ROOT/userspace" static >"$logdir/userspace-build.log" 2>&1 ||
+	fail_layer "userspace static build failed; see $logdir/userspace-build.log"
+files=("$XENINTRO_ROOT/userspace/agent/xenintro-agent.static"
+	"$XENINTRO_ROOT/userspace/cli/xenintro.static"
+	"$XENINTRO_ROOT"/userspace/examples/*.yaml)
+
 step "initramfs"
 initrd="$XENINTRO_CACHE/build/vm-initramfs.gz"
 args=()
 for k in "${kos[@]}"; do args+=(-m "$k"); done
 for b in "${bins[@]}"; do args+=(-t "$b"); done
+for f in "${files[@]}"; do args+=(-f "$f"); done
 "$XENINTRO_ROOT/tests/qemu/mkinitramfs.sh" -o "$initrd" "${args[@]}" 2>"$logdir/initramfs.log" ||
 	fail_layer "initramfs build failed; see $logdir/initramfs.log"
 cat "$logdir/initramfs.log" >&2

@@ -25,6 +25,8 @@ _Static_assert(sizeof(struct xenintro_monitor) == 40, "xenintro_monitor");
 _Static_assert(sizeof(struct xenintro_access) == 64, "xenintro_access");
 _Static_assert(sizeof(struct xenintro_kick) == 32, "xenintro_kick");
 _Static_assert(sizeof(struct xenintro_stats) == 136, "xenintro_stats");
+_Static_assert(sizeof(struct xenintro_rule) == 96, "xenintro_rule");
+_Static_assert(sizeof(struct xenintro_rules) == 56, "xenintro_rules");
 
 /*
  * xenintro_prep_set_regs() copies the event's rax .. rip over the
@@ -64,18 +66,51 @@ static void xi_reset(struct xenintro *x)
 	xi_rings_idle(x);
 }
 
+/* One XENINTRO_IOC_API call; on success @api holds the kernel's reply. */
+static int xi_handshake(int fd, uint64_t features, struct xenintro_api *api)
+{
+	memset(api, 0, sizeof(*api));
+	api->size = sizeof(*api);
+	api->api_version = XENINTRO_API_VERSION;
+	api->features = features;
+	if (ioctl(fd, XENINTRO_IOC_API, api) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The features a kernel supports, learnt on a throwaway fd: a session
+ * takes exactly one successful handshake, so asking on the caller's fd
+ * would fix its features before we know which to ask for.
+ */
+static int xi_probe_features(const char *path, uint64_t *supported)
+{
+	struct xenintro_api api;
+	int fd, ret;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = xi_handshake(fd, XENINTRO_FEATURE_RINGS, &api);
+	close(fd);
+	if (!ret)
+		*supported = api.supported_features;
+	return ret;
+}
+
 XENINTRO_EXPORT
 int xenintro_open_path(struct xenintro *x, const char *path,
 		       uint64_t features, unsigned int flags)
 {
 	struct xenintro_api api;
+	uint64_t supported = 0;
 	int fd, ret;
 
 	if (!x)
 		return -EINVAL;
 	/* First, so that a failed open leaves a session close() accepts. */
 	xi_reset(x);
-	if (flags)
+	if (flags & ~XENINTRO_OPEN_IF_SUPPORTED)
 		return -EINVAL;
 	if (!path)
 		path = XENINTRO_DEVICE;
@@ -84,14 +119,22 @@ int xenintro_open_path(struct xenintro *x, const char *path,
 	if (fd < 0)
 		return -errno;
 
-	memset(&api, 0, sizeof(api));
-	api.size = sizeof(api);
-	api.api_version = XENINTRO_API_VERSION;
-	api.features = features;
-	if (ioctl(fd, XENINTRO_IOC_API, &api) < 0) {
-		ret = -errno;
-		goto out_close;
+	ret = xi_handshake(fd, features, &api);
+	/*
+	 * The kernel refuses a feature it does not know with -EINVAL and
+	 * leaves the fd without a handshake, so it can be asked again with
+	 * what it does support. Only the common case (everything supported)
+	 * costs a single call.
+	 */
+	if (ret == -EINVAL && (flags & XENINTRO_OPEN_IF_SUPPORTED)) {
+		ret = xi_probe_features(path, &supported);
+		if (!ret) {
+			features &= supported;
+			ret = xi_handshake(fd, features, &api);
+		}
 	}
+	if (ret)
+		goto out_close;
 	/*
 	 * The kernel refuses features it does not know, and the rings exist
 	 * in every version; a reply that says otherwise is not from a

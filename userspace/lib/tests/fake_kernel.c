@@ -35,8 +35,9 @@ static void fk_defaults(void)
 
 	fk.fd = -1;
 	fk.cfg.supported_features = XENINTRO_FEATURE_RINGS |
-				    XENINTRO_FEATURE_EMUL_READ_DATA;
-	for (i = _XENINTRO_API; i <= _XENINTRO_STATS; i++)
+				    XENINTRO_FEATURE_EMUL_READ_DATA |
+				    XENINTRO_FEATURE_RULES;
+	for (i = _XENINTRO_API; i <= _XENINTRO_SET_RULES; i++)
 		fk.cfg.ioctls |= 1ULL << i;
 	fk.cfg.default_entries = 16;
 	fk.cfg.max_vcpus = 4;
@@ -76,6 +77,7 @@ static int fk_ioc_api(struct xenintro_api *a)
 	a->supported_features = fk.cfg.supported_features;
 	a->ioctls = fk.cfg.ioctls;
 	fk.api_done = 1;
+	fk.api_features = a->features;
 	return 0;
 }
 
@@ -274,12 +276,60 @@ static int fk_ioc_kick(struct xenintro_kick *k)
 
 static int fk_ioc_stats(struct xenintro_stats *st)
 {
+	__u64 *hits = (__u64 *)(uintptr_t)st->rule_hits;
+	__u32 i, n;
+
 	fk.last_stats_size = st->size;
+	fk.last_stats = *st;
 	if (fk_check_size(st->size, sizeof(*st)) || st->reserved0 ||
-	    !fk_all_zero(st->reserved, sizeof(st->reserved)))
+	    !fk_all_zero(st->reserved, sizeof(st->reserved)) ||
+	    st->rules_nr || st->rules_generation)
 		return -EINVAL;
+	if (st->rule_hits_nr && !hits)
+		return -EFAULT;
+	n = st->rule_hits_nr < fk.nr_rules ? st->rule_hits_nr : fk.nr_rules;
+	for (i = 0; i < n; i++)
+		hits[i] = fk.rule_hits[i];
 	*st = fk.stats;
 	st->size = sizeof(*st);
+	st->rules_nr = fk.nr_rules;
+	st->rules_generation = fk.rules_generation;
+	return 0;
+}
+
+/*
+ * SET_RULES, with the checks the tests need to see the library's error
+ * plumbing: the sizes, the feature, first > last and unknown flags.
+ */
+static int fk_ioc_set_rules(struct xenintro_rules *r, int rules_granted)
+{
+	const struct xenintro_rule *in =
+		(const struct xenintro_rule *)(uintptr_t)r->rules;
+	__u32 i;
+
+	r->error_index = ~0U;
+	if (!rules_granted)
+		return -EOPNOTSUPP;
+	if (fk_check_size(r->size, sizeof(*r)) || r->flags || r->reserved0 ||
+	    r->generation || !fk_all_zero(r->reserved, sizeof(r->reserved)))
+		return -EINVAL;
+	if (r->nr > XENINTRO_RULES_MAX)
+		return -E2BIG;
+	if (r->nr && (r->rule_size != sizeof(*in) || !in))
+		return -EINVAL;
+	for (i = 0; i < r->nr; i++) {
+		if (in[i].first > in[i].last ||
+		    (in[i].flags & ~XENINTRO_RULE_ALL) ||
+		    in[i].action > XENINTRO_VERDICT_MAX) {
+			r->error_index = i;
+			return -EINVAL;
+		}
+	}
+	if (r->nr)
+		memcpy(fk.rules, in, (size_t)r->nr * sizeof(*in));
+	fk.nr_rules = r->nr;
+	memset(fk.rule_hits, 0, sizeof(fk.rule_hits));
+	r->generation = ++fk.rules_generation;
 	return 0;
 }
 
@@ -288,8 +338,12 @@ static int fk_ioctl(int fd, unsigned int nr, void *arg)
 	if (nr >= FK_NR_IOCTLS || !(fk.cfg.ioctls & (1ULL << nr)))
 		return -ENOTTY;
 	fk.calls[nr]++;
-	if (nr == _XENINTRO_API)
+	if (nr == _XENINTRO_API) {
+		/* another fd is another open file: a session of its own */
+		if (fd != fk.fd)
+			fk.api_done = 0;
 		fk.fd = fd;
+	}
 	if (fk.cfg.fail_ioctl[nr])
 		return -fk.cfg.fail_ioctl[nr];
 	if (nr == _XENINTRO_API) {
@@ -332,6 +386,10 @@ static int fk_ioctl(int fd, unsigned int nr, void *arg)
 		return fk_ioc_kick(arg);
 	case _XENINTRO_STATS:
 		return fk_ioc_stats(arg);
+	case _XENINTRO_SET_RULES:
+		fk.last_rules = *(struct xenintro_rules *)arg;
+		return fk_ioc_set_rules(arg, !!(fk.api_features &
+						XENINTRO_FEATURE_RULES));
 	default:
 		return -ENOTTY;
 	}
@@ -569,6 +627,9 @@ void fk_reset(void)
 	fk.nlog = fk.caplog = 0;
 	fk.fd = -1;
 	fk.api_done = fk.bound = fk.dead = 0;
+	fk.api_features = 0;
+	fk.nr_rules = 0;
+	fk.rules_generation = 0;
 	fk.next_seq = 0;
 }
 

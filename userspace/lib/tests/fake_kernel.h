@@ -52,6 +52,7 @@ struct fk {
 	/* session */
 	int fd;
 	int api_done;
+	__u64 api_features;	/* granted in the handshake */
 	int bound;
 	struct xenintro_attach reply;
 	int dead;
@@ -72,6 +73,8 @@ struct fk {
 	struct xenintro_monitor last_monitor;
 	struct xenintro_access last_access;
 	struct xenintro_kick last_kick;
+	struct xenintro_rules last_rules;
+	struct xenintro_stats last_stats;
 	__u32 last_stats_size;
 	void *last_pause_arg;
 	void *umap[FK_NR_REGIONS];
@@ -89,6 +92,11 @@ struct fk {
 	struct fk_monitor monitors[FK_NR_MONITORS];
 	unsigned int nr_monitors;
 	struct xenintro_stats stats;
+	/* the rule table in force (SET_RULES) and its hit counters */
+	struct xenintro_rule rules[XENINTRO_RULES_MAX];
+	__u32 nr_rules;
+	__u64 rules_generation;
+	__u64 rule_hits[XENINTRO_RULES_MAX];
 
 	/*
 	 * Serialises verdict consumption: KICK (agent's thread) against a

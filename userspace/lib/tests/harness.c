@@ -160,7 +160,9 @@ int main(int argc, char **argv)
 	tests = xt_sorted(&nr);
 	for (k = 0; k < nr; k++)
 		n += xt_selected(tests[k]->name, argc, argv);
-	printf("1..%d\n", n);
+	/* the header separates this document from the next test program's
+	 * in `make -C userspace check` (tests/lib/tapcount.py splits on it) */
+	printf("TAP version 13\n1..%d\n", n);
 	for (k = 0; k < nr; k++) {
 		if (!xt_selected(tests[k]->name, argc, argv))
 			continue;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-only OR MIT
 /*
  * The shared library's ABI: its soname, exactly the exported symbols the
- * version script lists (nothing internal leaks), each at LIBXENINTRO_1.0,
- * and that the exported functions work through the real system calls.
+ * version script lists (nothing internal leaks), each at the version node
+ * it was released in (LIBXENINTRO_1.0, then 1.1), and that the exported
+ * functions work through the real system calls.
  *
  * This list is the ABI; a change to it must be deliberate.
  */
@@ -27,7 +28,24 @@ static const char *const abi_symbols[] = {
 	"xenintro_monitor_name", "xenintro_state_name", "xenintro_cr_name",
 	"xenintro_access_name", "xenintro_event_format",
 };
-#define NR_ABI (sizeof(abi_symbols) / sizeof(abi_symbols[0]))
+#define NR_ABI_1_0 (sizeof(abi_symbols) / sizeof(abi_symbols[0]))
+
+/* Added in LIBXENINTRO_1.1. */
+static const char *const abi_symbols_1_1[] = {
+	"xenintro_set_rules", "xenintro_get_rule_hits",
+};
+#define NR_ABI_1_1 (sizeof(abi_symbols_1_1) / sizeof(abi_symbols_1_1[0]))
+#define NR_ABI (NR_ABI_1_0 + NR_ABI_1_1)
+
+static const char *abi_symbol(size_t j)
+{
+	return j < NR_ABI_1_0 ? abi_symbols[j] : abi_symbols_1_1[j - NR_ABI_1_0];
+}
+
+static const char *abi_version_of(size_t j)
+{
+	return j < NR_ABI_1_0 ? "LIBXENINTRO_1.0" : "LIBXENINTRO_1.1";
+}
 
 static const char *need_so(void)
 {
@@ -128,10 +146,11 @@ XT_TEST(abi_exports_exactly_the_map)
 			continue;
 		/* the version node itself */
 		if (sym[i].st_shndx == SHN_ABS &&
-		    !strcmp(name, "LIBXENINTRO_1.0"))
+		    (!strcmp(name, "LIBXENINTRO_1.0") ||
+		     !strcmp(name, "LIBXENINTRO_1.1")))
 			continue;
 		for (j = 0; j < NR_ABI; j++)
-			if (!strcmp(name, abi_symbols[j]))
+			if (!strcmp(name, abi_symbol(j)))
 				break;
 		if (j == NR_ABI)
 			xt_fail(__FILE__, __LINE__, "exported, not in the ABI: %s",
@@ -142,7 +161,7 @@ XT_TEST(abi_exports_exactly_the_map)
 	for (j = 0; j < NR_ABI; j++)
 		if (found[j] != 1)
 			xt_fail(__FILE__, __LINE__, "%s exported %u times",
-				abi_symbols[j], found[j]);
+				abi_symbol(j), found[j]);
 	free(elf);
 }
 
@@ -154,9 +173,11 @@ XT_TEST(abi_symbols_are_versioned)
 	if (!h)
 		xt_fail(__FILE__, __LINE__, "dlopen: %s", dlerror());
 	for (j = 0; j < NR_ABI; j++)
-		if (!dlvsym(h, abi_symbols[j], "LIBXENINTRO_1.0"))
-			xt_fail(__FILE__, __LINE__, "%s@LIBXENINTRO_1.0 missing",
-				abi_symbols[j]);
+		if (!dlvsym(h, abi_symbol(j), abi_version_of(j)))
+			xt_fail(__FILE__, __LINE__, "%s@%s missing",
+				abi_symbol(j), abi_version_of(j));
+	/* a 1.1 symbol is not also in 1.0: old binaries cannot bind it */
+	XT_ASSERT(dlvsym(h, "xenintro_set_rules", "LIBXENINTRO_1.0") == NULL);
 	XT_ASSERT(dlvsym(h, "xenintro_open", "LIBXENINTRO_0.9") == NULL);
 	XT_ASSERT(dlsym(h, "xi_rings_idle") == NULL);
 	XT_ASSERT(dlsym(h, "xi_check_geometry") == NULL);

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define LIBXENINTRO_VERSION_MAJOR	1
-#define LIBXENINTRO_VERSION_MINOR	0
+#define LIBXENINTRO_VERSION_MINOR	1
 
 #define XENINTRO_DEVICE			"/dev/xenintro"
 
@@ -160,8 +160,20 @@ struct xenintro {
 /* ---- Session: src/session.c ---- */
 
 /*
+ * xenintro_open() flags (since 1.1).
+ *
+ * XENINTRO_OPEN_IF_SUPPORTED: @features are wishes, not requirements:
+ * each is asked for only if the kernel supports it, so an agent built for
+ * a newer kernel still runs on an older one. Which were granted is then
+ * xenintro_feature_enabled(). Without it a feature the kernel lacks fails
+ * the open with the kernel's -EINVAL.
+ */
+#define XENINTRO_OPEN_IF_SUPPORTED	(1U << 0)
+
+/*
  * Open XENINTRO_DEVICE and do the handshake asking for @features
- * (XENINTRO_FEATURE_*). @flags must be 0. On failure @x is left closed.
+ * (XENINTRO_FEATURE_*). @flags: 0 or XENINTRO_OPEN_IF_SUPPORTED (1.1). On
+ * failure @x is left closed.
  */
 int xenintro_open(struct xenintro *x, uint64_t features, unsigned int flags);
 /* As xenintro_open() on another path (tests, a device in a container). */
@@ -208,6 +220,28 @@ int xenintro_kick(struct xenintro *x);
 /* Fill @st with the session's counters. */
 int xenintro_get_stats(struct xenintro *x, struct xenintro_stats *st);
 
+/* ---- Rule tables: src/rules.c (since 1.1, XENINTRO_FEATURE_RULES) ---- */
+
+/*
+ * Install @nr rules (0 removes the table), replacing the session's table
+ * atomically. On a refused table the kernel changed nothing and, when
+ * @error_index is not NULL, *@error_index names the first bad rule (~0 if
+ * no single rule is to blame). On success *@generation (if not NULL)
+ * receives the new table's generation. -EOPNOTSUPP if the handshake did
+ * not get XENINTRO_FEATURE_RULES.
+ */
+int xenintro_set_rules(struct xenintro *x, const struct xenintro_rule *rules,
+		       uint32_t nr, uint32_t *error_index,
+		       uint64_t *generation);
+/*
+ * Read the hit counts of the table in force: hits[i] for i < min(@nr,
+ * rules in the table). *@rules_nr (if not NULL) receives the number of
+ * rules in the table, which may exceed @nr. @hits may be NULL with @nr 0
+ * to ask for the count only.
+ */
+int xenintro_get_rule_hits(struct xenintro *x, uint64_t *hits, uint32_t nr,
+			   uint32_t *rules_nr);
+
 /* ---- Names for logs: src/names.c; never NULL, "unknown" if unknown ---- */
 
 const char *xenintro_reason_name(uint32_t reason);
@@ -233,6 +267,16 @@ static inline int xenintro_has_feature(const struct xenintro *x,
 				       uint64_t features)
 {
 	return (x->supported_features & features) == features;
+}
+
+/*
+ * All of @features were granted in the handshake (what the session may
+ * use), as opposed to merely supported by the kernel.
+ */
+static inline int xenintro_feature_enabled(const struct xenintro *x,
+					   uint64_t features)
+{
+	return (x->features & features) == features;
 }
 
 /* The kernel offers ioctl number @nr (_XENINTRO_*). */

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: LGPL-2.1-only OR MIT
+/*
+ * xenintro-agent: applies a policy file to one guest and runs until told
+ * to stop. The kernel decides what the rules cover; the agent answers the
+ * events the rules forward, writes the event log, reports stats and
+ * reloads its policy on SIGHUP. See man 8 xenintro-agent.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "decide.h"
+#include "event_log.h"
+#include "guest.h"
+#include "policy.h"
+#include "registry.h"
+#include "signals.h"
+#include "stats.h"
+
+/* Exit codes: documented in xenintro-agent(8) and userspace/README.md. */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_POLICY = 2,
+	EXIT_ATTACH = 3,
+	EXIT_DOMAIN_DIED = 4,
+	EXIT_RUNTIME = 5,
+};
+
+#define BATCH			64
+/* how often the registry file is refreshed for `xenintro list` */
+#define REGISTRY_PERIOD_MS	5000
+
+/* Command-line values that win over the policy file's, reloads too. */
+struct overrides {
+	const char *guest;
+	const char *log_file;
+	int format;		/* -1: the policy's */
+	long stats_interval;	/* -1: the policy's */
+};
+
+struct agent {
+	struct xenintro x;
+	struct policy pol;
+	const char *policy_path;
+	const char *device;
+	struct overrides ov;
+	uint32_t domid;
+	char guest[64];
+	struct event_log log;
+	struct agent_counters ac;
+	int sigfd;
+	char started[40];
+	long long next_stats_ms, next_registry_ms;
+};
+
+static const char *prog = "xenintro-agent";
+
+__attribute__((format(printf, 3, 4)))
+static void say(struct agent *a, const char *level, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", prog, msg);
+	/* into the log too, unless that is the terminal we just wrote to */
+	if (a && a->log.f && a->log.own)
+		event_log_msg(&a->log, level, "%s", msg);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [OPTION]... POLICY\n"
+		"Apply the policy file POLICY (YAML) to a Xen guest through /dev/xenintro.\n"
+		"\n"
+		"  -c, --check              validate POLICY and exit (no device needed)\n"
+		"  -g, --guest GUEST        monitor GUEST (domid or name) instead of the policy's\n"
+		"  -o, --log FILE           write the event log to FILE (- for stdout)\n"
+		"  -f, --format json|text   event log format\n"
+		"  -s, --stats-interval S   log stats every S seconds (0: never)\n"
+		"  -d, --device PATH        the xenintro device (default %s)\n"
+		"  -h, --help               this help\n"
+		"  -V, --version            version\n"
+		"\n"
+		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGINT/SIGTERM\n"
+		"detach and exit 0. Exit codes: 0 ok, 1 usage, 2 policy invalid, 3 cannot\n"
+		"attach or no device, 4 the domain died, 5 runtime error.\n",
+		prog, XENINTRO_DEVICE);
+}
+
+static void apply_overrides(const struct overrides *ov, struct policy *p)
+{
+	if (ov->log_file) {
+		free(p->log.file);
+		p->log.file = strcmp(ov->log_file, "-") ?
+			      strdup(ov->log_file) : NULL;
+	}
+	if (ov->format >= 0)
+		p->log.format = (enum log_format)ov->format;
+	if (ov->stats_interval >= 0)
+		p->stats_interval = (unsigned int)ov->stats_interval;
+}
+
+/* The domain the policy (or --guest) names. */
+static int resolve(const struct agent *a, const struct policy *p,
+		   uint32_t *domid, char *why, size_t len)
+{
+	char buf[16];
+	const char *g = a->ov.guest;
+
+	if (!g && p->guest_name)
+		g = p->guest_name;
+	if (!g) {
+		snprintf(buf, sizeof(buf), "%u", p->domid);
+		g = buf;
+	}
+	return guest_resolve(g, domid, why, len);
+}
+
+static void write_registry(struct agent *a, json_t *stats)
+{
+	json_t *rec = json_object();
+	char now[40];
+
+	iso_time_now(now, sizeof(now));
+	json_object_set_new(rec, "domid", json_integer(a->domid));
+	json_object_set_new(rec, "guest", json_string(a->guest));
+	json_object_set_new(rec, "pid", json_integer(getpid()));
+	json_object_set_new(rec, "policy", json_string(a->policy_path));
+	json_object_set_new(rec, "started", json_string(a->started));
+	json_object_set_new(rec, "updated", json_string(now));
+	if (stats)
+		json_object_set_new(rec, "stats", json_incref(stats));
+	if (registry_write(a->domid, rec) == -EACCES)
+		say(a, "warning", "cannot write %s: %s", registry_dir(),
+		    strerror(EACCES));
+	json_decref(rec);
+}
+
+/* Stats into the log (@to_log) and the registry file. */
+static void report_stats(struct agent *a, bool to_log)
+{
+	json_t *st;
+	int err;
+
+	st = stats_collect(&a->x, &a->pol, &a->ac, &err);
+	if (!st) {
+		say(a, "error", "stats: %s", strerror(-err));
+		return;
+	}
+	write_registry(a, st);
+	if (to_log) {
+		json_t *rec = json_object();
+
+		json_object_set_new(rec, "domid", json_integer(a->domid));
+		json_object_update(rec, st);
+		event_log_record(&a->log, "stats", rec);
+	}
+	json_decref(st);
+	a->next_registry_ms = now_ms() + REGISTRY_PERIOD_MS;
+}
+
+static bool kind_logged(const struct policy *p, const struct xenintro_event *ev)
+{
+	return ev->reason < 32 && (p->log.events & (1U << ev->reason));
+}
+
+/* Answer or log one event; -EAGAIN if the verdict ring stays full. */
+static int handle_event(struct agent *a, const struct xenintro_event *ev)
+{
+	const struct policy *p = &a->pol;
+	const char *rule = ev->rule < p->nr_rules ? p->rules[ev->rule].name :
+						    NULL;
+	struct xenintro_verdict *v;
+	struct decision dc;
+
+	a->ac.events_seen++;
+	if (!xenintro_event_needs_verdict(ev)) {
+		bool copy = ev->flags & XENINTRO_EF_NOTIFY;
+
+		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
+			event_log_event(&a->log, ev, rule, -1);
+		return 0;
+	}
+	dc = decide(p, ev);
+	v = xenintro_get_verdict(&a->x);
+	if (!v) {
+		/* full: hand the kernel what we have, then there is room */
+		xenintro_submit(&a->x);
+		v = xenintro_get_verdict(&a->x);
+		if (!v)
+			return -EAGAIN;
+	}
+	decide_fill(v, ev, dc.verdict);
+	a->ac.verdicts_sent++;
+	if (dc.log && p->log.forwarded && kind_logged(p, ev))
+		event_log_event(&a->log, ev, rule, (int)dc.verdict);
+	return 0;
+}
+
+/* Everything in the event ring. 0, or -errno for a broken ring. */
+static int drain(struct agent *a)
+{
+	const struct xenintro_event *evs[BATCH];
+	int n, i, done, ret;
+
+	while ((n = xenintro_peek_batch(&a->x, evs, BATCH)) > 0) {
+		for (done = 0, i = 0; i < n; i++, done++) {
+			ret = handle_event(a, evs[i]);
+			if (ret == -EAGAIN)
+				break;
+		}
+		xenintro_event_advance(&a->x, (unsigned int)done);
+		ret = xenintro_submit(&a->x);
+		if (ret < 0 && ret != -ESRCH)
+			say(a, "error", "kick: %s", strerror(-ret));
+		if (done < n && !done)
+			return -EIO;	/* no slot even after a kick */
+	}
+	return n;
+}
+
+static int open_log(struct agent *a, const struct policy *p,
+		    struct event_log *l)
+{
+	int ret = event_log_open(l, p->log.file, p->log.format);
+
+	if (ret)
+		return ret;
+	l->domid = a->domid;
+	l->guest = a->guest[0] ? a->guest : NULL;
+	return 0;
+}
+
+/* SIGHUP: all or nothing. A bad policy leaves the old one in force. */
+static void reload(struct agent *a)
+{
+	struct policy np, old;
+	struct event_log nl;
+	struct diag d;
+	char why[512];
+	uint32_t domid;
+	int ret;
+
+	if (policy_load(a->policy_path, &np, &d)) {
+		a->ac.reload_failures++;
+		say(a, "error", "reload failed, keeping the old policy: %s",
+		    d.msg);
+		return;
+	}
+	apply_overrides(&a->ov, &np);
+	if (resolve(a, &np, &domid, why, sizeof(why)) || domid != a->domid) {
+		a->ac.reload_failures++;
+		say(a, "error",
+		    "reload failed, keeping the old policy: %s: the guest cannot change (restart the agent)",
+		    a->policy_path);
+		policy_free(&np);
+		return;
+	}
+	if (np.default_verdict != a->pol.default_verdict ||
+	    np.deadline_ms != a->pol.deadline_ms ||
+	    np.ring_entries != a->pol.ring_entries)
+		say(a, "warning",
+		    "default_verdict, deadline_ms and ring_entries are fixed at attach; the new values apply after a restart");
+	/* the new log first, so that a bad log path fails the reload too */
+	ret = open_log(a, &np, &nl);
+	if (ret) {
+		a->ac.reload_failures++;
+		say(a, "error", "reload failed, keeping the old policy: log %s: %s",
+		    np.log.file ? np.log.file : "stdout", strerror(-ret));
+		policy_free(&np);
+		return;
+	}
+	ret = apply_policy(&a->x, &a->pol, &np, why, sizeof(why));
+	if (ret) {
+		a->ac.reload_failures++;
+		event_log_close(&nl);
+		say(a, "error", "reload failed, keeping the old policy: %s",
+		    why);
+		policy_free(&np);
+		return;
+	}
+	/*
+	 * Events still in the ring were forwarded under the old table:
+	 * decide them under the old policy before it goes.
+	 */
+	if (drain(a) < 0)
+		say(a, "error", "event ring inconsistent");
+	old = a->pol;
+	a->pol = np;
+	policy_free(&old);
+	event_log_close(&a->log);
+	a->log = nl;
+	a->ac.reloads++;
+	a->next_stats_ms = a->pol.stats_interval ?
+		now_ms() + a->pol.stats_interval * 1000LL : 0;
+	say(a, "info", "policy %s reloaded: %zu rules, %zu monitors",
+	    a->policy_path, a->pol.nr_rules, a->pol.nr_monitors);
+	report_stats(a, false);
+}
+
+static int run(struct agent *a)
+{
+	struct pollfd pfd[2];
+	long long now, wake;
+	int sig, ret, timeout;
+
+	for (;;) {
+		ret = drain(a);
+		if (ret < 0) {
+			say(a, "error", "event ring inconsistent");
+			return EXIT_RUNTIME;
+		}
+		if (xenintro_state(&a->x) == XENINTRO_STATE_DEAD &&
+		    !xenintro_events_ready(&a->x)) {
+			say(a, "error", "domain %u died", a->domid);
+			return EXIT_DOMAIN_DIED;
+		}
+
+		now = now_ms();
+		wake = a->next_registry_ms;
+		if (a->next_stats_ms && a->next_stats_ms < wake)
+			wake = a->next_stats_ms;
+		timeout = wake > now ? (int)(wake - now) : 0;
+
+		pfd[0].fd = xenintro_fd(&a->x);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = a->sigfd;
+		pfd[1].events = POLLIN;
+		ret = poll(pfd, 2, timeout);
+		if (ret < 0 && errno != EINTR) {
+			say(a, "error", "poll: %s", strerror(errno));
+			return EXIT_RUNTIME;
+		}
+
+		while ((sig = signals_next(a->sigfd)) > 0) {
+			switch (sig) {
+			case SIGINT:
+			case SIGTERM:
+				/* answer what we hold, then detach on close */
+				drain(a);
+				say(a, "info", "signal %d: detaching from domain %u",
+				    sig, a->domid);
+				return EXIT_OK;
+			case SIGHUP:
+				reload(a);
+				break;
+			case SIGUSR1:
+				report_stats(a, true);
+				break;
+			case SIGUSR2:
+				report_stats(a, false);
+				break;
+			}
+		}
+
+		now = now_ms();
+		if (a->next_stats_ms && now >= a->next_stats_ms) {
+			report_stats(a, true);
+			a->next_stats_ms = now + a->pol.stats_interval * 1000LL;
+		}
+		if (now >= a->next_registry_ms)
+			report_stats(a, false);
+		if ((pfd[0].revents & (POLLHUP | POLLERR)) &&
+		    !xenintro_events_ready(&a->x) &&
+		    xenintro_state(&a->x) == XENINTRO_STATE_DEAD) {
+			say(a, "error", "domain %u died", a->domid);
+			return EXIT_DOMAIN_DIED;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "guest", required_argument, NULL, 'g' },
+		{ "log", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "stats-interval", required_argument, NULL, 's' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct agent a;
+	struct diag d;
+	char why[512], *end;
+	bool check = false;
+	int c, ret;
+
+	memset(&a, 0, sizeof(a));
+	a.ov.format = -1;
+	a.ov.stats_interval = -1;
+	a.sigfd = -1;
+	while ((c = getopt_long(argc, argv, "cg:o:f:s:d:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check = true;
+			break;
+		case 'g':
+			a.ov.guest = optarg;
+			break;
+		case 'o':
+			a.ov.log_file = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json")) {
+				a.ov.format = LOG_JSON;
+			} else if (!strcmp(optarg, "text")) {
+				a.ov.format = LOG_TEXT;
+			} else {
+				fprintf(stderr, "%s: --format: json or text\n",
+					prog);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			errno = 0;
+			a.ov.stats_interval = strtol(optarg, &end, 10);
+			if (*end || errno || a.ov.stats_interval < 0 ||
+			    a.ov.stats_interval > 86400) {
+				fprintf(stderr, "%s: --stats-interval: seconds, 0..86400\n",
+					prog);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			a.device = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("xenintro-agent (libxenintro %d.%d, uAPI %d)\n",
+			       LIBXENINTRO_VERSION_MAJOR,
+			       LIBXENINTRO_VERSION_MINOR, XENINTRO_API_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	a.policy_path = argv[optind];
+
+	if (policy_load(a.policy_path, &a.pol, &d)) {
+		fprintf(stderr, "%s\n", d.msg);
+		return EXIT_POLICY;
+	}
+	apply_overrides(&a.ov, &a.pol);
+	if (check) {
+		printf("%s: ok: %zu rules, %zu monitors, %zu page ranges, %zu decisions\n",
+		       a.policy_path, a.pol.nr_rules, a.pol.nr_monitors,
+		       a.pol.nr_access, a.pol.nr_decisions);
+		policy_free(&a.pol);
+		return EXIT_OK;
+	}
+
+	ret = EXIT_ATTACH;
+	if (resolve(&a, &a.pol, &a.domid, why, sizeof(why))) {
+		say(NULL, "error", "%s", why);
+		goto out_policy;
+	}
+	guest_name(a.domid, a.guest, sizeof(a.guest));
+	if (!a.guest[0] && a.pol.guest_name && !a.ov.guest)
+		snprintf(a.guest, sizeof(a.guest), "%s", a.pol.guest_name);
+
+	/* signals first: a SIGTERM during setup must not kill us half-way */
+	a.sigfd = signals_open();
+	if (a.sigfd < 0) {
+		say(NULL, "error", "signalfd: %s", strerror(-a.sigfd));
+		ret = EXIT_RUNTIME;
+		goto out_policy;
+	}
+	ret = open_log(&a, &a.pol, &a.log);
+	if (ret) {
+		say(NULL, "error", "log %s: %s", a.pol.log.file, strerror(-ret));
+		ret = EXIT_RUNTIME;
+		goto out_sig;
+	}
+	if (apply_attach(&a.x, a.device, &a.pol, a.domid, why, sizeof(why))) {
+		say(&a, "error", "%s", why);
+		ret = EXIT_ATTACH;
+		goto out_log;
+	}
+	if (apply_policy(&a.x, NULL, &a.pol, why, sizeof(why))) {
+		say(&a, "error", "policy %s: %s", a.policy_path, why);
+		ret = EXIT_ATTACH;
+		goto out_close;
+	}
+	iso_time_now(a.started, sizeof(a.started));
+	a.next_stats_ms = a.pol.stats_interval ?
+		now_ms() + a.pol.stats_interval * 1000LL : 0;
+	say(&a, "info", "attached to domain %u%s%s%s: %zu rules, %zu monitors",
+	    a.domid, a.guest[0] ? " (" : "", a.guest, a.guest[0] ? ")" : "",
+	    a.pol.nr_rules, a.pol.nr_monitors);
+	report_stats(&a, false);
+
+	ret = run(&a);
+
+	if (ret == EXIT_OK || ret == EXIT_DOMAIN_DIED)
+		report_stats(&a, true);
+out_close:
+	registry_remove(a.domid);
+	/* closing detaches: pending events get the default verdict, the
+	 * kernel restores monitors and page rights, the guest runs on */
+	xenintro_close(&a.x);
+out_log:
+	event_log_close(&a.log);
+out_sig:
+	close(a.sigfd);
+out_policy:
+	policy_free(&a.pol);
+	return ret;
+}

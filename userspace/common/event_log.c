@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: LGPL-2.1-only OR MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "event_log.h"
+#include "x86_names.h"
+
+int event_log_open(struct event_log *l, const char *path,
+		   enum log_format format)
+{
+	memset(l, 0, sizeof(*l));
+	l->format = format;
+	if (!path) {
+		l->f = stdout;
+		return 0;
+	}
+	l->f = fopen(path, "ae");
+	if (!l->f)
+		return -errno;
+	l->own = true;
+	return 0;
+}
+
+void event_log_close(struct event_log *l)
+{
+	if (l->f && l->own)
+		fclose(l->f);
+	else if (l->f)
+		fflush(l->f);
+	l->f = NULL;
+}
+
+static void iso_time_real(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm tm;
+	char day[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06ldZ", day, ts->tv_nsec / 1000);
+}
+
+void iso_time_from_mono(uint64_t mono_ns, char *buf, size_t len)
+{
+	struct timespec mono, real;
+	int64_t ago, real_ns;
+
+	/* the event's age by the monotonic clock, taken off the wall clock */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ago = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec -
+	      (int64_t)mono_ns;
+	if (ago < 0 || !mono_ns)
+		ago = 0;
+	real_ns = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec - ago;
+	real.tv_sec = real_ns / 1000000000;
+	real.tv_nsec = real_ns % 1000000000;
+	iso_time_real(&real, buf, len);
+}
+
+void iso_time_now(char *buf, size_t len)
+{
+	struct timespec real;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	iso_time_real(&real, buf, len);
+}
+
+json_t *json_hex(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	return json_string(buf);
+}
+
+static const char *cr_name(uint32_t index)
+{
+	static const char *const names[] = { "cr0", "cr3", "cr4", "xcr0" };
+
+	return index < 4 ? names[index] : "unknown";
+}
+
+json_t *event_json(const struct xenintro_event *ev)
+{
+	json_t *o = json_object();
+	const char *msr;
+
+	json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq));
+	json_object_set_new(o, "domid", json_integer(ev->domid));
+	json_object_set_new(o, "vcpu", json_integer(ev->vcpu));
+	json_object_set_new(o, "event",
+			    json_string(policy_event_name(ev->reason)));
+	json_object_set_new(o, "sync",
+			    json_boolean(ev->flags & XENINTRO_EF_SYNC));
+	if (ev->flags & XENINTRO_EF_NOTIFY)
+		json_object_set_new(o, "notify", json_true());
+	if (ev->flags & XENINTRO_EF_ALTP2M)
+		json_object_set_new(o, "view", json_integer(ev->altp2m_idx));
+	json_object_set_new(o, "rip", json_hex(ev->regs.rip));
+	json_object_set_new(o, "cr3", json_hex(ev->regs.cr3));
+
+	switch (ev->reason) {
+	case XENINTRO_EVENT_MEM_ACCESS:
+		json_object_set_new(o, "gfn", json_hex(ev->u.mem_access.gfn));
+		json_object_set_new(o, "offset",
+				    json_hex(ev->u.mem_access.offset));
+		if (ev->u.mem_access.flags & XENINTRO_MA_GLA_VALID)
+			json_object_set_new(o, "gla",
+					    json_hex(ev->u.mem_access.gla));
+		json_object_set_new(o, "access", json_string(
+			xenintro_access_name(ev->u.mem_access.access)));
+		break;
+	case XENINTRO_EVENT_CTRLREG:
+		json_object_set_new(o, "cr",
+				    json_string(cr_name(ev->u.ctrlreg.index)));
+		json_object_set_new(o, "old", json_hex(ev->u.ctrlreg.old_value));
+		json_object_set_new(o, "new", json_hex(ev->u.ctrlreg.new_value));
+		break;
+	case XENINTRO_EVENT_MSR:
+		json_object_set_new(o, "msr", json_hex(ev->u.msr.msr));
+		msr = x86_msr_name((uint32_t)ev->u.msr.msr);
+		if (msr)
+			json_object_set_new(o, "msr_name", json_string(msr));
+		json_object_set_new(o, "old", json_hex(ev->u.msr.old_value));
+		json_object_set_new(o, "new", json_hex(ev->u.msr.new_value));
+		break;
+	case XENINTRO_EVENT_BREAKPOINT:
+	case XENINTRO_EVENT_DEBUG_EXCEPTION:
+		json_object_set_new(o, "gfn", json_hex(ev->u.debug.gfn));
+		json_object_set_new(o, "insn_length",
+				    json_integer(ev->u.debug.insn_length));
+		if (ev->reason == XENINTRO_EVENT_DEBUG_EXCEPTION)
+			json_object_set_new(o, "pending_dbg",
+					    json_hex(ev->u.debug.pending_dbg));
+		break;
+	case XENINTRO_EVENT_SINGLESTEP:
+		json_object_set_new(o, "gfn", json_hex(ev->u.singlestep.gfn));
+		break;
+	case XENINTRO_EVENT_CPUID:
+		json_object_set_new(o, "leaf", json_hex(ev->u.cpuid.leaf));
+		json_object_set_new(o, "subleaf",
+				    json_hex(ev->u.cpuid.subleaf));
+		break;
+	case XENINTRO_EVENT_INTERRUPT:
+		json_object_set_new(o, "vector",
+				    json_integer(ev->u.interrupt.vector));
+		json_object_set_new(o, "error_code",
+				    json_hex(ev->u.interrupt.error_code));
+		json_object_set_new(o, "cr2", json_hex(ev->u.interrupt.cr2));
+		break;
+	case XENINTRO_EVENT_DESC_ACCESS:
+		json_object_set_new(o, "descriptor",
+				    json_integer(ev->u.desc_access.descriptor));
+		json_object_set_new(o, "write",
+				    json_boolean(ev->u.desc_access.is_write));
+		break;
+	case XENINTRO_EVENT_VMEXIT:
+		json_object_set_new(o, "exit_reason",
+				    json_hex(ev->u.vmexit.reason));
+		json_object_set_new(o, "qualification",
+				    json_hex(ev->u.vmexit.qualification));
+		break;
+	}
+	return o;
+}
+
+static void write_line(struct event_log *l, const char *line)
+{
+	fputs(line, l->f);
+	fputc('\n', l->f);
+	/* line buffered by hand: a SIEM tailing the file sees whole lines */
+	fflush(l->f);
+}
+
+void event_log_record(struct event_log *l, const char *type, json_t *rec)
+{
+	char when[40];
+	char *s;
+
+	if (!l->f) {
+		json_decref(rec);
+		return;
+	}
+	iso_time_now(when, sizeof(when));
+	/* time first: jansson keeps insertion order (JSON_PRESERVE_ORDER) */
+	if (!json_object_get(rec, "time")) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "time", json_string(when));
+		json_object_set_new(o, "type", json_string(type));
+		json_object_update(o, rec);
+		json_decref(rec);
+		rec = o;
+	}
+	if (l->guest && !json_object_get(rec, "guest"))
+		json_object_set_new(rec, "guest", json_string(l->guest));
+	if (l->format == LOG_JSON) {
+		s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	} else {
+		/* text: time type key=value ... */
+		const char *key;
+		json_t *v;
+		size_t len = 0, cap = 256;
+
+		s = malloc(cap);
+		if (s)
+			s[0] = '\0';
+		json_object_foreach(rec, key, v) {
+			char *val = json_is_string(v) ?
+				strdup(json_string_value(v)) :
+				json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			size_t need;
+
+			if (!s || !val) {
+				free(val);
+				break;
+			}
+			need = len + strlen(key) + strlen(val) + 3;
+			if (need > cap) {
+				char *ns;
+
+				cap = 2 * need;
+				ns = realloc(s, cap);
+				if (!ns) {
+					free(val);
+					break;
+				}
+				s = ns;
+			}
+			if (!strcmp(key, "time") || !strcmp(key, "type"))
+				len += (size_t)sprintf(s + len, "%s%s",
+						       len ? " " : "", val);
+			else
+				len += (size_t)sprintf(s + len, " %s=%s", key,
+						       val);
+			free(val);
+		}
+	}
+	if (s)
+		write_line(l, s);
+	free(s);
+	json_decref(rec);
+}
+
+void event_log_event(struct event_log *l, const struct xenintro_event *ev,
+		     const char *rule_name, int verdict)
+{
+	char when[40], line[512];
+	json_t *o, *e;
+
+	if (!l->f)
+		return;
+	iso_time_from_mono(ev->timestamp_ns, when, sizeof(when));
+	if (l->format == LOG_TEXT) {
+		/* the library's one-line format, which people know */
+		xenintro_event_format(line, sizeof(line), ev);
+		fprintf(l->f, "%s dom%u %s", when, ev->domid, line);
+		/* the library printed the rule's index as rule= */
+		if (rule_name)
+			fprintf(l->f, " rule_name=%s", rule_name);
+		if (verdict >= 0)
+			fprintf(l->f, " verdict=%s",
+				policy_verdict_name((uint32_t)verdict));
+		write_line(l, "");
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "type", json_string("event"));
+	if (l->guest)
+		json_object_set_new(o, "guest", json_string(l->guest));
+	e = event_json(ev);
+	json_object_update(o, e);
+	json_decref(e);
+	if (rule_name)
+		json_object_set_new(o, "rule", json_string(rule_name));
+	if (verdict >= 0)
+		json_object_set_new(o, "verdict", json_string(
+			policy_verdict_name((uint32_t)verdict)));
+	event_log_record(l, "event", o);
+}
+
+void event_log_msg(struct event_log *l, const char *level, const char *fmt,
+		   ...)
+{
+	char msg[512];
+	json_t *o;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o = json_object();
+	json_object_set_new(o, "level", json_string(level));
+	json_object_set_new(o, "msg", json_string(msg));
+	event_log_record(l, "agent", o);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * The event log: one record per line, JSON (jansson) for a SIEM, or text
+ * for people. Records are "event", "stats" and "agent" (the agent's own
+ * messages: reloads, errors). Timestamps are ISO 8601 UTC with
+ * microseconds, taken from the event's own CLOCK_MONOTONIC stamp.
+ */
+#ifndef XI_EVENT_LOG_H
+#define XI_EVENT_LOG_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "policy.h"
+
+struct event_log {
+	FILE *f;
+	bool own;		/* we opened @f (else stdout) */
+	enum log_format format;
+	uint32_t domid;
+	const char *guest;	/* name for the records, may be NULL */
+};
+
+/* Open @path for appending (NULL: stdout). 0 or -errno. */
+int event_log_open(struct event_log *l, const char *path,
+		   enum log_format format);
+void event_log_close(struct event_log *l);
+
+/*
+ * One event. @rule_name: the rule that matched, or NULL; @verdict: what
+ * the agent answered (XENINTRO_VERDICT_* or DECIDE_SKIP), or -1 if it gave
+ * no verdict (a copy, an asynchronous event).
+ */
+void event_log_event(struct event_log *l, const struct xenintro_event *ev,
+		     const char *rule_name, int verdict);
+/* A record built elsewhere (stats): adds time and type, then writes. */
+void event_log_record(struct event_log *l, const char *type, json_t *rec);
+__attribute__((format(printf, 3, 4)))
+void event_log_msg(struct event_log *l, const char *level,
+		   const char *fmt, ...);
+
+/* The event's details as JSON (also for `xenintro watch --json`). */
+json_t *event_json(const struct xenintro_event *ev);
+/* "2026-11-22T11:30:00.123456Z" for a CLOCK_MONOTONIC time in ns. */
+void iso_time_from_mono(uint64_t mono_ns, char *buf, size_t len);
+/* The same for now. */
+void iso_time_now(char *buf, size_t len);
+/* "0x1234": 64-bit values as strings, which JSON doubles cannot mangle. */
+json_t *json_hex(uint64_t v);
+
+#endif /* XI_EVENT_LOG_H */

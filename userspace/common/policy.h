@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * A policy: what xenintro-agent does to one guest, as read from its YAML
+ * file (policy_parse.c) and turned into uAPI records (rule_build.c). The
+ * reference of the file format is userspace/README.md.
+ *
+ * Everything here is plain data that the agent can apply to a session
+ * (apply.c) and, on SIGHUP, compare with the policy it replaces.
+ */
+#ifndef XI_POLICY_H
+#define XI_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xenintro/libxenintro.h>
+
+#include "diag.h"
+
+/* No domid given (the guest is named): resolved when attaching. */
+#define POLICY_DOMID_NONE	UINT32_MAX
+
+/*
+ * Verdicts a forwarded-event decision can give besides the uAPI's: SKIP
+ * moves RIP past the instruction (SET_REGISTERS), for an INT3 the agent
+ * planted or a CPUID it wants to swallow.
+ */
+#define DECIDE_SKIP		100
+
+enum log_format { LOG_JSON, LOG_TEXT };
+
+/* One XENINTRO_IOC_MONITOR call that enables an event. */
+struct policy_monitor {
+	uint32_t event;		/* XENINTRO_MONITOR_* */
+	uint32_t index;		/* CR index or MSR number, else 0 */
+	uint32_t flags;		/* XENINTRO_MON_*, ENABLE not included */
+	uint64_t ignore_mask;	/* CTRLREG only */
+};
+
+/* One XENINTRO_IOC_SET_ACCESS call (range mode). */
+struct policy_access {
+	uint64_t gfn;
+	uint64_t nr;
+	uint8_t rights;		/* XENINTRO_ACCESS_* */
+};
+
+/* One kernel rule, where it came from and what to call it in logs. */
+struct policy_rule {
+	struct xenintro_rule rule;
+	char *name;		/* the policy's name, or "rules[N]" */
+	unsigned int source;	/* index in the policy's rules: list */
+	struct src_mark mark;
+};
+
+/* How the agent answers a forwarded event: first match wins. */
+struct policy_decision {
+	uint32_t event;		/* XENINTRO_EVENT_*, 0 = any */
+	char *rule;		/* name of the rule that forwarded, or NULL */
+	bool has_rip;
+	uint64_t rip_first, rip_last;
+	uint32_t verdict;	/* XENINTRO_VERDICT_* or DECIDE_SKIP */
+	bool log;		/* write the event to the log */
+};
+
+struct policy_log {
+	enum log_format format;
+	char *file;		/* NULL: stdout */
+	uint32_t events;	/* bit (1 << XENINTRO_EVENT_*) per kind logged */
+	bool notify;		/* log the kernel's NOTIFY copies */
+	bool forwarded;		/* log events the agent decided */
+	bool async;		/* log asynchronous events */
+};
+
+struct policy {
+	char *file;
+	uint32_t domid;		/* POLICY_DOMID_NONE if @guest_name */
+	char *guest_name;
+	uint32_t default_verdict;	/* CONTINUE or DENY */
+	uint32_t deadline_ms;		/* 0: the kernel's default */
+	uint32_t ring_entries;		/* 0: the kernel's default */
+	unsigned int stats_interval;	/* seconds, 0: none */
+
+	struct policy_monitor *monitors;
+	size_t nr_monitors;
+	struct policy_access *access;
+	size_t nr_access;
+	struct policy_rule *rules;	/* kernel rules, in table order */
+	size_t nr_rules;
+	size_t nr_policy_rules;		/* entries of rules: in the file */
+	struct policy_decision *decisions;
+	size_t nr_decisions;
+	uint32_t forward_default;	/* verdict when no decision matches */
+	bool forward_default_log;
+	struct policy_log log;
+};
+
+/*
+ * Read and check the policy in @path. 0 with @p filled (free it with
+ * policy_free()), or -1 with the first error in @d (@p then holds
+ * nothing to free).
+ */
+int policy_load(const char *path, struct policy *p, struct diag *d);
+/* The same from a buffer; @name is what errors call the file. */
+int policy_load_buffer(const char *name, const char *buf, size_t len,
+		       struct policy *p, struct diag *d);
+void policy_free(struct policy *p);
+
+/* Just the uAPI records of the rule table, for XENINTRO_IOC_SET_RULES. */
+struct xenintro_rule *policy_rule_table(const struct policy *p);
+
+/* Names used in the file and in logs. */
+const char *policy_event_name(uint32_t event);	/* XENINTRO_EVENT_* */
+bool policy_event_by_name(const char *name, uint32_t *event);
+const char *policy_verdict_name(uint32_t verdict);
+bool policy_verdict_by_name(const char *name, uint32_t *verdict);
+
+#endif /* XI_POLICY_H */

@@ -1,0 +1,1502 @@
+// SPDX-License-Identifier: LGPL-2.1-only OR MIT
+/*
+ * The policy file: YAML read by libyaml into a document tree, which keeps
+ * the line and column of every node; this file walks the tree, checks
+ * each field's type and value, and fills struct policy. Every error names
+ * file, line, column and the field's path ("rules[2].cleared[0]").
+ *
+ * Strictness is the point: an unknown field, a duplicate key or a quoted
+ * number is an error, never silently ignored, because a typo in a
+ * security policy must not turn into a rule that does nothing.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "policy.h"
+#include "rule_build.h"
+#include "x86_names.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PATH_MAX_LEN 96
+
+struct ctx {
+	yaml_document_t *doc;
+	struct diag *d;
+	struct policy *p;
+};
+
+static struct src_mark mark_of(const yaml_node_t *n)
+{
+	struct src_mark m = {
+		.line = (unsigned int)n->start_mark.line + 1,
+		.col = (unsigned int)n->start_mark.column + 1,
+	};
+	return m;
+}
+
+static yaml_node_t *node(struct ctx *c, int id)
+{
+	return yaml_document_get_node(c->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static bool is_plain(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE &&
+	       n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* A plain empty scalar or "~"/"null": YAML's null. */
+static bool is_null(const yaml_node_t *n)
+{
+	return is_plain(n) && (!*scalar(n) || !strcmp(scalar(n), "~") ||
+			       !strcmp(scalar(n), "null"));
+}
+
+static const char *type_name(const yaml_node_t *n)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return "a mapping";
+	if (n->type == YAML_SEQUENCE_NODE)
+		return "a list";
+	if (is_null(n))
+		return "nothing";
+	return is_plain(n) ? "a scalar" : "a quoted string";
+}
+
+__attribute__((format(printf, 4, 5)))
+static int err(struct ctx *c, const yaml_node_t *n, const char *path,
+	       const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return diag_error(c->d, mark_of(n), path, "%s", msg);
+}
+
+__attribute__((format(printf, 4, 5)))
+static const char *sub(char *buf, size_t len, const char *path,
+		       const char *fmt, ...)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s", path);
+	va_list ap;
+
+	if (n >= len)
+		return buf;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* ---- mappings ------------------------------------------------------- */
+
+/*
+ * @n must be a mapping whose keys are plain scalars, each once, each in
+ * @allowed (NULL-terminated).
+ */
+static int check_fields(struct ctx *c, const yaml_node_t *n, const char *path,
+			const char *const *allowed)
+{
+	yaml_node_pair_t *a, *b;
+	char field[PATH_MAX_LEN];
+	size_t i;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return err(c, n, path, "expected a mapping, got %s",
+			   type_name(n));
+	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
+	     a++) {
+		yaml_node_t *k = node(c, a->key);
+
+		if (!is_plain(k) || is_null(k))
+			return err(c, k, path, "field names must be plain words");
+		sub(field, sizeof(field), path, "%s%s", *path ? "." : "",
+		    scalar(k));
+		for (b = n->data.mapping.pairs.start; b < a; b++) {
+			yaml_node_t *kb = node(c, b->key);
+
+			if (kb->type == YAML_SCALAR_NODE &&
+			    !strcmp(scalar(kb), scalar(k)))
+				return err(c, k, field,
+					   "duplicate field (first at line %u)",
+					   mark_of(kb).line);
+		}
+		for (i = 0; allowed[i]; i++)
+			if (!strcmp(allowed[i], scalar(k)))
+				break;
+		if (!allowed[i])
+			return err(c, k, field, "unknown field");
+	}
+	return 0;
+}
+
+/* The value of field @key of mapping @n, or NULL. */
+static yaml_node_t *get(struct ctx *c, const yaml_node_t *n, const char *key)
+{
+	yaml_node_pair_t *pr;
+
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++)
+		if (!strcmp(scalar(node(c, pr->key)), key))
+			return node(c, pr->value);
+	return NULL;
+}
+
+/* ---- scalars -------------------------------------------------------- */
+
+static int get_u64(struct ctx *c, const yaml_node_t *n, const char *path,
+		   uint64_t max, uint64_t *out)
+{
+	const char *s;
+	char *end;
+	int base = 10;
+
+	if (!is_plain(n) || is_null(n))
+		return err(c, n, path, "expected a number, got %s",
+			   type_name(n));
+	s = scalar(n);
+	if (!strncasecmp(s, "0x", 2)) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s || !strchr("0123456789abcdefABCDEF", *s) ||
+	    (base == 10 && (*s < '0' || *s > '9')))
+		return err(c, n, path, "expected a number, got \"%s\"",
+			   scalar(n));
+	errno = 0;
+	*out = strtoull(s, &end, base);
+	if (*end)
+		return err(c, n, path, "expected a number, got \"%s\"",
+			   scalar(n));
+	if (errno == ERANGE || *out > max)
+		return err(c, n, path, "%s is out of range (at most 0x%" PRIx64 ")",
+			   scalar(n), max);
+	return 0;
+}
+
+static int get_u32(struct ctx *c, const yaml_node_t *n, const char *path,
+		   uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (get_u64(c, n, path, max, &v))
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int get_bool(struct ctx *c, const yaml_node_t *n, const char *path,
+		    bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+	size_t i;
+
+	if (is_plain(n)) {
+		for (i = 0; i < ARRAY_SIZE(yes); i++) {
+			if (!strcasecmp(scalar(n), yes[i])) {
+				*out = true;
+				return 0;
+			}
+			if (!strcasecmp(scalar(n), no[i])) {
+				*out = false;
+				return 0;
+			}
+		}
+	}
+	return err(c, n, path, "expected true or false, got %s%s%s%s",
+		   type_name(n), n->type == YAML_SCALAR_NODE ? " \"" : "",
+		   n->type == YAML_SCALAR_NODE ? scalar(n) : "",
+		   n->type == YAML_SCALAR_NODE ? "\"" : "");
+}
+
+static int get_str(struct ctx *c, const yaml_node_t *n, const char *path,
+		   const char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n) || !*scalar(n))
+		return err(c, n, path, "expected a string, got %s",
+			   type_name(n));
+	*out = scalar(n);
+	return 0;
+}
+
+static int dup_str(struct ctx *c, const yaml_node_t *n, const char *path,
+		   char **out)
+{
+	const char *s;
+
+	if (get_str(c, n, path, &s))
+		return -1;
+	*out = strdup(s);
+	if (!*out)
+		return err(c, n, path, "out of memory");
+	return 0;
+}
+
+/* One of @names (NULL-terminated), giving its index. */
+static int get_enum(struct ctx *c, const yaml_node_t *n, const char *path,
+		    const char *const *names, const char *what, uint32_t *out)
+{
+	const char *s;
+	uint32_t i;
+
+	if (get_str(c, n, path, &s))
+		return -1;
+	for (i = 0; names[i]; i++) {
+		if (!strcmp(names[i], s)) {
+			*out = i;
+			return 0;
+		}
+	}
+	return err(c, n, path, "unknown %s \"%s\"", what, s);
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+static const char *const event_names[] = {
+	[XENINTRO_EVENT_MEM_ACCESS] = "mem_access",
+	[XENINTRO_EVENT_CTRLREG] = "cr",
+	[XENINTRO_EVENT_MSR] = "msr",
+	[XENINTRO_EVENT_BREAKPOINT] = "breakpoint",
+	[XENINTRO_EVENT_SINGLESTEP] = "singlestep",
+	[XENINTRO_EVENT_GUEST_REQUEST] = "guest_request",
+	[XENINTRO_EVENT_DEBUG_EXCEPTION] = "debug_exception",
+	[XENINTRO_EVENT_CPUID] = "cpuid",
+	[XENINTRO_EVENT_INTERRUPT] = "interrupt",
+	[XENINTRO_EVENT_DESC_ACCESS] = "desc_access",
+	[XENINTRO_EVENT_EMUL_UNIMPL] = "emul_unimpl",
+	[XENINTRO_EVENT_VMEXIT] = "vmexit",
+};
+
+const char *policy_event_name(uint32_t event)
+{
+	if (event < ARRAY_SIZE(event_names) && event_names[event])
+		return event_names[event];
+	return "unknown";
+}
+
+bool policy_event_by_name(const char *name, uint32_t *event)
+{
+	uint32_t i;
+
+	for (i = 0; i < ARRAY_SIZE(event_names); i++) {
+		/* interrupts are reported, never ruled or monitored here */
+		if (event_names[i] && i != XENINTRO_EVENT_INTERRUPT &&
+		    !strcmp(event_names[i], name)) {
+			*event = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *const verdict_names[] = {
+	[XENINTRO_VERDICT_CONTINUE] = "continue",
+	[XENINTRO_VERDICT_DENY] = "deny",
+	[XENINTRO_VERDICT_EMULATE] = "emulate",
+	[XENINTRO_VERDICT_EMULATE_NOWRITE] = "emulate_nowrite",
+	[XENINTRO_VERDICT_EMULATE_READ_DATA] = "emulate_read_data",
+	[XENINTRO_VERDICT_SET_REGISTERS] = "set_registers",
+	[XENINTRO_VERDICT_REINJECT] = "reinject",
+	[XENINTRO_VERDICT_FORWARD] = "forward",
+};
+
+const char *policy_verdict_name(uint32_t verdict)
+{
+	if (verdict == DECIDE_SKIP)
+		return "skip";
+	if (verdict < ARRAY_SIZE(verdict_names) && verdict_names[verdict])
+		return verdict_names[verdict];
+	return "unknown";
+}
+
+bool policy_verdict_by_name(const char *name, uint32_t *verdict)
+{
+	uint32_t i;
+
+	if (!strcmp(name, "skip")) {
+		*verdict = DECIDE_SKIP;
+		return true;
+	}
+	for (i = 0; i < ARRAY_SIZE(verdict_names); i++) {
+		if (verdict_names[i] && !strcmp(verdict_names[i], name)) {
+			*verdict = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int get_event(struct ctx *c, const yaml_node_t *n, const char *path,
+		     uint32_t *event)
+{
+	const char *s;
+
+	if (get_str(c, n, path, &s))
+		return -1;
+	if (!policy_event_by_name(s, event))
+		return err(c, n, path,
+			   "unknown event \"%s\" (mem_access, cr, msr, cpuid, breakpoint, singlestep, guest_request, debug_exception, desc_access, emul_unimpl, vmexit)",
+			   s);
+	return 0;
+}
+
+static int get_verdict(struct ctx *c, const yaml_node_t *n, const char *path,
+		       bool skip_ok, uint32_t *verdict)
+{
+	const char *s;
+
+	if (get_str(c, n, path, &s))
+		return -1;
+	if (!policy_verdict_by_name(s, verdict) ||
+	    *verdict == XENINTRO_VERDICT_EMULATE_READ_DATA ||
+	    (*verdict == DECIDE_SKIP && !skip_ok))
+		return err(c, n, path, "unknown action \"%s\"", s);
+	return 0;
+}
+
+/* "rwx", "r-x", "w", "none" */
+static int get_rights(struct ctx *c, const yaml_node_t *n, const char *path,
+		      uint32_t *rights)
+{
+	const char *s, *q;
+
+	if (get_str(c, n, path, &s))
+		return -1;
+	*rights = 0;
+	if (!strcmp(s, "none"))
+		return 0;
+	for (q = s; *q; q++) {
+		uint32_t bit = *q == 'r' ? XENINTRO_ACCESS_R :
+			       *q == 'w' ? XENINTRO_ACCESS_W :
+			       *q == 'x' ? XENINTRO_ACCESS_X : 0;
+
+		if (*q == '-')
+			continue;
+		if (!bit || (*rights & bit))
+			return err(c, n, path,
+				   "expected r, w and x letters (e.g. rx) or none, got \"%s\"",
+				   s);
+		*rights |= bit;
+	}
+	return 0;
+}
+
+/* ---- keys and ranges ------------------------------------------------ */
+
+typedef int (*key_fn)(struct ctx *c, const yaml_node_t *n, const char *path,
+		      uint64_t *out);
+
+static int key_u64(struct ctx *c, const yaml_node_t *n, const char *path,
+		   uint64_t *out)
+{
+	return get_u64(c, n, path, UINT64_MAX, out);
+}
+
+static int key_u32(struct ctx *c, const yaml_node_t *n, const char *path,
+		   uint64_t *out)
+{
+	return get_u64(c, n, path, UINT32_MAX, out);
+}
+
+static int key_cr(struct ctx *c, const yaml_node_t *n, const char *path,
+		  uint64_t *out)
+{
+	const char *s;
+	uint32_t cr;
+
+	if (get_str(c, n, path, &s))
+		return -1;
+	if (!x86_cr_index(s, &cr))
+		return err(c, n, path,
+			   "unknown control register \"%s\" (cr0, cr3, cr4, xcr0)",
+			   s);
+	*out = cr;
+	return 0;
+}
+
+static int key_msr(struct ctx *c, const yaml_node_t *n, const char *path,
+		   uint64_t *out)
+{
+	uint32_t msr;
+
+	if (n->type == YAML_SCALAR_NODE && is_plain(n) && *scalar(n) &&
+	    (scalar(n)[0] < '0' || scalar(n)[0] > '9')) {
+		if (!x86_msr_by_name(scalar(n), &msr))
+			return err(c, n, path, "unknown MSR name \"%s\"",
+				   scalar(n));
+		*out = msr;
+		return 0;
+	}
+	return get_u64(c, n, path, UINT32_MAX, out);
+}
+
+/* A single key, or {first: A, last: B}. */
+static int get_range(struct ctx *c, const yaml_node_t *n, const char *path,
+		     key_fn fn, uint64_t *first, uint64_t *last)
+{
+	static const char *const fields[] = { "first", "last", NULL };
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *f, *l;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		if (n->type == YAML_SEQUENCE_NODE)
+			return err(c, n, path,
+				   "expected one value or {first: A, last: B}, got a list");
+		if (fn(c, n, path, first))
+			return -1;
+		*last = *first;
+		return 0;
+	}
+	if (check_fields(c, n, path, fields))
+		return -1;
+	f = get(c, n, "first");
+	l = get(c, n, "last");
+	if (!f || !l)
+		return err(c, n, path, "a range needs both first and last");
+	if (fn(c, f, sub(p1, sizeof(p1), path, ".first"), first) ||
+	    fn(c, l, sub(p1, sizeof(p1), path, ".last"), last))
+		return -1;
+	return 0;
+}
+
+static int get_list(struct ctx *c, const yaml_node_t *n, const char *path)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return err(c, n, path, "expected a list, got %s", type_name(n));
+	return 0;
+}
+
+#define for_each_item(c, n, it, i)					\
+	for ((i) = 0, (it) = (n)->data.sequence.items.start;		\
+	     (it) < (n)->data.sequence.items.top; (it)++, (i)++)
+
+/* [WP, PG] for control register @cr */
+static int get_cr_bits(struct ctx *c, const yaml_node_t *n, const char *path,
+		       uint32_t cr, uint64_t *mask)
+{
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	const char *s;
+	uint64_t bit;
+	size_t i;
+
+	if (get_list(c, n, path))
+		return -1;
+	*mask = 0;
+	for_each_item(c, n, it, i) {
+		yaml_node_t *b = node(c, *it);
+
+		sub(p1, sizeof(p1), path, "[%zu]", i);
+		if (get_str(c, b, p1, &s))
+			return -1;
+		bit = x86_cr_bit(cr, s);
+		if (!bit) {
+			static const char *const crs[] = {
+				"CR0", "CR3", "CR4", "XCR0",
+			};
+			return err(c, b, p1, "%s has no bit \"%s\" (%s)",
+				   crs[cr], s, x86_cr_bit_names(cr));
+		}
+		*mask |= bit;
+	}
+	return 0;
+}
+
+/* [0, 2, 3] or "all" */
+static int get_vcpus(struct ctx *c, const yaml_node_t *n, const char *path,
+		     uint64_t *mask)
+{
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	uint64_t v;
+	size_t i;
+
+	*mask = 0;
+	if (is_plain(n) && !strcmp(scalar(n), "all"))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return err(c, n, path, "expected a list of vCPU numbers or all");
+	for_each_item(c, n, it, i) {
+		sub(p1, sizeof(p1), path, "[%zu]", i);
+		if (get_u64(c, node(c, *it), p1, 63, &v))
+			return -1;
+		*mask |= 1ULL << v;
+	}
+	if (!*mask)
+		return err(c, n, path, "an empty list matches no vCPU; say all");
+	return 0;
+}
+
+/* ---- sections ------------------------------------------------------- */
+
+static int add_monitor(struct ctx *c, const yaml_node_t *n, const char *path,
+		       uint32_t event, uint32_t index, uint32_t flags,
+		       uint64_t ignore)
+{
+	struct policy *p = c->p;
+	struct policy_monitor *m;
+	size_t i;
+
+	for (i = 0; i < p->nr_monitors; i++)
+		if (p->monitors[i].event == event &&
+		    p->monitors[i].index == index)
+			return err(c, n, path, "monitored twice");
+	m = realloc(p->monitors, (p->nr_monitors + 1) * sizeof(*m));
+	if (!m)
+		return err(c, n, path, "out of memory");
+	p->monitors = m;
+	m[p->nr_monitors].event = event;
+	m[p->nr_monitors].index = index;
+	m[p->nr_monitors].flags = flags;
+	m[p->nr_monitors].ignore_mask = ignore;
+	p->nr_monitors++;
+	return 0;
+}
+
+struct flag_field {
+	const char *name;
+	uint32_t flag;
+};
+
+/*
+ * A monitor's value: true/false, or a mapping of the flags in @flags (and
+ * "ignore" for a control register, @cr >= 0).
+ */
+static int parse_monitor_value(struct ctx *c, const yaml_node_t *n,
+			       const char *path, const struct flag_field *flags,
+			       int cr, bool *on, uint32_t *fl, uint64_t *ignore)
+{
+	const char *fields[8];
+	char p1[PATH_MAX_LEN];
+	size_t i, k = 0;
+	bool b;
+
+	*fl = 0;
+	*ignore = 0;
+	if (n->type != YAML_MAPPING_NODE)
+		return get_bool(c, n, path, on);
+	*on = true;
+	for (i = 0; flags[i].name; i++)
+		fields[k++] = flags[i].name;
+	if (cr >= 0)
+		fields[k++] = "ignore";
+	fields[k] = NULL;
+	if (check_fields(c, n, path, fields))
+		return -1;
+	for (i = 0; flags[i].name; i++) {
+		yaml_node_t *v = get(c, n, flags[i].name);
+
+		/* flag 0: a field the caller reads (an MSR's number) */
+		if (!v || !flags[i].flag)
+			continue;
+		if (get_bool(c, v, sub(p1, sizeof(p1), path, ".%s",
+				       flags[i].name), &b))
+			return -1;
+		if (b)
+			*fl |= flags[i].flag;
+	}
+	if (cr >= 0 && get(c, n, "ignore") &&
+	    get_cr_bits(c, get(c, n, "ignore"),
+			sub(p1, sizeof(p1), path, ".ignore"), (uint32_t)cr,
+			ignore))
+		return -1;
+	return 0;
+}
+
+static const struct flag_field cr_flags[] = {
+	{ "sync", XENINTRO_MON_SYNC },
+	{ "onchange", XENINTRO_MON_ONCHANGE },
+	{ "deny_capable", XENINTRO_MON_DENY_CAPABLE },
+	{ NULL, 0 },
+};
+static const struct flag_field msr_flags[] = {
+	{ "msr", 0 },	/* the number; handled by the caller */
+	{ "onchange", XENINTRO_MON_ONCHANGE },
+	{ "deny_capable", XENINTRO_MON_DENY_CAPABLE },
+	{ NULL, 0 },
+};
+static const struct flag_field sync_flag[] = {
+	{ "sync", XENINTRO_MON_SYNC },
+	{ NULL, 0 },
+};
+static const struct flag_field gr_flags[] = {
+	{ "sync", XENINTRO_MON_SYNC },
+	{ "allow_userspace", XENINTRO_MON_ALLOW_USERSPACE },
+	{ NULL, 0 },
+};
+static const struct flag_field no_flags[] = {
+	{ NULL, 0 },
+};
+
+static int parse_msr_monitors(struct ctx *c, const yaml_node_t *n,
+			      const char *path)
+{
+	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	uint64_t msr, ignore;
+	uint32_t flags;
+	size_t i;
+	bool on;
+
+	if (get_list(c, n, path))
+		return -1;
+	for_each_item(c, n, it, i) {
+		yaml_node_t *m = node(c, *it);
+		yaml_node_t *num = m;
+
+		sub(p1, sizeof(p1), path, "[%zu]", i);
+		flags = 0;
+		if (m->type == YAML_MAPPING_NODE) {
+			if (parse_monitor_value(c, m, p1, msr_flags, -1, &on,
+						&flags, &ignore))
+				return -1;
+			num = get(c, m, "msr");
+			if (!num)
+				return err(c, m, p1, "needs msr: NAME or number");
+			sub(p2, sizeof(p2), p1, ".msr");
+		} else {
+			snprintf(p2, sizeof(p2), "%s", p1);
+		}
+		if (key_msr(c, num, p2, &msr) ||
+		    add_monitor(c, num, p2, XENINTRO_MONITOR_MSR,
+				(uint32_t)msr, flags, 0))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_monitors(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const fields[] = {
+		"cr0", "cr3", "cr4", "xcr0", "msr", "cpuid", "breakpoint",
+		"singlestep", "guest_request", "debug_exception",
+		"desc_access", "emul_unimpl", "vmexit", NULL,
+	};
+	static const struct {
+		const char *name;
+		uint32_t event;
+		const struct flag_field *flags;
+	} simple[] = {
+		{ "cpuid", XENINTRO_MONITOR_CPUID, no_flags },
+		{ "breakpoint", XENINTRO_MONITOR_BREAKPOINT, no_flags },
+		{ "singlestep", XENINTRO_MONITOR_SINGLESTEP, no_flags },
+		{ "guest_request", XENINTRO_MONITOR_GUEST_REQUEST, gr_flags },
+		{ "debug_exception", XENINTRO_MONITOR_DEBUG_EXCEPTION,
+		  sync_flag },
+		{ "desc_access", XENINTRO_MONITOR_DESC_ACCESS, no_flags },
+		{ "emul_unimpl", XENINTRO_MONITOR_EMUL_UNIMPL, no_flags },
+		{ "vmexit", XENINTRO_MONITOR_VMEXIT, sync_flag },
+	};
+	char p1[PATH_MAX_LEN];
+	uint64_t ignore;
+	uint32_t cr, flags;
+	yaml_node_t *v;
+	size_t i;
+	bool on;
+
+	if (check_fields(c, n, "monitors", fields))
+		return -1;
+	for (i = 0; i < 4; i++) {
+		v = get(c, n, fields[i]);
+		if (!v)
+			continue;
+		x86_cr_index(fields[i], &cr);
+		sub(p1, sizeof(p1), "monitors.", "%s", fields[i]);
+		if (parse_monitor_value(c, v, p1, cr_flags, (int)cr, &on,
+					&flags, &ignore))
+			return -1;
+		if (on && add_monitor(c, v, p1, XENINTRO_MONITOR_CTRLREG, cr,
+				      flags, ignore))
+			return -1;
+	}
+	v = get(c, n, "msr");
+	if (v && parse_msr_monitors(c, v, "monitors.msr"))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(simple); i++) {
+		v = get(c, n, simple[i].name);
+		if (!v)
+			continue;
+		sub(p1, sizeof(p1), "monitors.", "%s", simple[i].name);
+		if (parse_monitor_value(c, v, p1, simple[i].flags, -1, &on,
+					&flags, &ignore))
+			return -1;
+		if (on && add_monitor(c, v, p1, simple[i].event, 0, flags, 0))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_access(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const fields[] = { "gfn", "rights", NULL };
+	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN];
+	struct policy *p = c->p;
+	yaml_node_item_t *it;
+	struct policy_access *a;
+	uint64_t first, last;
+	uint32_t rights;
+	size_t i;
+
+	if (get_list(c, n, "access"))
+		return -1;
+	for_each_item(c, n, it, i) {
+		yaml_node_t *e = node(c, *it);
+
+		sub(p1, sizeof(p1), "access", "[%zu]", i);
+		if (check_fields(c, e, p1, fields))
+			return -1;
+		if (!get(c, e, "gfn") || !get(c, e, "rights"))
+			return err(c, e, p1, "needs gfn and rights");
+		if (get_range(c, get(c, e, "gfn"),
+			      sub(p2, sizeof(p2), p1, ".gfn"), key_u64,
+			      &first, &last))
+			return -1;
+		if (first > last)
+			return err(c, get(c, e, "gfn"), p2,
+				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
+				   first, last);
+		if (last - first >= XENINTRO_ACCESS_NR_MAX)
+			return err(c, get(c, e, "gfn"), p2,
+				   "more than %u frames in one range",
+				   XENINTRO_ACCESS_NR_MAX);
+		if (get_rights(c, get(c, e, "rights"),
+			       sub(p2, sizeof(p2), p1, ".rights"), &rights))
+			return -1;
+		a = realloc(p->access, (p->nr_access + 1) * sizeof(*a));
+		if (!a)
+			return err(c, e, p1, "out of memory");
+		p->access = a;
+		a[p->nr_access].gfn = first;
+		a[p->nr_access].nr = last - first + 1;
+		a[p->nr_access].rights = (uint8_t)rights;
+		p->nr_access++;
+	}
+	return 0;
+}
+
+/* The fields each event's rules may have, besides the common ones. */
+static const char *const *rule_fields(uint32_t event)
+{
+	static const char *const mem[] = { "gfn", "access", "gla", NULL };
+	static const char *const cr[] = { "cr", "set", "cleared", NULL };
+	static const char *const msr[] = { "msr", NULL };
+	static const char *const cpuid[] = { "leaf", "subleaf", "answer", NULL };
+	static const char *const bp[] = { "rip", "rips", "gfn", NULL };
+	static const char *const rip[] = { "rip", NULL };
+
+	switch (event) {
+	case XENINTRO_EVENT_MEM_ACCESS:
+		return mem;
+	case XENINTRO_EVENT_CTRLREG:
+		return cr;
+	case XENINTRO_EVENT_MSR:
+		return msr;
+	case XENINTRO_EVENT_CPUID:
+		return cpuid;
+	case XENINTRO_EVENT_BREAKPOINT:
+		return bp;
+	default:
+		return rip;
+	}
+}
+
+static int parse_answer(struct ctx *c, const yaml_node_t *n, const char *path,
+			struct rule_spec *s)
+{
+	static const char *const regs[] = { "eax", "ebx", "ecx", "edx", NULL };
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *v;
+	size_t i;
+
+	if (check_fields(c, n, path, regs))
+		return -1;
+	for (i = 0; i < 4; i++) {
+		v = get(c, n, regs[i]);
+		s->answer[i] = 0;	/* a register not named reads 0 */
+		if (v && get_u32(c, v, sub(p1, sizeof(p1), path, ".%s", regs[i]),
+				 UINT32_MAX, &s->answer[i]))
+			return -1;
+	}
+	s->has_answer = true;
+	s->answer_mark = mark_of(n);
+	return 0;
+}
+
+/* The rule's key fields, by event. */
+static int parse_rule_key(struct ctx *c, const yaml_node_t *n,
+			  const char *path, struct rule_spec *s)
+{
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *v, *rips;
+	yaml_node_item_t *it;
+	uint64_t lf, ll, sub_l;
+	size_t i;
+
+	switch (s->event) {
+	case XENINTRO_EVENT_MEM_ACCESS:
+		s->key_field = "gfn";
+		break;
+	case XENINTRO_EVENT_CTRLREG:
+		s->key_field = "cr";
+		break;
+	case XENINTRO_EVENT_MSR:
+		s->key_field = "msr";
+		break;
+	case XENINTRO_EVENT_CPUID:
+		s->key_field = "leaf";
+		break;
+	default:
+		s->key_field = "rip";
+		break;
+	}
+
+	if (s->event == XENINTRO_EVENT_BREAKPOINT) {
+		rips = get(c, n, "rips");
+		v = get(c, n, "gfn");
+		if (!!rips + !!v + !!get(c, n, "rip") > 1)
+			return err(c, n, path,
+				   "give one of rip, rips or gfn");
+		if (v) {
+			s->key_gfn = true;
+			s->key_field = "gfn";
+		}
+		if (rips) {
+			sub(p1, sizeof(p1), path, ".rips");
+			if (get_list(c, rips, p1))
+				return -1;
+			s->nr_rips = (size_t)(rips->data.sequence.items.top -
+					      rips->data.sequence.items.start);
+			if (!s->nr_rips)
+				return err(c, rips, p1, "an empty list");
+			s->rips = calloc(s->nr_rips, sizeof(*s->rips));
+			if (!s->rips)
+				return err(c, rips, p1, "out of memory");
+			s->rips_mark = mark_of(rips);
+			for_each_item(c, rips, it, i) {
+				sub(p1, sizeof(p1), path, ".rips[%zu]", i);
+				if (key_u64(c, node(c, *it), p1, &s->rips[i]))
+					return -1;
+			}
+			return 0;
+		}
+	}
+
+	v = get(c, n, s->key_field);
+	sub(p1, sizeof(p1), path, ".%s", s->key_field);
+	if (!v) {
+		/* rules on RIP may omit it: every RIP */
+		if (!strcmp(s->key_field, "rip"))
+			return 0;
+		return err(c, n, path, "%s rules need %s",
+			   policy_event_name(s->event), s->key_field);
+	}
+	s->has_key = true;
+	s->key_mark = mark_of(v);
+	switch (s->event) {
+	case XENINTRO_EVENT_CTRLREG:
+		return get_range(c, v, p1, key_cr, &s->first, &s->last);
+	case XENINTRO_EVENT_MSR:
+		return get_range(c, v, p1, key_msr, &s->first, &s->last);
+	case XENINTRO_EVENT_CPUID:
+		if (get_range(c, v, p1, key_u32, &lf, &ll))
+			return -1;
+		/* subleaf: one, or every subleaf of the leaves */
+		s->first = XENINTRO_CPUID_KEY(lf, 0);
+		s->last = XENINTRO_CPUID_KEY(ll, UINT32_MAX);
+		v = get(c, n, "subleaf");
+		if (v) {
+			sub(p1, sizeof(p1), path, ".subleaf");
+			if (lf != ll)
+				return err(c, v, p1,
+					   "a subleaf needs a single leaf");
+			if (key_u32(c, v, p1, &sub_l))
+				return -1;
+			s->first = s->last = XENINTRO_CPUID_KEY(lf, sub_l);
+		}
+		return 0;
+	default:
+		return get_range(c, v, p1, key_u64, &s->first, &s->last);
+	}
+}
+
+static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
+{
+	static const char *const common[] = {
+		"name", "event", "vcpus", "priority", "action", "notify",
+	};
+	const char *fields[16];
+	const char *const *extra;
+	char path[PATH_MAX_LEN], p1[PATH_MAX_LEN];
+	struct rule_spec s;
+	yaml_node_t *v, *ev;
+	size_t i, k = 0;
+	int ret = -1;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(path, sizeof(path), "rules[%u]", idx);
+	s.index = idx;
+	s.path = path;
+	s.mark = mark_of(n);
+	if (n->type != YAML_MAPPING_NODE)
+		return err(c, n, path, "expected a mapping, got %s",
+			   type_name(n));
+	/* the event decides which other fields exist: read it first */
+	ev = get(c, n, "event");
+	if (!ev)
+		return err(c, n, path, "needs event");
+	if (get_event(c, ev, sub(p1, sizeof(p1), path, ".event"), &s.event))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(common); i++)
+		fields[k++] = common[i];
+	for (extra = rule_fields(s.event); *extra; extra++)
+		fields[k++] = *extra;
+	fields[k] = NULL;
+	if (check_fields(c, n, path, fields))
+		return -1;
+
+	v = get(c, n, "name");
+	if (v && dup_str(c, v, sub(p1, sizeof(p1), path, ".name"), &s.name))
+		goto out;
+	v = get(c, n, "priority");
+	if (v && get_u32(c, v, sub(p1, sizeof(p1), path, ".priority"),
+			 UINT32_MAX, &s.priority))
+		goto out;
+	v = get(c, n, "vcpus");
+	if (v && get_vcpus(c, v, sub(p1, sizeof(p1), path, ".vcpus"),
+			   &s.vcpu_mask))
+		goto out;
+	v = get(c, n, "notify");
+	if (v) {
+		s.notify_mark = mark_of(v);
+		if (get_bool(c, v, sub(p1, sizeof(p1), path, ".notify"),
+			     &s.notify))
+			goto out;
+	}
+	if (parse_rule_key(c, n, path, &s))
+		goto out;
+
+	v = get(c, n, "answer");
+	if (v && parse_answer(c, v, sub(p1, sizeof(p1), path, ".answer"), &s))
+		goto out;
+	v = get(c, n, "action");
+	if (v) {
+		s.action_mark = mark_of(v);
+		if (get_verdict(c, v, sub(p1, sizeof(p1), path, ".action"),
+				false, &s.action))
+			goto out;
+	} else if (s.has_answer) {
+		s.action = XENINTRO_VERDICT_SET_REGISTERS;
+		s.action_mark = s.answer_mark;
+	} else {
+		err(c, n, path, "needs action");
+		goto out;
+	}
+
+	v = get(c, n, "access");
+	if (v && get_rights(c, v, sub(p1, sizeof(p1), path, ".access"),
+			    &s.access))
+		goto out;
+	v = get(c, n, "gla");
+	if (v) {
+		s.has_gla = true;
+		s.gla_mark = mark_of(v);
+		if (get_range(c, v, sub(p1, sizeof(p1), path, ".gla"), key_u64,
+			      &s.gla_first, &s.gla_last))
+			goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		const char *f = i ? "cleared" : "set";
+
+		v = get(c, n, f);
+		if (!v)
+			continue;
+		sub(p1, sizeof(p1), path, ".%s", f);
+		if (s.first != s.last) {
+			err(c, v, p1, "bit names need a single register in cr");
+			goto out;
+		}
+		if (get_cr_bits(c, v, p1, (uint32_t)s.first,
+				i ? &s.clear_mask : &s.set_mask))
+			goto out;
+	}
+	ret = rule_build(&s, c->p, c->d);
+out:
+	free(s.name);
+	free(s.rips);
+	return ret;
+}
+
+static int parse_rules(struct ctx *c, const yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	size_t i;
+
+	if (get_list(c, n, "rules"))
+		return -1;
+	for_each_item(c, n, it, i) {
+		if (i >= XENINTRO_RULES_MAX)
+			return err(c, node(c, *it), "rules",
+				   "more than %u rules", XENINTRO_RULES_MAX);
+		if (parse_rule(c, node(c, *it), (unsigned int)i))
+			return -1;
+	}
+	c->p->nr_policy_rules = i;
+	if (c->p->nr_rules > XENINTRO_RULES_MAX)
+		return err(c, n, "rules", "%zu kernel rules, more than %u",
+			   c->p->nr_rules, XENINTRO_RULES_MAX);
+	return 0;
+}
+
+/* Does a decision's verdict suit its event? (as rule actions do) */
+static const char *decision_problem(uint32_t event, uint32_t verdict)
+{
+	switch (verdict) {
+	case XENINTRO_VERDICT_CONTINUE:
+		return NULL;
+	case DECIDE_SKIP:
+		if (!event || event == XENINTRO_EVENT_BREAKPOINT ||
+		    event == XENINTRO_EVENT_CPUID)
+			return NULL;
+		return "only breakpoint and cpuid events can be skipped";
+	case XENINTRO_VERDICT_SET_REGISTERS:
+	case XENINTRO_VERDICT_FORWARD:
+		return "not a verdict the agent gives (use skip, or a cpuid rule with answer)";
+	default:
+		/* any event: checked again per event at run time */
+		if (!event)
+			return NULL;
+		break;
+	}
+	switch (verdict) {
+	case XENINTRO_VERDICT_DENY:
+		if (event == XENINTRO_EVENT_MEM_ACCESS ||
+		    event == XENINTRO_EVENT_CTRLREG ||
+		    event == XENINTRO_EVENT_MSR)
+			return NULL;
+		return "only mem_access, cr and msr events can be denied";
+	case XENINTRO_VERDICT_EMULATE:
+	case XENINTRO_VERDICT_EMULATE_NOWRITE:
+		if (event == XENINTRO_EVENT_MEM_ACCESS ||
+		    event == XENINTRO_EVENT_DESC_ACCESS)
+			return NULL;
+		return "only mem_access and desc_access events can be emulated";
+	case XENINTRO_VERDICT_REINJECT:
+		if (event == XENINTRO_EVENT_BREAKPOINT ||
+		    event == XENINTRO_EVENT_DEBUG_EXCEPTION)
+			return NULL;
+		return "only breakpoint and debug_exception events can be reinjected";
+	}
+	return NULL;
+}
+
+static int parse_decision(struct ctx *c, const yaml_node_t *n,
+			  const char *path, struct policy_decision *dc)
+{
+	static const char *const fields[] = {
+		"event", "rule", "rip", "verdict", "log", NULL,
+	};
+	char p1[PATH_MAX_LEN];
+	const char *why;
+	yaml_node_t *v;
+	size_t i;
+
+	memset(dc, 0, sizeof(*dc));
+	dc->log = true;
+	if (check_fields(c, n, path, fields))
+		return -1;
+	v = get(c, n, "event");
+	if (v && get_event(c, v, sub(p1, sizeof(p1), path, ".event"),
+			   &dc->event))
+		return -1;
+	v = get(c, n, "rule");
+	if (v) {
+		sub(p1, sizeof(p1), path, ".rule");
+		if (dup_str(c, v, p1, &dc->rule))
+			return -1;
+		for (i = 0; i < c->p->nr_rules; i++)
+			if (!strcmp(c->p->rules[i].name, dc->rule))
+				break;
+		if (i == c->p->nr_rules)
+			return err(c, v, p1, "no rule is named \"%s\"",
+				   dc->rule);
+	}
+	v = get(c, n, "rip");
+	if (v) {
+		dc->has_rip = true;
+		if (get_range(c, v, sub(p1, sizeof(p1), path, ".rip"), key_u64,
+			      &dc->rip_first, &dc->rip_last))
+			return -1;
+		if (dc->rip_first > dc->rip_last)
+			return err(c, v, p1,
+				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
+				   dc->rip_first, dc->rip_last);
+	}
+	v = get(c, n, "verdict");
+	if (!v)
+		return err(c, n, path, "needs verdict");
+	sub(p1, sizeof(p1), path, ".verdict");
+	if (get_verdict(c, v, p1, true, &dc->verdict))
+		return -1;
+	why = decision_problem(dc->event, dc->verdict);
+	if (why)
+		return err(c, v, p1, "%s: %s", policy_verdict_name(dc->verdict),
+			   why);
+	v = get(c, n, "log");
+	if (v && get_bool(c, v, sub(p1, sizeof(p1), path, ".log"), &dc->log))
+		return -1;
+	return 0;
+}
+
+static int parse_forwarded(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const fields[] = { "default", "log", "decide", NULL };
+	char p1[PATH_MAX_LEN];
+	struct policy *p = c->p;
+	yaml_node_item_t *it;
+	const char *why;
+	yaml_node_t *v;
+	size_t i, nr;
+
+	if (check_fields(c, n, "forwarded", fields))
+		return -1;
+	v = get(c, n, "default");
+	if (v) {
+		if (get_verdict(c, v, "forwarded.default", true,
+				&p->forward_default))
+			return -1;
+		why = decision_problem(0, p->forward_default);
+		if (why)
+			return err(c, v, "forwarded.default", "%s: %s",
+				   policy_verdict_name(p->forward_default), why);
+	}
+	v = get(c, n, "log");
+	if (v && get_bool(c, v, "forwarded.log", &p->forward_default_log))
+		return -1;
+	v = get(c, n, "decide");
+	if (!v)
+		return 0;
+	if (get_list(c, v, "forwarded.decide"))
+		return -1;
+	nr = (size_t)(v->data.sequence.items.top -
+		      v->data.sequence.items.start);
+	p->decisions = calloc(nr ? nr : 1, sizeof(*p->decisions));
+	if (!p->decisions)
+		return err(c, v, "forwarded.decide", "out of memory");
+	for_each_item(c, v, it, i) {
+		sub(p1, sizeof(p1), "forwarded.decide", "[%zu]", i);
+		p->nr_decisions = i + 1;
+		if (parse_decision(c, node(c, *it), p1, &p->decisions[i]))
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_log(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const fields[] = {
+		"format", "file", "events", "notify", "forwarded", "async",
+		NULL,
+	};
+	static const char *const formats[] = { "json", "text", NULL };
+	struct policy_log *l = &c->p->log;
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	uint32_t fmt, ev;
+	yaml_node_t *v;
+	size_t i;
+
+	if (check_fields(c, n, "log", fields))
+		return -1;
+	v = get(c, n, "format");
+	if (v) {
+		if (get_enum(c, v, "log.format", formats, "format", &fmt))
+			return -1;
+		l->format = fmt ? LOG_TEXT : LOG_JSON;
+	}
+	v = get(c, n, "file");
+	if (v) {
+		if (dup_str(c, v, "log.file", &l->file))
+			return -1;
+		if (!strcmp(l->file, "-")) {
+			free(l->file);
+			l->file = NULL;
+		}
+	}
+	v = get(c, n, "events");
+	if (v && !(is_plain(v) && !strcmp(scalar(v), "all"))) {
+		if (v->type != YAML_SEQUENCE_NODE)
+			return err(c, v, "log.events",
+				   "expected a list of event names or all");
+		l->events = 0;
+		for_each_item(c, v, it, i) {
+			sub(p1, sizeof(p1), "log.events", "[%zu]", i);
+			if (get_event(c, node(c, *it), p1, &ev))
+				return -1;
+			l->events |= 1U << ev;
+		}
+	}
+	v = get(c, n, "notify");
+	if (v && get_bool(c, v, "log.notify", &l->notify))
+		return -1;
+	v = get(c, n, "forwarded");
+	if (v && get_bool(c, v, "log.forwarded", &l->forwarded))
+		return -1;
+	v = get(c, n, "async");
+	if (v && get_bool(c, v, "log.async", &l->async))
+		return -1;
+	return 0;
+}
+
+static int parse_guest(struct ctx *c, const yaml_node_t *n)
+{
+	struct policy *p = c->p;
+	uint64_t domid;
+
+	if (is_plain(n) && *scalar(n) >= '0' && *scalar(n) <= '9') {
+		if (get_u64(c, n, "guest", 0x7fef, &domid))
+			return -1;
+		if (!domid)
+			return err(c, n, "guest",
+				   "domain 0 is dom0 itself, not a guest");
+		p->domid = (uint32_t)domid;
+		return 0;
+	}
+	return dup_str(c, n, "guest", &p->guest_name);
+}
+
+static int parse_top(struct ctx *c, const yaml_node_t *root)
+{
+	static const char *const fields[] = {
+		"guest", "default_verdict", "deadline_ms", "ring_entries",
+		"stats_interval", "monitors", "access", "rules", "forwarded",
+		"log", NULL,
+	};
+	static const char *const verdicts[] = { "continue", "deny", NULL };
+	struct policy *p = c->p;
+	uint32_t v32;
+	yaml_node_t *v;
+
+	if (check_fields(c, root, "", fields))
+		return -1;
+	v = get(c, root, "guest");
+	if (!v)
+		return err(c, root, "guest", "missing (a domid or a name)");
+	if (parse_guest(c, v))
+		return -1;
+	v = get(c, root, "default_verdict");
+	if (v && get_enum(c, v, "default_verdict", verdicts, "verdict",
+			  &p->default_verdict))
+		return -1;
+	v = get(c, root, "deadline_ms");
+	if (v) {
+		if (get_u32(c, v, "deadline_ms", XENINTRO_DEADLINE_MAX_MS,
+			    &p->deadline_ms))
+			return -1;
+		if (!p->deadline_ms)
+			return err(c, v, "deadline_ms",
+				   "0 would answer every event at once; leave it out for the default");
+	}
+	v = get(c, root, "ring_entries");
+	if (v) {
+		if (get_u32(c, v, "ring_entries", XENINTRO_RING_MAX, &v32))
+			return -1;
+		if (v32 < XENINTRO_RING_MIN || (v32 & (v32 - 1)))
+			return err(c, v, "ring_entries",
+				   "must be a power of two from %u to %u",
+				   XENINTRO_RING_MIN, XENINTRO_RING_MAX);
+		p->ring_entries = v32;
+	}
+	v = get(c, root, "stats_interval");
+	if (v && get_u32(c, v, "stats_interval", 86400, &p->stats_interval))
+		return -1;
+	v = get(c, root, "monitors");
+	if (v && parse_monitors(c, v))
+		return -1;
+	v = get(c, root, "access");
+	if (v && parse_access(c, v))
+		return -1;
+	/* before forwarded: decisions name rules */
+	v = get(c, root, "rules");
+	if (v && parse_rules(c, v))
+		return -1;
+	v = get(c, root, "forwarded");
+	if (v && parse_forwarded(c, v))
+		return -1;
+	v = get(c, root, "log");
+	if (v && parse_log(c, v))
+		return -1;
+	return rules_check_table(p, c->d);
+}
+
+static void policy_defaults(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->domid = POLICY_DOMID_NONE;
+	p->default_verdict = XENINTRO_VERDICT_CONTINUE;
+	p->forward_default = XENINTRO_VERDICT_CONTINUE;
+	p->forward_default_log = true;
+	p->log.format = LOG_JSON;
+	p->log.events = UINT32_MAX;
+	p->log.notify = true;
+	p->log.forwarded = true;
+	p->log.async = true;
+}
+
+/* libyaml's problem text, at its mark. */
+static int yaml_problem(struct diag *d, const yaml_parser_t *y)
+{
+	struct src_mark m = {
+		.line = (unsigned int)y->problem_mark.line + 1,
+		.col = (unsigned int)y->problem_mark.column + 1,
+	};
+
+	if (y->error == YAML_MEMORY_ERROR)
+		return diag_error(d, m, NULL, "out of memory");
+	if (y->context)
+		return diag_error(d, m, NULL, "YAML syntax error: %s %s",
+				  y->problem ? y->problem : "error",
+				  y->context);
+	return diag_error(d, m, NULL, "YAML syntax error: %s",
+			  y->problem ? y->problem : "error");
+}
+
+int policy_load_buffer(const char *name, const char *buf, size_t len,
+		       struct policy *p, struct diag *d)
+{
+	yaml_parser_t y;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	struct ctx c = { .doc = &doc, .d = d, .p = p };
+	struct src_mark start = { 1, 1 };
+	int ret;
+
+	diag_init(d, name);
+	policy_defaults(p);
+	if (!yaml_parser_initialize(&y))
+		return diag_error(d, start, NULL, "out of memory");
+	yaml_parser_set_input_string(&y, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&y, &doc)) {
+		ret = yaml_problem(d, &y);
+		yaml_parser_delete(&y);
+		return ret;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root)
+		ret = diag_error(d, start, NULL, "empty policy");
+	else
+		ret = parse_top(&c, root);
+	yaml_document_delete(&doc);
+	/* a second document ("---") would be ignored silently: refuse it */
+	if (!ret) {
+		if (!yaml_parser_load(&y, &doc)) {
+			ret = yaml_problem(d, &y);
+		} else {
+			root = yaml_document_get_root_node(&doc);
+			if (root)
+				ret = err(&c, root, NULL,
+					  "a second YAML document; a policy is one");
+			yaml_document_delete(&doc);
+		}
+	}
+	yaml_parser_delete(&y);
+	if (ret) {
+		policy_free(p);
+		policy_defaults(p);
+	} else {
+		p->file = strdup(name);
+		if (!p->file) {
+			policy_free(p);
+			return diag_error(d, start, NULL, "out of memory");
+		}
+	}
+	return ret;
+}
+
+int policy_load(const char *path, struct policy *p, struct diag *d)
+{
+	struct src_mark start = { 0, 0 };
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	FILE *f;
+	int ret;
+
+	diag_init(d, path);
+	policy_defaults(p);
+	f = fopen(path, "re");
+	if (!f)
+		return diag_error(d, start, NULL, "cannot open: %s",
+				  strerror(errno));
+	do {
+		if (len == cap) {
+			char *nb;
+
+			cap = cap ? 2 * cap : 8192;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return diag_error(d, start, NULL,
+						  "out of memory");
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n);
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		return diag_error(d, start, NULL, "cannot read: %s",
+				  strerror(errno));
+	}
+	fclose(f);
+	ret = policy_load_buffer(path, buf, len, p, d);
+	free(buf);
+	return ret;
+}
+
+void policy_free(struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_rules; i++)
+		free(p->rules[i].name);
+	for (i = 0; i < p->nr_decisions; i++)
+		free(p->decisions[i].rule);
+	free(p->rules);
+	free(p->decisions);
+	free(p->monitors);
+	free(p->access);
+	free(p->guest_name);
+	free(p->log.file);
+	free(p->file);
+	memset(p, 0, sizeof(*p));
+}
+
+struct xenintro_rule *policy_rule_table(const struct policy *p)
+{
+	struct xenintro_rule *t = calloc(p->nr_rules ? p->nr_rules : 1,
+					 sizeof(*t));
+	size_t i;
+
+	if (!t)
+		return NULL;
+	for (i = 0; i < p->nr_rules; i++)
+		t[i] = p->rules[i].rule;
+	return t;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * From one rule as the policy file spells it (struct rule_spec, filled by
+ * policy_parse.c) to the kernel's struct xenintro_rule records, with the
+ * checks the kernel would make, so that `--check` finds an impossible rule
+ * with its line and field instead of SET_RULES refusing it at run time.
+ */
+#ifndef XI_RULE_BUILD_H
+#define XI_RULE_BUILD_H
+
+#include "policy.h"
+
+/* Where each part of a rule came from, for errors. */
+struct rule_spec {
+	unsigned int index;		/* position in rules: */
+	const char *path;		/* "rules[N]" */
+	struct src_mark mark;		/* the rule's mapping */
+	char *name;			/* NULL: unnamed */
+
+	uint32_t event;
+	uint32_t action;
+	struct src_mark action_mark;
+	bool notify;
+	struct src_mark notify_mark;
+	uint32_t priority;
+	uint64_t vcpu_mask;
+
+	/* the key: one value or a range (has_key), or a list (rips) */
+	bool has_key;
+	const char *key_field;		/* "gfn", "cr", "msr", "leaf", "rip" */
+	uint64_t first, last;
+	struct src_mark key_mark;
+	bool key_gfn;			/* BREAKPOINT keyed by frame */
+	uint64_t *rips;
+	size_t nr_rips;
+	struct src_mark rips_mark;
+
+	/* CPUID */
+	bool has_subleaf;
+	uint32_t subleaf;
+	bool has_answer;
+	uint32_t answer[4];		/* eax, ebx, ecx, edx */
+	struct src_mark answer_mark;
+
+	/* MEM_ACCESS */
+	uint32_t access;
+	bool has_gla;
+	uint64_t gla_first, gla_last;
+	struct src_mark gla_mark;
+
+	/* CTRLREG */
+	uint64_t set_mask, clear_mask;
+};
+
+/*
+ * Check @s and append its kernel rules (one, or one per RIP of a list) to
+ * @p->rules. -1 with the error in @d.
+ */
+int rule_build(const struct rule_spec *s, struct policy *p, struct diag *d);
+/*
+ * Checks across rules and sections, once everything is read: ambiguous
+ * rules (the kernel's -EEXIST), DENY rules without a deny-capable monitor,
+ * decisions naming an unknown rule.
+ */
+int rules_check_table(const struct policy *p, struct diag *d);
+
+#endif /* XI_RULE_BUILD_H */

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: LGPL-2.1-only OR MIT
+/*
+ * Policy unit tests, TAP on stdout: every shipped example parses into
+ * exactly the rule records, monitors and page rights written out here;
+ * every file in tests/bad/ fails with exactly the message given here
+ * (file:line:col: field: text); and the agent's decisions for forwarded
+ * events. The examples are the ones in userspace/examples/ (XI_SRCDIR).
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decide.h"
+#include "event_log.h"
+#include "policy.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static int test_failed;
+
+__attribute__((format(printf, 3, 4)))
+static void fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	test_failed = 1;
+}
+
+#define EXPECT_EQ(a, b)							\
+	do {								\
+		unsigned long long _a = (unsigned long long)(a);	\
+		unsigned long long _b = (unsigned long long)(b);	\
+		if (_a != _b)						\
+			fail(__FILE__, __LINE__, "%s == %s: 0x%llx != 0x%llx", \
+			     #a, #b, _a, _b);				\
+	} while (0)
+
+#define EXPECT_STREQ(a, b)						\
+	do {								\
+		const char *_a = (a), *_b = (b);			\
+		if (!_a || !_b || strcmp(_a, _b))			\
+			fail(__FILE__, __LINE__, "%s:\n#   got  \"%s\"\n#   want \"%s\"", \
+			     #a, _a ? _a : "(null)", _b ? _b : "(null)"); \
+	} while (0)
+
+/* ---- expected rule records ------------------------------------------ */
+
+#define RULE(ev, act, fl, prio, f, l) \
+	{ .event = (ev), .action = (act), .flags = (fl), .priority = (prio), \
+	  .first = (f), .last = (l) }
+#define KEY XENINTRO_CPUID_KEY
+#define MON(ev, idx, fl) { .event = (ev), .index = (idx), .flags = (fl) }
+
+struct expect {
+	const char *file;
+	const char *guest_name;
+	uint32_t default_verdict, deadline_ms, stats_interval;
+	struct xenintro_rule rules[4];
+	const char *names[4];
+	size_t nr_rules;
+	struct policy_monitor monitors[4];
+	size_t nr_monitors;
+	struct policy_access access[2];
+	size_t nr_access;
+	uint32_t log_events;
+};
+
+static struct expect examples[] = {
+	{
+		.file = "write-protect-kernel-text.yaml",
+		.guest_name = "web1",
+		.deadline_ms = 1000,
+		.rules = {
+			RULE(XENINTRO_EVENT_MEM_ACCESS, XENINTRO_VERDICT_DENY,
+			     XENINTRO_RULE_NOTIFY, 0, 0x1000, 0x17ff),
+		},
+		.names = { "kernel-text-write" },
+		.nr_rules = 1,
+		.access = { { 0x1000, 0x800,
+			      XENINTRO_ACCESS_R | XENINTRO_ACCESS_X } },
+		.nr_access = 1,
+		.log_events = 1U << XENINTRO_EVENT_MEM_ACCESS,
+	},
+	{
+		.file = "cpuid-hide-hypervisor.yaml",
+		.guest_name = "web1",
+		.rules = {
+			RULE(XENINTRO_EVENT_CPUID,
+			     XENINTRO_VERDICT_SET_REGISTERS, 0, 10,
+			     KEY(0x40000000, 0), KEY(0x40000000, 0xffffffff)),
+			RULE(XENINTRO_EVENT_CPUID,
+			     XENINTRO_VERDICT_SET_REGISTERS, 0, 10,
+			     KEY(0x40000001, 0), KEY(0x400000ff, 0xffffffff)),
+			RULE(XENINTRO_EVENT_CPUID, XENINTRO_VERDICT_CONTINUE,
+			     0, 0, KEY(0, 0), KEY(0xffffffff, 0xffffffff)),
+		},
+		.names = { "hide-hypervisor-leaf", "hide-hypervisor-leaves",
+			   "other-leaves" },
+		.nr_rules = 3,
+		.monitors = { MON(XENINTRO_MONITOR_CPUID, 0, 0) },
+		.nr_monitors = 1,
+		.log_events = 1U << XENINTRO_EVENT_CPUID,
+	},
+	{
+		.file = "cr-guard.yaml",
+		.guest_name = "web1",
+		.rules = {
+			RULE(XENINTRO_EVENT_CTRLREG, XENINTRO_VERDICT_DENY,
+			     XENINTRO_RULE_NOTIFY, 10, XENINTRO_CR0,
+			     XENINTRO_CR0),
+			RULE(XENINTRO_EVENT_CTRLREG, XENINTRO_VERDICT_DENY,
+			     XENINTRO_RULE_NOTIFY, 10, XENINTRO_CR4,
+			     XENINTRO_CR4),
+			RULE(XENINTRO_EVENT_CTRLREG, XENINTRO_VERDICT_CONTINUE,
+			     0, 0, XENINTRO_CR0, XENINTRO_CR4),
+		},
+		.names = { "cr0-wp-clear", "cr4-smep-smap-clear",
+			   "other-cr-writes" },
+		.nr_rules = 3,
+		.monitors = {
+			MON(XENINTRO_MONITOR_CTRLREG, XENINTRO_CR0,
+			    XENINTRO_MON_SYNC | XENINTRO_MON_ONCHANGE |
+			    XENINTRO_MON_DENY_CAPABLE),
+			MON(XENINTRO_MONITOR_CTRLREG, XENINTRO_CR4,
+			    XENINTRO_MON_SYNC | XENINTRO_MON_ONCHANGE |
+			    XENINTRO_MON_DENY_CAPABLE),
+		},
+		.nr_monitors = 2,
+		.log_events = 1U << XENINTRO_EVENT_CTRLREG,
+	},
+	{
+		.file = "lstar-guard.yaml",
+		.guest_name = "web1",
+		.rules = {
+			RULE(XENINTRO_EVENT_MSR, XENINTRO_VERDICT_DENY,
+			     XENINTRO_RULE_NOTIFY, 0, 0xc0000082, 0xc0000082),
+			RULE(XENINTRO_EVENT_MSR, XENINTRO_VERDICT_DENY,
+			     XENINTRO_RULE_NOTIFY, 0, 0x174, 0x176),
+		},
+		.names = { "lstar-write", "sysenter-write" },
+		.nr_rules = 2,
+		.monitors = {
+			MON(XENINTRO_MONITOR_MSR, 0xc0000082,
+			    XENINTRO_MON_DENY_CAPABLE),
+			MON(XENINTRO_MONITOR_MSR, 0x174,
+			    XENINTRO_MON_DENY_CAPABLE),
+			MON(XENINTRO_MONITOR_MSR, 0x175,
+			    XENINTRO_MON_DENY_CAPABLE),
+			MON(XENINTRO_MONITOR_MSR, 0x176,
+			    XENINTRO_MON_DENY_CAPABLE),
+		},
+		.nr_monitors = 4,
+		.log_events = 1U << XENINTRO_EVENT_MSR,
+	},
+	{
+		.file = "cr3-process-log.yaml",
+		.guest_name = "web1",
+		.stats_interval = 60,
+		.rules = {
+			RULE(XENINTRO_EVENT_CTRLREG, XENINTRO_VERDICT_CONTINUE,
+			     XENINTRO_RULE_NOTIFY, 0, XENINTRO_CR3,
+			     XENINTRO_CR3),
+		},
+		.names = { "process-switch" },
+		.nr_rules = 1,
+		.monitors = {
+			MON(XENINTRO_MONITOR_CTRLREG, XENINTRO_CR3,
+			    XENINTRO_MON_SYNC | XENINTRO_MON_ONCHANGE),
+		},
+		.nr_monitors = 1,
+		.log_events = 1U << XENINTRO_EVENT_CTRLREG,
+	},
+	{
+		.file = "breakpoint-forward.yaml",
+		.guest_name = "web1",
+		.deadline_ms = 500,
+		.rules = {
+			RULE(XENINTRO_EVENT_BREAKPOINT,
+			     XENINTRO_VERDICT_FORWARD, 0, 10,
+			     0xffffffff81000000, 0xffffffff81000000),
+			RULE(XENINTRO_EVENT_BREAKPOINT,
+			     XENINTRO_VERDICT_FORWARD, 0, 10,
+			     0xffffffff81234560, 0xffffffff81234560),
+			RULE(XENINTRO_EVENT_BREAKPOINT,
+			     XENINTRO_VERDICT_REINJECT, 0, 0, 0, UINT64_MAX),
+		},
+		.names = { "agent-breakpoints", "agent-breakpoints",
+			   "guest-breakpoints" },
+		.nr_rules = 3,
+		.monitors = { MON(XENINTRO_MONITOR_BREAKPOINT, 0, 0) },
+		.nr_monitors = 1,
+		.log_events = 1U << XENINTRO_EVENT_BREAKPOINT,
+	},
+};
+
+static void fill_filters(void)
+{
+	/* the union fields, which designated initialisers above can't
+	 * reach in a readable way */
+	examples[0].rules[0].u.mem_access.access = XENINTRO_ACCESS_W;
+	examples[2].rules[0].u.ctrlreg.clear_mask = 1ULL << 16;	/* WP */
+	examples[2].rules[1].u.ctrlreg.clear_mask =
+		(1ULL << 20) | (1ULL << 21);			/* SMEP|SMAP */
+}
+
+static char *example_path(const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/examples/%s", XI_SRCDIR, name) < 0)
+		abort();
+	return p;
+}
+
+static void check_example(const struct expect *e)
+{
+	struct policy p;
+	struct diag d;
+	char *path = example_path(e->file);
+	size_t i;
+
+	if (policy_load(path, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		free(path);
+		return;
+	}
+	EXPECT_EQ(p.domid, POLICY_DOMID_NONE);
+	EXPECT_STREQ(p.guest_name, e->guest_name);
+	EXPECT_EQ(p.default_verdict, e->default_verdict);
+	EXPECT_EQ(p.deadline_ms, e->deadline_ms);
+	EXPECT_EQ(p.stats_interval, e->stats_interval);
+	EXPECT_EQ(p.nr_rules, e->nr_rules);
+	for (i = 0; i < p.nr_rules && i < e->nr_rules; i++) {
+		if (memcmp(&p.rules[i].rule, &e->rules[i],
+			   sizeof(e->rules[i]))) {
+			const struct xenintro_rule *r = &p.rules[i].rule;
+
+			fail(__FILE__, __LINE__,
+			     "rule %zu: event %u action %u flags %#x prio %u [%#llx, %#llx] u %#llx %#llx %#llx %#llx",
+			     i, r->event, r->action, r->flags, r->priority,
+			     (unsigned long long)r->first,
+			     (unsigned long long)r->last,
+			     (unsigned long long)r->u.raw[0],
+			     (unsigned long long)r->u.raw[1],
+			     (unsigned long long)r->u.raw[2],
+			     (unsigned long long)r->u.raw[3]);
+		}
+		EXPECT_STREQ(p.rules[i].name, e->names[i]);
+	}
+	EXPECT_EQ(p.nr_monitors, e->nr_monitors);
+	for (i = 0; i < p.nr_monitors && i < e->nr_monitors; i++) {
+		EXPECT_EQ(p.monitors[i].event, e->monitors[i].event);
+		EXPECT_EQ(p.monitors[i].index, e->monitors[i].index);
+		EXPECT_EQ(p.monitors[i].flags, e->monitors[i].flags);
+		EXPECT_EQ(p.monitors[i].ignore_mask, 0);
+	}
+	EXPECT_EQ(p.nr_access, e->nr_access);
+	for (i = 0; i < p.nr_access && i < e->nr_access; i++) {
+		EXPECT_EQ(p.access[i].gfn, e->access[i].gfn);
+		EXPECT_EQ(p.access[i].nr, e->access[i].nr);
+		EXPECT_EQ(p.access[i].rights, e->access[i].rights);
+	}
+	EXPECT_EQ(p.log.events, e->log_events);
+	policy_free(&p);
+	free(path);
+}
+
+/* ---- bad files ------------------------------------------------------ */
+
+static const struct {
+	const char *file;
+	const char *msg;
+} bad[] = {
+	{ "syntax.yaml",
+	  "syntax.yaml:5:11: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence" },
+	{ "unknown-field.yaml",
+	  "unknown-field.yaml:7:5: rules[0].acton: unknown field" },
+	{ "field-of-other-event.yaml",
+	  "field-of-other-event.yaml:5:5: rules[0].access: unknown field" },
+	{ "wrong-type.yaml",
+	  "wrong-type.yaml:6:15: rules[0].priority: expected a number, got a quoted string" },
+	{ "wrong-type-list.yaml",
+	  "wrong-type-list.yaml:2:14: deadline_ms: expected a number, got a list" },
+	{ "out-of-range.yaml",
+	  "out-of-range.yaml:4:11: rules[0].leaf: 0x100000000 is out of range (at most 0xffffffff)" },
+	{ "first-above-last.yaml",
+	  "first-above-last.yaml:4:10: rules[0].gfn: first (0x20) is above last (0x10)" },
+	{ "deny-cpuid.yaml",
+	  "deny-cpuid.yaml:7:13: rules[0].action: deny on cpuid events: only mem_access, cr and msr events can be denied" },
+	{ "set-registers-no-answer.yaml",
+	  "set-registers-no-answer.yaml:8:13: rules[1].action: set_registers needs an answer: {eax, ebx, ecx, edx}" },
+	{ "notify-forward.yaml",
+	  "notify-forward.yaml:6:13: rules[0].notify: a forwarded event reaches the agent anyway; notify is for kernel verdicts" },
+	{ "unknown-bit.yaml",
+	  "unknown-bit.yaml:7:19: rules[0].cleared[1]: CR0 has no bit \"SMEP\" (PE, MP, EM, TS, ET, NE, WP, AM, NW, CD, PG)" },
+	{ "unknown-msr.yaml",
+	  "unknown-msr.yaml:3:16: monitors.msr[1]: unknown MSR name \"KSTAR\"" },
+	{ "unknown-event.yaml",
+	  "unknown-event.yaml:3:12: rules[0].event: unknown event \"syscall\" (mem_access, cr, msr, cpuid, breakpoint, singlestep, guest_request, debug_exception, desc_access, emul_unimpl, vmexit)" },
+	{ "duplicate-key.yaml",
+	  "duplicate-key.yaml:6:5: rules[0].action: duplicate field (first at line 5)" },
+	{ "ambiguous.yaml",
+	  "ambiguous.yaml:7:5: rules[1]: ambiguous with rules[0] (same event and priority, overlapping keys and filters); give one a higher priority" },
+	{ "deny-not-capable.yaml",
+	  "deny-not-capable.yaml:5:5: rules[0].action: deny needs monitors.cr4 with deny_capable: true" },
+	{ "decision-unknown-rule.yaml",
+	  "decision-unknown-rule.yaml:8:13: forwarded.decide[0].rule: no rule is named \"pb\"" },
+	{ "decision-bad-verdict.yaml",
+	  "decision-bad-verdict.yaml:5:16: forwarded.decide[0].verdict: reinject: only breakpoint and debug_exception events can be reinjected" },
+	{ "no-guest.yaml",
+	  "no-guest.yaml:1:1: guest: missing (a domid or a name)" },
+	{ "two-documents.yaml",
+	  "two-documents.yaml:3:1: a second YAML document; a policy is one" },
+	{ "missing.yaml",
+	  "missing.yaml: cannot open: No such file or directory" },
+};
+
+static void check_bad(const char *file, const char *msg)
+{
+	struct policy p;
+	struct diag d;
+
+	if (!policy_load(file, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s: accepted", file);
+		policy_free(&p);
+		return;
+	}
+	EXPECT_STREQ(d.msg, msg);
+	/* a failed load leaves nothing to free, and free is harmless */
+	EXPECT_EQ(p.nr_rules, 0);
+	policy_free(&p);
+}
+
+/* ---- decisions ------------------------------------------------------ */
+
+static void check_decisions(void)
+{
+	static const char doc[] =
+		"guest: 7\n"
+		"monitors: {breakpoint: true, cpuid: true}\n"
+		"rules:\n"
+		"  - {name: listed, event: breakpoint, rips: [0x1000, 0x2000], action: forward, priority: 1}\n"
+		"  - {name: all-bp, event: breakpoint, action: forward}\n"
+		"forwarded:\n"
+		"  default: deny\n"
+		"  decide:\n"
+		"    - {rule: listed, rip: 0x2000, verdict: skip, log: false}\n"
+		"    - {rule: listed, verdict: reinject}\n"
+		"    - {event: cpuid, verdict: skip}\n";
+	struct xenintro_event ev;
+	struct xenintro_verdict v;
+	struct decision dc;
+	struct policy p;
+	struct diag d;
+
+	if (policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.domid, 7);
+	EXPECT_EQ(p.nr_rules, 3);
+	memset(&ev, 0, sizeof(ev));
+	ev.reason = XENINTRO_EVENT_BREAKPOINT;
+	ev.flags = XENINTRO_EF_SYNC;
+	ev.rule = 1;			/* second RIP of "listed" */
+	ev.regs.rip = 0x2000;
+	ev.u.debug.insn_length = 1;
+	dc = decide(&p, &ev);
+	EXPECT_EQ(dc.verdict, DECIDE_SKIP);
+	EXPECT_EQ(dc.log, 0);
+	decide_fill(&v, &ev, dc.verdict);
+	EXPECT_EQ(v.verdict, XENINTRO_VERDICT_SET_REGISTERS);
+	EXPECT_EQ(v.u.regs.rip, 0x2001);
+
+	ev.rule = 0;
+	ev.regs.rip = 0x1000;
+	dc = decide(&p, &ev);
+	EXPECT_EQ(dc.verdict, XENINTRO_VERDICT_REINJECT);
+	EXPECT_EQ(dc.log, 1);
+
+	/* no decision: the default, DENY, is no answer to an INT3 */
+	ev.rule = 2;
+	dc = decide(&p, &ev);
+	EXPECT_EQ(dc.verdict, XENINTRO_VERDICT_REINJECT);
+	/* ... but is one to an MSR write, and CONTINUE on a page is EMULATE */
+	ev.reason = XENINTRO_EVENT_MSR;
+	ev.rule = ~0U;
+	EXPECT_EQ(decide(&p, &ev).verdict, XENINTRO_VERDICT_DENY);
+	ev.reason = XENINTRO_EVENT_MEM_ACCESS;
+	EXPECT_EQ(decide_safe(&ev, XENINTRO_VERDICT_CONTINUE),
+		  XENINTRO_VERDICT_EMULATE);
+	ev.reason = XENINTRO_EVENT_CPUID;
+	ev.u.cpuid.insn_length = 2;
+	dc = decide(&p, &ev);
+	EXPECT_EQ(dc.verdict, DECIDE_SKIP);
+	decide_fill(&v, &ev, dc.verdict);
+	EXPECT_EQ(v.u.regs.rip, 0x1002);
+	policy_free(&p);
+}
+
+/* The JSON record of an event: the fields a SIEM keys on. */
+static void check_event_json(void)
+{
+	struct xenintro_event ev;
+	char *s;
+	json_t *o;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = 42;
+	ev.domid = 7;
+	ev.vcpu = 1;
+	ev.reason = XENINTRO_EVENT_MSR;
+	ev.flags = XENINTRO_EF_SYNC | XENINTRO_EF_NOTIFY;
+	ev.u.msr.msr = 0xc0000082;
+	ev.u.msr.new_value = 0xffffffff81000000ULL;
+	ev.regs.rip = 0x1234;
+	o = event_json(&ev);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	EXPECT_STREQ(s,
+		     "{\"seq\":42,\"domid\":7,\"vcpu\":1,\"event\":\"msr\",\"sync\":true,\"notify\":true,\"rip\":\"0x1234\",\"cr3\":\"0x0\",\"msr\":\"0xc0000082\",\"msr_name\":\"LSTAR\",\"old\":\"0x0\",\"new\":\"0xffffffff81000000\"}");
+	free(s);
+	json_decref(o);
+}
+
+static void check_iso_time(void)
+{
+	char buf[40];
+
+	iso_time_now(buf, sizeof(buf));
+	/* 2026-11-22T11:30:00.123456Z */
+	EXPECT_EQ(strlen(buf), 27);
+	EXPECT_EQ(buf[10], 'T');
+	EXPECT_EQ(buf[19], '.');
+	EXPECT_EQ(buf[26], 'Z');
+}
+
+int main(void)
+{
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 3;
+	int failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fill_filters();
+	printf("TAP version 13\n1..%zu\n", total);
+#define RUN(name, call)							\
+	do {								\
+		test_failed = 0;					\
+		call;							\
+		failed += test_failed;					\
+		printf("%sok %zu - %s\n", test_failed ? "not " : "", ++n, \
+		       name);						\
+	} while (0)
+	for (i = 0; i < ARRAY_SIZE(examples); i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "policy example %s",
+			 examples[i].file);
+		RUN(name, check_example(&examples[i]));
+	}
+	if (chdir(XI_SRCDIR "/common/tests/bad")) {
+		perror("chdir");
+		return 1;
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "policy error %s", bad[i].file);
+		RUN(name, check_bad(bad[i].file, bad[i].msg));
+	}
+	RUN("decisions for forwarded events", check_decisions());
+	RUN("event JSON record", check_event_json());
+	RUN("ISO 8601 timestamps", check_iso_time());
+	return failed ? 1 : 0;
+}
