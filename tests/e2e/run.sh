@@ -50,13 +50,17 @@ fi
 # guest at scenario 7 to exercise the harness's recovery).
 DOM0_CMDLINE+="${XENINTRO_E2E_APPEND:+ $XENINTRO_E2E_APPEND}"
 rc=0
+QEMU_WAITED=0
 xen_boot e2e "$logdir/console.log" "${XENINTRO_E2E_TIMEOUT:-840}" || rc=$?
 [ "$rc" -eq 125 ] && tap_fail_all "no QEMU slot: another QEMU kept running"
-elapsed=$(($(date +%s) - start))
-log "e2e: QEMU exited with $rc; whole run ${elapsed}s"
+# The budget is for our own build and boot, not for waiting until another
+# engineer's QEMU ends (reported separately).
+elapsed=$(($(date +%s) - start - QEMU_WAITED))
+log "e2e: QEMU exited with $rc; whole run ${elapsed}s (+${QEMU_WAITED}s waiting for a free QEMU slot)"
 
 "$PYTHON" "$XENINTRO_ROOT/tests/e2e/parse.py" --console "$logdir/console.log" \
 	--qemu-rc "$rc" --elapsed "$elapsed" --limit "${XENINTRO_E2E_LIMIT:-900}" \
+	--waited "$QEMU_WAITED" \
 	--splats "$logdir/splats.txt" --guest-dir "$logdir" \
 	--contention "$logdir/console.log.contention" | tee "$logdir/e2e.tap" >&3
 log "e2e: took ${elapsed}s; console $logdir/console.log"

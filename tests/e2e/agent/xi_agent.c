@@ -37,6 +37,20 @@
  *   demo      prints every event with xenintro_event_format() and the
  *             verdict it got
  *
+ * Rule modes (XENINTRO_IOC_SET_RULES, issue 5): the kernel answers from a
+ * rule table; the agent answers only what reaches it and prints the rule
+ * hit counters ("AGENT: <mode> rulestats ... hit0=N hit1=N ...").
+ *   rule-cpuid  ARG = marker leaf: rule 0 answers it SET_REGISTERS with
+ *               XI_MARKER_*, rule 1 answers every other leaf CONTINUE (the
+ *               kernel completes it with Xen's result)
+ *   rule-int3   rule 0: every INT3 REINJECT
+ *   rule-cr3    rule 0: CR3 writes CONTINUE | NOTIFY (log-only); ARG
+ *               "sleep": the agent reads nothing until SECS passed
+ *   rule-cr0    CR0 and CR4 monitored deny-capable; rule 0 DENY | NOTIFY
+ *               of a CR0.WP clear, rule 1 the same for CR4.SMEP/SMAP;
+ *               other CR0/CR4 writes reach the agent (CONTINUE)
+ *   bench-rule  CPUID, rule 0: every leaf CONTINUE in the kernel
+ *
  * Output, one line each, on stdout: "AGENT: <mode> key=value ...".
  * Exit status 0 unless setting up failed.
  */
@@ -51,6 +65,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include <xenintro/libxenintro.h>
 
@@ -68,6 +83,13 @@
 #define MSR_FS_BASE	0xc0000100u
 #define MSR_GS_BASE	0xc0000101u
 #define MSR_KERNEL_GS	0xc0000102u
+
+#define X86_CR0_WP	(1ULL << 16)
+#define X86_CR4_SMEP	(1ULL << 20)
+#define X86_CR4_SMAP	(1ULL << 21)
+
+/* Notify copies counted per rule index (event.rule), the first few. */
+#define RULES_COUNTED	4
 
 static volatile sig_atomic_t stop;
 
@@ -98,6 +120,7 @@ struct counts {
 	uint64_t cr[4], msr_efer, msr_lstar, msr_fsbase, msr_other;
 	uint64_t cpuid, marker, int3, debug, greq, desc[5], other;
 	uint64_t batches, kicks, max_batch;
+	uint64_t by_rule[RULES_COUNTED];
 	/*
 	 * Kernel read the request (ev->timestamp_ns) -> the agent saw it:
 	 * the wake-up part of the round trip, in ns.
@@ -118,6 +141,8 @@ struct agent {
 };
 
 static const char *mode;
+/* XENINTRO_FEATURE_* asked for in the handshake (rules for rule modes). */
+static uint64_t want_features;
 /*
  * Answer with plain CONTINUE where the tests want to see the kernel
  * complete the event by itself (CPUID, descriptor access: kmod/response.c).
@@ -142,8 +167,11 @@ static void count(struct agent *a, const struct xenintro_event *ev)
 	if (c->last_ts && ev->timestamp_ns > c->last_ts)
 		c->gap_sum += ev->timestamp_ns - c->last_ts;
 	c->last_ts = ev->timestamp_ns;
-	if (ev->flags & XENINTRO_EF_NOTIFY)
+	if (ev->flags & XENINTRO_EF_NOTIFY) {
 		c->notify++;
+		if (ev->rule < RULES_COUNTED)
+			c->by_rule[ev->rule]++;
+	}
 	else if (ev->flags & XENINTRO_EF_SYNC)
 		c->sync++;
 	switch (ev->reason) {
@@ -298,7 +326,7 @@ static int agent_open(struct agent *a, uint32_t domid)
 	/* Generous: a dom0 vCPU under TCG can be slow to get to us. */
 	args.deadline_ms = 5000;
 	a->domid = domid;
-	ret = xenintro_open(&a->x, 0, 0);
+	ret = xenintro_open(&a->x, want_features, 0);
 	if (ret) {
 		printf("AGENT: %s error=open ret=%d\n", mode, ret);
 		return ret;
@@ -417,6 +445,202 @@ static int finish(struct agent *a)
 	xenintro_close(&a->x);
 	printf("AGENT: %s closed dom=%u\n", mode, a->domid);
 	return 0;
+}
+
+/*
+ * Install a rule table with XENINTRO_IOC_SET_RULES (raw records: the
+ * library may not wrap it yet). Prints the outcome; returns 0 or -errno.
+ */
+static int set_rules(struct agent *a, const struct xenintro_rule *r,
+		     unsigned int n)
+{
+	struct xenintro_rules rs;
+	int ret = 0;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.size = sizeof(rs);
+	rs.nr = n;
+	rs.rule_size = sizeof(*r);
+	rs.rules = (uintptr_t)r;
+	rs.error_index = ~0u;
+	if (ioctl(xenintro_fd(&a->x), XENINTRO_IOC_SET_RULES, &rs) < 0)
+		ret = -errno;
+	printf("AGENT: %s rules nr=%u ret=%d error_index=%d generation=%llu\n",
+	       mode, n, ret, (int)rs.error_index,
+	       (unsigned long long)rs.generation);
+	return ret;
+}
+
+/*
+ * The kernel's side of a rule run: its counters and each rule's hits, and
+ * the notify copies the agent received per rule.
+ */
+static void print_rule_stats(struct agent *a, unsigned int n)
+{
+	uint64_t hits[RULES_COUNTED] = { 0 };
+	struct xenintro_stats st;
+	unsigned int i;
+	int ret = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.rule_hits = (uintptr_t)hits;
+	st.rule_hits_nr = n < RULES_COUNTED ? n : RULES_COUNTED;
+	if (ioctl(xenintro_fd(&a->x), XENINTRO_IOC_STATS, &st) < 0)
+		ret = -errno;
+	printf("AGENT: %s rulestats dom=%u ret=%d rules_nr=%u generation=%llu"
+	       " requests=%llu forwarded=%llu notified=%llu dropped=%llu"
+	       " kernel_verdicts=%llu agent_verdicts=%llu deadline=%llu",
+	       mode, a->domid, ret, st.rules_nr,
+	       (unsigned long long)st.rules_generation,
+	       (unsigned long long)st.requests,
+	       (unsigned long long)st.forwarded,
+	       (unsigned long long)st.notified,
+	       (unsigned long long)st.dropped,
+	       (unsigned long long)st.kernel_verdicts,
+	       (unsigned long long)st.agent_verdicts,
+	       (unsigned long long)st.deadline_expired);
+	for (i = 0; i < st.rule_hits_nr; i++)
+		printf(" hit%u=%llu copies%u=%llu", i,
+		       (unsigned long long)hits[i], i,
+		       (unsigned long long)a->c.by_rule[i]);
+	printf("\n");
+}
+
+/* rule-cpuid: the marker leaf answered by rule 0, the rest by rule 1. */
+static int mode_rule_cpuid(struct agent *a, unsigned int secs)
+{
+	struct xenintro_rule r[2];
+
+	memset(r, 0, sizeof(r));
+	r[0].event = XENINTRO_EVENT_CPUID;
+	r[0].action = XENINTRO_VERDICT_SET_REGISTERS;
+	r[0].priority = 1;
+	r[0].first = XENINTRO_CPUID_KEY(a->marker_leaf, 0);
+	r[0].last = XENINTRO_CPUID_KEY(a->marker_leaf, 0xffffffffu);
+	r[0].u.cpuid.eax = XI_MARKER_EAX;
+	r[0].u.cpuid.ebx = XI_MARKER_EBX;
+	r[0].u.cpuid.ecx = XI_MARKER_ECX;
+	r[0].u.cpuid.edx = XI_MARKER_EDX;
+	r[1].event = XENINTRO_EVENT_CPUID;
+	r[1].action = XENINTRO_VERDICT_CONTINUE;
+	r[1].first = 0;
+	r[1].last = ~0ULL;
+	if (set_rules(a, r, 2))
+		return finish(a);
+	mon(a, "cpuid", XENINTRO_MONITOR_CPUID, 0, 0);
+	printf("AGENT: %s ready dom=%u marker=0x%x\n", mode, a->domid,
+	       a->marker_leaf);
+	run(a, secs);
+	print_rule_stats(a, 2);
+	return finish(a);
+}
+
+/* rule-int3: every breakpoint re-injected by the kernel. */
+static int mode_rule_int3(struct agent *a, unsigned int secs)
+{
+	struct xenintro_rule r;
+
+	memset(&r, 0, sizeof(r));
+	r.event = XENINTRO_EVENT_BREAKPOINT;
+	r.action = XENINTRO_VERDICT_REINJECT;
+	r.first = 0;
+	r.last = ~0ULL;
+	if (set_rules(a, &r, 1))
+		return finish(a);
+	mon(a, "int3", XENINTRO_MONITOR_BREAKPOINT, 0, 0);
+	printf("AGENT: %s ready dom=%u\n", mode, a->domid);
+	run(a, secs);
+	print_rule_stats(a, 1);
+	return finish(a);
+}
+
+/*
+ * rule-cr3: log-only CR3 monitoring. With "sleep" the agent does not look
+ * at its ring until the end: the guest must not notice (no deadline), and
+ * copies that found the ring full are dropped and counted.
+ */
+static int mode_rule_cr3(struct agent *a, unsigned int secs, bool sleep_)
+{
+	struct xenintro_rule r;
+	double end = now_s() + secs;
+
+	memset(&r, 0, sizeof(r));
+	r.event = XENINTRO_EVENT_CTRLREG;
+	r.action = XENINTRO_VERDICT_CONTINUE;
+	r.flags = XENINTRO_RULE_NOTIFY;
+	r.first = XENINTRO_CR3;
+	r.last = XENINTRO_CR3;
+	if (set_rules(a, &r, 1))
+		return finish(a);
+	mon(a, "cr3", XENINTRO_MONITOR_CTRLREG, XENINTRO_CR3, XENINTRO_MON_SYNC);
+	printf("AGENT: %s ready dom=%u sleep=%d\n", mode, a->domid, sleep_);
+	if (sleep_) {
+		while (!stop && now_s() < end)
+			usleep(100 * 1000);
+		drain(a);
+	} else {
+		run(a, secs);
+	}
+	print_rule_stats(a, 1);
+	return finish(a);
+}
+
+/*
+ * rule-cr0: the integrity policy. Xen defers CR writes until the verdict
+ * once CONTROL_REGISTERS is on (XENINTRO_MON_DENY_CAPABLE), so DENY keeps
+ * CR0.WP (CR4.SMEP/SMAP) set; every other CR0/CR4 write reaches the agent
+ * and is let through.
+ */
+static int mode_rule_cr0(struct agent *a, unsigned int secs)
+{
+	struct xenintro_rule r[2];
+
+	memset(r, 0, sizeof(r));
+	r[0].event = XENINTRO_EVENT_CTRLREG;
+	r[0].action = XENINTRO_VERDICT_DENY;
+	r[0].flags = XENINTRO_RULE_NOTIFY;
+	r[0].first = XENINTRO_CR0;
+	r[0].last = XENINTRO_CR0;
+	r[0].u.ctrlreg.clear_mask = X86_CR0_WP;
+	r[1] = r[0];
+	r[1].first = XENINTRO_CR4;
+	r[1].last = XENINTRO_CR4;
+	r[1].u.ctrlreg.clear_mask = X86_CR4_SMEP | X86_CR4_SMAP;
+	if (set_rules(a, r, 2))
+		return finish(a);
+	mon(a, "cr0", XENINTRO_MONITOR_CTRLREG, XENINTRO_CR0,
+	    XENINTRO_MON_SYNC | XENINTRO_MON_DENY_CAPABLE);
+	mon(a, "cr4", XENINTRO_MONITOR_CTRLREG, XENINTRO_CR4,
+	    XENINTRO_MON_SYNC | XENINTRO_MON_DENY_CAPABLE);
+	a->print_first = true;
+	printf("AGENT: %s ready dom=%u\n", mode, a->domid);
+	run(a, secs);
+	print_rule_stats(a, 2);
+	return finish(a);
+}
+
+/* bench-rule: every CPUID completed in the kernel, none forwarded. */
+static int mode_bench_rule(struct agent *a, unsigned int secs)
+{
+	struct xenintro_rule r;
+	double t0;
+
+	memset(&r, 0, sizeof(r));
+	r.event = XENINTRO_EVENT_CPUID;
+	r.action = XENINTRO_VERDICT_CONTINUE;
+	r.first = 0;
+	r.last = ~0ULL;
+	if (set_rules(a, &r, 1))
+		return finish(a);
+	mon(a, "cpuid", XENINTRO_MONITOR_CPUID, 0, 0);
+	printf("AGENT: %s ready dom=%u\n", mode, a->domid);
+	t0 = now_s();
+	run(a, secs);
+	printf("AGENT: %s seconds=%.1f events=%" PRIu64 "\n", mode,
+	       now_s() - t0, a->c.total);
+	print_rule_stats(a, 1);
+	return finish(a);
 }
 
 /*
@@ -620,6 +844,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	if (!strncmp(mode, "rule-", 5) || !strcmp(mode, "bench-rule"))
+		want_features = XENINTRO_FEATURE_RULES;
 	if (agent_open(&a, domid))
 		return 1;
 
@@ -696,6 +922,18 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "demo"))
 		return mode_demo(&a, secs);
+	if (!strcmp(mode, "rule-cpuid")) {
+		a.marker_leaf = argc > 4 ? strtoul(argv[4], NULL, 0) : 0;
+		return mode_rule_cpuid(&a, secs);
+	}
+	if (!strcmp(mode, "rule-int3"))
+		return mode_rule_int3(&a, secs);
+	if (!strcmp(mode, "rule-cr3"))
+		return mode_rule_cr3(&a, secs, argc > 4 && !strcmp(argv[4], "sleep"));
+	if (!strcmp(mode, "rule-cr0"))
+		return mode_rule_cr0(&a, secs);
+	if (!strcmp(mode, "bench-rule"))
+		return mode_bench_rule(&a, secs);
 	fprintf(stderr, "xi_agent: unknown mode %s\n", mode);
 	xenintro_close(&a.x);
 	return 2;

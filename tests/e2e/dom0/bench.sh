@@ -11,12 +11,13 @@
 #                insn_length), verdicts batched, one kick per batch; the
 #                agent sleeps in poll() when the ring is empty
 #   xenintro-spin  the same, the agent busy-polling the ring instead
+#   xenintro-rule  xi_agent bench-rule: one CPUID rule (CONTINUE: the
+#                kernel completes each CPUID with Xen's result) answers
+#                every CPUID in the kernel; nothing reaches the agent
 #   unmon-after  nothing again: the guest is back to its old speed
 #
 # and prints one "XI-BENCH|<phase>|key=value ..." line per phase for the
-# host (tests/bench/xen-bench.sh) to tabulate. xenintro has no in-kernel
-# rule engine yet (XENINTRO_FEATURE_RULES is not offered), so a kernel
-# verdict row cannot be measured; the host says so.
+# host (tests/bench/xen-bench.sh) to tabulate.
 #
 # "xi.rounds=" on the kernel command line sets the rounds (default 15) of
 # 2000 CPUIDs each.
@@ -99,6 +100,20 @@ for m in bench bench-spin; do
 	bench $p "$PHASE_LINE batches=$(kv "$l" batches) kicks=$(kv "$l" kicks) max_batch=$(kv "$l" max_batch) notifies=$(kv "$l" notifies) deadline=$(kv "$l" deadline) wake_avg_us=$(kv "$l" wake_avg_us)" \
 		"$(kv "$l" cpuid)" "xenintro(agent,$m)"
 done
+
+# The kernel verdict: a rule answers every CPUID in the event path.
+xr_phase() {
+	agent_start /tmp/xr.out bench-rule "$d" 0
+	agent_ready /tmp/xr.out
+	phase xenintro-rule
+	agent_stop "$AGENT_PID" 20
+}
+xr_phase
+revive xenintro-rule || xr_phase
+show /tmp/xr.out "XI-AGENT bench-rule"
+l=$(aline /tmp/xr.out "rulestats")
+bench xenintro-rule "$PHASE_LINE hits=$(kv "$l" hit0) forwarded=$(kv "$l" forwarded) kernel_verdicts=$(kv "$l" kernel_verdicts) agent_verdicts=$(kv "$l" agent_verdicts) deadline=$(kv "$l" deadline) rules_ret=$(kv "$(aline /tmp/xr.out "rules nr=")" ret)" \
+	"$(kv "$l" hit0)" "xenintro(kernel rule)"
 
 phase unmon-after
 revive unmon-after || phase unmon-after

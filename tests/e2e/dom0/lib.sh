@@ -46,6 +46,12 @@ load_xenintro() {
 # of restarting it under a new domid: the scenarios then fail visibly on
 # the dead guest, and Xen's message on the console says why.
 guest_create() {
+	local _pin _pinl=
+	# xi.pin.<guest>=<pCPU> on dom0's command line pins a guest's vCPU
+	# (xl "cpus="), e.g. to keep two guests off one physical CPU. (No
+	# commas: QEMU's -initrd splits the multiboot modules at commas.)
+	_pin=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^xi\.pin\.$1=//p" | head -n1)
+	[ -n "$_pin" ] && _pinl="cpus = \"$_pin\""
 	cat >"/tmp/$1.cfg" <<EOF
 name = "$1"
 type = "pvh"
@@ -56,6 +62,7 @@ memory = 256
 vcpus = 1
 on_crash = "preserve"
 on_reboot = "preserve"
+$_pinl
 EOF
 	rm -f "$CONLOG/guest-$1.log"
 	# shellcheck disable=SC2086 # no second argument: no word at all
