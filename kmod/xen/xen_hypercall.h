@@ -33,6 +33,8 @@
 #define XI_DOMCTL_set_access_required	64
 #define XI_DOMCTL_monitor_op		77
 
+#define XI_MSR_EFER			0xc0000080U
+
 /* getdomaininfo flags */
 #define XI_DOMINF_dying			BIT(0)
 #define XI_DOMINF_hvm_guest		BIT(1)

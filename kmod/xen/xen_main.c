@@ -138,6 +138,21 @@ static int xi_op_monitor(struct xenintro_domain *dom,
 	    boot_cpu_data.x86_vendor != X86_VENDOR_INTEL)
 		return -EOPNOTSUPP;
 
+	/*
+	 * Xen 4.17 on SVM masks the MSR to its low 13 bits before asking
+	 * whether it is monitored, so enabling the EFER monitor drops EFER's
+	 * read intercept: the guest then reads EFER.SVME, writes it back and
+	 * dies of a #GP (seen under QEMU's SVM), and disabling the monitor
+	 * does not restore the intercept. Refuse it rather than kill guests.
+	 */
+	if (enable && m->event == XENINTRO_MONITOR_MSR &&
+	    m->index == XI_MSR_EFER &&
+	    boot_cpu_data.x86_vendor != X86_VENDOR_INTEL) {
+		pr_warn_ratelimited("xenintro_xen: dom%u: EFER monitoring refused: Xen 4.17 on AMD drops the guest's EFER read intercept\n",
+				    hv->domid);
+		return -EOPNOTSUPP;
+	}
+
 	/* One-way per ring: CR/MSR writes wait for the verdict (§3.5). */
 	if (enable && (m->flags & XENINTRO_MON_DENY_CAPABLE) &&
 	    !xd->control_registers) {

@@ -674,8 +674,10 @@ static int mode_boot(struct agent *a, unsigned int secs)
 
 static int mode_caps(struct agent *a)
 {
-	static const struct { const char *n; uint32_t ev, flags; } caps[] = {
+	static const struct { const char *n; uint32_t ev, flags, index; } caps[] = {
 		{ "singlestep", XENINTRO_MONITOR_SINGLESTEP, 0 },
+		/* refused on AMD: Xen 4.17 drops EFER's read intercept */
+		{ "msr_efer", XENINTRO_MONITOR_MSR, 0, MSR_EFER },
 		{ "vmexit", XENINTRO_MONITOR_VMEXIT, XENINTRO_MON_SYNC },
 		{ "guest_request", XENINTRO_MONITOR_GUEST_REQUEST,
 		  XENINTRO_MON_SYNC | XENINTRO_MON_ALLOW_USERSPACE },
@@ -688,11 +690,12 @@ static int mode_caps(struct agent *a)
 	int ret;
 
 	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		ret = xenintro_monitor(&a->x, caps[i].ev, 0,
+		ret = xenintro_monitor(&a->x, caps[i].ev, caps[i].index,
 				       caps[i].flags | XENINTRO_MON_ENABLE, 0);
 		printf("AGENT: caps %s=%d\n", caps[i].n, ret);
 		if (!ret)
-			xenintro_monitor_disable(&a->x, caps[i].ev, 0);
+			xenintro_monitor_disable(&a->x, caps[i].ev,
+						 caps[i].index);
 	}
 	/* Events raised between enable and disable are answered here. */
 	drain(a);
