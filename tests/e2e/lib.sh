@@ -154,6 +154,9 @@ xen_build() {
 	bins="$XENINTRO_CACHE/build/e2e-bin"
 	make -C "$E2E_DIR" OUT="$bins" >"$work/programs.log" 2>&1 ||
 		die "agent/guest program build failed; see $work/programs.log"
+	# The policy agent and the xenintro tool, static (no libc in dom0).
+	make -C "$XENINTRO_ROOT/userspace" static >"$work/userspace.log" 2>&1 ||
+		die "xenintro-agent/xenintro build failed; see $work/userspace.log"
 
 	log "e2e: guest initramfs"
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/xi-guest.XXXXXX")
@@ -174,6 +177,12 @@ xen_build() {
 		[ -f "$E2E_DIR/dom0/$m" ] && install -m 0755 "$E2E_DIR/dom0/$m" "$stage/xi/$m"
 	done
 	install -m 0755 "$bins/xi_agent" "$stage/xi/xi_agent"
+	install -m 0755 "$XENINTRO_ROOT/userspace/agent/xenintro-agent.static" \
+		"$stage/xi/xenintro-agent"
+	install -m 0755 "$XENINTRO_ROOT/userspace/cli/xenintro.static" \
+		"$stage/xi/xenintro"
+	mkdir -p "$stage/xi/examples"
+	cp "$XENINTRO_ROOT"/userspace/examples/*.yaml "$stage/xi/examples/"
 	cp "${kos[@]}" "$stage/xi/modules/"
 	cp "$DOM0_KERNEL" "$stage/xi/guest/vmlinuz"
 	cp "$work/guest-initramfs.gz" "$stage/xi/guest/initramfs.gz"

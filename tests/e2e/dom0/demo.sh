@@ -45,6 +45,27 @@ done
 wait "$streamer"
 say "agent detached: $(dmesg | grep -F "dom$d: detached" | tail -n1 | sed 's/^\[[^]]*\] //')"
 
+XA=/xi/xenintro-agent
+say "now the policy agent: xenintro-agent with the shipped example cr3-process-log.yaml (a rule continues every CR3 write in the kernel and logs a copy)"
+$XA -g "$d" -f text -o /tmp/demo-cr3.log /xi/examples/cr3-process-log.yaml 2>/tmp/demo-cr3.err &
+xa=$!
+wait_file /tmp/demo-cr3.err "attached to domain" 30
+say "$(head -n1 /tmp/demo-cr3.err)"
+grun demo d3 60 "xi_guest pingpong 1"
+kill -TERM "$xa"
+wait "$xa"
+say "agent exited with $? after SIGTERM (clean detach); $(grep -c . /tmp/demo-cr3.log) log lines, the first ten:"
+head -n 10 /tmp/demo-cr3.log | while IFS= read -r l; do say "  $l"; done
+
+say "and cpuid-hide-hypervisor.yaml: CPUID leaf 0x40000000 answered by a kernel rule"
+$XA -g "$d" -f text -o /tmp/demo-cpuid.log /xi/examples/cpuid-hide-hypervisor.yaml 2>/tmp/demo-cpuid.err &
+xa=$!
+wait_file /tmp/demo-cpuid.err "attached to domain" 30
+grun demo d4 60 "xi_guest cpuid-leaf 0x40000000"
+kill -TERM "$xa"
+wait "$xa"
+say "guest says, under the policy: $(gline demo d4 cpuid-leaf-value | sed 's/^XI-G: d4 //')"
+
 say "after detach: is the guest still alive?"
 a=$(hb demo)
 grun demo d2 30 "xi_guest cpuid-leaf 0x40000000"

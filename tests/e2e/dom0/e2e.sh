@@ -436,6 +436,44 @@ case "$S14_SMEP" in
 esac
 dmesg_mark 14
 
+# ------------------------------------ 15: xenintro-agent with shipped policies
+# The policy agent (userspace/agent) on a real guest with two of the
+# example policies: the CPUID answer, then the CR3 process-switch log.
+XA=/xi/xenintro-agent
+xa_run() { # xa_run <tag> <policy>: start the agent, wait until attached
+	$XA -g "$d1" -f json -o "/tmp/$1.log" "/xi/examples/$2" 2>"/tmp/$1.err" &
+	XA_PID=$!
+	wait_file "/tmp/$1.err" "attached to domain" 30
+}
+xa_stop() { # SIGTERM: a clean detach, exit status 0
+	kill -TERM "$XA_PID" 2>/dev/null
+	wait "$XA_PID"
+}
+s15() {
+	xa_run s15a cpuid-hide-hypervisor.yaml
+	grun g1 s15a 60 xi_guest cpuid-leaf 0x40000000
+	grun g1 s15b 60 xi_guest cpuid-leaf 0x00000001
+	xa_stop
+	rca=$?
+	show /tmp/s15a.err "XI-AGENT 15a"
+	xa_run s15c cr3-process-log.yaml
+	grun g1 s15c 60 xi_guest pingpong 1
+	xa_stop
+	rcc=$?
+	show /tmp/s15c.err "XI-AGENT 15c"
+	grun g1 s15d 60 xi_guest cpuid-leaf 0x40000000
+	h=$(gline g1 s15a cpuid-leaf-value)
+	o=$(gline g1 s15b cpuid-leaf-value)
+	f=$(gline g1 s15d cpuid-leaf-value)
+	n=$(grep -c '"event":"cr"' /tmp/s15c.log)
+	nn=$(grep '"event":"cr"' /tmp/s15c.log | grep -c '"notify":true')
+	result "$1" "$(ok_if eval '[ "$(kv "$h" eax)" = 0x00000000 ] && [ "$(kv "$h" ebx)" = 0x00000000 ] &&
+		[ "$(kv "$o" eax)" != 0x00000000 ] && [ "$(kv "$f" eax)" != 0x00000000 ] &&
+		[ "$rca" = 0 ] && [ "$rcc" = 0 ] && ge "$n" 10 && [ "$n" = "$nn" ] && alive g1 2')" "$2" 		"cpuid-hide-hypervisor.yaml: leaf 0x40000000 under the policy eax=$(kv "$h" eax) ebx=$(kv "$h" ebx), leaf 1 eax=$(kv "$o" eax), leaf 0x40000000 after detach eax=$(kv "$f" eax) ebx=$(kv "$f" ebx); cr3-process-log.yaml: $n CR3 lines in the JSON log, $nn of them notify copies; agent exit status on SIGTERM: $rca, $rcc"
+}
+scenario 15 "xenintro-agent: the shipped CPUID-answer and CR3-log policies on a real guest; SIGTERM detaches cleanly" s15 g1
+dmesg_mark 15
+
 # -------------------------------------------------- 7: detach under load
 s7() {
 	gsend g1 s7 "xi_guest pingpong 12 & xi_guest cpuid-loop 12; wait"
