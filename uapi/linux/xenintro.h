@@ -672,7 +672,10 @@ struct xenintro_stats {
  *            fields; first > last; an action the event cannot take; NOTIFY
  *            with FORWARD
  *   -EEXIST  two rules for one event with equal priority whose keys,
- *            vCPU masks and filters can match the same event (ambiguous)
+ *            vCPU masks and filters can match the same event (ambiguous);
+ *            only disjoint vCPU masks, access masks or gla ranges prove
+ *            two rules apart (one CR write can set and clear bits at
+ *            once, so CR bit masks never do)
  *   -E2BIG   more than XENINTRO_RULES_MAX rules (error_index ~0), or a
  *            record longer than the kernel's whose extra bytes are not
  *            zero (error_index names it)
