@@ -675,16 +675,16 @@ static int mode_boot(struct agent *a, unsigned int secs)
 static int mode_caps(struct agent *a)
 {
 	static const struct { const char *n; uint32_t ev, flags, index; } caps[] = {
-		{ "singlestep", XENINTRO_MONITOR_SINGLESTEP, 0 },
+		{ "singlestep", XENINTRO_MONITOR_SINGLESTEP, 0, 0 },
 		/* refused on AMD: Xen 4.17 drops EFER's read intercept */
 		{ "msr_efer", XENINTRO_MONITOR_MSR, 0, MSR_EFER },
-		{ "vmexit", XENINTRO_MONITOR_VMEXIT, XENINTRO_MON_SYNC },
+		{ "vmexit", XENINTRO_MONITOR_VMEXIT, XENINTRO_MON_SYNC, 0 },
 		{ "guest_request", XENINTRO_MONITOR_GUEST_REQUEST,
-		  XENINTRO_MON_SYNC | XENINTRO_MON_ALLOW_USERSPACE },
-		{ "desc_access", XENINTRO_MONITOR_DESC_ACCESS, 0 },
+		  XENINTRO_MON_SYNC | XENINTRO_MON_ALLOW_USERSPACE, 0 },
+		{ "desc_access", XENINTRO_MONITOR_DESC_ACCESS, 0, 0 },
 		{ "debug_exception", XENINTRO_MONITOR_DEBUG_EXCEPTION,
-		  XENINTRO_MON_SYNC },
-		{ "emul_unimpl", XENINTRO_MONITOR_EMUL_UNIMPL, 0 },
+		  XENINTRO_MON_SYNC, 0 },
+		{ "emul_unimpl", XENINTRO_MONITOR_EMUL_UNIMPL, 0, 0 },
 	};
 	unsigned int i;
 	int ret;
