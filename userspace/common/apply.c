@@ -166,32 +166,9 @@ static int apply_one_way(struct xenintro *x, const struct policy *old,
 	size_t i;
 	int ret;
 
-	/* 1. monitors that are new or changed; a changed one goes off first
-	 * (the uAPI has no "modify"), a short gap only for that event */
-	for (i = 0; i < new->nr_monitors; i++) {
-		const struct policy_monitor *m = &new->monitors[i];
-		const struct policy_monitor *o = find_monitor(old, m);
-
-		if (same_monitor(m, o))
-			continue;
-		monitor_desc(m, what, sizeof(what));
-		if (o && (ret = monitor_off(x, o)))
-			goto fail;
-		ret = monitor_on(x, m);
-		if (ret)
-			goto fail;
-	}
-	/* 2. page rights: the new ones, in order */
-	for (i = 0; i < new->nr_access; i++) {
-		const struct policy_access *a = &new->access[i];
-
-		snprintf(what, sizeof(what), "access gfn 0x%" PRIx64 "+%" PRIu64,
-			 a->gfn, a->nr);
-		ret = xenintro_set_access(x, a->gfn, a->nr, a->rights);
-		if (ret)
-			goto fail;
-	}
-	/* 3. the rule table, swapped atomically by the kernel */
+	/* 1. the rule table, swapped atomically by the kernel; first, so
+	 * that no event of a monitor or page right turned on below ever
+	 * reaches the agent undecided by the new rules */
 	*rules_done = false;
 	if (set_rules && (new->nr_rules || (old && old->nr_rules))) {
 		snprintf(what, sizeof(what), "rules");
@@ -211,6 +188,31 @@ static int apply_one_way(struct xenintro *x, const struct policy *old,
 			goto fail;
 		}
 		*rules_done = true;
+	}
+	/* 2. monitors that are new or changed; a changed one goes off first
+	 * (the uAPI has no "modify"), a short gap only for that event */
+	for (i = 0; i < new->nr_monitors; i++) {
+		const struct policy_monitor *m = &new->monitors[i];
+		const struct policy_monitor *o = find_monitor(old, m);
+
+		if (same_monitor(m, o))
+			continue;
+		monitor_desc(m, what, sizeof(what));
+		if (o && (ret = monitor_off(x, o)))
+			goto fail;
+		ret = monitor_on(x, m);
+		if (ret)
+			goto fail;
+	}
+	/* 3. page rights: the new ones, in order */
+	for (i = 0; i < new->nr_access; i++) {
+		const struct policy_access *a = &new->access[i];
+
+		snprintf(what, sizeof(what), "access gfn 0x%" PRIx64 "+%" PRIu64,
+			 a->gfn, a->nr);
+		ret = xenintro_set_access(x, a->gfn, a->nr, a->rights);
+		if (ret)
+			goto fail;
 	}
 	/* 4. what only the old policy had */
 	for (i = 0; old && i < old->nr_monitors; i++) {
