@@ -11,7 +11,7 @@
 #
 # Layers, in order:
 #   lint       tests/lint.sh (W=1, sparse, checkpatch: 3 tests)
-#   userspace  `make -C userspace check` (TAP on stdout), if that target exists
+#   userspace  `make -C userspace check` (TAP on stdout)
 #   kunit-py   tests/kunit/run-kunit-py.sh (kunit.py, UML)
 #   vm         tests/qemu/vm-tests.sh (debug kernel under QEMU: KUnit,
 #              kselftests, kernel splats)
@@ -80,15 +80,9 @@ if want lint; then
 fi
 
 if want userspace; then
-	# Counted only once userspace/ has a check target; until then the
-	# layer does not exist.
-	if make -C "$XENINTRO_ROOT/userspace" -n check >/dev/null 2>&1; then
-		tap_layer userspace "make -C userspace check" \
-			make -C "$XENINTRO_ROOT/userspace" --no-print-directory -s check
-		files+=("$R/userspace.results")
-	else
-		echo "== userspace: no 'check' target in userspace/Makefile yet; not run"
-	fi
+	tap_layer userspace "make -C userspace check" \
+		make -C "$XENINTRO_ROOT/userspace" --no-print-directory -s check
+	files+=("$R/userspace.results")
 fi
 
 if want kunit-py; then

@@ -16,8 +16,6 @@
 #define FRAMES	64
 #define WAIT_MS	10000
 
-
-
 FIXTURE(dom) {
 	struct xenintro x;
 	unsigned int domid;

@@ -43,8 +43,6 @@
 
 #define SIM_CPUID_ECX	0x73696d20	/* the sim's CPUID ecx, "sim " */
 
-
-
 /* ---------------------------------------------------------------- agent */
 
 /* A session over raw ioctls and the three mappings. */

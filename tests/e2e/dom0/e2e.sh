@@ -465,8 +465,10 @@ s15() {
 	h=$(gline g1 s15a cpuid-leaf-value)
 	o=$(gline g1 s15b cpuid-leaf-value)
 	f=$(gline g1 s15d cpuid-leaf-value)
-	n=$(grep -c '"event":"cr"' /tmp/s15c.log)
-	nn=$(grep '"event":"cr"' /tmp/s15c.log | grep -c '"notify":true')
+	# Event records only: the stats records list each rule with its
+	# event type too.
+	n=$(grep '"type":"event"' /tmp/s15c.log | grep -c '"event":"cr"')
+	nn=$(grep '"type":"event"' /tmp/s15c.log | grep '"event":"cr"' | grep -c '"notify":true')
 	result "$1" "$(ok_if eval '[ "$(kv "$h" eax)" = 0x00000000 ] && [ "$(kv "$h" ebx)" = 0x00000000 ] &&
 		[ "$(kv "$o" eax)" != 0x00000000 ] && [ "$(kv "$f" eax)" != 0x00000000 ] &&
 		[ "$rca" = 0 ] && [ "$rcc" = 0 ] && ge "$n" 10 && [ "$n" = "$nn" ] && alive g1 2')" "$2" 		"cpuid-hide-hypervisor.yaml: leaf 0x40000000 under the policy eax=$(kv "$h" eax) ebx=$(kv "$h" ebx), leaf 1 eax=$(kv "$o" eax), leaf 0x40000000 after detach eax=$(kv "$f" eax) ebx=$(kv "$f" ebx); cr3-process-log.yaml: $n CR3 lines in the JSON log, $nn of them notify copies; agent exit status on SIGTERM: $rca, $rcc"
