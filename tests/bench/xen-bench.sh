@@ -50,10 +50,20 @@ import re
 import sys
 
 rows, notes = {}, []
+prof, prof_phase = {}, {}
 for ln in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    n = re.search(r"XI-BENCH-NOTE\|(.*)$", ln.strip())
+    n = re.search(r"XI-(?:BENCH|PROF)-NOTE\|(.*)$", ln.strip())
     if n:
         notes.append(n.group(1))
+        continue
+    m = re.search(r"XI-PROF\|([^|]+)\|([^|]+)\|(.*)$", ln.strip())
+    if m:
+        prof.setdefault(m.group(1), {})[m.group(2)] = dict(
+            re.findall(r"(\w+)=(\S+)", m.group(3)))
+        continue
+    m = re.search(r"XI-PROF-PHASE\|([^|]+)\|(.*)$", ln.strip())
+    if m:
+        prof_phase[m.group(1)] = dict(re.findall(r"(\w+)=(\S+)", m.group(2)))
         continue
     m = re.search(r"XI-BENCH\|([^|]+)\|(.*)$", ln.strip())
     if m:
@@ -123,6 +133,27 @@ print("min/max us per CPUID: " + ", ".join(
     "%s %s/%s" % (k, rows[k].get("min_us"), rows[k].get("max_us")) for k in rows))
 print("(events: counted by xen-access's output lines and by the agent, over the")
 print(" whole time each ran, which includes ~2 s around the timed rounds)")
+for ph in ("xenintro-rule", "xenintro"):
+    if ph not in prof:
+        continue
+    pp = prof_phase.get(ph, {})
+    try:
+        ev = int(pp.get("events", "0"))
+    except ValueError:
+        ev = 0
+    print()
+    print("profile, %s (function_graph on xi_evtchn_interrupt, xenintro_poll,"
+          " xenintro_ioctl; %s events; traced: %s us/CPUID):"
+          % (ph, ev or "?", pp.get("median_us", "?")))
+    print("  %-40s %8s %12s %10s %10s" % ("function (inclusive time)", "calls",
+                                           "total us", "us/call", "us/event"))
+    funcs = sorted(prof[ph].items(), key=lambda kv: -float(kv[1].get("total_us", 0)))
+    for name, kv in funcs[:18]:
+        calls = int(kv.get("calls", 0))
+        tot = float(kv.get("total_us", 0))
+        print("  %-40s %8d %12.1f %10.2f %10s" % (
+            name, calls, tot, tot / calls if calls else 0,
+            "%.2f" % (tot / ev) if ev else "-"))
 for n in notes:
     print("note: " + n)
 try:

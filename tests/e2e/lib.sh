@@ -144,14 +144,14 @@ xen_build() {
 
 	# The guest's own module (the CR0.WP scenario): Debian's kernel runs
 	# in the guest too, so the same headers fit.
-	gmod="$XENINTRO_CACHE/build/e2e-guest-mod-$XEN_KVER"
+	gmod=$(tree_build_dir "e2e-guest-mod-$XEN_KVER")
 	mkdir -p "$gmod"
 	cp -p "$E2E_DIR/guest/crwp/Kbuild" "$E2E_DIR/guest/crwp/xi_crwp.c" "$gmod/"
 	make -C "$XEN_KDIR" M="$gmod" modules >"$work/guest-module.log" 2>&1 ||
 		die "guest module build failed; see $work/guest-module.log"
 
 	log "e2e: agent and guest programs"
-	bins="$XENINTRO_CACHE/build/e2e-bin"
+	bins=$(tree_build_dir e2e-bin)
 	make -C "$E2E_DIR" OUT="$bins" >"$work/programs.log" 2>&1 ||
 		die "agent/guest program build failed; see $work/programs.log"
 	# The policy agent and the xenintro tool, static (no libc in dom0).

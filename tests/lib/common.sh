@@ -46,6 +46,15 @@ PYTHON=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3 || echo pyt
 # Create (once per run) the results directory and point 'latest' at it. A run
 # started by tests/check.sh exports XENINTRO_RESULTS so that every layer it
 # calls writes into the same directory; a layer run on its own makes its own.
+# tree_build_dir <name>: a scratch build directory under the cache for this
+# work tree only. make decides by mtime and by the paths in its .d files,
+# so objects built from another clone's sources (CI clones elsewhere and
+# shares the cache) must never look up to date, or name missing files, here.
+tree_build_dir() {
+	printf '%s/build/%s-%s' "$XENINTRO_CACHE" "$1" \
+		"$(printf '%s' "$XENINTRO_ROOT" | sha256sum | cut -c1-12)"
+}
+
 results_init() {
 	if [ -z "${XENINTRO_RESULTS:-}" ] || [ ! -d "$XENINTRO_RESULTS" ]; then
 		local base="$XENINTRO_CACHE/results"

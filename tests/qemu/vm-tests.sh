@@ -74,9 +74,7 @@ printf '%s\n' "${kos[@]}" | grep -q '/xenintro\.ko$' ||
 tests=${XENINTRO_VM_SELFTESTS:-}
 if [ -z "$tests" ]; then
 	step "selftests"
-	# Per work tree: make decides by mtime, and binaries built from
-	# another clone's sources must not look up to date here.
-	sdir="$XENINTRO_CACHE/build/selftests-$(printf '%s' "$XENINTRO_ROOT" | sha256sum | cut -c1-12)"
+	sdir=$(tree_build_dir selftests)
 	make -C "$XENINTRO_ROOT/tests/selftests" KSRC="$src" OUT="$sdir" \
 		>"$logdir/selftests-build.log" 2>&1 ||
 		fail_layer "selftest build failed; see $logdir/selftests-build.log"
