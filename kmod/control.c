@@ -318,10 +318,7 @@ int xenintro_ioctl_kick(struct xenintro_domain *dom, struct xenintro_kick *k)
 		spin_unlock_irqrestore(&dom->lock, flags);
 		return -ESRCH;
 	}
-	k->consumed = xenintro_consume_verdicts_locked(dom);
-	xenintro_flush_backlog_locked(dom);
-	xenintro_notify_locked(dom);
-	xenintro_deadline_arm_locked(dom);
+	k->consumed = xenintro_take_verdicts_locked(dom);
 	spin_unlock_irqrestore(&dom->lock, flags);
 	return 0;
 }

@@ -456,6 +456,29 @@ unsigned int xenintro_consume_verdicts_locked(struct xenintro_domain *dom)
 }
 
 /**
+ * xenintro_take_verdicts_locked() - what a kick from the agent does
+ * @dom: the domain, attached
+ *
+ * Applies the published verdicts, moves backlog into the room they made,
+ * tells the hypervisor about the responses and re-arms the deadline. For
+ * XENINTRO_IOC_KICK, and for poll() in POLL_VERDICTS sessions.
+ *
+ * Return: the number of verdict records consumed.
+ */
+unsigned int xenintro_take_verdicts_locked(struct xenintro_domain *dom)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&dom->lock);
+
+	n = xenintro_consume_verdicts_locked(dom);
+	xenintro_flush_backlog_locked(dom);
+	xenintro_notify_locked(dom);
+	xenintro_deadline_arm_locked(dom);
+	return n;
+}
+
+/**
  * xenintro_domain_kick() - the hypervisor has new requests
  * @dom: the domain
  *

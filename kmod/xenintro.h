@@ -46,7 +46,7 @@ struct vm_area_struct;
 
 #define XENINTRO_SUPPORTED_FEATURES \
 	(XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA | \
-	 XENINTRO_FEATURE_RULES)
+	 XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_POLL_VERDICTS)
 
 /* Ioctls available once the handshake is done. */
 #define XENINTRO_IOCTL_BIT(nr)	(1ULL << (nr))
@@ -335,6 +335,7 @@ void xenintro_domain_put(struct xenintro_domain *dom);
 
 void xenintro_drain_locked(struct xenintro_domain *dom);
 unsigned int xenintro_consume_verdicts_locked(struct xenintro_domain *dom);
+unsigned int xenintro_take_verdicts_locked(struct xenintro_domain *dom);
 void xenintro_flush_backlog_locked(struct xenintro_domain *dom);
 void xenintro_answer_locked(struct xenintro_domain *dom,
 			    struct xenintro_pending *p,

@@ -11,8 +11,10 @@
 #     tmpfs file);
 #   - xenintro forwards every CPUID to a userspace consumer on libxenintro
 #     (tests/e2e/agent/xi_agent.c, mode bench: SET_REGISTERS echoing Xen's
-#     result with rip += insn_length, verdicts batched, one kick per batch),
-#     the consumer sleeping in poll(), then busy-polling the ring;
+#     result with rip += insn_length, verdicts batched): the consumer
+#     sleeping in poll() that also hands the verdicts over (POLL_VERDICTS,
+#     one system call per event); the same with a kick ioctl per batch
+#     before poll(); then busy-polling the ring;
 #   - xenintro answers every CPUID in the kernel from a rule (action
 #     CONTINUE: the kernel completes the CPUID with Xen's result and
 #     rip += insn_length), so no event reaches userspace;
@@ -89,11 +91,13 @@ names = [
     ("unmon", "unmonitored"),
     ("xen-access", "xen-access <domid> cpuid (userspace)"),
     ("xenintro", "xenintro -> libxenintro agent, poll()"),
+    ("xenintro-kick", "  same, kick ioctl + poll() (no POLL_VERDICTS)"),
     ("xenintro-spin", "xenintro -> libxenintro agent, busy-poll"),
     ("xenintro-rule", "xenintro kernel verdict (CPUID rule)"),
     ("unmon-after", "unmonitored again"),
 ]
-MONITORED = ("xen-access", "xenintro", "xenintro-spin", "xenintro-rule")
+MONITORED = ("xen-access", "xenintro", "xenintro-kick", "xenintro-spin",
+             "xenintro-rule")
 for key, label in names:
     med = f(key, "median_us")
     if med is None:
@@ -121,7 +125,7 @@ if "xenintro-rule" in rows:
           " agent_verdicts=%s deadline_expired=%s (SET_RULES ret=%s)"
           % (r.get("hits"), r.get("kernel_verdicts"), r.get("forwarded"),
              r.get("agent_verdicts"), r.get("deadline"), r.get("rules_ret")))
-for key in ("xenintro", "xenintro-spin"):
+for key in ("xenintro", "xenintro-kick", "xenintro-spin"):
     if key in rows:
         r = rows[key]
         print("%s agent: batches=%s kicks=%s max_batch=%s notifies=%s"

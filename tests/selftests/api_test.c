@@ -152,7 +152,7 @@ FIXTURE_VARIANT_ADD(session, good) {
 FIXTURE_VARIANT_ADD(session, good_all_features) {
 	.size = GOOD_SIZE, .version = 1,
 	.features = XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA |
-		    XENINTRO_FEATURE_RULES,
+		    XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_POLL_VERDICTS,
 	.expect = 0,
 };
 
@@ -225,6 +225,9 @@ TEST_F(session, handshake)
 		EXPECT_NE(0, api->ioctls & (1ULL << _XENINTRO_SET_RULES));
 		EXPECT_EQ(XENINTRO_FEATURE_RULES, api->supported_features &
 			  XENINTRO_FEATURE_RULES);
+		EXPECT_EQ(XENINTRO_FEATURE_POLL_VERDICTS,
+			  api->supported_features &
+			  XENINTRO_FEATURE_POLL_VERDICTS);
 		EXPECT_EQ(0, api->ioctls & (1ULL << _XENINTRO_API));
 		/* the handshake is done: a second one is refused */
 		EXPECT_EQ(-EBUSY, handshake(self->fd, 0));

@@ -537,6 +537,63 @@ TEST_F(dom, vcpus_answered_out_of_order)
 	}
 }
 
+/*
+ * XENINTRO_FEATURE_POLL_VERDICTS: poll() takes published verdicts as a
+ * kick does; a session that did not ask keeps them until a kick. Then the
+ * library's "answer, xenintro_wait()" loop with no submit at all.
+ */
+TEST_F(dom, poll_hands_over_verdicts)
+{
+	const struct xenintro_event *ev;
+	struct xenintro_stats st;
+	struct vcpu_op op;
+	struct pollfd pfd;
+	int with;
+
+	for (with = 0; with < 3; with++) {
+		__u64 pv = with ? XENINTRO_FEATURE_POLL_VERDICTS : 0;
+
+		xenintro_close(&self->x);
+		ASSERT_EQ(0, xenintro_open(&self->x,
+					   XENINTRO_FEATURE_RINGS | pv, 0));
+		ASSERT_EQ(!!pv, !!(self->x.features & pv));
+		ASSERT_EQ(0, xenintro_attach(&self->x, self->domid, NULL));
+		ASSERT_EQ(0, xenintro_monitor_cpuid(&self->x, 0));
+		ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=0 leaf=1",
+					self->domid));
+		ev = next_event(&self->x, WAIT_MS);
+		ASSERT_NE(NULL, ev);
+		ASSERT_NE(NULL, xenintro_verdict_for(&self->x, ev,
+						     XENINTRO_VERDICT_CONTINUE));
+		xenintro_event_advance(&self->x, 1);
+		if (with < 2) {
+			/* published, not kicked; poll() without sleeping */
+			ASSERT_EQ(1, xenintro_publish(&self->x));
+			pfd.fd = xenintro_fd(&self->x);
+			pfd.events = POLLIN;
+			ASSERT_EQ(0, poll(&pfd, 1, 0));
+			ASSERT_EQ(0, xenintro_get_stats(&self->x, &st));
+			EXPECT_EQ(with ? 1 : 0, st.agent_verdicts);
+			/* without the feature the kick is what answers */
+			if (!with)
+				ASSERT_EQ(1, xenintro_submit(&self->x));
+		} else {
+			/* the library publishes and hands over in its poll() */
+			ASSERT_EQ(0, xenintro_wait(&self->x, 0));
+			ASSERT_EQ(0, xenintro_get_stats(&self->x, &st));
+			EXPECT_EQ(1, st.agent_verdicts);
+			/* nothing left to kick for */
+			EXPECT_EQ(0, xenintro_submit(&self->x));
+		}
+		ASSERT_EQ(0, vcpu_join(&op));
+		EXPECT_TRUE(kv_is(op.result, "result", "done"))
+			TH_LOG("%s", op.result);
+		ASSERT_EQ(0, xenintro_get_stats(&self->x, &st));
+		EXPECT_EQ(1, st.agent_verdicts);
+		EXPECT_EQ(0, st.deadline_expired);
+	}
+}
+
 TEST_F(dom, two_domains_two_fds)
 {
 	unsigned int other = self->domid + 5000;

@@ -42,8 +42,9 @@
  * poll(): EPOLLIN while the event ring holds events the agent has not
  * consumed; EPOLLHUP | EPOLLERR once the domain is gone (ctrl->state is
  * XENINTRO_STATE_DEAD; the events still in the ring stay readable). The
- * agent's verdicts are consumed synchronously by XENINTRO_IOC_KICK, and
- * also whenever the kernel runs its event path (a new event, a deadline).
+ * agent's verdicts are consumed synchronously by XENINTRO_IOC_KICK, by
+ * poll() in sessions granted XENINTRO_FEATURE_POLL_VERDICTS, and also
+ * whenever the kernel runs its event path (a new event, a deadline).
  */
 #ifndef _UAPI_LINUX_XENINTRO_H
 #define _UAPI_LINUX_XENINTRO_H
@@ -63,6 +64,13 @@
 #define XENINTRO_FEATURE_EMUL_READ_DATA	(1ULL << 1)
 /* In-kernel rule tables (XENINTRO_IOC_SET_RULES). */
 #define XENINTRO_FEATURE_RULES		(1ULL << 2)
+/*
+ * poll() takes the published verdicts first, as XENINTRO_IOC_KICK would,
+ * then reports or sleeps: an agent that answers and waits again needs one
+ * system call per wake-up instead of two. Granted per session, so agents
+ * that did not ask keep the old behaviour.
+ */
+#define XENINTRO_FEATURE_POLL_VERDICTS	(1ULL << 3)
 
 /* ioctl numbers; bit (1 << nr) of xenintro_api.ioctls says it exists. */
 #define XENINTRO_IOCTL_TYPE		0xE7

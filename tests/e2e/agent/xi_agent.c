@@ -32,8 +32,13 @@
  *             before it exits so that detach finds events pending
  *   dead      stream until the domain dies; reports poll() and the state
  *   multi     DOMID and ARG: two domains from two fds at once
- *   bench     CPUID only, batched: one kick per batch
- *   bench-spin  the same, busy-polling the event ring instead of poll()
+ *   bench     CPUID only, batched; the session has POLL_VERDICTS, so the
+ *             poll() that waits for the next event also hands over the
+ *             verdicts: one system call per wake-up
+ *   bench-kick  the same without POLL_VERDICTS: a kick per batch, then
+ *             poll() (two system calls per wake-up)
+ *   bench-spin  busy-polling the event ring instead of poll(); a kick per
+ *             batch
  *   demo      prints every event with xenintro_event_format() and the
  *             verdict it got
  *
@@ -311,6 +316,12 @@ static int drain(struct agent *a)
 	}
 	if (n < 0)
 		return n;
+	/* xenintro_wait() hands them over in its poll() (POLL_VERDICTS). */
+	if (!spin && xenintro_feature_enabled(&a->x,
+					      XENINTRO_FEATURE_POLL_VERDICTS)) {
+		xenintro_publish(&a->x);
+		return total;
+	}
 	ret = xenintro_submit(&a->x);
 	if (ret > 0)
 		a->c.kicks++;
@@ -849,6 +860,8 @@ int main(int argc, char **argv)
 
 	if (!strncmp(mode, "rule-", 5) || !strcmp(mode, "bench-rule"))
 		want_features = XENINTRO_FEATURE_RULES;
+	if (!strcmp(mode, "bench"))
+		want_features = XENINTRO_FEATURE_POLL_VERDICTS;
 	if (agent_open(&a, domid))
 		return 1;
 
@@ -917,7 +930,7 @@ int main(int argc, char **argv)
 			return 1;
 		return mode_multi(&a, &b, secs);
 	}
-	if (!strcmp(mode, "bench"))
+	if (!strcmp(mode, "bench") || !strcmp(mode, "bench-kick"))
 		return mode_bench(&a, secs);
 	if (!strcmp(mode, "bench-spin")) {
 		spin = true;

@@ -8,9 +8,12 @@
 #   xen-access   Debian's `xen-access <domid> cpuid`, output to tmpfs
 #   xenintro     xi_agent bench: every CPUID forwarded to the agent through
 #                the event ring, answered SET_REGISTERS (echo, rip +=
-#                insn_length), verdicts batched, one kick per batch; the
-#                agent sleeps in poll() when the ring is empty
-#   xenintro-spin  the same, the agent busy-polling the ring instead
+#                insn_length), verdicts batched; the agent sleeps in
+#                poll(), which also hands the verdicts over
+#                (POLL_VERDICTS): one system call per event
+#   xenintro-kick  the same with a kick ioctl per batch before poll()
+#                (two system calls per event), as before POLL_VERDICTS
+#   xenintro-spin  kick per batch, the agent busy-polling the ring
 #   xenintro-rule  xi_agent bench-rule: one CPUID rule (CONTINUE: the
 #                kernel completes each CPUID with Xen's result) answers
 #                every CPUID in the kernel; nothing reaches the agent
@@ -90,9 +93,8 @@ xb_phase() {
 	phase "$1"
 	agent_stop "$AGENT_PID" 20
 }
-for m in bench bench-spin; do
-	p=xenintro
-	[ $m = bench-spin ] && p=xenintro-spin
+for m in bench bench-kick bench-spin; do
+	p=xenintro${m#bench}
 	xb_phase $p $m
 	revive $p || xb_phase $p $m
 	show /tmp/xb.out "XI-AGENT $m"

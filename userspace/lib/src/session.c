@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdalign.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -386,6 +387,7 @@ XENINTRO_EXPORT
 int xenintro_wait(struct xenintro *x, int timeout_ms)
 {
 	struct pollfd pfd;
+	bool hand_over = false;
 	int ret;
 
 	if (!x)
@@ -393,19 +395,37 @@ int xenintro_wait(struct xenintro *x, int timeout_ms)
 	if (!(x->int_flags & XI_ATTACHED))
 		return -EBADFD;
 
-	/* Work already there, or a known death, costs no system call. */
+	/*
+	 * With POLL_VERDICTS the kernel's poll() takes published verdicts as
+	 * a kick does: publish them and let the one poll() hand them over
+	 * and wait. Without it they still need xenintro_submit().
+	 */
+	if (xenintro_feature_enabled(x, XENINTRO_FEATURE_POLL_VERDICTS)) {
+		xenintro_publish(x);
+		hand_over = x->vd.published != x->vd.kicked;
+	}
+
+	/*
+	 * Work already there, or a known death, costs no system call,
+	 * unless verdicts wait to be handed over: then poll() without
+	 * sleeping, as the vCPUs they answer must not wait for the agent
+	 * to run out of events.
+	 */
 	ret = xi_ready_or_dead(x);
-	if (ret)
+	if (ret < 0 || (ret && !hand_over))
 		return ret;
 
 	pfd.fd = x->fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
-	ret = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	ret = poll(&pfd, 1, ret ? 0 : timeout_ms < 0 ? -1 : timeout_ms);
 	if (ret < 0)
 		return -errno;
+	/* poll() ran ->poll at least once, which took them. */
+	if (hand_over)
+		x->vd.kicked = x->vd.published;
 	if (ret == 0)
-		return 0;
+		return xenintro_events_ready(x);
 
 	/* Events that arrived before the end are still the agent's to see. */
 	ret = xenintro_events_ready(x);

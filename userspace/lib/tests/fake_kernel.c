@@ -36,7 +36,8 @@ static void fk_defaults(void)
 	fk.fd = -1;
 	fk.cfg.supported_features = XENINTRO_FEATURE_RINGS |
 				    XENINTRO_FEATURE_EMUL_READ_DATA |
-				    XENINTRO_FEATURE_RULES;
+				    XENINTRO_FEATURE_RULES |
+				    XENINTRO_FEATURE_POLL_VERDICTS;
 	for (i = _XENINTRO_API; i <= _XENINTRO_SET_RULES; i++)
 		fk.cfg.ioctls |= 1ULL << i;
 	fk.cfg.default_entries = 16;
@@ -496,7 +497,8 @@ int __wrap_munmap(void *addr, size_t len)
 
 /*
  * poll() on our fd never blocks: POLLIN when events are ready, POLLHUP when
- * the domain died, otherwise a timeout at once.
+ * the domain died, otherwise a timeout at once. In a POLL_VERDICTS session
+ * it first takes the published verdicts, as KICK does.
  */
 int __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
@@ -510,6 +512,15 @@ int __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	}
 	if (fk.cfg.on_poll)
 		fk.cfg.on_poll();
+	if (fk.bound && (fk.api_features & XENINTRO_FEATURE_POLL_VERDICTS)) {
+		int n;
+
+		pthread_mutex_lock(&fk.lock);
+		n = fk_consume(fk.cfg.on_verdict, fk.cfg.on_verdict_arg);
+		pthread_mutex_unlock(&fk.lock);
+		if (n > 0)
+			fk.poll_consumed += (unsigned int)n;
+	}
 	fds[0].revents = 0;
 	if (fk.bound && fk.ctrl->event_tail != fk_event_head())
 		fds[0].revents |= POLLIN;

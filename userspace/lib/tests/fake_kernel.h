@@ -84,6 +84,7 @@ struct fk {
 	unsigned int mmaps, munmaps;
 	unsigned int polls;
 	int last_poll_timeout;
+	unsigned int poll_consumed;	/* verdicts taken by poll() */
 
 	/* simulated hypervisor state */
 	__u64 next_seq;

@@ -421,6 +421,75 @@ XT_TEST(wait_timeout)
 	XT_EQ(xenintro_close(&x), 0);
 }
 
+/* A session granted POLL_VERDICTS. */
+static void attach_poll_verdicts(struct xenintro *x)
+{
+	XT_EQ(xenintro_open_path(x, "/dev/null", XENINTRO_FEATURE_RINGS |
+				 XENINTRO_FEATURE_POLL_VERDICTS, 0), 0);
+	XT_EQ(xenintro_attach(x, 1, NULL), 0);
+}
+
+/* Answer the one event in the ring without submitting. */
+static void answer_one(struct xenintro *x)
+{
+	const struct xenintro_event *ev;
+
+	XT_EQ(fk_produce_n(1, XENINTRO_EVENT_CPUID), 0);
+	XT_EQ(xenintro_peek_batch(x, &ev, 1), 1);
+	XT_ASSERT(xenintro_verdict_for(x, ev, XENINTRO_VERDICT_CONTINUE));
+	xenintro_event_advance(x, 1);
+}
+
+XT_TEST(wait_hands_verdicts_to_poll)
+{
+	struct xenintro x;
+
+	attach_poll_verdicts(&x);
+	answer_one(&x);
+	/* published and taken by the one poll(); no kick */
+	XT_EQ(xenintro_wait(&x, 25), 0);
+	XT_EQ(fk.polls, 1);
+	XT_EQ(fk.poll_consumed, 1);
+	XT_EQ(fk.calls[_XENINTRO_KICK], 0);
+	XT_EQ(xenintro_submit(&x), 0);
+	XT_EQ(fk.calls[_XENINTRO_KICK], 0);
+	/* nothing left to hand over: ready events cost no system call */
+	XT_EQ(fk_produce_n(2, XENINTRO_EVENT_CPUID), 0);
+	XT_EQ(xenintro_wait(&x, 25), 2);
+	XT_EQ(fk.polls, 1);
+	XT_EQ(xenintro_close(&x), 0);
+}
+
+XT_TEST(wait_hands_over_without_sleeping_when_events_wait)
+{
+	struct xenintro x;
+
+	attach_poll_verdicts(&x);
+	answer_one(&x);
+	XT_EQ(fk_produce_n(2, XENINTRO_EVENT_CPUID), 0);
+	XT_EQ(xenintro_wait(&x, -1), 2);
+	XT_EQ(fk.polls, 1);
+	XT_EQ(fk.last_poll_timeout, 0);
+	XT_EQ(fk.poll_consumed, 1);
+	XT_EQ(xenintro_close(&x), 0);
+}
+
+XT_TEST(wait_leaves_verdicts_alone_without_poll_verdicts)
+{
+	struct xenintro x;
+
+	xt_attach(&x, 8, 8);
+	XT_ASSERT(!xenintro_feature_enabled(&x,
+					    XENINTRO_FEATURE_POLL_VERDICTS));
+	answer_one(&x);
+	XT_EQ(xenintro_wait(&x, 25), 0);
+	XT_EQ(fk.poll_consumed, 0);
+	/* not even published: xenintro_submit() is the agent's call */
+	XT_EQ(fk_verdict_tail(), 0);
+	XT_EQ(xenintro_submit(&x), 1);
+	XT_EQ(xenintro_close(&x), 0);
+}
+
 static void produce_two(void)
 {
 	XT_EQ(fk_produce_n(2, XENINTRO_EVENT_BREAKPOINT), 0);

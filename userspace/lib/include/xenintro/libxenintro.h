@@ -191,7 +191,12 @@ int xenintro_attach(struct xenintro *x, uint32_t domid,
 /*
  * Wait up to @timeout_ms (< 0: forever) for events. Returns the number of
  * events ready, 0 on timeout or a wake-up without events, -ESRCH once the
- * domain is gone and no event is left.
+ * domain is gone and no event is left. In a session granted
+ * XENINTRO_FEATURE_POLL_VERDICTS it also publishes the verdicts handed out
+ * so far and hands them to the kernel in the same poll() (never sleeping
+ * while it has some to hand over and events are ready), so an agent loop
+ * of "answer, xenintro_wait()" needs no xenintro_submit() and makes one
+ * system call per wake-up.
  */
 int xenintro_wait(struct xenintro *x, int timeout_ms);
 
