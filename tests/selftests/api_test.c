@@ -164,8 +164,8 @@ FIXTURE_VARIANT_ADD(session, version_2) {
 	.size = GOOD_SIZE, .version = 2, .expect = -EINVAL,
 };
 
-FIXTURE_VARIANT_ADD(session, unknown_feature_bit_3) {
-	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 3,
+FIXTURE_VARIANT_ADD(session, unknown_feature_bit_4) {
+	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 4,
 	.expect = -EINVAL,
 };
 
