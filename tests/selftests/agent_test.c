@@ -207,26 +207,6 @@ static bool wait_log(const char *path, const char *needle, int ms)
 
 /* ------------------------------------------------------------ the guest */
 
-/* Join within @ms: -ETIMEDOUT if the command still runs. */
-static int vcpu_join_ms(struct vcpu_op *op, int ms)
-{
-	struct timespec ts;
-	int ret;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	ret = pthread_timedjoin_np(op->thread, NULL, &ts);
-	if (ret)
-		return -ret;
-	op->started = false;
-	return op->ret;
-}
-
 /*
  * Run a vCPU command that must complete within FREE_MS: its -errno, or
  * -ETIMEDOUT (then the agent is killed, which releases the vCPU).

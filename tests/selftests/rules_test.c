@@ -285,28 +285,6 @@ static int vcpu_startv(struct vcpu_op *op, const char *fmt, va_list ap)
 	return op->started ? 0 : -1;
 }
 
-/* Join within @ms: -ETIMEDOUT if the command still runs. */
-static int vcpu_join_ms(struct vcpu_op *op, int ms)
-{
-	struct timespec ts;
-	int ret;
-
-	if (!op->started)
-		return -ECHILD;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	ret = pthread_timedjoin_np(op->thread, NULL, &ts);
-	if (ret)
-		return -ret;
-	op->started = false;
-	return op->ret;
-}
-
 /*
  * Run a vCPU command that must complete with nobody answering: returns
  * its -errno, or -ETIMEDOUT if it was still waiting after FREE_MS (then

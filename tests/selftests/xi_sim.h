@@ -170,6 +170,31 @@ static inline int vcpu_join(struct vcpu_op *op)
 	return op->ret;
 }
 
+/*
+ * vcpu_join() within @ms: -ETIMEDOUT if the command still runs (a vCPU
+ * left waiting for the agent). Needs _GNU_SOURCE, as every test has.
+ */
+static inline int vcpu_join_ms(struct vcpu_op *op, int ms)
+{
+	struct timespec ts;
+	int ret;
+
+	if (!op->started)
+		return -ECHILD;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	ret = pthread_timedjoin_np(op->thread, NULL, &ts);
+	if (ret)
+		return -ret;
+	op->started = false;
+	return op->ret;
+}
+
 static inline long long now_ms(void)
 {
 	struct timespec ts;

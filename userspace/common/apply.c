@@ -116,6 +116,15 @@ static int rights_in(const struct policy *p, uint64_t gfn)
 	return r;
 }
 
+/* Full rights back on the @*run frames from @start; the run is then empty. */
+static int release_run(struct xenintro *x, uint64_t start, uint64_t *run)
+{
+	uint64_t n = *run;
+
+	*run = 0;
+	return n ? xenintro_set_access(x, start, n, XENINTRO_ACCESS_RWX) : 0;
+}
+
 /* Give back full rights on @old's frames that @new does not restrict. */
 static int access_release(struct xenintro *x, const struct policy *old,
 			  const struct policy *new)
@@ -134,21 +143,13 @@ static int access_release(struct xenintro *x, const struct policy *old,
 				run++;
 				continue;
 			}
-			if (run) {
-				ret = xenintro_set_access(x, start, run,
-							  XENINTRO_ACCESS_RWX);
-				if (ret)
-					return ret;
-			}
-			run = 0;
-		}
-		if (run) {
-			ret = xenintro_set_access(x, start, run,
-						  XENINTRO_ACCESS_RWX);
+			ret = release_run(x, start, &run);
 			if (ret)
 				return ret;
 		}
-		run = 0;
+		ret = release_run(x, start, &run);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

@@ -267,36 +267,28 @@ static int get_enum(struct ctx *c, const yaml_node_t *n, const char *path,
 
 /* ---- names ---------------------------------------------------------- */
 
-static const char *const event_names[] = {
-	[XENINTRO_EVENT_MEM_ACCESS] = "mem_access",
-	[XENINTRO_EVENT_CTRLREG] = "cr",
-	[XENINTRO_EVENT_MSR] = "msr",
-	[XENINTRO_EVENT_BREAKPOINT] = "breakpoint",
-	[XENINTRO_EVENT_SINGLESTEP] = "singlestep",
-	[XENINTRO_EVENT_GUEST_REQUEST] = "guest_request",
-	[XENINTRO_EVENT_DEBUG_EXCEPTION] = "debug_exception",
-	[XENINTRO_EVENT_CPUID] = "cpuid",
-	[XENINTRO_EVENT_INTERRUPT] = "interrupt",
-	[XENINTRO_EVENT_DESC_ACCESS] = "desc_access",
-	[XENINTRO_EVENT_EMUL_UNIMPL] = "emul_unimpl",
-	[XENINTRO_EVENT_VMEXIT] = "vmexit",
-};
-
+/*
+ * The policy's words are libxenintro's names (xenintro_reason_name(),
+ * xenintro_verdict_name()), except "cr" for control-register writes,
+ * shorter in a policy, and the agent's own "skip".
+ */
 const char *policy_event_name(uint32_t event)
 {
-	if (event < ARRAY_SIZE(event_names) && event_names[event])
-		return event_names[event];
-	return "unknown";
+	if (event == XENINTRO_EVENT_CTRLREG)
+		return "cr";
+	return xenintro_reason_name(event);
 }
 
 bool policy_event_by_name(const char *name, uint32_t *event)
 {
 	uint32_t i;
 
-	for (i = 0; i < ARRAY_SIZE(event_names); i++) {
-		/* interrupts are reported, never ruled or monitored here */
-		if (event_names[i] && i != XENINTRO_EVENT_INTERRUPT &&
-		    !strcmp(event_names[i], name)) {
+	if (!strcmp(name, "unknown"))
+		return false;
+	/* interrupts are reported, never ruled or monitored here */
+	for (i = 0; i < 32; i++) {
+		if (i != XENINTRO_EVENT_INTERRUPT &&
+		    !strcmp(policy_event_name(i), name)) {
 			*event = i;
 			return true;
 		}
@@ -304,24 +296,11 @@ bool policy_event_by_name(const char *name, uint32_t *event)
 	return false;
 }
 
-static const char *const verdict_names[] = {
-	[XENINTRO_VERDICT_CONTINUE] = "continue",
-	[XENINTRO_VERDICT_DENY] = "deny",
-	[XENINTRO_VERDICT_EMULATE] = "emulate",
-	[XENINTRO_VERDICT_EMULATE_NOWRITE] = "emulate_nowrite",
-	[XENINTRO_VERDICT_EMULATE_READ_DATA] = "emulate_read_data",
-	[XENINTRO_VERDICT_SET_REGISTERS] = "set_registers",
-	[XENINTRO_VERDICT_REINJECT] = "reinject",
-	[XENINTRO_VERDICT_FORWARD] = "forward",
-};
-
 const char *policy_verdict_name(uint32_t verdict)
 {
 	if (verdict == DECIDE_SKIP)
 		return "skip";
-	if (verdict < ARRAY_SIZE(verdict_names) && verdict_names[verdict])
-		return verdict_names[verdict];
-	return "unknown";
+	return xenintro_verdict_name(verdict);
 }
 
 bool policy_verdict_by_name(const char *name, uint32_t *verdict)
@@ -332,8 +311,10 @@ bool policy_verdict_by_name(const char *name, uint32_t *verdict)
 		*verdict = DECIDE_SKIP;
 		return true;
 	}
-	for (i = 0; i < ARRAY_SIZE(verdict_names); i++) {
-		if (verdict_names[i] && !strcmp(verdict_names[i], name)) {
+	if (!strcmp(name, "unknown"))
+		return false;
+	for (i = 0; i <= XENINTRO_VERDICT_MAX; i++) {
+		if (!strcmp(xenintro_verdict_name(i), name)) {
 			*verdict = i;
 			return true;
 		}
@@ -1076,30 +1057,12 @@ static const char *decision_problem(uint32_t event, uint32_t verdict)
 	case XENINTRO_VERDICT_SET_REGISTERS:
 	case XENINTRO_VERDICT_FORWARD:
 		return "not a verdict the agent gives (use skip, or a cpuid rule with answer)";
-	default:
-		/* any event: checked again per event at run time */
-		if (!event)
-			return NULL;
-		break;
-	}
-	switch (verdict) {
 	case XENINTRO_VERDICT_DENY:
-		if (event == XENINTRO_EVENT_MEM_ACCESS ||
-		    event == XENINTRO_EVENT_CTRLREG ||
-		    event == XENINTRO_EVENT_MSR)
-			return NULL;
-		return "only mem_access, cr and msr events can be denied";
 	case XENINTRO_VERDICT_EMULATE:
 	case XENINTRO_VERDICT_EMULATE_NOWRITE:
-		if (event == XENINTRO_EVENT_MEM_ACCESS ||
-		    event == XENINTRO_EVENT_DESC_ACCESS)
-			return NULL;
-		return "only mem_access and desc_access events can be emulated";
 	case XENINTRO_VERDICT_REINJECT:
-		if (event == XENINTRO_EVENT_BREAKPOINT ||
-		    event == XENINTRO_EVENT_DEBUG_EXCEPTION)
-			return NULL;
-		return "only breakpoint and debug_exception events can be reinjected";
+		/* any event: checked again per event at run time */
+		return event ? rule_action_problem(event, verdict) : NULL;
 	}
 	return NULL;
 }

@@ -14,7 +14,7 @@
 #include "x86_names.h"
 
 /* Can a rule for @event take @action? (kernel: xenintro_answer_check) */
-static const char *action_problem(uint32_t event, uint32_t action)
+const char *rule_action_problem(uint32_t event, uint32_t action)
 {
 	switch (action) {
 	case XENINTRO_VERDICT_CONTINUE:
@@ -88,7 +88,7 @@ int rule_build(const struct rule_spec *s, struct policy *p, struct diag *d)
 	if (s->notify)
 		r.flags |= XENINTRO_RULE_NOTIFY;
 
-	why = action_problem(s->event, s->action);
+	why = rule_action_problem(s->event, s->action);
 	if (why) {
 		snprintf(field, sizeof(field), "%s.action", s->path);
 		return diag_error(d, s->action_mark, field,

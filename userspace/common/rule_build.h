@@ -53,6 +53,11 @@ struct rule_spec {
 };
 
 /*
+ * Why a rule (or an agent decision) for @event cannot take @action, or
+ * NULL if it can; the kernel's xenintro_answer_check() refuses the same.
+ */
+const char *rule_action_problem(uint32_t event, uint32_t action);
+/*
  * Check @s and append its kernel rules (one, or one per RIP of a list) to
  * @p->rules. -1 with the error in @d.
  */
