@@ -92,12 +92,13 @@ names = [
     ("xen-access", "xen-access <domid> cpuid (userspace)"),
     ("xenintro", "xenintro -> libxenintro agent, poll()"),
     ("xenintro-kick", "  same, kick ioctl + poll() (no POLL_VERDICTS)"),
+    ("xenintro-busy", "  same, spin <= 2000 us before poll() (busy poll)"),
     ("xenintro-spin", "xenintro -> libxenintro agent, busy-poll"),
     ("xenintro-rule", "xenintro kernel verdict (CPUID rule)"),
     ("unmon-after", "unmonitored again"),
 ]
-MONITORED = ("xen-access", "xenintro", "xenintro-kick", "xenintro-spin",
-             "xenintro-rule")
+MONITORED = ("xen-access", "xenintro", "xenintro-kick", "xenintro-busy",
+             "xenintro-spin", "xenintro-rule")
 for key, label in names:
     med = f(key, "median_us")
     if med is None:
@@ -125,7 +126,7 @@ if "xenintro-rule" in rows:
           " agent_verdicts=%s deadline_expired=%s (SET_RULES ret=%s)"
           % (r.get("hits"), r.get("kernel_verdicts"), r.get("forwarded"),
              r.get("agent_verdicts"), r.get("deadline"), r.get("rules_ret")))
-for key in ("xenintro", "xenintro-kick", "xenintro-spin"):
+for key in ("xenintro", "xenintro-kick", "xenintro-busy", "xenintro-spin"):
     if key in rows:
         r = rows[key]
         print("%s agent: batches=%s kicks=%s max_batch=%s notifies=%s"

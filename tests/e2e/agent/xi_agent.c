@@ -37,6 +37,10 @@
  *             verdicts: one system call per wake-up
  *   bench-kick  the same without POLL_VERDICTS: a kick per batch, then
  *             poll() (two system calls per wake-up)
+ *   bench-busy  bench with libxenintro's busy polling: xenintro_wait()
+ *             spins up to ARG us (default 2000, sized for QEMU TCG where
+ *             the guest takes ~300 us from a verdict to its next CPUID)
+ *             before it sleeps
  *   bench-spin  busy-polling the event ring instead of poll(); a kick per
  *             batch
  *   demo      prints every event with xenintro_event_format() and the
@@ -860,7 +864,7 @@ int main(int argc, char **argv)
 
 	if (!strncmp(mode, "rule-", 5) || !strcmp(mode, "bench-rule"))
 		want_features = XENINTRO_FEATURE_RULES;
-	if (!strcmp(mode, "bench"))
+	if (!strcmp(mode, "bench") || !strcmp(mode, "bench-busy"))
 		want_features = XENINTRO_FEATURE_POLL_VERDICTS;
 	if (agent_open(&a, domid))
 		return 1;
@@ -932,6 +936,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "bench") || !strcmp(mode, "bench-kick"))
 		return mode_bench(&a, secs);
+	if (!strcmp(mode, "bench-busy")) {
+		if (xenintro_set_busy_poll(&a.x, argc > 4 ?
+					   strtoul(argv[4], NULL, 0) : 2000))
+			return 1;
+		return mode_bench(&a, secs);
+	}
 	if (!strcmp(mode, "bench-spin")) {
 		spin = true;
 		return mode_bench(&a, secs);

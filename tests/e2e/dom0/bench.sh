@@ -13,6 +13,9 @@
 #                (POLL_VERDICTS): one system call per event
 #   xenintro-kick  the same with a kick ioctl per batch before poll()
 #                (two system calls per event), as before POLL_VERDICTS
+#   xenintro-busy  xenintro with libxenintro's busy polling: after each
+#                batch xenintro_wait() spins up to 2000 us on the ring
+#                before it sleeps in poll()
 #   xenintro-spin  kick per batch, the agent busy-polling the ring
 #   xenintro-rule  xi_agent bench-rule: one CPUID rule (CONTINUE: the
 #                kernel completes each CPUID with Xen's result) answers
@@ -93,7 +96,7 @@ xb_phase() {
 	phase "$1"
 	agent_stop "$AGENT_PID" 20
 }
-for m in bench bench-kick bench-spin; do
+for m in bench bench-kick bench-busy bench-spin; do
 	p=xenintro${m#bench}
 	xb_phase $p $m
 	revive $p || xb_phase $p $m

@@ -33,6 +33,7 @@ static const char *const abi_symbols[] = {
 /* Added in LIBXENINTRO_1.1. */
 static const char *const abi_symbols_1_1[] = {
 	"xenintro_set_rules", "xenintro_get_rule_hits",
+	"xenintro_set_busy_poll",
 };
 #define NR_ABI_1_1 (sizeof(abi_symbols_1_1) / sizeof(abi_symbols_1_1[0]))
 #define NR_ABI (NR_ABI_1_0 + NR_ABI_1_1)

@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -487,6 +488,49 @@ XT_TEST(wait_leaves_verdicts_alone_without_poll_verdicts)
 	/* not even published: xenintro_submit() is the agent's call */
 	XT_EQ(fk_verdict_tail(), 0);
 	XT_EQ(xenintro_submit(&x), 1);
+	XT_EQ(xenintro_close(&x), 0);
+}
+
+static void *produce_later(void *arg)
+{
+	(void)arg;
+	usleep(20000);
+	XT_EQ(fk_produce_n(1, XENINTRO_EVENT_CPUID), 0);
+	return NULL;
+}
+
+XT_TEST(busy_poll_catches_events_without_poll)
+{
+	struct xenintro x;
+	pthread_t t;
+
+	xt_attach(&x, 8, 8);
+	XT_EQ(xenintro_set_busy_poll(&x, 1000001), -EINVAL);
+	XT_EQ(xenintro_set_busy_poll(NULL, 10), -EINVAL);
+	/* up to 1 s of spinning: far more than the producer's 20 ms */
+	XT_EQ(xenintro_set_busy_poll(&x, 1000000), 0);
+	XT_EQ(pthread_create(&t, NULL, produce_later, NULL), 0);
+	XT_EQ(xenintro_wait(&x, -1), 1);
+	XT_EQ(pthread_join(t, NULL), 0);
+	XT_EQ(fk.polls, 0);
+	XT_EQ(xenintro_close(&x), 0);
+}
+
+XT_TEST(busy_poll_then_sleeps)
+{
+	struct xenintro x;
+
+	attach_poll_verdicts(&x);
+	XT_EQ(xenintro_set_busy_poll(&x, 2000), 0);
+	answer_one(&x);
+	/* one poll() hands the verdict over, the spin ends, one waits */
+	XT_EQ(xenintro_wait(&x, 25), 0);
+	XT_EQ(fk.poll_consumed, 1);
+	XT_EQ(fk.polls, 2);
+	XT_EQ(fk.last_poll_timeout, 25);
+	/* nothing to hand over: straight to the spin, then poll() */
+	XT_EQ(xenintro_wait(&x, 25), 0);
+	XT_EQ(fk.polls, 3);
 	XT_EQ(xenintro_close(&x), 0);
 }
 

@@ -153,8 +153,10 @@ struct xenintro {
 	 * the inline helpers see empty rings instead of NULL.
 	 */
 	__u32 idle_index[2];
+	/* xenintro_set_busy_poll() (since 1.1; was reserved) */
+	__u32 busy_poll_us;
 	__u32 pad;
-	__u64 reserved[4];
+	__u64 reserved[3];
 };
 
 /* ---- Session: src/session.c ---- */
@@ -199,6 +201,17 @@ int xenintro_attach(struct xenintro *x, uint32_t domid,
  * system call per wake-up.
  */
 int xenintro_wait(struct xenintro *x, int timeout_ms);
+/*
+ * Busy polling (since 1.1): xenintro_wait() spins on the event ring for up
+ * to @usec microseconds (0: never, the default; at most 1000000) before it
+ * sleeps in poll(). A vCPU that waits for a verdict gets its next event
+ * to the agent without the sleep and wake-up in between, which is most of
+ * what forwarding costs on a dom0 (see README); the price is a dom0 CPU
+ * busy for up to @usec after each batch. Verdicts still to be handed over
+ * (POLL_VERDICTS) go to the kernel before the spin starts. -EINVAL for
+ * a larger @usec.
+ */
+int xenintro_set_busy_poll(struct xenintro *x, unsigned int usec);
 
 /* ---- Control: src/control.c (one ioctl each) ---- */
 
