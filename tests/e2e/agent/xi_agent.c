@@ -145,7 +145,7 @@ struct agent {
 	uint32_t marker_leaf;
 	bool print_events;
 	bool print_first;	/* print the first few events of each reason */
-	unsigned int printed[16];
+	unsigned int printed[20];	/* reasons, then CR0..CR3 */
 	struct counts c;
 };
 
@@ -228,10 +228,14 @@ static void print_event(struct agent *a, const struct xenintro_event *ev,
 	char line[512];
 
 	if (!a->print_events) {
-		if (!a->print_first || ev->reason >= 16 ||
-		    a->printed[ev->reason] >= 3)
+		/* per reason, and per register for CR writes */
+		unsigned int k = ev->reason;
+
+		if (k == XENINTRO_EVENT_CTRLREG && ev->u.ctrlreg.index < 4)
+			k = 16 + ev->u.ctrlreg.index;
+		if (!a->print_first || k >= 20 || a->printed[k] >= 3)
 			return;
-		a->printed[ev->reason]++;
+		a->printed[k]++;
 	}
 	xenintro_event_format(line, sizeof(line), ev);
 	if (a->print_events)
