@@ -92,8 +92,8 @@ names = [
     ("xen-access", "xen-access <domid> cpuid (userspace)"),
     ("xenintro", "xenintro -> libxenintro agent, poll()"),
     ("xenintro-kick", "  same, kick ioctl + poll() (no POLL_VERDICTS)"),
-    ("xenintro-busy", "  same, spin <= 2000 us before poll() (busy poll)"),
-    ("xenintro-spin", "xenintro -> libxenintro agent, busy-poll"),
+    ("xenintro-busy", "  same, xenintro_set_busy_poll(2000 us)"),
+    ("xenintro-spin", "  same, agent only spins (no poll(), kicks)"),
     ("xenintro-rule", "xenintro kernel verdict (CPUID rule)"),
     ("unmon-after", "unmonitored again"),
 ]
