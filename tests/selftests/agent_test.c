@@ -530,9 +530,9 @@ TEST_F_TIMEOUT(agent, cr3_process_log, 120)
 }
 
 /* 6. INT3 on the agent's list: forwarded, logged and reinjected */
-TEST_F_TIMEOUT(agent, breakpoint_forwarding, 120)
+static void check_breakpoint_forwarding(struct __test_metadata *_metadata,
+					struct _test_data_agent *self)
 {
-	START("breakpoint-forward.yaml");
 	vcpu(_metadata, self, "int3 domid=%u vcpu=0 rip=0xffffffff81000000", self->domid);
 	result_is(_metadata, self, "reinjected");
 	EXPECT_EQ(3, kv_num(self->res, "inject"));
@@ -558,6 +558,22 @@ TEST_F_TIMEOUT(agent, breakpoint_forwarding, 120)
 				 "\"name\":\"guest-breakpoints\",\"event\":\"breakpoint\",\"action\":\"reinject\",\"hits\":1",
 				 NULL));
 	stop_and_check_clean(_metadata, self);
+}
+
+TEST_F_TIMEOUT(agent, breakpoint_forwarding, 120)
+{
+	START("breakpoint-forward.yaml");
+	check_breakpoint_forwarding(_metadata, self);
+}
+
+/*
+ * The same with --busy-poll: the agent spins between batches (200 ms, so
+ * a signal waits that long at most) and still answers, logs and detaches.
+ */
+TEST_F_TIMEOUT(agent, breakpoint_forwarding_busy_poll, 120)
+{
+	START("breakpoint-forward.yaml", "--busy-poll", "200000");
+	check_breakpoint_forwarding(_metadata, self);
 }
 
 /* ------------------------------------------------------ life cycle */
