@@ -529,6 +529,24 @@ TEST_F_TIMEOUT(agent, cr3_process_log, 120)
 	stop_and_check_clean(_metadata, self);
 }
 
+/* CPU time (user + system) @pid has used, in ms; -1 if unknown. */
+static long long cpu_ms(pid_t pid)
+{
+	unsigned long long utime, stime;
+	char path[64], *text, *p;
+	long long ms = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = slurp(path);
+	/* the fields after the command name, which may hold spaces */
+	p = strrchr(text, ')');
+	if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			&utime, &stime) == 2)
+		ms = (long long)((utime + stime) * 1000 / sysconf(_SC_CLK_TCK));
+	free(text);
+	return ms;
+}
+
 /* 6. INT3 on the agent's list: forwarded, logged and reinjected */
 static void check_breakpoint_forwarding(struct __test_metadata *_metadata,
 					struct _test_data_agent *self)
@@ -557,23 +575,56 @@ static void check_breakpoint_forwarding(struct __test_metadata *_metadata,
 				 "\"name\":\"agent-breakpoints\",\"event\":\"breakpoint\",\"action\":\"forward\",\"hits\":2",
 				 "\"name\":\"guest-breakpoints\",\"event\":\"breakpoint\",\"action\":\"reinject\",\"hits\":1",
 				 NULL));
-	stop_and_check_clean(_metadata, self);
+}
+
+/*
+ * CPU the agent uses over five wake-ups without events (SIGUSR2 only
+ * rewrites its registry file), 300 ms apart: with --busy-poll 200000 it
+ * spins after each, about 1000 ms in all; without, next to nothing.
+ */
+static long long wakeup_cpu_ms(struct __test_metadata *_metadata,
+			       struct _test_data_agent *self)
+{
+	long long before = cpu_ms(self->ap.pid), after;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		kill(self->ap.pid, SIGUSR2);
+		usleep(300000);
+	}
+	after = cpu_ms(self->ap.pid);
+	EXPECT_LE(0, before);
+	return after - before;
 }
 
 TEST_F_TIMEOUT(agent, breakpoint_forwarding, 120)
 {
+	long long ms;
+
 	START("breakpoint-forward.yaml");
 	check_breakpoint_forwarding(_metadata, self);
+	ms = wakeup_cpu_ms(_metadata, self);
+	TH_LOG("agent CPU over 5 idle wake-ups: %lld ms", ms);
+	EXPECT_GT(300, ms);	/* it sleeps: no spinning by default */
+	stop_and_check_clean(_metadata, self);
 }
 
 /*
- * The same with --busy-poll: the agent spins between batches (200 ms, so
- * a signal waits that long at most) and still answers, logs and detaches.
+ * The same with --busy-poll: the agent spins after each batch or wake-up
+ * (200 ms here, so a signal waits that long at most) and still answers,
+ * logs and detaches.
  */
 TEST_F_TIMEOUT(agent, breakpoint_forwarding_busy_poll, 120)
 {
+	long long ms;
+
 	START("breakpoint-forward.yaml", "--busy-poll", "200000");
 	check_breakpoint_forwarding(_metadata, self);
+	ms = wakeup_cpu_ms(_metadata, self);
+	TH_LOG("agent CPU over 5 idle wake-ups with --busy-poll 200000: %lld ms", ms);
+	/* about 1000 ms; 300 leaves room for the VM's tick accounting */
+	EXPECT_LE(300, ms);
+	stop_and_check_clean(_metadata, self);
 }
 
 /* ------------------------------------------------------ life cycle */
