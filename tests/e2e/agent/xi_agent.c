@@ -490,6 +490,19 @@ static int set_rules(struct agent *a, const struct xenintro_rule *r,
 	return ret;
 }
 
+/* One rule giving every event of @event the verdict @action. */
+static int set_catch_all_rule(struct agent *a, __u32 event, __u32 action)
+{
+	struct xenintro_rule r;
+
+	memset(&r, 0, sizeof(r));
+	r.event = event;
+	r.action = action;
+	r.first = 0;
+	r.last = ~0ULL;
+	return set_rules(a, &r, 1);
+}
+
 /*
  * The kernel's side of a rule run: its counters and each rule's hits, and
  * the notify copies the agent received per rule.
@@ -558,14 +571,8 @@ static int mode_rule_cpuid(struct agent *a, unsigned int secs)
 /* rule-int3: every breakpoint re-injected by the kernel. */
 static int mode_rule_int3(struct agent *a, unsigned int secs)
 {
-	struct xenintro_rule r;
-
-	memset(&r, 0, sizeof(r));
-	r.event = XENINTRO_EVENT_BREAKPOINT;
-	r.action = XENINTRO_VERDICT_REINJECT;
-	r.first = 0;
-	r.last = ~0ULL;
-	if (set_rules(a, &r, 1))
+	if (set_catch_all_rule(a, XENINTRO_EVENT_BREAKPOINT,
+			       XENINTRO_VERDICT_REINJECT))
 		return finish(a);
 	mon(a, "int3", XENINTRO_MONITOR_BREAKPOINT, 0, 0);
 	printf("AGENT: %s ready dom=%u\n", mode, a->domid);
@@ -642,15 +649,10 @@ static int mode_rule_cr0(struct agent *a, unsigned int secs)
 /* bench-rule: every CPUID completed in the kernel, none forwarded. */
 static int mode_bench_rule(struct agent *a, unsigned int secs)
 {
-	struct xenintro_rule r;
 	double t0;
 
-	memset(&r, 0, sizeof(r));
-	r.event = XENINTRO_EVENT_CPUID;
-	r.action = XENINTRO_VERDICT_CONTINUE;
-	r.first = 0;
-	r.last = ~0ULL;
-	if (set_rules(a, &r, 1))
+	if (set_catch_all_rule(a, XENINTRO_EVENT_CPUID,
+			       XENINTRO_VERDICT_CONTINUE))
 		return finish(a);
 	mon(a, "cpuid", XENINTRO_MONITOR_CPUID, 0, 0);
 	printf("AGENT: %s ready dom=%u\n", mode, a->domid);
