@@ -21,8 +21,14 @@ XEN_KDIR=${XEN_KDIR:-/usr/src/linux-headers-$XEN_KVER}
 XEN_TOOLS=/usr/lib/xen-4.17/bin
 XEN_GZ=/boot/xen-4.17-amd64.gz
 # The CPU model testing.md found to work (max or EPYC kill the PV dom0 at
-# its first instructions); XENINTRO_XEN_CPU overrides it for experiments.
-XEN_QEMU_CPU=${XENINTRO_XEN_CPU:-qemu64,+svm,+npt}
+# its first instructions), plus SMEP and SMAP so that a guest has them in
+# CR4 for scenario 14b to try clearing. Xen must then not use them itself
+# (smep=hvm smap=hvm below, which still offers them to HVM guests): with
+# SMAP in Xen's own CR4, this TCG-emulated CPU faults in Xen's
+# create_bounce_frame and the PV dom0 is crashed during its boot.
+# XENINTRO_XEN_CPU overrides the model for experiments.
+XEN_QEMU_CPU=${XENINTRO_XEN_CPU:-qemu64,+svm,+npt,+smep,+smap}
+XEN_CPU_OPTS=${XENINTRO_XEN_CPU_OPTS-smep=hvm smap=hvm}
 XEN_QEMU_ACCEL=${XENINTRO_XEN_ACCEL:-tcg,thread=multi}
 # Three physical CPUs for Xen: dom0's one vCPU on pCPU 0, the first guest
 # on pCPU 1, the second on pCPU 2, each pinned (xi.pin.<guest>= below, and
@@ -42,7 +48,7 @@ XEN_GUEST_PIN=${XENINTRO_GUEST_PIN-xi.pin.g1=1 xi.pin.g2=2 xi.pin.gb=1 xi.pin.de
 # (about 2 GiB) is for guests. noreboot keeps a crashed Xen's message on
 # the console (QEMU's timeout ends it). conring_size: dom0 reads Xen's log
 # back (xl dmesg) to tell why a guest died; the default 16 KiB wraps.
-XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot conring_size=1M${XEN_PIN:+ $XEN_PIN}${XENINTRO_XEN_APPEND:+ $XENINTRO_XEN_APPEND}"
+XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot conring_size=1M${XEN_CPU_OPTS:+ $XEN_CPU_OPTS}${XEN_PIN:+ $XEN_PIN}${XENINTRO_XEN_APPEND:+ $XENINTRO_XEN_APPEND}"
 # dom0: the console is Xen's (hvc0). loglevel=5 keeps warnings and worse
 # on the console live; each scenario also dumps its full dmesg.
 DOM0_CMDLINE="console=hvc0 loglevel=5 rdinit=/init${XEN_GUEST_PIN:+ $XEN_GUEST_PIN}"
@@ -216,6 +222,7 @@ xen_build() {
 xen_boot_start() {
 	local mode=$1 logf=$2 tmo=$3
 	: >"$logf"
+	rm -f "$logf.stopped"
 	wait_qemu_slot || return 125
 	# TCG only: /dev/kvm cannot run these kernels here.
 	local qemu=(qemu-system-x86_64
@@ -232,11 +239,19 @@ xen_boot_start() {
 	# slot too, but the check and the start are not atomic): sample that,
 	# so timings from a shared machine can be told apart. One line per
 	# 10 s: "<epoch> <other QEMUs>"; ends with our QEMU.
+	# A crashed dom0 or a Xen panic never powers off (noreboot): stop QEMU
+	# then instead of waiting for the time limit, and say why.
 	(
 		while kill -0 "$QEMU_PID" 2>/dev/null; do
 			mine=$(pgrep -P "$QEMU_PID" | head -n1)
 			n=$(pgrep -f '^(\S*/)?qemu-system' | grep -vxc "${mine:-none}" || true)
 			echo "$(date +%s) $n"
+			if grep -aqE 'Hardware Dom0 crashed|Panic on CPU' "$logf"; then
+				sleep 5	# the rest of the crash report
+				echo "dom0 crashed or Xen panicked: QEMU stopped early" >"$logf.stopped"
+				kill -TERM "$QEMU_PID" 2>/dev/null
+				break
+			fi
 			sleep 10
 		done
 	) >"$logf.contention" 2>/dev/null &

@@ -29,7 +29,7 @@ import sys
 
 EXPECTED = [
     "L1", "L2", "1", "2", "3", "4", "5a", "5b", "5c", "5d", "5e", "5f", "6",
-    "11", "12", "13", "14", "14b", "15", "7", "8", "9", "10",
+    "11", "12", "13", "14", "14b", "15", "15b", "7", "8", "9", "10",
 ]
 
 KERNEL_SPLAT = re.compile(
@@ -57,6 +57,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--console", required=True)
     ap.add_argument("--qemu-rc", type=int, default=0)
+    ap.add_argument("--stopped", help="file the harness writes when it stopped QEMU early")
     ap.add_argument("--elapsed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=900)
     ap.add_argument("--waited", type=int, default=0,
@@ -216,9 +217,14 @@ def main():
     if a.qemu_rc == 0 and powered_off:
         tests.append(("ok", "dom0 powered the machine off by itself", ""))
     else:
+        stopped = ""
+        if a.stopped and os.path.exists(a.stopped):
+            with open(a.stopped, errors="replace") as f:
+                stopped = "; " + f.read().strip()
         tests.append(("fail", "dom0 powered the machine off by itself",
-                      "QEMU rc %d%s" % (a.qemu_rc,
-                                         " (timeout)" if a.qemu_rc == 124 else "")))
+                      "QEMU rc %d%s%s" % (a.qemu_rc,
+                                           " (timeout)" if a.qemu_rc == 124 else "",
+                                           stopped)))
     st = "ok" if a.elapsed <= a.limit else "fail"
     note = ""
     if a.contention:

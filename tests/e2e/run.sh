@@ -57,10 +57,12 @@ xen_boot e2e "$logdir/console.log" "${XENINTRO_E2E_TIMEOUT:-840}" || rc=$?
 # engineer's QEMU ends (reported separately).
 elapsed=$(($(date +%s) - start - QEMU_WAITED))
 log "e2e: QEMU exited with $rc; whole run ${elapsed}s (+${QEMU_WAITED}s waiting for a free QEMU slot)"
+[ -s "$logdir/console.log.stopped" ] && log "e2e: $(cat "$logdir/console.log.stopped")"
 
 "$PYTHON" "$XENINTRO_ROOT/tests/e2e/parse.py" --console "$logdir/console.log" \
 	--qemu-rc "$rc" --elapsed "$elapsed" --limit "${XENINTRO_E2E_LIMIT:-900}" \
 	--waited "$QEMU_WAITED" \
 	--splats "$logdir/splats.txt" --guest-dir "$logdir" \
-	--contention "$logdir/console.log.contention" | tee "$logdir/e2e.tap" >&3
+	--contention "$logdir/console.log.contention" \
+	--stopped "$logdir/console.log.stopped" | tee "$logdir/e2e.tap" >&3
 log "e2e: took ${elapsed}s; console $logdir/console.log"

@@ -465,11 +465,14 @@ TEST_F_TIMEOUT(agent, cr0_wp_cr4_smep_smap_guard, 120)
 	result_is(_metadata, self, "done");
 
 	EXPECT_TRUE(wait_log(self->ap.log, "cr4-smep-smap-clear", 5000));
+	/* each notify copy says what the kernel did: deny */
 	EXPECT_EQ(1, count_lines(self->ap.log, "\"rule\":\"cr0-wp-clear\"",
 				 "\"cr\":\"cr0\"", "\"new\":\"0x80040033\"",
+				 "\"notify\":true", "\"verdict\":\"deny\"",
 				 NULL));
 	EXPECT_EQ(2, count_lines(self->ap.log,
-				 "\"rule\":\"cr4-smep-smap-clear\"", NULL));
+				 "\"rule\":\"cr4-smep-smap-clear\"",
+				 "\"verdict\":\"deny\"", NULL));
 	/* the allowed writes are not logged: no notify on that rule */
 	EXPECT_EQ(3, count_lines(self->ap.log, "\"type\":\"event\"", NULL));
 	stop_and_check_clean(_metadata, self);

@@ -201,8 +201,16 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 	if (!xenintro_event_needs_verdict(ev)) {
 		bool copy = ev->flags & XENINTRO_EF_NOTIFY;
 
+		/*
+		 * A notify copy was answered in the kernel by its rule's
+		 * own verdict: log that one. Events still in the ring at a
+		 * reload are drained under the old policy first, so the
+		 * index names the table the kernel used.
+		 */
 		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
-			event_log_event(&a->log, ev, rule, -1);
+			event_log_event(&a->log, ev, rule,
+					copy && rule ?
+					(int)p->rules[ev->rule].rule.action : -1);
 		return 0;
 	}
 	dc = decide(p, ev);
