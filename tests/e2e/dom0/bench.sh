@@ -22,29 +22,42 @@
 #                every CPUID in the kernel; nothing reaches the agent
 #   unmon-after  nothing again: the guest is back to its old speed
 #
-# and prints one "XI-BENCH|<phase>|key=value ..." line per phase for the
-# host (tests/bench/xen-bench.sh) to tabulate.
+# and prints one "XI-BENCH|<phase>|key=value ..." line per phase and pass
+# for the host (tests/bench/xen-bench.sh) to tabulate.
+#
+# The conditions take turns: PASSES passes, each running every condition
+# for ROUNDS / PASSES rounds, so that a drift of the emulator's speed
+# during the boot spreads over all of them instead of favouring the ones
+# measured in a fast stretch. unmon-after closes the last pass.
 #
 # "xi.rounds=" on the kernel command line sets the rounds (default 15) of
-# 2000 CPUIDs each.
+# 2000 CPUIDs each per condition, "xi.passes=" the passes (default 3).
 set -u
 . /xi/lib.sh
 
 ROUNDS=15
+PASSES=3
 PER=2000
 for arg in $(cat /proc/cmdline); do
-	case "$arg" in xi.rounds=*) ROUNDS=${arg#xi.rounds=} ;; esac
+	case "$arg" in
+	xi.rounds=*) ROUNDS=${arg#xi.rounds=} ;;
+	xi.passes=*) PASSES=${arg#xi.passes=} ;;
+	esac
 done
+[ "$PASSES" -ge 1 ] 2>/dev/null || PASSES=1
+PASS_ROUNDS=$((ROUNDS / PASSES))
+[ "$PASS_ROUNDS" -ge 1 ] || PASS_ROUNDS=1
+PASS=0
 
 bench() {
-	echo "XI-BENCH|$1|$2 events=$3 handled_by=$4"
+	echo "XI-BENCH|$1|$2 events=$3 handled_by=$4 pass=$PASS"
 }
 
 # phase <name>: one timed run in the guest; its result in $PHASE_LINE.
 phase() {
-	grun gb "b-$1" 900 xi_guest cpuid-bench "$ROUNDS" "$PER" ||
-		log "phase $1: no end marker from the guest"
-	PHASE_LINE=$(gline gb "b-$1" cpuid-bench)
+	grun gb "b-$1-$PASS" 900 xi_guest cpuid-bench "$PASS_ROUNDS" "$PER" ||
+		log "phase $1 (pass $PASS): no end marker from the guest"
+	PHASE_LINE=$(gline gb "b-$1-$PASS" cpuid-bench)
 	PHASE_LINE=${PHASE_LINE#*cpuid-bench }
 }
 
@@ -55,7 +68,7 @@ revive() {
 	ensure_guest gb || { log "bench guest lost and not replaced"; exit 1; }
 	d=$(domid gb)
 	sleep 3
-	echo "XI-BENCH-NOTE|the guest died during $1 and was replaced (dom$d); $1 was measured again"
+	echo "XI-BENCH-NOTE|the guest died during $1 (pass $PASS) and was replaced (dom$d); $1 was measured again"
 	return 1
 }
 
@@ -63,13 +76,15 @@ load_xenintro || log "xenintro did not load: $(dmesg | tail -n 3)"
 dmesg_mark load
 guest_boot gb || { log "guest did not boot"; exit 1; }
 d=$(domid gb)
-log "bench guest dom$d, $ROUNDS rounds of $PER CPUIDs per phase"
+log "bench guest dom$d, $PASSES passes of $PASS_ROUNDS rounds of $PER CPUIDs per condition"
 # Let the guest's boot finish settling before the first timing.
 sleep 3
 
-phase unmon
-revive unmon || phase unmon
-bench unmon "$PHASE_LINE" 0 -
+unmon_phase() { # unmon_phase <name>
+	phase "$1"
+	revive "$1" || phase "$1"
+	bench "$1" "$PHASE_LINE" 0 -
+}
 
 xa_phase() {
 	# Its per-event lines go to stdout, its chatter ("Got event from
@@ -82,12 +97,14 @@ xa_phase() {
 	kill -INT "$xa"
 	wait "$xa"
 }
-xa_phase
-revive xen-access || xa_phase
-bench xen-access "$PHASE_LINE" "$(grep -c 'CPUID executed' /tmp/xa.out)" "xen-access(userspace)"
-echo "XI-LOG xen-access: $(grep -c 'Got event from Xen' /tmp/xa.err) wake-ups"
-grep -v 'Got event from Xen' /tmp/xa.err | head -n 20 | sed 's/^/XI-LOG xen-access: /'
-alive gb 2 || log "guest stalled after xen-access"
+xa_bench() {
+	xa_phase
+	revive xen-access || xa_phase
+	bench xen-access "$PHASE_LINE" "$(grep -c 'CPUID executed' /tmp/xa.out)" "xen-access(userspace)"
+	echo "XI-LOG xen-access (pass $PASS): $(grep -c 'Got event from Xen' /tmp/xa.err) wake-ups"
+	grep -v 'Got event from Xen' /tmp/xa.err | head -n 20 | sed 's/^/XI-LOG xen-access: /'
+	alive gb 2 || log "guest stalled after xen-access"
+}
 
 # xb_phase <phase> <agent mode>
 xb_phase() {
@@ -96,15 +113,17 @@ xb_phase() {
 	phase "$1"
 	agent_stop "$AGENT_PID" 20
 }
-for m in bench bench-kick bench-busy bench-spin; do
-	p=xenintro${m#bench}
-	xb_phase $p $m
-	revive $p || xb_phase $p $m
-	show /tmp/xb.out "XI-AGENT $m"
-	l=$(aline /tmp/xb.out "$m done")
-	bench $p "$PHASE_LINE batches=$(kv "$l" batches) kicks=$(kv "$l" kicks) max_batch=$(kv "$l" max_batch) notifies=$(kv "$l" notifies) deadline=$(kv "$l" deadline) wake_avg_us=$(kv "$l" wake_avg_us)" \
-		"$(kv "$l" cpuid)" "xenintro(agent,$m)"
-done
+xb_bench() {
+	for m in bench bench-kick bench-busy bench-spin; do
+		p=xenintro${m#bench}
+		xb_phase $p $m
+		revive $p || xb_phase $p $m
+		show /tmp/xb.out "XI-AGENT $m"
+		l=$(aline /tmp/xb.out "$m done")
+		bench $p "$PHASE_LINE batches=$(kv "$l" batches) kicks=$(kv "$l" kicks) max_batch=$(kv "$l" max_batch) notifies=$(kv "$l" notifies) deadline=$(kv "$l" deadline) wake_avg_us=$(kv "$l" wake_avg_us)" \
+			"$(kv "$l" cpuid)" "xenintro(agent,$m)"
+	done
+}
 
 # The kernel verdict: a rule answers every CPUID in the event path.
 xr_phase() {
@@ -113,16 +132,23 @@ xr_phase() {
 	phase xenintro-rule
 	agent_stop "$AGENT_PID" 20
 }
-xr_phase
-revive xenintro-rule || xr_phase
-show /tmp/xr.out "XI-AGENT bench-rule"
-l=$(aline /tmp/xr.out "rulestats")
-bench xenintro-rule "$PHASE_LINE hits=$(kv "$l" hit0) forwarded=$(kv "$l" forwarded) kernel_verdicts=$(kv "$l" kernel_verdicts) agent_verdicts=$(kv "$l" agent_verdicts) deadline=$(kv "$l" deadline) rules_ret=$(kv "$(aline /tmp/xr.out "rules nr=")" ret)" \
-	"$(kv "$l" hit0)" "xenintro(kernel rule)"
+xr_bench() {
+	xr_phase
+	revive xenintro-rule || xr_phase
+	show /tmp/xr.out "XI-AGENT bench-rule"
+	l=$(aline /tmp/xr.out "rulestats")
+	bench xenintro-rule "$PHASE_LINE hits=$(kv "$l" hit0) forwarded=$(kv "$l" forwarded) kernel_verdicts=$(kv "$l" kernel_verdicts) agent_verdicts=$(kv "$l" agent_verdicts) deadline=$(kv "$l" deadline) rules_ret=$(kv "$(aline /tmp/xr.out "rules nr=")" ret)" \
+		"$(kv "$l" hit0)" "xenintro(kernel rule)"
+}
 
-phase unmon-after
-revive unmon-after || phase unmon-after
-bench unmon-after "$PHASE_LINE" 0 -
+while [ "$PASS" -lt "$PASSES" ]; do
+	PASS=$((PASS + 1))
+	unmon_phase unmon
+	xa_bench
+	xb_bench
+	xr_bench
+done
+unmon_phase unmon-after
 
 # Where the kernel's time goes (issue 5: profile before guessing). perf
 # needs a C library this initramfs does not have; the kernel's own
