@@ -261,8 +261,8 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 	const struct xenintro_rule *rule;
 	struct xenintro_event *slot, *ev;
 	struct xenintro_pending *p;
-	u64 now = ktime_get_ns();
 	bool decided, copy;
+	u64 now;
 	u32 rule_idx;
 	int ret;
 
@@ -299,6 +299,12 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 	/* A rule with a verdict of its own decides without the agent. */
 	decided = rule && rule->action != XENINTRO_VERDICT_FORWARD;
 	copy = !decided || (rule->flags & XENINTRO_RULE_NOTIFY);
+	/*
+	 * The timestamp is for the agent: an event the kernel answers
+	 * without a copy never needs one, so the common kernel-verdict
+	 * path reads no clock.
+	 */
+	now = copy ? ktime_get_ns() : 0;
 
 	if (!(req->flags & XVE_FLAG_VCPU_PAUSED)) {
 		/*
