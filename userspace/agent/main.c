@@ -45,7 +45,6 @@ struct overrides {
 	const char *log_file;
 	int format;		/* -1: the policy's */
 	long stats_interval;	/* -1: the policy's */
-	unsigned int busy_poll_us;	/* 0: sleep in poll() at once */
 };
 
 struct agent {
@@ -100,7 +99,7 @@ static void usage(FILE *f)
 		"  -f, --format json|text   event log format\n"
 		"  -s, --stats-interval S   log stats every S seconds (0: never)\n"
 		"  -b, --busy-poll USEC     spin on the event ring up to USEC microseconds\n"
-		"                           before sleeping (0..1000000; costs a dom0 CPU)\n"
+		"                           before sleeping (0..%u; costs a dom0 CPU)\n"
 		"  -d, --device PATH        the xenintro device (default %s)\n"
 		"  -h, --help               this help\n"
 		"  -V, --version            version\n"
@@ -108,7 +107,7 @@ static void usage(FILE *f)
 		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGINT/SIGTERM\n"
 		"detach and exit 0. Exit codes: 0 ok, 1 usage, 2 policy invalid, 3 cannot\n"
 		"attach or no device, 4 the domain died, 5 runtime error.\n",
-		prog, XENINTRO_DEVICE);
+		prog, XENINTRO_BUSY_POLL_MAX_US, XENINTRO_DEVICE);
 }
 
 static void apply_overrides(const struct overrides *ov, struct policy *p)
@@ -379,7 +378,7 @@ static int run(struct agent *a)
 		 * Events that came meanwhile skip the sleep, which is the
 		 * agent's wake-up latency; signals wait at most the budget.
 		 */
-		if (!a->ov.busy_poll_us || xenintro_wait(&a->x, 0) <= 0) {
+		if (!a->x.busy_poll_us || xenintro_wait(&a->x, 0) <= 0) {
 			ret = poll(pfd, 2, timeout);
 			if (ret < 0 && errno != EINTR) {
 				say(a, "error", "poll: %s", strerror(errno));
@@ -442,7 +441,7 @@ int main(int argc, char **argv)
 	struct diag d;
 	char why[512], *end;
 	bool check = false;
-	long busy;
+	long busy = 0;
 	int c, ret;
 
 	memset(&a, 0, sizeof(a));
@@ -485,12 +484,11 @@ int main(int argc, char **argv)
 			errno = 0;
 			busy = strtol(optarg, &end, 10);
 			if (!*optarg || *end || errno || busy < 0 ||
-			    busy > 1000000) {
-				fprintf(stderr, "%s: --busy-poll: microseconds, 0..1000000\n",
-					prog);
+			    busy > XENINTRO_BUSY_POLL_MAX_US) {
+				fprintf(stderr, "%s: --busy-poll: microseconds, 0..%u\n",
+					prog, XENINTRO_BUSY_POLL_MAX_US);
 				return EXIT_USAGE;
 			}
-			a.ov.busy_poll_us = (unsigned int)busy;
 			break;
 		case 'd':
 			a.device = optarg;
@@ -559,7 +557,8 @@ int main(int argc, char **argv)
 		ret = EXIT_ATTACH;
 		goto out_close;
 	}
-	xenintro_set_busy_poll(&a.x, a.ov.busy_poll_us);	/* checked above */
+	/* in range (checked above); run() reads it back from the library */
+	xenintro_set_busy_poll(&a.x, (unsigned int)busy);
 	iso_time_now(a.started, sizeof(a.started));
 	a.next_stats_ms = a.pol.stats_interval ?
 		now_ms() + a.pol.stats_interval * 1000LL : 0;

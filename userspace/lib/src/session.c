@@ -387,7 +387,7 @@ static int xi_ready_or_dead(struct xenintro *x)
 XENINTRO_EXPORT
 int xenintro_set_busy_poll(struct xenintro *x, unsigned int usec)
 {
-	if (!x || usec > 1000000)
+	if (!x || usec > XENINTRO_BUSY_POLL_MAX_US)
 		return -EINVAL;
 	x->busy_poll_us = usec;
 	return 0;

@@ -203,7 +203,8 @@ int xenintro_attach(struct xenintro *x, uint32_t domid,
 int xenintro_wait(struct xenintro *x, int timeout_ms);
 /*
  * Busy polling (since 1.1): xenintro_wait() spins on the event ring for up
- * to @usec microseconds (0: never, the default; at most 1000000) before it
+ * to @usec microseconds (0: never, the default; at most
+ * XENINTRO_BUSY_POLL_MAX_US) before it
  * sleeps in poll(). A vCPU that waits for a verdict gets its next event
  * to the agent without the sleep and wake-up in between, which is most of
  * what forwarding costs on a dom0 (see README); the price is a dom0 CPU
@@ -211,6 +212,7 @@ int xenintro_wait(struct xenintro *x, int timeout_ms);
  * (POLL_VERDICTS) go to the kernel before the spin starts. -EINVAL for
  * a larger @usec.
  */
+#define XENINTRO_BUSY_POLL_MAX_US	1000000U
 int xenintro_set_busy_poll(struct xenintro *x, unsigned int usec);
 
 /* ---- Control: src/control.c (one ioctl each) ---- */
