@@ -596,7 +596,9 @@ static long long wakeup_cpu_ms(struct __test_metadata *_metadata,
 		usleep(300000);
 	}
 	after = cpu_ms(self->ap.pid);
+	/* an unreadable /proc/PID/stat must not pass as "no CPU used" */
 	EXPECT_LE(0, before);
+	EXPECT_LE(0, after);
 	return after - before;
 }
 
