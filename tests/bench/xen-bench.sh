@@ -51,7 +51,7 @@ xen_build "$out/build"
 DOM0_CMDLINE+=" xi.rounds=$rounds xi.passes=$passes"
 rc=0
 xen_boot bench "$out/console.log" "${XENINTRO_BENCH_TIMEOUT:-1500}" || rc=$?
-[ "$rc" -eq 0 ] || log "bench: QEMU exited with $rc (124: timeout); the table may be incomplete"
+[ "$rc" -eq 0 ] || log "bench: QEMU exited with $rc (124: timeout, 123: dom0 crashed or Xen panicked); the table may be incomplete"
 
 # The table, from the XI-BENCH lines of the console.
 "$PYTHON" - "$out/console.log" "$rounds" "$out/console.log.contention" <<'EOF' | tee "$out/table.txt"
@@ -95,12 +95,8 @@ def median(xs):
 
 def pooled(row):
     """The median over every round of every pass of a condition."""
-    rounds = []
-    for kv in rows.get(row, []):
-        got = [num(x) for x in kv.get("rounds_us", "").split(",")]
-        got = [x for x in got if x is not None]
-        # a guest without rounds_us: its median stands for its rounds
-        rounds += got or [num(kv.get("median_us"))] * int(num(kv.get("rounds")) or 1)
+    rounds = [num(x) for kv in rows.get(row, [])
+              for x in kv.get("rounds_us", "").split(",")]
     return median([x for x in rounds if x is not None])
 
 

@@ -40,7 +40,6 @@ tail -n +1 -f --pid="$QEMU_PID" "$out/console.log" 2>/dev/null |
 	grep --line-buffered -E 'XI-DEMO: |XI-BOOT: (xen|FAILED)' |
 	sed -u -e 's/.*XI-DEMO: /  /' -e 's/.*XI-BOOT: xen /  Xen is up: /' \
 		-e 's/.*XI-BOOT: FAILED/  dom0 FAILED:/'
-wait "$QEMU_PID" || rc=$?
-QEMU_PID=
+xen_boot_wait "$out/console.log" || rc=$?
 echo "== QEMU exited ($rc); took $(($(date +%s) - start))s; full console: $out/console.log"
 grep -q 'XI-DEMO: done' "$out/console.log" || die "the demo did not finish; see $out/console.log"

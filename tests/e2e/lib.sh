@@ -270,13 +270,25 @@ xen_boot_kill() {
 	QEMU_PID=
 }
 
-# xen_boot <mode> <serial log> <timeout s>: boot Xen once and wait. Exit
-# status 0 if QEMU exited by itself (dom0 powered off), 124 on timeout,
-# 125 if no QEMU slot came free.
-xen_boot() {
+# xen_boot_wait <serial log>: wait for the QEMU xen_boot_start started.
+# Its exit status, 124 on timeout, or 123 if the watcher stopped it because
+# dom0 crashed or Xen panicked (QEMU itself exits 0 on that TERM, which
+# would read as a clean power-off).
+xen_boot_wait() {
 	local rc=0
-	xen_boot_start "$@" || return $?
 	wait "$QEMU_PID" || rc=$?
 	QEMU_PID=
+	if [ -s "$1.stopped" ]; then
+		log "e2e: $(cat "$1.stopped")"
+		rc=123
+	fi
 	return "$rc"
+}
+
+# xen_boot <mode> <serial log> <timeout s>: boot Xen once and wait. Exit
+# status as xen_boot_wait's (0: dom0 powered off), 125 if no QEMU slot
+# came free.
+xen_boot() {
+	xen_boot_start "$@" || return $?
+	xen_boot_wait "$2"
 }

@@ -223,7 +223,7 @@ def main():
                 stopped = "; " + f.read().strip()
         tests.append(("fail", "dom0 powered the machine off by itself",
                       "QEMU rc %d%s%s" % (a.qemu_rc,
-                                           " (timeout)" if a.qemu_rc == 124 else "",
+                                           {124: " (timeout)", 123: " (stopped)"}.get(a.qemu_rc, ""),
                                            stopped)))
     st = "ok" if a.elapsed <= a.limit else "fail"
     note = ""

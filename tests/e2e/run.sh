@@ -57,7 +57,6 @@ xen_boot e2e "$logdir/console.log" "${XENINTRO_E2E_TIMEOUT:-840}" || rc=$?
 # engineer's QEMU ends (reported separately).
 elapsed=$(($(date +%s) - start - QEMU_WAITED))
 log "e2e: QEMU exited with $rc; whole run ${elapsed}s (+${QEMU_WAITED}s waiting for a free QEMU slot)"
-[ -s "$logdir/console.log.stopped" ] && log "e2e: $(cat "$logdir/console.log.stopped")"
 
 "$PYTHON" "$XENINTRO_ROOT/tests/e2e/parse.py" --console "$logdir/console.log" \
 	--qemu-rc "$rc" --elapsed "$elapsed" --limit "${XENINTRO_E2E_LIMIT:-900}" \
