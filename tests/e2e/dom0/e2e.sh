@@ -410,61 +410,56 @@ scenario 13 "rules: CR3 log-only (NOTIFY + CONTINUE): copies reach the agent, th
 # DENY keeps WP set. After detach the guest can clear it again. 14b does
 # the same for CR4.SMEP and CR4.SMAP (rule 1 of the same table), where the
 # guest's CPU has them.
-s14_cr4() { # s14_cr4 <tag suffix>: the CR4 bits the guest has, tried 5 times
-	for bit in smep smap; do
-		[ "$(kv "$u" "$bit")" = 1 ] && grun g1 "s14$1$bit" 60 xi_crwp 5 "$bit"
+#
+# xi_crwp result lines: all <n> tries cleared the bit (nothing vetoed it) /
+# none of <n> did; and the CR4 bits the guest's CPU has.
+crwp_cleared() { [ "$(kv "$1" tries)" = "$2" ] && [ "$(kv "$1" cleared)" = "$2" ]; }
+crwp_denied() { [ "$(kv "$1" tries)" = "$2" ] && [ "$(kv "$1" cleared)" = 0 ]; }
+cr4_bits() {
+	for _b in smep smap; do
+		[ "$(kv "$1" "$_b")" = 1 ] && printf '%s ' "$_b"
 	done
+	:
 }
 s14() {
 	grun g1 s14u 60 xi_crwp 5
 	u=$(gline g1 s14u crwp)
-	s14_cr4 u
+	bits=$(cr4_bits "$u")
+	for bit in $bits; do grun g1 "s14u$bit" 60 xi_crwp 5 "$bit"; done
 	agent_start /tmp/s14.out rule-cr0 "$d1" 0
 	agent_ready /tmp/s14.out
 	grun g1 s14 60 xi_crwp 5
-	s14_cr4 m
+	for bit in $bits; do grun g1 "s14m$bit" 60 xi_crwp 5 "$bit"; done
 	agent_stop "$AGENT_PID" 20
 	show /tmp/s14.out "XI-AGENT 14"
 	grun g1 s14a 60 xi_crwp 5
-	s14_cr4 a
+	for bit in $bits; do grun g1 "s14a$bit" 60 xi_crwp 5 "$bit"; done
 	g=$(gline g1 s14 crwp)
 	a=$(gline g1 s14a crwp)
 	r=$(rs /tmp/s14.out)
-	result "$1" "$(ok_if eval '[ "$(kv "$u" cleared)" = 5 ] && [ "$(kv "$g" tries)" = 5 ] &&
-		[ "$(kv "$g" cleared)" = 0 ] && ge "$(kv "$r" hit0)" 5 &&
-		ge "$(kv "$r" copies0)" 5 && [ "$(kv "$r" deadline)" = 0 ] &&
-		[ "$(kv "$a" cleared)" = 5 ] && alive g1 2')" "$2" \
+	result "$1" "$(ok_if eval 'crwp_cleared "$u" 5 && crwp_denied "$g" 5 &&
+		ge "$(kv "$r" hit0)" 5 && ge "$(kv "$r" copies0)" 5 &&
+		[ "$(kv "$r" deadline)" = 0 ] && crwp_cleared "$a" 5 && alive g1 2')" "$2" \
 		"guest module clearing CR0.WP 5 times: unmonitored cleared=$(kv "$u" cleared); under the rule cleared=$(kv "$g" cleared) (cr0 after the write $(kv "$g" after)); after detach cleared=$(kv "$a" cleared); kernel: deny rule hits=$(kv "$r" hit0) notify copies=$(kv "$r" copies0) other CR0/CR4 writes forwarded=$(kv "$r" forwarded) deadline_expired=$(kv "$r" deadline); $(grep '^AGENT: rule-cr0 monitor' /tmp/s14.out | sed 's/^AGENT: rule-cr0 //' | tr '\n' ' ')"
-	S14_SMEP="$(kv "$u" smep) $(kv "$u" smap)"
-	S14_CR4=
-	S14_CR4_OK=1
-	tried=0
-	for bit in smep smap; do
-		[ "$(kv "$u" "$bit")" = 1 ] || continue
+
+	n14b="rules: CR4.SMEP/SMAP clear denied"
+	if [ -z "$bits" ]; then
+		result 14b skip "$n14b" "the emulated CPU offers neither SMEP nor SMAP to the guest (/proc/cpuinfo smep=$(kv "$u" smep) smap=$(kv "$u" smap); the harness sets QEMU's CPU model in tests/e2e/lib.sh, XEN_QEMU_CPU), so its CR4 never has them to clear; the CR4 rule (rule 1 of scenario 14) was installed with the CR0 one"
+		return
+	fi
+	st=ok detail= tried=0
+	for bit in $bits; do
 		bu=$(gline g1 "s14u$bit" crwp)
 		bm=$(gline g1 "s14m$bit" crwp)
 		ba=$(gline g1 "s14a$bit" crwp)
-		S14_CR4="$S14_CR4$bit: unmonitored cleared=$(kv "$bu" cleared)/$(kv "$bu" tries), under the rule $(kv "$bm" cleared)/$(kv "$bm" tries) (cr4 after the write $(kv "$bm" after)), after detach $(kv "$ba" cleared)/$(kv "$ba" tries); "
-		[ "$(kv "$bu" cleared)" = 5 ] && [ "$(kv "$bm" tries)" = 5 ] &&
-			[ "$(kv "$bm" cleared)" = 0 ] && [ "$(kv "$ba" cleared)" = 5 ] ||
-			S14_CR4_OK=
+		detail="$detail$bit: unmonitored cleared=$(kv "$bu" cleared)/$(kv "$bu" tries), under the rule $(kv "$bm" cleared)/$(kv "$bm" tries) (cr4 after the write $(kv "$bm" after)), after detach $(kv "$ba" cleared)/$(kv "$ba" tries); "
+		crwp_cleared "$bu" 5 && crwp_denied "$bm" 5 && crwp_cleared "$ba" 5 || st=fail
 		tried=$((tried + 5))
 	done
-	S14_CR4="${S14_CR4}kernel: CR4 deny rule hits=$(kv "$r" hit1) notify copies=$(kv "$r" copies1)"
-	ge "$(kv "$r" hit1)" "$tried" || S14_CR4_OK=
+	ge "$(kv "$r" hit1)" "$tried" && alive g1 2 || st=fail
+	result 14b "$st" "$n14b" "${detail}kernel: CR4 deny rule hits=$(kv "$r" hit1) notify copies=$(kv "$r" copies1)"
 }
-S14_SMEP=
 scenario 14 "rules: a CR0.WP clear from the guest kernel is denied (CONTROL_REGISTERS + DENY rule); allowed again after detach" s14 g1
-NOTE=
-case "$S14_SMEP" in
-*1*)
-	if [ -n "$S14_CR4_OK" ] && alive g1 2; then
-		result 14b ok "rules: CR4.SMEP/SMAP clear denied" "$S14_CR4"
-	else
-		result 14b fail "rules: CR4.SMEP/SMAP clear denied" "$S14_CR4"
-	fi ;;
-*) result 14b skip "rules: CR4.SMEP/SMAP clear denied" "the emulated CPU offers neither SMEP nor SMAP to the guest (/proc/cpuinfo smep smap = ${S14_SMEP:-unknown}; the harness sets QEMU's CPU model in tests/e2e/lib.sh, XEN_QEMU_CPU), so its CR4 never has them to clear; the CR4 rule (rule 1 of scenario 14) was installed with the CR0 one" ;;
-esac
 dmesg_mark 14
 
 # ------------------------------------ 15: xenintro-agent with shipped policies
@@ -516,14 +511,12 @@ s15b() {
 	grep -q "attached to domain $d1 (g1)" /tmp/s15g.err && named=yes
 	grun g1 s15gw 60 xi_crwp 3
 	w=$(gline g1 s15gw crwp)
-	bits=wp tried=3 denied=$(num "$(kv "$w" cleared)")
-	denied=$(( $(kv "$w" tries) == 3 && denied == 0 ? 1 : 0 ))
-	for bit in smep smap; do
-		[ "$(kv "$w" "$bit")" = 1 ] || continue
+	denied=yes tried=3 bits="wp $(cr4_bits "$w")"
+	crwp_denied "$w" 3 || denied=no
+	for bit in $(cr4_bits "$w"); do
 		grun g1 "s15g$bit" 60 xi_crwp 3 "$bit"
-		b=$(gline g1 "s15g$bit" crwp)
-		[ "$(kv "$b" tries)" = 3 ] && [ "$(kv "$b" cleared)" = 0 ] || denied=0
-		bits="$bits $bit" tried=$((tried + 3))
+		crwp_denied "$(gline g1 "s15g$bit" crwp)" 3 || denied=no
+		tried=$((tried + 3))
 	done
 	xa_stop
 	rcg=$?
@@ -532,9 +525,9 @@ s15b() {
 	n4=$(grep '"type":"event"' /tmp/s15g.log | grep '"rule":"cr4-smep-smap-clear"' | grep -c '"verdict":"deny"')
 	grun g1 s15ga 60 xi_crwp 3
 	fa=$(gline g1 s15ga crwp)
-	result "$1" "$(ok_if eval '[ "$named" = yes ] && [ "$denied" = 1 ] && [ "$rcg" = 0 ] && ge "$n0" 3 &&
-		ge "$((n0 + n4))" "$tried" && [ "$(kv "$fa" cleared)" = 3 ] && alive g1 2')" "$2" \
-		"agent started with --guest g1, attached to dom$d1 by name: $named; bits tried 3 times each under the policy: $bits; all denied: $([ "$denied" = 1 ] && echo yes || echo no) (guest: wp cleared=$(kv "$w" cleared)); deny lines in the JSON log: cr0-wp-clear=$n0 cr4-smep-smap-clear=$n4; after detach wp cleared=$(kv "$fa" cleared)/3; agent exit status on SIGTERM: $rcg"
+	result "$1" "$(ok_if eval '[ "$named" = yes ] && [ "$denied" = yes ] && [ "$rcg" = 0 ] && ge "$n0" 3 &&
+		ge "$((n0 + n4))" "$tried" && crwp_cleared "$fa" 3 && alive g1 2')" "$2" \
+		"agent started with --guest g1, attached to dom$d1 by name: $named; bits tried 3 times each under the policy: $bits; all denied: $denied (guest: wp cleared=$(kv "$w" cleared)); deny lines in the JSON log: cr0-wp-clear=$n0 cr4-smep-smap-clear=$n4; after detach wp cleared=$(kv "$fa" cleared)/3; agent exit status on SIGTERM: $rcg"
 }
 scenario 15b "xenintro-agent: the shipped CR0.WP/CR4.SMEP/SMAP guard policy on a real guest denies the clears and logs them" s15b g1
 dmesg_mark 15
