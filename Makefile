@@ -3,10 +3,11 @@
 # xenintro top-level Makefile. The kernel objects are described in Kbuild;
 # this file only drives Kbuild and the scripts under tests/.
 
-# The running kernel's build tree, or Debian's linux-headers-amd64 where the
-# running kernel has none (as on the build machines).
+# The running kernel's build tree, or where the running kernel has none (as
+# on the build machines) the one linux-headers-amd64 installed today
+# (tests/lib/debian.sh reads it from dpkg; no ABI is written down here).
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1))
+	$(shell $(CURDIR)/tests/lib/debian.sh kdir 2>/dev/null))
 
 .PHONY: all modules userspace clean deps lint check check-e2e bench demo kunit
 

@@ -10,6 +10,8 @@
 # test ran at all. `make check` has already run tests/deps.sh.
 #
 # Layers, in order:
+#   setup      tests/pins-check.sh (the installed kernel pair, sources and
+#              Xen resolved from Debian's metapackages; no pinned versions)
 #   lint       tests/lint.sh (W=1, sparse, checkpatch: 3 tests)
 #   userspace  `make -C userspace check` (TAP on stdout)
 #   kunit-py   tests/kunit/run-kunit-py.sh (kunit.py, UML)
@@ -34,7 +36,7 @@ R=$XENINTRO_RESULTS
 # warm). Under QEMU's emulated SVM a guest still dies now and then on its
 # own, monitored or not; the e2e layer re-runs a scenario once on a fresh
 # guest when that happens and says so (tests/e2e/README.md).
-LAYERS=${XENINTRO_LAYERS:-lint userspace kunit-py vm e2e}
+LAYERS=${XENINTRO_LAYERS:-setup lint userspace kunit-py vm e2e}
 start=$(date +%s)
 echo "make check: results in $R"
 
@@ -73,6 +75,11 @@ tap_layer() {
 }
 
 files=()
+
+if want setup; then
+	run_layer setup "$XENINTRO_ROOT/tests/pins-check.sh"
+	files+=("$R/setup.results")
+fi
 
 if want lint; then
 	run_layer lint "$XENINTRO_ROOT/tests/lint.sh"

@@ -11,21 +11,25 @@ set -euo pipefail
 # per line, a comment saying who needs it. Debian 12 (bookworm) names only;
 # nothing else can be downloaded on the build machines.
 PACKAGES=(
+	# Only metapackages where Debian moves versions (a kernel ABI, a
+	# source or Xen release): tests/lib/debian.sh reads which package each
+	# one depends on today, and tests/pins-check.sh fails on a pinned name.
 	# kernel module build against the production (Debian) kernel
 	linux-headers-amd64
-	# production dom0 kernel for the Xen end-to-end tests (keep paired
-	# with the headers: both come from the same linux meta packages)
+	# production dom0 kernel for the Xen end-to-end tests (paired with
+	# the headers: tests/lib/debian.sh checks both name the same ABI)
 	linux-image-amd64
 	# debug/KUnit kernel, kunit.py, kselftest_harness.h, checkpatch.pl
-	linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves
+	linux-source bc flex bison libelf-dev libssl-dev dwarves
 	# the kernel build itself
 	gcc make perl pkg-config kmod rsync xz-utils
 	# static analysis (make C=2)
 	sparse
 	# QEMU (TCG only) and the initramfs of the test VM
 	qemu-system-x86 busybox-static cpio gzip
-	# Xen 4.17 under QEMU for the end-to-end tests
-	xen-hypervisor-4.17-amd64 xen-utils-4.17 libxen-dev
+	# Xen under QEMU for the end-to-end tests (hypervisor and tools of
+	# Debian's release: 4.17 on Debian 12)
+	xen-system-amd64 libxen-dev
 	# test harness scripts (tests/lib/tapcount.py, kunit.py)
 	python3
 	# userspace (libxenintro, tools, agent)

@@ -19,10 +19,8 @@ set -euo pipefail
 
 events=${XENINTRO_BENCH_EVENTS:-20000}
 threads=${XENINTRO_BENCH_THREADS:-2}
-kver=$(find /boot -name 'vmlinuz-*-amd64' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -V | tail -n1)
-[ -n "$kver" ] || die "no Debian kernel in /boot (run: make deps)"
-kdir=/usr/src/linux-headers-$kver
-[ -d "$kdir" ] || die "no $kdir (run: make deps)"
+kver=$(debian_kabi) || die "no Debian kernel (run: make deps)"
+kdir=$(debian_kdir) || die "no Debian kernel headers (run: make deps)"
 
 work="$XENINTRO_CACHE/bench/sim"
 mkdir -p "$work"

@@ -54,7 +54,7 @@ xen_boot bench "$out/console.log" "${XENINTRO_BENCH_TIMEOUT:-1500}" || rc=$?
 [ "$rc" -eq 0 ] || log "bench: QEMU exited with $rc (124: timeout, 123: dom0 crashed or Xen panicked); the table may be incomplete"
 
 # The table, from the XI-BENCH lines of the console.
-"$PYTHON" - "$out/console.log" "$rounds" "$out/console.log.contention" <<'EOF' | tee "$out/table.txt"
+"$PYTHON" - "$out/console.log" "$rounds" "$out/console.log.contention" "$XEN_VERSION" <<'EOF' | tee "$out/table.txt"
 import re
 import sys
 
@@ -118,8 +118,8 @@ base = pooled("unmon")
 xa = pooled("xen-access")
 passes = sorted({kv.get("pass") for kv in rows.get("xen-access", [])},
                 key=lambda p: num(p) or 0)
-print("Xen 4.17 under QEMU (TCG, AMD SVM), one boot; guest: %s rounds x 2000 CPUIDs per"
-      " condition, in %d interleaved passes" % (sys.argv[2], len(passes)))
+print("Xen %s under QEMU (TCG, AMD SVM), one boot; guest: %s rounds x 2000 CPUIDs per"
+      " condition, in %d interleaved passes" % (sys.argv[4], sys.argv[2], len(passes)))
 print()
 hdr = "%-46s %10s %11s %9s %16s %8s %9s" % (
     "condition", "us/CPUID", "overhead us", "/ xen-acc", "per pass", "events", "events/s")

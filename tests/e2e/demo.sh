@@ -27,7 +27,7 @@ mkdir -p "$out"
 echo "== building the modules, the agent, the guest and dom0 images"
 xen_build "$out/build"
 
-echo "== booting Xen 4.17 under QEMU (TCG; this takes a minute or two)"
+echo "== booting Xen $XEN_VERSION under QEMU (TCG; this takes a minute or two)"
 # xen_boot_start sets an EXIT trap that stops QEMU; INT/TERM end the
 # script, which runs it.
 trap 'exit 130' INT TERM

@@ -15,11 +15,15 @@
 
 E2E_DIR="$XENINTRO_ROOT/tests/e2e"
 # Debian's dom0 kernel, the same build as linux-headers (testing.md: keep
-# the pair), and its modules.
-XEN_KVER=${XEN_KVER:-6.1.0-56-amd64}
-XEN_KDIR=${XEN_KDIR:-/usr/src/linux-headers-$XEN_KVER}
-XEN_TOOLS=/usr/lib/xen-4.17/bin
-XEN_GZ=/boot/xen-4.17-amd64.gz
+# the pair), its modules, and Debian's Xen: all read from what `make deps`
+# installed (tests/lib/debian.sh), never pinned. An unresolvable one is
+# left empty here and named by xen_build's checks. XEN_KVER overrides the
+# kernel ABI for experiments (its headers and image must both be installed).
+XEN_KVER=${XEN_KVER:-$(debian_kabi 2>/dev/null || true)}
+XEN_KDIR=${XEN_KDIR:-${XEN_KVER:+/usr/src/linux-headers-$XEN_KVER}}
+XEN_VERSION=$(debian_xen_version 2>/dev/null || true)
+XEN_TOOLS=$(debian_xen_tools 2>/dev/null || true)
+XEN_GZ=$(debian_xen_gz 2>/dev/null || true)
 # The CPU model testing.md found to work (max or EPYC kill the PV dom0 at
 # its first instructions), plus SMEP and SMAP so that a guest has them in
 # CR4 for scenario 14b to try clearing. Xen must then not use them itself
@@ -117,17 +121,23 @@ xen_build() {
 	local work=$1 mods bins stage m gmod kos=()
 	mkdir -p "$work"
 
-	[ -f "$XEN_GZ" ] || die "no $XEN_GZ (apt-get install xen-hypervisor-4.17-amd64)"
-	[ -f "/boot/vmlinuz-$XEN_KVER" ] || die "no /boot/vmlinuz-$XEN_KVER (linux-image-$XEN_KVER)"
-	[ -d "$XEN_KDIR" ] || die "no $XEN_KDIR (linux-headers-$XEN_KVER)"
-	[ -x "$XEN_TOOLS/xl" ] || die "no $XEN_TOOLS/xl (xen-utils-4.17)"
+	# Each check names what is missing and the package behind it; the
+	# message reaches the TAP line (run.sh), no log is needed to read it.
+	[ -n "$XEN_KVER" ] || die "no dom0 kernel: $(debian_kabi 2>&1 >/dev/null)"
+	[ -f "/boot/vmlinuz-$XEN_KVER" ] || die "no /boot/vmlinuz-$XEN_KVER (install linux-image-$XEN_KVER)"
+	[ -d "$XEN_KDIR" ] || die "no $XEN_KDIR (install linux-headers-$XEN_KVER)"
+	[ -d "/lib/modules/$XEN_KVER/kernel/drivers/xen" ] ||
+		die "no /lib/modules/$XEN_KVER/kernel/drivers/xen (install linux-image-$XEN_KVER)"
+	[ -n "$XEN_GZ" ] || die "no Xen image: $(debian_xen_gz 2>&1 >/dev/null)"
+	[ -n "$XEN_TOOLS" ] || die "no Xen tools: $(debian_xen_tools 2>&1 >/dev/null)"
+	[ -x "$XEN_TOOLS/xen-access" ] || die "no $XEN_TOOLS/xen-access (xen-utils)"
 	command -v xenstore-read >/dev/null || die "no xenstore-read (xenstore-utils)"
 	command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64"
 
 	# Xen: an ELF32 multiboot image QEMU can load, cached per package version.
 	local xver
-	xver=$(dpkg-query -W -f='${Version}' xen-hypervisor-4.17-amd64 2>/dev/null || echo unknown)
-	XEN_IMAGE="$XENINTRO_CACHE/xen/xen-4.17-$xver"
+	xver=$(dpkg-query -W -f='${Version}' "$(debian_xen_pkg)" 2>/dev/null || echo unknown)
+	XEN_IMAGE="$XENINTRO_CACHE/xen/xen-$XEN_VERSION-$xver"
 	if [ ! -s "$XEN_IMAGE" ]; then
 		mkdir -p "$(dirname "$XEN_IMAGE")"
 		gunzip -c "$XEN_GZ" >"$XEN_IMAGE.tmp" && mv "$XEN_IMAGE.tmp" "$XEN_IMAGE"

@@ -38,10 +38,13 @@ tap_fail_all() {
 }
 
 # The build runs in a subshell so that its die() ends only the build; the
-# paths it produced come back through a file.
-if ! (xen_build "$logdir/build" &&
+# paths it produced come back through a file, and its error message (what
+# was missing, or which log to read) through another, for the TAP line.
+rm -f "$logdir/build.error"
+if ! (XENINTRO_DIE_FILE="$logdir/build.error" xen_build "$logdir/build" &&
 	declare -p XEN_IMAGE DOM0_KERNEL DOM0_INITRD >"$logdir/build/vars"); then
-	tap_fail_all "build failed; see $logdir/build/*.log"
+	tap_fail_all "build failed: $(cat "$logdir/build.error" 2>/dev/null ||
+		echo "no error message; see $logdir/../e2e.log")"
 fi
 # shellcheck source=/dev/null
 . "$logdir/build/vars"

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once) the debug test kernel from Debian's linux-source-6.1 and
-# print the build directory. The result is cached outside the work tree,
-# keyed by the config fragment and the source version, and reused while
-# that key is unchanged.
+# Build (once) the debug test kernel from Debian's kernel source (the one
+# the linux-source metapackage installed; tests/lib/debian.sh) and print
+# the build directory. The result is cached outside the work tree, keyed by
+# the config fragment and the source version, and reused while that key is
+# unchanged.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 

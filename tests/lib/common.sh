@@ -8,25 +8,37 @@ XENINTRO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 XENINTRO_CACHE=${XENINTRO_CACHE:-/var/cache/xenintro}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-linux_source_version() {
-	dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null ||
-		die "linux-source-6.1 is not installed (run: make deps)"
+# die also leaves its message in $XENINTRO_DIE_FILE when one is set, so that
+# a caller that ran it in a subshell can report the real cause (a missing
+# package, say) instead of pointing at a log.
+die() {
+	log "error: $*"
+	[ -z "${XENINTRO_DIE_FILE:-}" ] || printf '%s\n' "$*" >"$XENINTRO_DIE_FILE"
+	exit 1
 }
 
-# Pristine extract of Debian's linux-source-6.1. Never configured in
-# place: kunit.py and the debug kernel both build with O=.
+# What the archive installed (kernel ABI, source tarball, Xen): derived
+# from dpkg, never pinned.
+# shellcheck source=tests/lib/debian.sh
+. "$XENINTRO_ROOT/tests/lib/debian.sh"
+
+linux_source_version() {
+	debian_source_version || die "no kernel source package (run: make deps)"
+}
+
+# Pristine extract of Debian's kernel source (the linux-source
+# metapackage's). Never configured in place: kunit.py and the debug kernel
+# both build with O=.
 linux_source_dir() {
-	local ver dir
+	local ver dir tar
 	ver=$(linux_source_version) || return 1
 	dir="$XENINTRO_CACHE/src/linux-source-$ver"
 	if [ ! -f "$dir/.extracted" ]; then
-		log "extracting linux-source-6.1 $ver into $dir"
+		tar=$(debian_source_tar) || die "no kernel source tarball (run: make deps)"
+		log "extracting $tar ($ver) into $dir"
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-		tar -C "$dir.tmp" --strip-components=1 \
-			-xf /usr/src/linux-source-6.1.tar.xz ||
-			die "cannot extract /usr/src/linux-source-6.1.tar.xz"
+		tar -C "$dir.tmp" --strip-components=1 -xf "$tar" ||
+			die "cannot extract $tar"
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 		touch "$dir/.extracted"
 	fi
@@ -90,16 +102,6 @@ result() {
 layer_summary() {
 	"$PYTHON" "$XENINTRO_ROOT/tests/lib/tapcount.py" summary \
 		"$XENINTRO_RESULTS/$1.results"
-}
-
-# Kernel build tree of Debian's linux-headers-amd64, chosen as the top-level
-# Makefile does when the running kernel has no build tree.
-debian_kdir() {
-	local d
-	d=$(printf '%s\n' /usr/src/linux-headers-*-amd64 | grep -v '\*' |
-		sort -V | tail -n1 || true)
-	[ -n "$d" ] || die "no /usr/src/linux-headers-*-amd64 (run: make deps)"
-	echo "$d"
 }
 
 # sync_sources <dest>: mirror the kernel-side sources (Kbuild, kmod/, uapi/)

@@ -17,7 +17,13 @@
 # No "set -e": a failing step must be reported and the machine still
 # powered off, not leave PID 1 dead (a kernel panic) with QEMU running on.
 set -u
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+# Xen's tools sit in Debian's versioned directory (the host copied them at
+# the path its xen-utils package uses).
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+for d in /usr/lib/xen-*/bin; do
+	[ -d "$d" ] && PATH=$PATH:$d
+done
+export PATH
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
