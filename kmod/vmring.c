@@ -56,6 +56,14 @@ EXPORT_SYMBOL_IF_KUNIT(xenintro_vmring_attach);
  * @vr: ring state
  * @req: where to copy it
  *
+ * The producer index is checked against the private response producer,
+ * not only against req_cons (Xen's RING_REQUEST_PROD_OVERFLOW): requests
+ * whose responses are still owed (sync events waiting for a verdict) keep
+ * their slots, and the next response goes to slot rsp_prod_pvt. A
+ * producer more than a ring ahead of that would let the response land on
+ * a request not read yet, so it is as impossible as one that went
+ * backwards.
+ *
  * Return: 1 if a request was consumed, 0 if there is none, -EIO if the
  * producer index is impossible. A broken ring is not read again; vCPUs
  * that were waiting for a response on it stay paused until the domain is
@@ -72,7 +80,9 @@ int xenintro_vmring_next_request(struct xenintro_vmring *vr,
 	prod = READ_ONCE(vr->sring->req_prod);
 	if (prod == vr->req_cons)
 		return 0;
-	if (!xenintro_ring_span_valid(vr->req_cons, prod, XVE_RING_ENTRIES)) {
+	if (!xenintro_ring_span_valid(vr->req_cons, prod, XVE_RING_ENTRIES) ||
+	    !xenintro_ring_span_valid(vr->rsp_prod_pvt, prod,
+				      XVE_RING_ENTRIES)) {
 		vr->broken = true;
 		return -EIO;
 	}

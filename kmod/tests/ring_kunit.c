@@ -124,6 +124,48 @@ static void vmring_corrupt_producer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xenintro_vmring_next_request(&vr, req), -EIO);
 }
 
+/*
+ * Responses owed: three requests read, none answered (their vCPUs wait for
+ * the agent). A producer a full ring ahead of req_cons would still pass a
+ * check against req_cons alone, but its newest request sits in the slot
+ * the next response is written to (rsp_prod_pvt), so it must be refused
+ * as Xen's RING_REQUEST_PROD_OVERFLOW does.
+ */
+static void vmring_producer_overruns_responses(struct kunit *test)
+{
+	struct xve_sring *s = kunit_kzalloc(test, XVE_RING_PAGE_SIZE,
+					    GFP_KERNEL);
+	struct xve_event *req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	struct xenintro_vmring vr;
+	u32 prod = 0, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	xenintro_vmring_init(s);
+	xenintro_vmring_attach(&vr, s);
+	for (i = 0; i < 3; i++)
+		xen_put_request(s, &prod, i);
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, xenintro_vmring_next_request(&vr, req), 1);
+	KUNIT_ASSERT_EQ(test, vr.rsp_prod_pvt, 0U);
+
+	/* Legal: fill the ring exactly (slots 3..7 for the producer). */
+	WRITE_ONCE(s->req_prod, vr.rsp_prod_pvt + XVE_RING_ENTRIES);
+	KUNIT_EXPECT_EQ(test, xenintro_vmring_next_request(&vr, req), 1);
+	KUNIT_EXPECT_FALSE(test, vr.broken);
+
+	/* One more than that overwrites the owed slot 0: refused. */
+	xenintro_vmring_attach(&vr, s);
+	vr.req_cons = 3;
+	WRITE_ONCE(s->req_prod, XVE_RING_ENTRIES + 1);
+	KUNIT_EXPECT_TRUE(test, xenintro_ring_span_valid(vr.req_cons,
+							 XVE_RING_ENTRIES + 1,
+							 XVE_RING_ENTRIES));
+	KUNIT_EXPECT_EQ(test, xenintro_vmring_next_request(&vr, req), -EIO);
+	KUNIT_EXPECT_TRUE(test, vr.broken);
+	KUNIT_EXPECT_EQ(test, vr.req_cons, 3U);
+}
+
 /* Agent rings backed by kunit memory; only the pointers matter here. */
 static void fake_rings(struct kunit *test, struct xenintro_agent_rings *r,
 		       u32 entries)
@@ -216,6 +258,7 @@ static struct kunit_case ring_test_cases[] = {
 	KUNIT_CASE_PARAM(ring_span, span_gen_params),
 	KUNIT_CASE(vmring_wraps),
 	KUNIT_CASE(vmring_corrupt_producer),
+	KUNIT_CASE(vmring_producer_overruns_responses),
 	KUNIT_CASE(event_ring_wraps),
 	KUNIT_CASE(verdict_ring_wraps),
 	{}
