@@ -2,16 +2,26 @@
 /*
  * Attach and teardown of a monitored domain.
  *
- * Attach follows xen-abi.md §7.3: look the domain up, pause it, let the
- * backend map, initialise and enable the ring and bind its event channel,
- * drain once (kicks sent before the bind are lost), unpause.
+ * Attach follows the order Xen's own monitor tools use (xen-access,
+ * LibVMI): look the domain up, pause it, let the backend map, initialise
+ * and enable the ring and bind its event channel, drain once (kicks sent
+ * before the bind are lost), unpause. All of it from the pause on runs
+ * under the domain's ctl_lock: once ->ring_enable() returned, the backend
+ * may report the domain dead at any moment, and the teardown that report
+ * queues takes ctl_lock too, so it waits until attach is done with the
+ * ring instead of unmapping it under attach's feet.
  *
- * Teardown, on close or when the domain dies: pause; answer everything
- * pending with the default verdict; restore page rights (while the ring
- * still exists, Xen needs it); disable the monitor events this session
- * enabled; unpause and drain again; disable the ring (the backend unbinds
- * and unmaps) while anything still arriving is answered by default; undo
- * the session's own pauses. The guest keeps running.
+ * Teardown, on DETACH, on the last close or when the domain dies: pause;
+ * answer everything pending with the default verdict; switch off
+ * single-stepping where a response switched it on; restore page rights
+ * (while the ring still exists, Xen needs it); disable the monitor events
+ * this session enabled; unpause and drain again; disable the ring (the
+ * backend unbinds and unmaps) while anything still arriving is answered by
+ * default; undo the session's own pauses. The guest keeps running.
+ *
+ * Locks: dom->ctl_lock, then xenintro_domains_lock (the registry, taken
+ * inside ctl_lock by teardown and by attach's error path, never the other
+ * way round), then dom->lock.
  */
 #include <linux/bitmap.h>
 #include <linux/jiffies.h>
@@ -29,7 +39,8 @@
 
 /*
  * The domains monitored now, by domid: one session per domain. Protected
- * by xenintro_domains_lock, taken before any domain's ctl_lock.
+ * by xenintro_domains_lock, innermost of the mutexes: it is taken inside a
+ * domain's ctl_lock (teardown) and nothing is called while holding it.
  */
 static DEFINE_MUTEX(xenintro_domains_lock);
 static DEFINE_XARRAY(xenintro_domains);
@@ -71,6 +82,37 @@ static void xenintro_registry_remove(struct xenintro_domain *dom)
 	mutex_unlock(&xenintro_domains_lock);
 }
 
+/*
+ * No vCPU may go on single-stepping once nobody monitors it: every
+ * single-step exit would still cost a VM exit, and a later monitor would
+ * see steps it never asked for. The domain is paused and every pending
+ * event answered (without a toggle) when this runs.
+ */
+static void xenintro_singlestep_all_off(struct xenintro_domain *dom)
+{
+	unsigned long flags;
+	u32 vcpu = 0;
+	int ret;
+
+	lockdep_assert_held(&dom->ctl_lock);
+	for (;;) {
+		/* The bitmap changes under dom->lock (responses). */
+		spin_lock_irqsave(&dom->lock, flags);
+		vcpu = find_next_bit(dom->singlestep, dom->hv.max_vcpus, vcpu);
+		if (vcpu < dom->hv.max_vcpus)
+			clear_bit(vcpu, dom->singlestep);
+		spin_unlock_irqrestore(&dom->lock, flags);
+		if (vcpu >= dom->hv.max_vcpus)
+			break;
+		ret = dom->ops->singlestep_off(dom, vcpu);
+		/* -EOPNOTSUPP: no single-step there, the toggle did nothing. */
+		if (ret && ret != -EOPNOTSUPP)
+			pr_warn("xenintro: dom%u vcpu%u: single-step off failed: %d\n",
+				dom->hv.domid, vcpu, ret);
+		vcpu++;
+	}
+}
+
 static void xenintro_teardown(struct xenintro_domain *dom)
 {
 	const struct xenintro_hv_ops *ops = dom->ops;
@@ -108,6 +150,7 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 		xenintro_notify_locked(dom);
 		spin_unlock_irqrestore(&dom->lock, flags);
 
+		xenintro_singlestep_all_off(dom);
 		/* Page rights need the ring: restore them before disabling it. */
 		if (dom->access_changed) {
 			ret = ops->reset_access(dom);
@@ -146,8 +189,8 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 	spin_lock_irqsave(&dom->lock, flags);
 	dom->state = XENINTRO_DOM_DETACHED;
 	dom->vmring.sring = NULL;	/* unmapped by ->ring_disable() */
-	if (dead)
-		WRITE_ONCE(dom->rings.ctrl->state, XENINTRO_STATE_DEAD);
+	WRITE_ONCE(dom->rings.ctrl->state, dead ? XENINTRO_STATE_DEAD :
+						  XENINTRO_STATE_DETACHED);
 	spin_unlock_irqrestore(&dom->lock, flags);
 	/* The timer sees DETACHED and does not re-arm. */
 	del_timer_sync(&dom->deadline_timer);
@@ -158,7 +201,27 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 		dead ? " (domain died)" : "");
 }
 
-/* Teardown for the session's close. */
+/**
+ * xenintro_detach_now() - XENINTRO_IOC_DETACH
+ * @dom: the session's domain
+ *
+ * Return: 0, or -ESRCH if the session is detached already (or the domain
+ * died, which detached it).
+ */
+int xenintro_detach_now(struct xenintro_domain *dom)
+{
+	int ret = 0;
+
+	mutex_lock(&dom->ctl_lock);
+	if (dom->torn_down)
+		ret = -ESRCH;
+	else
+		xenintro_teardown(dom);
+	mutex_unlock(&dom->ctl_lock);
+	return ret;
+}
+
+/* Teardown for the session's last reference (close and munmap). */
 void xenintro_detach(struct xenintro_domain *dom)
 {
 	mutex_lock(&dom->ctl_lock);
@@ -258,7 +321,6 @@ xenintro_domain_alloc(const struct xenintro_hv_ops *ops,
 	dom->hv.max_vcpus = max_vcpus;
 	mutex_init(&dom->ctl_lock);
 	INIT_LIST_HEAD(&dom->monitors);
-	dom->kick_cpu = -1;
 	INIT_WORK(&dom->dead_work, xenintro_dead_work);
 	spin_lock_init(&dom->lock);
 	dom->state = XENINTRO_DOM_ATTACHED;
@@ -350,9 +412,11 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 	if (ret)
 		goto out_free;	/* -EBUSY: monitored elsewhere, or -ENOMEM */
 
+	/* Until the unpause: a death reported meanwhile waits (see top). */
+	mutex_lock(&dom->ctl_lock);
 	ret = ops->pause(dom);
 	if (ret)
-		goto out_unregister;
+		goto out_unlock_ctl;
 	ret = ops->ring_enable(dom);
 	if (ret)
 		goto out_unpause;
@@ -367,6 +431,7 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 	if (ret)
 		pr_warn("xenintro: dom%u: unpause after attach failed: %d\n",
 			a->domid, ret);
+	mutex_unlock(&dom->ctl_lock);
 
 	xenintro_attach_reply(a, dom);
 	/* Pairs with the acquires in session.c: dom is fully set up. */
@@ -378,7 +443,15 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 
 out_unpause:
 	ops->unpause(dom);
-out_unregister:
+out_unlock_ctl:
+	/*
+	 * No ring was enabled, so no death can have been reported; should a
+	 * backend break that rule, the work finds the domain torn down.
+	 */
+	dom->torn_down = true;
+	mutex_unlock(&dom->ctl_lock);
+	if (cancel_work_sync(&dom->dead_work))
+		xenintro_domain_put(dom);
 	xenintro_registry_remove(dom);
 out_free:
 	xenintro_domain_put(dom);

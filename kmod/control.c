@@ -248,7 +248,6 @@ int xenintro_ioctl_get_access(struct xenintro_domain *dom,
 {
 	u64 *gfns = NULL;
 	u8 *rights;
-	u64 i;
 	int ret;
 
 	ret = xenintro_access_check(a, false);
@@ -259,18 +258,23 @@ int xenintro_ioctl_get_access(struct xenintro_domain *dom,
 		if (ret)
 			return ret;
 	}
-	rights = kvmalloc(a->nr, GFP_KERNEL);
+	/* Zeroed: a failed walk never copies stale kernel memory out. */
+	rights = kvzalloc(a->nr, GFP_KERNEL_ACCOUNT);
 	if (!rights) {
 		kvfree(gfns);
 		return -ENOMEM;
 	}
 
+	/*
+	 * One backend call for the whole range or list: it reschedules and
+	 * stops on a fatal signal itself, and asks the hypervisor for the
+	 * domain's size once instead of once per frame.
+	 */
 	mutex_lock(&dom->ctl_lock);
 	if (dom->torn_down)
 		ret = -ESRCH;
-	for (i = 0; !ret && i < a->nr; i++)
-		ret = dom->ops->get_access(dom, gfns ? gfns[i] : a->gfn + i,
-					   &rights[i]);
+	else
+		ret = dom->ops->get_access(dom, a->gfn, gfns, a->nr, rights);
 	mutex_unlock(&dom->ctl_lock);
 
 	if (!ret && copy_to_user(u64_to_user_ptr(a->rights), rights, a->nr))

@@ -92,13 +92,16 @@ struct xenintro_inject {
  *	that state, -EOPNOTSUPP if the hypervisor cannot deliver it
  * @set_access: set rights (XENINTRO_ACCESS_*) on frames [gfn, gfn + nr)
  * @set_access_list: set rights[i] on gfns[i] for i < nr
- * @get_access: read one frame's rights
+ * @get_access: read the rights of @nr frames into @rights: @gfns[i], or
+ *	@gfn + i when @gfns is NULL. May take long for large @nr: it must
+ *	reschedule and return -EINTR on a fatal signal.
  * @reset_access: every frame and the default back to rwx (teardown)
  * @inject: re-inject a breakpoint or debug exception. Any context; must
  *	not sleep.
- * @steer_kicks: optional: deliver the kicks for @dom to @cpu from now on
- *	(the CPU the agent sleeps on). Called under the domain's ctl_lock,
- *	never after teardown; 0 or a negative errno (nothing changed).
+ * @singlestep_off: stop single-stepping @vcpu (Xen's debug_op
+ *	SINGLE_STEP_OFF); -EOPNOTSUPP where the hypervisor has no
+ *	single-step. Teardown calls it for every vCPU a response switched
+ *	single-step on, so that no vCPU goes on stepping unmonitored.
  */
 struct xenintro_hv_ops {
 	const char *name;
@@ -115,11 +118,12 @@ struct xenintro_hv_ops {
 			  u8 rights);
 	int (*set_access_list)(struct xenintro_domain *dom, const u64 *gfns,
 			       const u8 *rights, u32 nr);
-	int (*get_access)(struct xenintro_domain *dom, u64 gfn, u8 *rights);
+	int (*get_access)(struct xenintro_domain *dom, u64 gfn,
+			  const u64 *gfns, u32 nr, u8 *rights);
 	int (*reset_access)(struct xenintro_domain *dom);
 	int (*inject)(struct xenintro_domain *dom,
 		      const struct xenintro_inject *inj);
-	int (*steer_kicks)(struct xenintro_domain *dom, int cpu);
+	int (*singlestep_off)(struct xenintro_domain *dom, u32 vcpu);
 };
 
 /*

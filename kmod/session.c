@@ -109,6 +109,12 @@ static int xenintro_ioctl_kick_op(struct xenintro_session *s,
 	return xenintro_ioctl_kick(s->dom, &buf->kick);
 }
 
+static int xenintro_ioctl_detach_op(struct xenintro_session *s,
+				    union xenintro_ioctl_buf *buf)
+{
+	return xenintro_detach_now(s->dom);
+}
+
 static int xenintro_ioctl_stats_op(struct xenintro_session *s,
 				   union xenintro_ioctl_buf *buf)
 {
@@ -131,8 +137,8 @@ static int xenintro_ioctl_set_rules_op(struct xenintro_session *s,
 	}
 
 /*
- * PAUSE and UNPAUSE take no struct: their argument is ignored, so their
- * table entries have size 0.
+ * PAUSE, UNPAUSE and DETACH take no struct: their argument is ignored, so
+ * their table entries have size 0.
  */
 static const struct xenintro_ioctl_op xenintro_ioctl_ops[] = {
 	XENINTRO_IOCTL(_XENINTRO_API, struct xenintro_api, reserved,
@@ -149,6 +155,8 @@ static const struct xenintro_ioctl_op xenintro_ioctl_ops[] = {
 			      .run = xenintro_ioctl_pause_op },
 	[_XENINTRO_UNPAUSE] = { .needs_domain = true,
 				.run = xenintro_ioctl_unpause_op },
+	[_XENINTRO_DETACH] = { .needs_domain = true,
+			       .run = xenintro_ioctl_detach_op },
 	XENINTRO_IOCTL(_XENINTRO_KICK, struct xenintro_kick, reserved,
 		       true, true, xenintro_ioctl_kick_op),
 	XENINTRO_IOCTL(_XENINTRO_STATS, struct xenintro_stats, reserved,
@@ -217,6 +225,11 @@ static int xenintro_open(struct inode *inode, struct file *file)
 	return stream_open(inode, file);
 }
 
+/*
+ * The last reference to the open file is gone: the fd and every mapping of
+ * the rings (each mapping holds the file, as io_uring's do). An agent that
+ * wants the guest released while it keeps its mappings calls DETACH.
+ */
 static int xenintro_release(struct inode *inode, struct file *file)
 {
 	struct xenintro_session *s = file->private_data;
@@ -228,26 +241,6 @@ static int xenintro_release(struct inode *inode, struct file *file)
 	mutex_destroy(&s->lock);
 	kfree(s);
 	return 0;
-}
-
-/*
- * Steer the hypervisor's kicks to the CPU the agent is about to sleep on.
- * The wake-up is then local to the CPU that took the interrupt: no IPI,
- * and on a Xen dom0 no second idle vCPU to be woken by the hypervisor,
- * which is most of what forwarding an event costs. Best effort: skipped
- * while a control operation or teardown holds ctl_lock.
- */
-static void xenintro_steer_kicks(struct xenintro_domain *dom)
-{
-	int cpu = raw_smp_processor_id();
-
-	if (!dom->ops->steer_kicks || READ_ONCE(dom->kick_cpu) == cpu)
-		return;
-	if (!mutex_trylock(&dom->ctl_lock))
-		return;
-	if (!dom->torn_down && dom->ops->steer_kicks(dom, cpu) == 0)
-		WRITE_ONCE(dom->kick_cpu, cpu);
-	mutex_unlock(&dom->ctl_lock);
 }
 
 static __poll_t xenintro_poll(struct file *file, poll_table *wait)
@@ -280,10 +273,6 @@ static __poll_t xenintro_poll(struct file *file, poll_table *wait)
 	if (dom->state == XENINTRO_DOM_DETACHED)
 		mask |= EPOLLHUP | EPOLLERR;
 	spin_unlock_irqrestore(&dom->lock, flags);
-
-	/* Nothing to read: the caller sleeps here until the next kick. */
-	if (!mask && !poll_does_not_wait(wait))
-		xenintro_steer_kicks(dom);
 	return mask;
 }
 

@@ -12,12 +12,15 @@
  *    teardown, which stops them before dropping the session's reference.
  *    The mmap'd rings belong to the domain; a mapping pins the file, so
  *    ->release() (and with it the last session reference) comes only after
- *    every mapping is gone.
+ *    every mapping is gone. DETACH tears down at once; the rings stay
+ *    mapped until then.
  *
  * Locks, outermost first:
- *  - xenintro_domains_lock (mutex, attach.c): the domid registry.
  *  - domain->ctl_lock (mutex): control operations on one domain (every
- *    ioctl after ATTACH, teardown). Calls backend ops that may sleep.
+ *    ioctl after ATTACH, attach itself from its pause to its unpause,
+ *    teardown). Calls backend ops that may sleep.
+ *  - xenintro_domains_lock (mutex, attach.c): the domid registry; taken
+ *    inside ctl_lock by teardown, never around it.
  *  - domain->lock (spinlock, IRQ-safe): the event path. Protects the
  *    vm_event back ring, the pending table and its lists, the agent rings'
  *    kernel indices, the single-step bitmap and the counters. Taken in hard
@@ -59,7 +62,8 @@ struct vm_area_struct;
 	 XENINTRO_IOCTL_BIT(_XENINTRO_UNPAUSE) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_KICK) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_STATS) | \
-	 XENINTRO_IOCTL_BIT(_XENINTRO_SET_RULES))
+	 XENINTRO_IOCTL_BIT(_XENINTRO_SET_RULES) | \
+	 XENINTRO_IOCTL_BIT(_XENINTRO_DETACH))
 
 /* ---- api.c: handshake and extensible ioctl structs ---- */
 
@@ -269,7 +273,6 @@ struct xenintro_domain {
 	bool torn_down;			/* under ctl_lock */
 	bool dead;			/* the domain died; under ctl_lock */
 	u64 rules_generation;		/* SET_RULES successes, under ctl_lock */
-	int kick_cpu;			/* where kicks go; written under ctl_lock */
 	/*
 	 * The rule table: replaced under ctl_lock (rcu_replace_pointer),
 	 * read by the event path under rcu_read_lock(); see rules.c.
@@ -328,6 +331,7 @@ void xenintro_backend_put(const struct xenintro_hv_ops *ops);
 /* ---- attach.c ---- */
 
 int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a);
+int xenintro_detach_now(struct xenintro_domain *dom);
 void xenintro_detach(struct xenintro_domain *dom);
 void xenintro_domain_put(struct xenintro_domain *dom);
 

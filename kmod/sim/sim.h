@@ -28,7 +28,7 @@
  * vCPU scheduling, pause, guest memory), sim_ring.c (the vm_event ring),
  * sim_ops.c (monitor, access, inject), sim_guest.c (what each guest
  * instruction does), sim_debugfs.c (control file), sim_storm.c (event
- * storms from kernel threads).
+ * storms from kernel threads), sim_fault.c (faults injected into the ops).
  *
  * Locking, outermost first:
  *   sim_domains_mutex   the domain registry and the last reference drop
@@ -48,6 +48,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "../hv_ops.h"
@@ -57,7 +58,7 @@
 
 #define SIM_DOMID_MAX		0x7fef	/* below DOMID_FIRST_RESERVED */
 #define SIM_VCPUS_MAX		128
-#define SIM_FRAMES_MAX		65536
+#define SIM_FRAMES_MAX		(1U << 20)	/* XENINTRO_ACCESS_NR_MAX */
 #define SIM_PAUSE_MAX		255	/* Xen's controller_pause_count cap */
 #define SIM_RING_SIZE		XVE_RING_ENTRIES
 #define SIM_ALTP2M_VIEWS	10	/* Xen's MAX_ALTP2M */
@@ -104,6 +105,35 @@ enum sim_op {
 	SIM_OP_SINGLESTEP,
 	SIM_OP_EMUL_UNIMPL,
 	SIM_OP_VMEXIT,
+};
+
+/* Named points in the backend ops where a test can arm a fault. */
+enum sim_fault_point {
+	SIM_FP_NONE,
+	SIM_FP_PAUSE,
+	SIM_FP_UNPAUSE,
+	SIM_FP_RING_ENABLE,
+	SIM_FP_RING_HIDE,	/* Xen: decrease_reservation of the ring frame */
+	SIM_FP_NOTIFY,
+	SIM_FP_MONITOR,
+	SIM_FP_SET_ACCESS,
+	SIM_FP_GET_ACCESS,
+	SIM_FP_RESET_ACCESS,
+	SIM_FP_SINGLESTEP_OFF,
+};
+
+enum sim_fault_action {
+	SIM_FAULT_FAIL,		/* the op returns errno_val */
+	SIM_FAULT_DESTROY,	/* the domain is destroyed meanwhile */
+};
+
+/* An armed fault (sim_fault.c), under sim_domain.lock. */
+struct sim_fault {
+	enum sim_fault_point point;
+	enum sim_fault_action action;
+	int errno_val;		/* negative */
+	u32 skip;		/* calls of the op to let through first */
+	u32 delay_us;		/* destroy: how long the op waits */
 };
 
 /* Monitor settings: Xen's d->monitor and d->arch.monitor. */
@@ -289,6 +319,8 @@ struct sim_domain {
 	u64 dropped_vcpu;
 	u64 overruns;			/* rsp_prod beyond what was asked */
 	struct xve_event rsp;		/* snapshot of the response in work */
+	struct sim_fault fault;		/* armed fault, if any */
+	struct work_struct fault_work;	/* destroys the domain (sim_fault.c) */
 };
 
 /* Parameters of "create". */
@@ -385,7 +417,9 @@ int sim_op_set_access(struct xenintro_domain *dom, u64 gfn, u64 nr,
 		      u8 rights);
 int sim_op_set_access_list(struct xenintro_domain *dom, const u64 *gfns,
 			   const u8 *rights, u32 nr);
-int sim_op_get_access(struct xenintro_domain *dom, u64 gfn, u8 *rights);
+int sim_op_get_access(struct xenintro_domain *dom, u64 gfn, const u64 *gfns,
+		      u32 nr, u8 *rights);
+int sim_op_singlestep_off(struct xenintro_domain *dom, u32 vcpu);
 int sim_op_reset_access(struct xenintro_domain *dom);
 int sim_op_inject(struct xenintro_domain *dom,
 		  const struct xenintro_inject *inj);
@@ -396,6 +430,17 @@ u32 sim_msr_monitor_count(const struct sim_domain *d);
 int sim_guest_exec(struct sim_domain *d, struct sim_vcpu *v,
 		   struct sim_exec *x, struct sim_outcome *out);
 const char *sim_result_name(enum sim_result r);
+
+/* sim_fault.c */
+int sim_fault_point(const char *name);
+const char *sim_fault_name(enum sim_fault_point fp);
+void sim_fault_counts(u64 *fired, u64 *raced);
+void sim_fault_arm(struct sim_domain *d, const struct sim_fault *f);
+void sim_fault_init(struct sim_domain *d);
+int sim_fault_check(struct sim_domain *d, enum sim_fault_point fp,
+		    bool atomic);
+int sim_fault_wq_init(void);
+void sim_fault_wq_exit(void);
 
 /* sim_storm.c */
 struct sim_storm_result {

@@ -25,7 +25,7 @@
  * -------
  *   create domid=N vcpus=V frames=F [hvm=0|1] [vendor=intel|amd]
  *          [altp2m=0|1] [paused=0|1]
- *       domid 1..0x7fef, vcpus 1..128, frames 1..65536. hvm defaults to
+ *       domid 1..0x7fef, vcpus 1..128, frames 1..1048576. hvm defaults to
  *       1 (hvm=0 models a PV guest: no ring, no monitor events). vendor
  *       defaults to intel; amd behaves like SVM: mem_access ops fail with
  *       EINVAL, the SINGLESTEP monitor with EOPNOTSUPP, VMEXIT events are
@@ -132,6 +132,21 @@
  *       (default 1000) for a response to free its slot. ENODEV without a
  *       ring, EBUSY if the ring is full.
  *       -> result=done what= slot= freed=0|1 wait_ns=
+ *   fault domid=N op=<point> [action=fail|destroy] [errno=E] [skip=K]
+ *         [delay_us=U]
+ *       Arms one fault (sim_fault.c), replacing any armed one; op=none
+ *       disarms. Points: pause, unpause, ring_enable, ring_hide (the ring
+ *       frame leaving the guest's memory), notify, monitor, set_access,
+ *       get_access, reset_access, singlestep_off. It fires at the
+ *       (K+1)-th call: fail makes the op return -E (default E=5, EIO)
+ *       without doing anything; destroy destroys the domain from a work
+ *       item while the op waits up to U us (default 100000; notify spins
+ *       at most 1000) for the core to disable the ring, and counts a race
+ *       if the ring went while the op had not returned.
+ *       -> result=done domid= op= action=
+ *   faults
+ *       -> result=done fired=<faults fired> raced=<rings disabled under
+ *          a running op>, module-wide totals
  *   state domid=N
  *       -> result=done domid= ring=0|1 free=<free slots> pause=<count>
  *          monitors=<enabled monitor events; each CR and MSR counts>
@@ -843,6 +858,67 @@ static void sim_state_vcpu(struct sim_ctx *c, struct sim_domain *d,
 	spin_unlock_irqrestore(&d->lock, flags);
 }
 
+static int sim_cmd_fault(struct sim_ctx *c)
+{
+	struct sim_fault f = { .errno_val = -EIO, .delay_us = 100000 };
+	const char *op, *action;
+	struct sim_domain *d;
+	u32 err = EIO;
+	int ret, point;
+
+	ret = sim_arg_domain(c, &d);
+	if (ret)
+		return ret;
+	op = sim_arg_str(c, "op");
+	point = op ? sim_fault_point(op) : -EINVAL;
+	if (point < 0) {
+		ret = sim_fail(c, -EINVAL, "unknown op=");
+		goto out;
+	}
+	f.point = point;
+	action = sim_arg_str(c, "action");
+	if (!action || !strcmp(action, "fail")) {
+		f.action = SIM_FAULT_FAIL;
+	} else if (!strcmp(action, "destroy")) {
+		f.action = SIM_FAULT_DESTROY;
+	} else {
+		ret = sim_fail(c, -EINVAL, "action must be fail or destroy");
+		goto out;
+	}
+	ret = sim_arg_u32(c, "errno", false, 1, 4095, &err);
+	if (ret && ret != -ENOENT)
+		goto out;
+	f.errno_val = -(int)err;
+	ret = sim_arg_u32(c, "skip", false, 0, U32_MAX, &f.skip);
+	if (ret && ret != -ENOENT)
+		goto out;
+	ret = sim_arg_u32(c, "delay_us", false, 0, 10000000, &f.delay_us);
+	if (ret && ret != -ENOENT)
+		goto out;
+	ret = sim_args_done(c);
+	if (ret)
+		goto out;
+	sim_fault_arm(d, &f);
+	sim_out(c, "result=done domid=%u op=%s action=%s", d->domid,
+		sim_fault_name(f.point),
+		f.action == SIM_FAULT_FAIL ? "fail" : "destroy");
+out:
+	sim_domain_put(d);
+	return ret;
+}
+
+static int sim_cmd_faults(struct sim_ctx *c)
+{
+	u64 fired, raced;
+	int ret = sim_args_done(c);
+
+	if (ret)
+		return ret;
+	sim_fault_counts(&fired, &raced);
+	sim_out(c, "result=done fired=%llu raced=%llu", fired, raced);
+	return 0;
+}
+
 static int sim_cmd_state(struct sim_ctx *c)
 {
 	struct sim_domain *d;
@@ -891,6 +967,8 @@ static const struct {
 	{ "storm", sim_cmd_storm },
 	{ "corrupt", sim_cmd_corrupt },
 	{ "state", sim_cmd_state },
+	{ "fault", sim_cmd_fault },
+	{ "faults", sim_cmd_faults },
 };
 
 /* Split "cmd k=v k=v" and run it. */

@@ -69,6 +69,7 @@ struct sim_domain *sim_domain_alloc(const struct sim_create *c)
 	d->last_wake = c->vcpus - 1;
 	xa_init(&d->pages);
 	d->kick_work = IRQ_WORK_INIT_HARD(sim_kick_fn);
+	sim_fault_init(d);
 	init_waitqueue_head(&d->slot_wq);
 	init_waitqueue_head(&d->rsp_wq);
 	init_waitqueue_head(&d->ctl_wq);

@@ -59,6 +59,7 @@ const struct xenintro_hv_ops sim_hv_ops = {
 	.get_access = sim_op_get_access,
 	.reset_access = sim_op_reset_access,
 	.inject = sim_op_inject,
+	.singlestep_off = sim_op_singlestep_off,
 };
 
 /* Look up a domain, dying ones included, and take a reference. */
@@ -201,9 +202,12 @@ static int __init sim_init(void)
 
 	xenintro_xen_abi_check();
 
-	ret = sim_debugfs_init();
+	ret = sim_fault_wq_init();
 	if (ret)
 		return ret;
+	ret = sim_debugfs_init();
+	if (ret)
+		goto out_wq;
 
 	ret = xenintro_register_backend(&sim_hv_ops);
 	if (ret) {
@@ -215,7 +219,11 @@ static int __init sim_init(void)
 
 out_debugfs:
 	sim_debugfs_exit();
+	sim_fault_wq_exit();
 	sim_destroy_all();
+	return ret;
+out_wq:
+	sim_fault_wq_exit();
 	return ret;
 }
 
@@ -224,6 +232,8 @@ static void __exit sim_exit(void)
 	xenintro_unregister_backend(&sim_hv_ops);
 	/* Waits for commands still running in the control file. */
 	sim_debugfs_exit();
+	/* Destroys a fault queued run first; each holds its domain. */
+	sim_fault_wq_exit();
 	sim_destroy_all();
 	WARN_ON_ONCE(!xa_empty(&sim_domains));
 }

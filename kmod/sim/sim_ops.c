@@ -10,6 +10,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/xenintro.h>
 
 #include "sim.h"
@@ -29,7 +30,9 @@ int sim_op_pause(struct xenintro_domain *dom)
 
 	if (!d)
 		return -ESRCH;
-	ret = sim_pause(d);
+	ret = sim_fault_check(d, SIM_FP_PAUSE, false);
+	if (!ret)
+		ret = sim_pause(d);
 	sim_domain_put(d);
 	return ret;
 }
@@ -41,7 +44,9 @@ int sim_op_unpause(struct xenintro_domain *dom)
 
 	if (!d)
 		return -ESRCH;
-	ret = sim_unpause(d);
+	ret = sim_fault_check(d, SIM_FP_UNPAUSE, false);
+	if (!ret)
+		ret = sim_unpause(d);
 	sim_domain_put(d);
 	return ret;
 }
@@ -188,6 +193,11 @@ int sim_op_monitor(struct xenintro_domain *dom,
 
 	if (!d)
 		return -ESRCH;
+	ret = sim_fault_check(d, SIM_FP_MONITOR, false);
+	if (ret) {
+		sim_domain_put(d);
+		return ret;
+	}
 	spin_lock_irqsave(&d->lock, flags);
 	m = &d->mon;
 	if (d->dying) {
@@ -288,6 +298,11 @@ int sim_op_set_access(struct xenintro_domain *dom, u64 gfn, u64 nr,
 
 	if (!d)
 		return -ESRCH;
+	ret = sim_fault_check(d, SIM_FP_SET_ACCESS, false);
+	if (ret) {
+		sim_domain_put(d);
+		return ret;
+	}
 	spin_lock_irqsave(&d->lock, flags);
 	ret = sim_access_check(d);
 	if (!ret && (!nr || gfn + nr - 1 < gfn ||
@@ -304,6 +319,8 @@ int sim_op_set_access(struct xenintro_domain *dom, u64 gfn, u64 nr,
 		cond_resched();
 		spin_lock_irqsave(&d->lock, flags);
 		ret = sim_access_check(d);
+		if (!ret && fatal_signal_pending(current))
+			ret = -EINTR;
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	sim_domain_put(d);
@@ -325,6 +342,11 @@ int sim_op_set_access_list(struct xenintro_domain *dom, const u64 *gfns,
 
 	if (!d)
 		return -ESRCH;
+	ret = sim_fault_check(d, SIM_FP_SET_ACCESS, false);
+	if (ret) {
+		sim_domain_put(d);
+		return ret;
+	}
 	spin_lock_irqsave(&d->lock, flags);
 	ret = sim_access_check(d);
 	for (i = 0; !ret && i < nr; i++) {
@@ -345,21 +367,46 @@ int sim_op_set_access_list(struct xenintro_domain *dom, const u64 *gfns,
 	return ret;
 }
 
-int sim_op_get_access(struct xenintro_domain *dom, u64 gfn, u8 *rights)
+/*
+ * get_access, one frame per Xen call (XENMEM_access_op_get_access has no
+ * batched form): @gfns[i], or @gfn + i without a list. The lock is
+ * dropped every batch, and a fatal signal stops the walk.
+ */
+int sim_op_get_access(struct xenintro_domain *dom, u64 gfn, const u64 *gfns,
+		      u32 nr, u8 *rights)
 {
 	struct sim_domain *d = sim_core_get(dom);
 	unsigned long flags;
+	u64 frame;
+	u32 i;
 	int ret;
 
 	if (!d)
 		return -ESRCH;
+	ret = sim_fault_check(d, SIM_FP_GET_ACCESS, false);
+	if (ret)
+		goto out_put;
 	spin_lock_irqsave(&d->lock, flags);
 	ret = sim_access_check(d);
-	if (!ret && gfn >= d->nr_frames)
-		ret = -EINVAL;
-	if (!ret)
-		*rights = d->rights[gfn];
+	for (i = 0; !ret && i < nr; i++) {
+		frame = gfns ? gfns[i] : gfn + i;
+		if (frame >= d->nr_frames) {
+			ret = -EINVAL;
+			break;
+		}
+		rights[i] = d->rights[frame];
+		if ((i + 1) % SIM_ACCESS_BATCH == 0 && i + 1 < nr) {
+			spin_unlock_irqrestore(&d->lock, flags);
+			if (fatal_signal_pending(current))
+				ret = -EINTR;
+			cond_resched();
+			spin_lock_irqsave(&d->lock, flags);
+			if (!ret)
+				ret = sim_access_check(d);
+		}
+	}
 	spin_unlock_irqrestore(&d->lock, flags);
+out_put:
 	sim_domain_put(d);
 	return ret;
 }
@@ -374,6 +421,11 @@ int sim_op_reset_access(struct xenintro_domain *dom)
 
 	if (!d)
 		return -ESRCH;
+	ret = sim_fault_check(d, SIM_FP_RESET_ACCESS, false);
+	if (ret) {
+		sim_domain_put(d);
+		return ret;
+	}
 	spin_lock_irqsave(&d->lock, flags);
 	ret = sim_access_check(d);
 	while (!ret && d->nr_restricted && gfn < d->nr_frames) {
@@ -386,6 +438,40 @@ int sim_op_reset_access(struct xenintro_domain *dom)
 		}
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
+	sim_domain_put(d);
+	return ret;
+}
+
+/*
+ * ->singlestep_off(): XEN_DOMCTL_debug_op SINGLE_STEP_OFF on one vCPU.
+ * HVM only, Intel (MTF) only; also disarms a fast single-step.
+ */
+int sim_op_singlestep_off(struct xenintro_domain *dom, u32 vcpu)
+{
+	struct sim_domain *d = sim_core_get(dom);
+	unsigned long flags;
+	int ret;
+
+	if (!d)
+		return -ESRCH;
+	ret = sim_fault_check(d, SIM_FP_SINGLESTEP_OFF, false);
+	if (ret)
+		goto out_put;
+	spin_lock_irqsave(&d->lock, flags);
+	if (d->dying)
+		ret = -ESRCH;
+	else if (!d->hvm)
+		ret = -EINVAL;
+	else if (d->amd)
+		ret = -EOPNOTSUPP;
+	else if (vcpu >= d->nr_vcpus)
+		ret = -EINVAL;
+	if (!ret) {
+		d->vcpus[vcpu].singlestep = false;
+		d->vcpus[vcpu].fast_ss = false;
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+out_put:
 	sim_domain_put(d);
 	return ret;
 }

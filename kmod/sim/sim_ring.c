@@ -454,6 +454,7 @@ void sim_notify(struct xenintro_domain *dom)
 
 	if (!d)
 		return;
+	sim_fault_check(d, SIM_FP_NOTIFY, true);
 	spin_lock_irqsave(&d->lock, flags);
 	/* A dead domain's event channel is gone: the kick is dropped. */
 	if (d->ring && !d->dying)
@@ -477,6 +478,9 @@ int sim_ring_enable(struct xenintro_domain *dom)
 	d = sim_domain_get(hv->domid);
 	if (!d)
 		return -ESRCH;
+	ret = sim_fault_check(d, SIM_FP_RING_ENABLE, false);
+	if (ret)
+		goto out_put;
 	ring = (struct xve_sring *)get_zeroed_page(GFP_KERNEL);
 	if (!ring) {
 		ret = -ENOMEM;
@@ -501,10 +505,19 @@ int sim_ring_enable(struct xenintro_domain *dom)
 	hv->sring = ring;
 	WRITE_ONCE(hv->hv, d);
 
+	/*
+	 * On Xen the backend now takes the ring frame out of the guest's
+	 * physmap (decrease_reservation), so that the guest cannot write its
+	 * own ring. A backend that cannot do that must fail: this point lets
+	 * a test make it fail.
+	 */
+	ret = sim_fault_check(d, SIM_FP_RING_HIDE, false);
+
 	spin_lock_irqsave(&d->lock, flags);
-	if (d->dying)
+	/* ret: the ring frame stayed in the guest */
+	if (!ret && d->dying)
 		ret = -ESRCH;
-	else if (d->ring)
+	else if (!ret && d->ring)
 		ret = -EBUSY;
 	if (!ret) {
 		d->ring = ring;
@@ -576,6 +589,8 @@ void sim_ring_disable(struct xenintro_domain *dom)
 	memset(&d->mon, 0, sizeof(d->mon));
 	sim_wake_all(d);
 	spin_unlock_irqrestore(&d->lock, flags);
+	/* A fault waiting to see the core done with a dead domain. */
+	wake_up_all(&d->ctl_wq);
 
 	/* No kick for dom runs after this. */
 	irq_work_sync(&d->kick_work);

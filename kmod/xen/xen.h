@@ -11,7 +11,6 @@
 #define _XENINTRO_XEN_H
 
 #include <linux/list.h>
-#include <linux/timer.h>
 #include <linux/types.h>
 
 #include "../hv_ops.h"
@@ -26,7 +25,6 @@
  * @ring_va: that VA, now mapping the guest's ring frame
  * @ring_gfn: the ring's guest frame (HVM_PARAM_MONITOR_RING_PFN)
  * @irq: Linux irq of our end of the event channel, 0 if unbound
- * @poll_timer: fallback kick; Xen may drop a notification
  * @enabled: vm_event ENABLE succeeded
  * @control_registers: CONTROL_REGISTERS (deny-capable) mode switched on
  * @dead_reported: xenintro_domain_dead() was called
@@ -39,7 +37,6 @@ struct xi_xen_dom {
 	void *ring_va;
 	u64 ring_gfn;
 	int irq;
-	struct timer_list poll_timer;
 	bool enabled;
 	bool control_registers;
 	bool dead_reported;
@@ -49,6 +46,7 @@ struct xi_xen_dom {
 int xi_domctl(struct xi_domctl *d);
 int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info);
 int xi_pause(u16 domid, bool pause);
+int xi_singlestep_off(u16 domid, u32 vcpu);
 int xi_getvcpuinfo(u16 domid, u32 vcpu, struct xi_domctl_getvcpuinfo *info);
 int xi_vm_event_op(u16 domid, u32 op, u32 *out);
 int xi_monitor_op(u16 domid, struct xi_domctl_monitor_op *op);

@@ -44,6 +44,18 @@ int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info)
 	return 0;
 }
 
+int xi_singlestep_off(u16 domid, u32 vcpu)
+{
+	struct xi_domctl d = {
+		.cmd = XI_DOMCTL_debug_op,
+		.domain = domid,
+		.u.debug_op.op = XI_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF,
+		.u.debug_op.vcpu = vcpu,
+	};
+
+	return xi_domctl(&d);
+}
+
 int xi_getvcpuinfo(u16 domid, u32 vcpu, struct xi_domctl_getvcpuinfo *info)
 {
 	struct xi_domctl d = {

@@ -28,6 +28,7 @@
 #define XI_DOMCTL_unpausedomain		4
 #define XI_DOMCTL_getdomaininfo		5
 #define XI_DOMCTL_getvcpuinfo		14
+#define XI_DOMCTL_debug_op		54
 #define XI_DOMCTL_vm_event_op		56
 #define XI_DOMCTL_getpageframeinfo3	61
 #define XI_DOMCTL_set_access_required	64
@@ -140,6 +141,13 @@ struct xi_domctl_getvcpuinfo {
 	u32 pad2;
 };
 
+/* debug_op: per-vCPU MTF single-step (HVM, Intel only) */
+#define XI_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF	0
+struct xi_domctl_debug_op {
+	u32 op;
+	u32 vcpu;
+};
+
 struct xi_domctl_set_access_required {
 	u8 access_required;
 };
@@ -156,6 +164,7 @@ struct xi_domctl {
 		struct xi_domctl_getpageframeinfo3 getpageframeinfo3;
 		struct xi_domctl_set_access_required access_required;
 		struct xi_domctl_getvcpuinfo getvcpuinfo;
+		struct xi_domctl_debug_op debug_op;
 		u8 pad[128];
 	} u;
 };
@@ -219,6 +228,7 @@ static inline void xen_hypercall_abi_check(void)
 			      emulation_flags) != 104);
 	BUILD_BUG_ON(sizeof(struct xi_domctl_vm_event_op) != 12);
 	BUILD_BUG_ON(sizeof(struct xi_domctl_getvcpuinfo) != 24);
+	BUILD_BUG_ON(sizeof(struct xi_domctl_debug_op) != 8);
 	BUILD_BUG_ON(offsetof(struct xi_domctl_getvcpuinfo, cpu_time) != 8);
 	BUILD_BUG_ON(offsetof(struct xi_domctl_getvcpuinfo, cpu) != 16);
 	BUILD_BUG_ON(sizeof(struct xi_domctl_monitor_op) != 24);

@@ -7,11 +7,14 @@
  * this module, so it cannot be removed while a guest is monitored.
  *
  * A guest that dies while monitored is noticed by polling getdomaininfo
- * (every XI_DEATH_POLL) and handed to the core, which tears down.
+ * (every XI_DEATH_POLL, and only while a domain is attached) and handed
+ * to the core, which tears down. Not VIRQ_DOM_EXC: that global VIRQ is
+ * bound once per domain, and in dom0 xenstored holds it.
  */
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/workqueue.h>
 #include <xen/xen.h>
 #include <xen/interface/version.h>
@@ -23,6 +26,8 @@
 #include "xen.h"
 
 #define XI_DEATH_POLL	msecs_to_jiffies(500)
+/* Frames whose rights GET_ACCESS reads between two reschedule points. */
+#define XI_ACCESS_BATCH	1024
 
 /*
  * The attached domains, for the death poll. xi_xen_doms_lock is held
@@ -36,9 +41,12 @@ static LIST_HEAD(xi_xen_doms);
 static void xi_death_poll(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xi_death_work, xi_death_poll);
 
+/* The first attached domain starts the death poll; see xi_death_poll(). */
 void xi_doms_add(struct xi_xen_dom *xd)
 {
 	mutex_lock(&xi_xen_doms_lock);
+	if (list_empty(&xi_xen_doms))
+		schedule_delayed_work(&xi_death_work, XI_DEATH_POLL);
 	list_add_tail(&xd->node, &xi_xen_doms);
 	mutex_unlock(&xi_xen_doms_lock);
 }
@@ -87,8 +95,13 @@ static void xi_death_poll(struct work_struct *work)
 			xenintro_domain_dead(xd->dom);
 		}
 	}
+	/*
+	 * Under the lock, as in xi_doms_add(): the poll stops with the last
+	 * detach and the next attach restarts it, nothing in between.
+	 */
+	if (!list_empty(&xi_xen_doms))
+		schedule_delayed_work(&xi_death_work, XI_DEATH_POLL);
 	mutex_unlock(&xi_xen_doms_lock);
-	schedule_delayed_work(&xi_death_work, XI_DEATH_POLL);
 }
 
 static int xi_domain_info(u16 domid, struct xenintro_dominfo *out)
@@ -256,25 +269,40 @@ static int xi_op_set_access_list(struct xenintro_domain *dom,
 	return xi_access_result(domid, xi_mem_access(&op));
 }
 
-static int xi_op_get_access(struct xenintro_domain *dom, u64 gfn, u8 *rights)
+/*
+ * Xen reads one frame's rights per call (access_op_get_access has no list
+ * form), so @nr frames cost @nr hypercalls; the highest gfn is asked once
+ * for all of them. Long walks reschedule and give up on a fatal signal.
+ */
+static int xi_op_get_access(struct xenintro_domain *dom, u64 gfn,
+			    const u64 *gfns, u32 nr, u8 *rights)
 {
 	u16 domid = xenintro_hv(dom)->domid;
 	struct xi_mem_access_op op = {
 		.op = XI_XENMEM_access_op_get_access,
 		.domid = domid,
-		.pfn = gfn,
 	};
 	long max = xi_max_gpfn(domid);
+	u32 i;
 	int ret;
 
 	if (max < 0)
 		return max;
-	if (gfn > max)
-		return -EINVAL;
-	ret = xi_access_result(domid, xi_mem_access(&op));
-	if (!ret)
-		*rights = op.access;
-	return ret;
+	for (i = 0; i < nr; i++) {
+		op.pfn = gfns ? gfns[i] : gfn + i;
+		if (op.pfn > max)
+			return -EINVAL;
+		ret = xi_access_result(domid, xi_mem_access(&op));
+		if (ret)
+			return ret;
+		rights[i] = op.access;
+		if (!((i + 1) % XI_ACCESS_BATCH)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+	}
+	return 0;
 }
 
 /* Default and every frame back to rwx (xen-access does the same). */
@@ -326,18 +354,10 @@ static int xi_op_inject(struct xenintro_domain *dom,
 	return HYPERVISOR_dm_op(xenintro_hv(dom)->domid, 1, &buf);
 }
 
-/*
- * ->steer_kicks(): bind the ring's event channel to @cpu (Linux rebinds
- * it with EVTCHNOP_bind_vcpu), so the interrupt lands where the agent
- * sleeps and its wake-up needs no IPI.
- */
-static int xi_op_steer_kicks(struct xenintro_domain *dom, int cpu)
+/* ->singlestep_off(): debug_op SINGLE_STEP_OFF (Intel MTF only). */
+static int xi_op_singlestep_off(struct xenintro_domain *dom, u32 vcpu)
 {
-	struct xi_xen_dom *xd = xenintro_hv(dom)->hv;
-
-	if (!xd || !xd->irq)
-		return -ENODEV;
-	return irq_set_affinity(xd->irq, cpumask_of(cpu));
+	return xi_singlestep_off(xenintro_hv(dom)->domid, vcpu);
 }
 
 static const struct xenintro_hv_ops xi_xen_ops = {
@@ -355,7 +375,7 @@ static const struct xenintro_hv_ops xi_xen_ops = {
 	.get_access = xi_op_get_access,
 	.reset_access = xi_op_reset_access,
 	.inject = xi_op_inject,
-	.steer_kicks = xi_op_steer_kicks,
+	.singlestep_off = xi_op_singlestep_off,
 };
 
 static int __init xi_xen_probe(void)
@@ -399,7 +419,6 @@ static int __init xi_xen_init(void)
 	ret = xenintro_register_backend(&xi_xen_ops);
 	if (ret)
 		return ret;
-	schedule_delayed_work(&xi_death_work, XI_DEATH_POLL);
 	pr_info("xenintro_xen: Xen 4.17 backend ready (vm_event %u)\n",
 		XVE_INTERFACE_VERSION);
 	return 0;

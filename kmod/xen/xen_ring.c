@@ -24,9 +24,6 @@
 
 #include "xen.h"
 
-/* How often the fallback poll looks at the ring (Xen can drop a kick). */
-#define XI_POLL_INTERVAL	msecs_to_jiffies(100)
-
 static int xi_map_ring(struct xi_xen_dom *xd)
 {
 	pte_t pte;
@@ -72,7 +69,15 @@ static void xi_unmap_ring(struct xi_xen_dom *xd)
 	xd->dummy = NULL;
 }
 
-/* Hard IRQ: Xen put requests on the ring. */
+/*
+ * Hard IRQ: Xen put requests on the ring. No kick is lost, so no
+ * fallback poll is needed: Xen notifies on every request; an event sent
+ * while this handler runs sets the channel's pending bit, and the lateeoi
+ * below unmasks the channel and raises the interrupt again for it; and
+ * the drain ends with the ring's final check (req_event, then req_prod
+ * read again), so a request placed after the last read is seen either by
+ * this drain or through its own notification.
+ */
 static irqreturn_t xi_evtchn_interrupt(int irq, void *dev_id)
 {
 	struct xi_xen_dom *xd = dev_id;
@@ -81,14 +86,6 @@ static irqreturn_t xi_evtchn_interrupt(int irq, void *dev_id)
 	/* lateeoi: the channel stays masked until we say we are done. */
 	xen_irq_lateeoi(irq, 0);
 	return IRQ_HANDLED;
-}
-
-static void xi_poll_timer_fn(struct timer_list *t)
-{
-	struct xi_xen_dom *xd = from_timer(xd, t, poll_timer);
-
-	xenintro_domain_kick(xd->dom);
-	mod_timer(&xd->poll_timer, jiffies + XI_POLL_INTERVAL);
 }
 
 static int xi_bind_evtchn(struct xi_xen_dom *xd, u32 remote_port)
@@ -135,7 +132,6 @@ int xi_ring_enable(struct xenintro_domain *dom)
 	xd->dom = dom;
 	xd->domid = hv->domid;
 	INIT_LIST_HEAD(&xd->node);
-	timer_setup(&xd->poll_timer, xi_poll_timer_fn, 0);
 
 	ret = xi_hvm_get_param(xd->domid, XI_HVM_PARAM_MONITOR_RING_PFN,
 			       &xd->ring_gfn);
@@ -174,12 +170,19 @@ int xi_ring_enable(struct xenintro_domain *dom)
 	}
 	xd->enabled = true;
 
-	/* The guest must not reach the ring; it lives on through our map. */
+	/*
+	 * The guest must not reach the ring; it lives on through our map. A
+	 * frame left in the guest's memory would let the guest write its own
+	 * ring (forge events for the rules and the agent, corrupt indices),
+	 * so failing to take it out fails the attach.
+	 */
 	ret = xi_memory_reservation(xd->domid, XENMEM_decrease_reservation,
 				    xd->ring_gfn);
-	if (ret)
-		pr_warn("xenintro_xen: dom%u: ring frame stays in the guest: %d\n",
+	if (ret) {
+		pr_warn("xenintro_xen: dom%u: cannot take the ring frame out of the guest (%d); attach refused\n",
 			xd->domid, ret);
+		goto out_disable;
+	}
 
 	ret = xi_bind_evtchn(xd, port);
 	if (ret)
@@ -187,7 +190,6 @@ int xi_ring_enable(struct xenintro_domain *dom)
 
 	hv->hv = xd;
 	xi_doms_add(xd);
-	mod_timer(&xd->poll_timer, jiffies + XI_POLL_INTERVAL);
 	return 0;
 
 out_disable:
@@ -284,7 +286,6 @@ void xi_ring_disable(struct xenintro_domain *dom)
 	if (!xd)
 		return;
 	xi_doms_remove(xd);
-	del_timer_sync(&xd->poll_timer);
 
 	if (xd->enabled && xd->control_registers && !xd->dead_reported)
 		xi_wait_vcpus_ran(dom);

@@ -29,15 +29,27 @@
  *   mmap() the three regions       control page, event ring, verdict ring
  *   XENINTRO_IOC_MONITOR ...       choose the events
  *   loop: poll(), read events, write verdicts, XENINTRO_IOC_KICK
- *   close()                        detaches: pending events get the default
- *                                  verdict, monitors and page rights are
- *                                  restored, pauses this session still holds
- *                                  are undone, the domain keeps running
+ *   XENINTRO_IOC_DETACH            detaches now: pending events get the
+ *                                  default verdict, single-stepping the
+ *                                  session switched on is switched off,
+ *                                  monitors and page rights are restored,
+ *                                  pauses this session still holds are
+ *                                  undone, the domain keeps running; the
+ *                                  rings stay mapped (ctrl->state is
+ *                                  XENINTRO_STATE_DETACHED) and the domain
+ *                                  can be attached again by anyone
+ *   munmap(), close()              the last reference to the open file
+ *                                  detaches the same way if DETACH did not.
+ *                                  Each mapping holds a reference, as with
+ *                                  io_uring: close() with the rings still
+ *                                  mapped detaches only at their munmap()
+ *                                  (or at exit). Call DETACH to release the
+ *                                  guest at a moment of your choosing.
  *
  * Errors common to every ioctl: -ENOTTY for an unknown command (in every
  * state), -EINVAL for anything but API before the handshake, -ENOTCONN for
- * a domain command before ATTACH, -ESRCH once the domain died (STATS still
- * works then, for a last report).
+ * a domain command before ATTACH, -ESRCH once the domain died or the
+ * session detached (STATS still works then, for a last report).
  *
  * poll(): EPOLLIN while the event ring holds events the agent has not
  * consumed; EPOLLHUP | EPOLLERR once the domain is gone (ctrl->state is
@@ -84,6 +96,7 @@
 #define _XENINTRO_KICK			0x07
 #define _XENINTRO_STATS			0x08
 #define _XENINTRO_SET_RULES		0x09
+#define _XENINTRO_DETACH		0x0a
 
 #define XENINTRO_IOC_API	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_API)
 #define XENINTRO_IOC_ATTACH	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_ATTACH)
@@ -96,6 +109,8 @@
 #define XENINTRO_IOC_KICK	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_KICK)
 #define XENINTRO_IOC_STATS	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_STATS)
 #define XENINTRO_IOC_SET_RULES	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_SET_RULES)
+/* No argument: tear the session's monitoring down now (see above). */
+#define XENINTRO_IOC_DETACH	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_DETACH)
 
 /**
  * struct xenintro_api - XENINTRO_IOC_API: the handshake
@@ -384,6 +399,7 @@ struct xenintro_verdict {
 /* xenintro_ctrl.state */
 #define XENINTRO_STATE_ATTACHED	1
 #define XENINTRO_STATE_DEAD	2 /* the domain is gone; only close() is left */
+#define XENINTRO_STATE_DETACHED	3 /* XENINTRO_IOC_DETACH ran; only close() */
 
 /**
  * struct xenintro_ctrl - the read-only control page
@@ -542,7 +558,9 @@ struct xenintro_monitor {
  * @size: sizeof(struct xenintro_access)
  * @flags: XENINTRO_ACCESS_LIST or 0
  * @gfn: range mode: first frame
- * @nr: frames in the range or the list, 1 .. XENINTRO_ACCESS_NR_MAX
+ * @nr: frames in the range or the list, 1 .. XENINTRO_ACCESS_NR_MAX. Long
+ *       calls can be interrupted by a fatal signal (-EINTR); SET_ACCESS
+ *       may then have changed part of the range, which DETACH restores.
  * @gfns: list mode: user pointer to __u64[nr]
  * @rights: user pointer to __u8[nr] of XENINTRO_ACCESS_* values: input for
  *          SET in list mode, output for GET (both modes); must be 0 for SET

@@ -123,6 +123,12 @@ int xenintro_unpause(struct xenintro *x)
 }
 
 XENINTRO_EXPORT
+int xenintro_detach(struct xenintro *x)
+{
+	return xi_ioctl(x, XENINTRO_IOC_DETACH, NULL);
+}
+
+XENINTRO_EXPORT
 int xenintro_kick(struct xenintro *x)
 {
 	struct xenintro_kick k;

@@ -78,6 +78,7 @@ const char *xenintro_monitor_name(uint32_t event)
 static const char *const xi_states[] = {
 	[XENINTRO_STATE_ATTACHED] = "attached",
 	[XENINTRO_STATE_DEAD]	  = "dead",
+	[XENINTRO_STATE_DETACHED] = "detached",
 };
 
 XENINTRO_EXPORT

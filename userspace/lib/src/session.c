@@ -377,8 +377,9 @@ static int xi_ready_or_dead(struct xenintro *x)
 
 	if (ready)
 		return ready;
-	if (__atomic_load_n(&x->ctrl->state, __ATOMIC_ACQUIRE) !=
-	    XENINTRO_STATE_DEAD)
+	/* Dead or detached: nothing more will come. */
+	if (__atomic_load_n(&x->ctrl->state, __ATOMIC_ACQUIRE) ==
+	    XENINTRO_STATE_ATTACHED)
 		return 0;
 	ready = xenintro_events_ready(x);
 	return ready ? ready : -ESRCH;

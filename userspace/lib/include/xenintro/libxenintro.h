@@ -235,6 +235,13 @@ int xenintro_get_access_list(struct xenintro *x, const uint64_t *gfns,
 /* Pause / unpause the whole domain. */
 int xenintro_pause(struct xenintro *x);
 int xenintro_unpause(struct xenintro *x);
+/*
+ * Release the domain now (XENINTRO_IOC_DETACH): pending events get the
+ * default verdict, monitors, page rights and single-stepping are undone,
+ * the guest runs on. The rings stay mapped (state "detached") until
+ * xenintro_close(). -ESRCH if detached already or the domain died.
+ */
+int xenintro_detach(struct xenintro *x);
 /* Have the kernel consume the verdict ring now; returns verdicts consumed. */
 int xenintro_kick(struct xenintro *x);
 /* Fill @st with the session's counters. */
@@ -307,7 +314,8 @@ static inline int xenintro_has_ioctl(const struct xenintro *x,
 }
 
 /*
- * XENINTRO_STATE_ATTACHED or XENINTRO_STATE_DEAD, -EBADFD when not
+ * XENINTRO_STATE_ATTACHED, XENINTRO_STATE_DEAD or XENINTRO_STATE_DETACHED
+ * (after xenintro_detach()), -EBADFD when not
  * attached. No ordering is needed: the state is a hint for the agent loop;
  * xenintro_wait() is what reports the death.
  */
