@@ -38,15 +38,21 @@ bool xenintro_ring_span_valid(u32 head, u32 tail, u32 entries)
 }
 EXPORT_SYMBOL_IF_KUNIT(xenintro_ring_span_valid);
 
+/*
+ * @event_stride is the record size the agent asked for in ATTACH: a power
+ * of two no smaller than the kernel's struct xenintro_event. A newer agent
+ * with a larger record gets the kernel's fields and zeroes after them (the
+ * region is zeroed once, and the kernel never writes past its own record).
+ */
 int xenintro_rings_alloc(struct xenintro_agent_rings *r, u32 event_entries,
-			 u32 verdict_entries)
+			 u32 verdict_entries, u32 event_stride)
 {
 	memset(r, 0, sizeof(*r));
 	r->event_entries = event_entries;
 	r->verdict_entries = verdict_entries;
+	r->event_stride = event_stride;
 	r->ctrl_size = PAGE_ALIGN(sizeof(struct xenintro_ctrl));
-	r->events_size = PAGE_ALIGN((size_t)event_entries *
-				    sizeof(struct xenintro_event));
+	r->events_size = PAGE_ALIGN((size_t)event_entries * event_stride);
 	r->verdicts_size = PAGE_ALIGN(XENINTRO_AGENT_PAGE_SIZE +
 				      (size_t)verdict_entries *
 				      sizeof(struct xenintro_verdict));
@@ -144,7 +150,9 @@ struct xenintro_event *xenintro_event_slot(struct xenintro_agent_rings *r)
 
 	if (used >= r->event_entries)
 		return NULL;
-	return &r->events[r->event_tail & (r->event_entries - 1)];
+	return (void *)r->events +
+	       (size_t)(r->event_tail & (r->event_entries - 1)) *
+	       r->event_stride;
 }
 EXPORT_SYMBOL_IF_KUNIT(xenintro_event_slot);
 

@@ -282,6 +282,15 @@ static int xenintro_attach_check(struct xenintro_attach *a)
 	if (xenintro_ring_entries(&a->event_entries) ||
 	    xenintro_ring_entries(&a->verdict_entries))
 		return -EINVAL;
+	/* The agent's record size; 0 from agents older than this field. */
+	if (!a->event_record_size)
+		a->event_record_size = sizeof(struct xenintro_event);
+	if (a->event_record_size < sizeof(struct xenintro_event) ||
+	    a->event_record_size > XENINTRO_EVENT_RECORD_MAX ||
+	    !is_power_of_2(a->event_record_size))
+		return -EINVAL;
+	if (a->verdict_record_size)
+		return -EINVAL;
 	if (a->default_verdict != XENINTRO_VERDICT_CONTINUE &&
 	    a->default_verdict != XENINTRO_VERDICT_DENY)
 		return -EINVAL;
@@ -307,7 +316,7 @@ xenintro_domain_alloc(const struct xenintro_hv_ops *ops,
 	dom->singlestep = bitmap_zalloc(max_vcpus, GFP_KERNEL);
 	if (!dom->pending || !dom->singlestep ||
 	    xenintro_rings_alloc(&dom->rings, a->event_entries,
-				 a->verdict_entries)) {
+				 a->verdict_entries, a->event_record_size)) {
 		bitmap_free(dom->singlestep);
 		kvfree(dom->pending);
 		kfree(dom);
@@ -348,7 +357,7 @@ static void xenintro_attach_reply(struct xenintro_attach *a,
 	a->events_size = dom->rings.events_size;
 	a->verdicts_size = dom->rings.verdicts_size;
 	a->verdict_records = XENINTRO_AGENT_PAGE_SIZE;
-	a->event_record_size = sizeof(struct xenintro_event);
+	a->event_record_size = dom->rings.event_stride;
 	a->verdict_record_size = sizeof(struct xenintro_verdict);
 }
 

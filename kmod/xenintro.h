@@ -85,6 +85,7 @@ int xenintro_copy_struct_in(void *dst, size_t ksize, size_t min_size,
  * @agent: the agent's indices, start of @verdict_region
  * @verdicts: verdict records
  * @event_entries: slots in @events, a power of two
+ * @event_stride: bytes per event slot (the agent's record size)
  * @verdict_entries: slots in @verdicts, a power of two
  * @event_tail: kernel's producer index (published in ctrl->event_tail)
  * @verdict_head: kernel's consumer index (published in ctrl->verdict_head)
@@ -101,6 +102,7 @@ struct xenintro_agent_rings {
 	struct xenintro_agent_page *agent;
 	struct xenintro_verdict *verdicts;
 	u32 event_entries;
+	u32 event_stride;
 	u32 verdict_entries;
 	u32 event_tail;
 	u32 verdict_head;
@@ -110,7 +112,7 @@ struct xenintro_agent_rings {
 };
 
 int xenintro_rings_alloc(struct xenintro_agent_rings *r, u32 event_entries,
-			 u32 verdict_entries);
+			 u32 verdict_entries, u32 event_stride);
 void xenintro_rings_free(struct xenintro_agent_rings *r);
 int xenintro_rings_mmap(struct xenintro_agent_rings *r,
 			struct vm_area_struct *vma);

@@ -183,6 +183,7 @@ static void fake_rings(struct kunit *test, struct xenintro_agent_rings *r,
 	r->agent = r->verdict_region;
 	r->verdicts = r->verdict_region + XENINTRO_AGENT_PAGE_SIZE;
 	r->event_entries = entries;
+	r->event_stride = sizeof(*r->events);
 	r->verdict_entries = entries;
 }
 
@@ -223,6 +224,36 @@ static void event_ring_wraps(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, xenintro_event_slot(&r));
 }
 
+/*
+ * An agent with a larger record (a newer uAPI): slots are its size apart,
+ * the kernel's record at the start of each and the rest left zero.
+ */
+static void event_ring_larger_records(struct kunit *test)
+{
+	const u32 stride = 2 * sizeof(struct xenintro_event);
+	struct xenintro_agent_rings r;
+	struct xenintro_event *ev;
+	u32 i;
+
+	fake_rings(test, &r, 4);
+	r.events = kunit_kzalloc(test, 4 * stride, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r.events);
+	r.event_stride = stride;
+	for (i = 0; i < 4; i++) {
+		ev = xenintro_event_slot(&r);
+		KUNIT_ASSERT_NOT_NULL(test, ev);
+		KUNIT_EXPECT_PTR_EQ(test, (void *)ev,
+				    (void *)r.events + i * stride);
+		memset(ev, 0xab, sizeof(*ev));
+		xenintro_event_publish(&r);
+	}
+	KUNIT_EXPECT_NULL(test, xenintro_event_slot(&r));
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_NULL(test, memchr_inv((void *)r.events + i * stride +
+						   sizeof(*ev), 0,
+						   stride - sizeof(*ev)));
+}
+
 static void verdict_ring_wraps(struct kunit *test)
 {
 	struct xenintro_agent_rings r;
@@ -260,6 +291,7 @@ static struct kunit_case ring_test_cases[] = {
 	KUNIT_CASE(vmring_corrupt_producer),
 	KUNIT_CASE(vmring_producer_overruns_responses),
 	KUNIT_CASE(event_ring_wraps),
+	KUNIT_CASE(event_ring_larger_records),
 	KUNIT_CASE(verdict_ring_wraps),
 	{}
 };

@@ -456,6 +456,7 @@ struct xenintro_agent_page {
 #define XENINTRO_RING_DEFAULT		256
 #define XENINTRO_DEADLINE_DEFAULT_MS	1000
 #define XENINTRO_DEADLINE_MAX_MS	600000
+#define XENINTRO_EVENT_RECORD_MAX	4096
 
 /**
  * struct xenintro_attach - XENINTRO_IOC_ATTACH
@@ -475,8 +476,13 @@ struct xenintro_agent_page {
  * @events_size: out: bytes to mmap at XENINTRO_OFF_EVENTS
  * @verdicts_size: out: bytes to mmap at XENINTRO_OFF_VERDICTS
  * @verdict_records: out: offset of the first verdict record in its region
- * @event_record_size: out: sizeof(struct xenintro_event)
- * @verdict_record_size: out: sizeof(struct xenintro_verdict)
+ * @event_record_size: in: sizeof(struct xenintro_event) as the caller knows
+ *                     it (0 is read as this version's 512), a power of two
+ *                     up to XENINTRO_EVENT_RECORD_MAX; out: the slot size of
+ *                     the event ring, which is that size. A kernel whose
+ *                     record is smaller leaves the rest of each slot zero,
+ *                     so records can grow without breaking either side.
+ * @verdict_record_size: in: zero; out: sizeof(struct xenintro_verdict)
  * @reserved: zero
  *
  * Errors: -EBUSY if this fd is attached already or the domain is monitored

@@ -320,12 +320,15 @@ int xenintro_attach(struct xenintro *x, uint32_t domid,
 		memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.domid = domid;
+	/* The record this library was built with; the slots are that size. */
+	a.event_record_size = sizeof(struct xenintro_event);
+	a.verdict_record_size = 0;
 	if (ioctl(x->fd, XENINTRO_IOC_ATTACH, &a) < 0)
 		return -errno;
 	/*
-	 * The fd is bound to the domain from here on, whatever fails below:
-	 * the uAPI detaches only on close. A second attach gets -EBUSY, as
-	 * the kernel would say.
+	 * The fd is bound to the domain from here on, whatever fails below,
+	 * until it is closed (DETACH releases the domain, not the fd). A
+	 * second attach gets -EBUSY, as the kernel would say.
 	 */
 	x->int_flags |= XI_BOUND;
 	if (args)

@@ -36,16 +36,29 @@ static const char *const abi_symbols_1_1[] = {
 	"xenintro_set_busy_poll",
 };
 #define NR_ABI_1_1 (sizeof(abi_symbols_1_1) / sizeof(abi_symbols_1_1[0]))
-#define NR_ABI (NR_ABI_1_0 + NR_ABI_1_1)
+
+/* Added in LIBXENINTRO_1.2. */
+static const char *const abi_symbols_1_2[] = {
+	"xenintro_detach",
+};
+#define NR_ABI_1_2 (sizeof(abi_symbols_1_2) / sizeof(abi_symbols_1_2[0]))
+#define NR_ABI (NR_ABI_1_0 + NR_ABI_1_1 + NR_ABI_1_2)
 
 static const char *abi_symbol(size_t j)
 {
-	return j < NR_ABI_1_0 ? abi_symbols[j] : abi_symbols_1_1[j - NR_ABI_1_0];
+	if (j < NR_ABI_1_0)
+		return abi_symbols[j];
+	j -= NR_ABI_1_0;
+	return j < NR_ABI_1_1 ? abi_symbols_1_1[j] :
+				abi_symbols_1_2[j - NR_ABI_1_1];
 }
 
 static const char *abi_version_of(size_t j)
 {
-	return j < NR_ABI_1_0 ? "LIBXENINTRO_1.0" : "LIBXENINTRO_1.1";
+	if (j < NR_ABI_1_0)
+		return "LIBXENINTRO_1.0";
+	return j < NR_ABI_1_0 + NR_ABI_1_1 ? "LIBXENINTRO_1.1" :
+					     "LIBXENINTRO_1.2";
 }
 
 static const char *need_so(void)
@@ -148,7 +161,8 @@ XT_TEST(abi_exports_exactly_the_map)
 		/* the version node itself */
 		if (sym[i].st_shndx == SHN_ABS &&
 		    (!strcmp(name, "LIBXENINTRO_1.0") ||
-		     !strcmp(name, "LIBXENINTRO_1.1")))
+		     !strcmp(name, "LIBXENINTRO_1.1") ||
+		     !strcmp(name, "LIBXENINTRO_1.2")))
 			continue;
 		for (j = 0; j < NR_ABI; j++)
 			if (!strcmp(name, abi_symbol(j)))

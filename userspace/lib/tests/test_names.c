@@ -56,7 +56,8 @@ XT_TEST(names_verdicts_monitors_states)
 	XT_STREQ(xenintro_state_name(XENINTRO_STATE_ATTACHED), "attached");
 	XT_STREQ(xenintro_state_name(XENINTRO_STATE_DEAD), "dead");
 	XT_STREQ(xenintro_state_name(0), "unknown");
-	XT_STREQ(xenintro_state_name(3), "unknown");
+	XT_STREQ(xenintro_state_name(XENINTRO_STATE_DETACHED), "detached");
+	XT_STREQ(xenintro_state_name(4), "unknown");
 
 	XT_STREQ(xenintro_cr_name(XENINTRO_CR0), "cr0");
 	XT_STREQ(xenintro_cr_name(XENINTRO_CR3), "cr3");
