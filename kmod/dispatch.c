@@ -205,11 +205,6 @@ static const char *xenintro_decode_error(int err)
  * Answer a synchronous event from its rule. The table was validated when
  * it was built, so the check cannot fail; if it ever did, the vCPU still
  * gets the safe default rather than staying paused.
- *
- * CONTINUE on a page access is emulated: re-executing it, as an agent's
- * CONTINUE does after it relaxed the rights, would fault again forever,
- * and a rule never changes rights. So "notify + continue" logs a page
- * range while the guest's accesses go through.
  */
 static void xenintro_rule_answer_locked(struct xenintro_domain *dom,
 					const struct xve_event *req,
@@ -217,10 +212,6 @@ static void xenintro_rule_answer_locked(struct xenintro_domain *dom,
 					const struct xenintro_rule *rule)
 {
 	struct xenintro_answer ans = { .verdict = rule->action };
-
-	if (ans.verdict == XENINTRO_VERDICT_CONTINUE &&
-	    req->reason == XVE_REASON_MEM_ACCESS)
-		ans.verdict = XENINTRO_VERDICT_EMULATE;
 
 	if (rule->action == XENINTRO_VERDICT_SET_REGISTERS) {
 		xenintro_rule_cpuid_answer(rule, ev, &dom->scratch_rule_verdict);
@@ -388,10 +379,36 @@ void xenintro_drain_locked(struct xenintro_domain *dom)
 		xenintro_wake_agent(dom);
 }
 
-static bool xenintro_verdict_reserved_clear(const struct xenintro_verdict *v)
+/*
+ * Every byte a verdict does not use must be zero, so that a later uAPI
+ * can give those bytes a meaning without old agents' leftovers being read
+ * as one: the reserved fields, altp2m_idx without VFLAG_ALTP2M, and the
+ * union beyond what the verdict reads (the registers for SET_REGISTERS,
+ * the size and that many data bytes for EMULATE_READ_DATA, else nothing).
+ */
+static bool xenintro_verdict_unused_clear(const struct xenintro_verdict *v)
 {
-	return !memchr_inv(v->reserved0, 0, sizeof(v->reserved0)) &&
-	       !memchr_inv(v->reserved1, 0, sizeof(v->reserved1));
+	const u8 *u = (const u8 *)&v->u;
+	size_t used = 0;
+
+	if (memchr_inv(v->reserved0, 0, sizeof(v->reserved0)) ||
+	    memchr_inv(v->reserved1, 0, sizeof(v->reserved1)))
+		return false;
+	if (!(v->flags & XENINTRO_VFLAG_ALTP2M) && v->altp2m_idx)
+		return false;
+	switch (v->verdict) {
+	case XENINTRO_VERDICT_SET_REGISTERS:
+		used = sizeof(v->u.regs);
+		break;
+	case XENINTRO_VERDICT_EMULATE_READ_DATA:
+		if (v->u.emul_read.pad ||
+		    v->u.emul_read.size > XENINTRO_EMUL_READ_MAX)
+			return false;
+		used = offsetof(typeof(v->u.emul_read), data) +
+		       v->u.emul_read.size;
+		break;
+	}
+	return !memchr_inv(u + used, 0, sizeof(v->u) - used);
 }
 
 /* Validate one verdict record and apply it. */
@@ -416,7 +433,7 @@ static void xenintro_apply_verdict_locked(struct xenintro_domain *dom,
 		dom->stats.verdicts_stale++;
 		return;
 	}
-	if (!xenintro_verdict_reserved_clear(v) ||
+	if (!xenintro_verdict_unused_clear(v) ||
 	    xenintro_answer_check(&p->req, &ans, dom->features)) {
 		/* The event stays pending: a corrected verdict may follow. */
 		dom->stats.verdicts_invalid++;

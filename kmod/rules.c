@@ -105,12 +105,20 @@ static u64 xenintro_event_key(const struct xenintro_event *ev)
 	}
 }
 
+static bool xenintro_rule_all_vcpus(const struct xenintro_rule *r)
+{
+	return !r->vcpu_mask && !r->vcpu_mask_hi;
+}
+
+/* 128 vCPUs (Xen's HVM_MAX_VCPUS) in two words. */
 static bool xenintro_rule_vcpu_matches(const struct xenintro_rule *r,
 				       u32 vcpu)
 {
-	if (!r->vcpu_mask)
+	if (xenintro_rule_all_vcpus(r))
 		return true;
-	return vcpu < 64 && (r->vcpu_mask & BIT_ULL(vcpu));
+	if (vcpu < 64)
+		return r->vcpu_mask & BIT_ULL(vcpu);
+	return vcpu < 128 && (r->vcpu_mask_hi & BIT_ULL(vcpu - 64));
 }
 
 /* The filters beyond the key range and the vCPU mask. */
@@ -241,6 +249,15 @@ static int xenintro_rule_action_check(const struct xenintro_rule *r)
 		return r->event == XENINTRO_EVENT_CPUID ? 0 : -EINVAL;
 	case XENINTRO_VERDICT_EMULATE_READ_DATA:
 		return -EINVAL;
+	case XENINTRO_VERDICT_CONTINUE:
+		/*
+		 * A rule never relaxes page rights, so re-executing the
+		 * access would fault again at once: a page rule that lets
+		 * the access through says EMULATE.
+		 */
+		if (r->event == XENINTRO_EVENT_MEM_ACCESS)
+			return -EINVAL;
+		return xenintro_answer_check(&req, &ans, 0);
 	default:
 		return xenintro_answer_check(&req, &ans, 0);
 	}
@@ -317,7 +334,9 @@ static bool xenintro_rules_ambiguous(const struct xenintro_rule *a,
 {
 	if (a->priority != b->priority)
 		return false;
-	if (a->vcpu_mask && b->vcpu_mask && !(a->vcpu_mask & b->vcpu_mask))
+	if (!xenintro_rule_all_vcpus(a) && !xenintro_rule_all_vcpus(b) &&
+	    !(a->vcpu_mask & b->vcpu_mask) &&
+	    !(a->vcpu_mask_hi & b->vcpu_mask_hi))
 		return false;
 	if (a->event == XENINTRO_EVENT_MEM_ACCESS) {
 		if (a->u.mem_access.access && b->u.mem_access.access &&

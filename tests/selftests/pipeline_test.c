@@ -441,6 +441,51 @@ TEST_F(dom, singlestep_round_trip)
 	EXPECT_EQ(0, kv_num(res, "events")) TH_LOG("%s", res);
 }
 
+/*
+ * A verdict with bytes it does not use set (a stale register in a
+ * CONTINUE, data past emul_read.size, a view without VFLAG_ALTP2M) is
+ * invalid: counted, the event stays pending, and a clean verdict for it
+ * still goes through.
+ */
+TEST_F(dom, unused_verdict_bytes_refused)
+{
+	const struct xenintro_event *ev;
+	struct xenintro_stats st = { 0 };
+	struct xenintro_verdict *v;
+	struct vcpu_op op;
+	int bad;
+
+	ASSERT_EQ(0, xenintro_attach(&self->x, self->domid, NULL));
+	ASSERT_EQ(0, xenintro_monitor_cpuid(&self->x, 0));
+	ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=0 leaf=1",
+				self->domid));
+	ev = next_event(&self->x, WAIT_MS);
+	ASSERT_NE(NULL, ev);
+	for (bad = 0; bad < 3; bad++) {
+		v = xenintro_verdict_for(&self->x, ev,
+					 XENINTRO_VERDICT_CONTINUE);
+		ASSERT_NE(NULL, v);
+		if (bad == 0)
+			v->u.regs.rax = 1;
+		else if (bad == 1)
+			v->altp2m_idx = 1;
+		else
+			v->u.emul_read.data[200] = 1;
+		ASSERT_LE(0, xenintro_submit(&self->x));
+	}
+	ASSERT_EQ(0, xenintro_get_stats(&self->x, &st));
+	EXPECT_EQ(3, st.verdicts_invalid);
+	EXPECT_EQ(-ETIMEDOUT, vcpu_join_ms(&op, 200));
+
+	v = xenintro_verdict_for(&self->x, ev, XENINTRO_VERDICT_CONTINUE);
+	ASSERT_NE(NULL, v);
+	xenintro_event_advance(&self->x, 1);
+	ASSERT_LE(0, xenintro_submit(&self->x));
+	EXPECT_EQ(0, vcpu_join_ms(&op, WAIT_MS));
+	ASSERT_EQ(0, xenintro_get_stats(&self->x, &st));
+	EXPECT_EQ(1, st.agent_verdicts);
+}
+
 TEST_F(dom, deadline_applies_default)
 {
 	struct xenintro_stats st;

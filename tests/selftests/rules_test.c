@@ -790,8 +790,8 @@ static void check_copy(struct __test_metadata *_metadata,
 /*
  * 6. Log-only monitoring: CR3 switches (a sync monitor) with CONTINUE |
  * NOTIFY, a write-protected page range with EMULATE | NOTIFY (for a page
- * fault, CONTINUE re-executes the access, which faults again: emulating
- * it is what lets the write through). No agent loop runs: every vCPU
+ * fault, CONTINUE would re-execute the access, which faults again, so a
+ * page rule must say EMULATE: the table refuses CONTINUE there). No agent loop runs: every vCPU
  * command completes, and the copies are read afterwards.
  */
 TEST_F(rules, log_only_cr3_and_pages)
@@ -812,10 +812,13 @@ TEST_F(rules, log_only_cr3_and_pages)
 	rules[0] = mkrule(XENINTRO_EVENT_CTRLREG, XENINTRO_CR3, XENINTRO_CR3,
 			  XENINTRO_VERDICT_CONTINUE, 0);
 	rules[0].flags = XENINTRO_RULE_NOTIFY;
-	/* CONTINUE on a page: the kernel emulates the access (uAPI) */
+	/* CONTINUE on a page is refused, whole table, nothing changed */
 	rules[1] = mkrule(XENINTRO_EVENT_MEM_ACCESS, 30, 31,
 			  XENINTRO_VERDICT_CONTINUE, 0);
 	rules[1].flags = XENINTRO_RULE_NOTIFY;
+	ASSERT_EQ(-EINVAL, ag_rules(&self->ag, rules, 2, &r));
+	EXPECT_EQ(1, r.error_index);
+	rules[1].action = XENINTRO_VERDICT_EMULATE;
 	ASSERT_EQ(0, ag_rules(&self->ag, rules, 2, &r));
 
 	for (i = 0; i < 3; i++) {
@@ -1332,7 +1335,7 @@ static const struct table_case table_cases[] = {
 	  RULE(XENINTRO_EVENT_MSR, 0, 0, XENINTRO_VERDICT_DENY,
 	       .flags = XENINTRO_RULE_GLA), {}, -EINVAL, 1 },
 	{ "nonzero reserved", RULE(XENINTRO_EVENT_MSR, 0, 0,
-				   XENINTRO_VERDICT_DENY, .reserved[2] = 1),
+				   XENINTRO_VERDICT_DENY, .reserved[1] = 1),
 	  {}, -EINVAL, 1 },
 	{ "nonzero unused union word",
 	  RULE(XENINTRO_EVENT_MSR, 0, 0, XENINTRO_VERDICT_DENY,

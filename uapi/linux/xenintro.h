@@ -326,10 +326,15 @@ struct xenintro_event {
  * @reserved0: zero
  * @u: registers for SET_REGISTERS, or read data for EMULATE_READ_DATA
  *
+ * Bytes the verdict does not use must be zero: @altp2m_idx without
+ * XENINTRO_VFLAG_ALTP2M, and all of @u but u.regs for SET_REGISTERS and
+ * u.emul_read.size plus that many bytes of data for EMULATE_READ_DATA
+ * (u.emul_read.pad included). So a later version can give them a meaning.
+ *
  * A verdict that names no pending synchronous event (wrong seq/vcpu, or
  * already answered, e.g. by the deadline) is dropped and counted in
- * xenintro_stats.verdicts_stale; a malformed one is counted in
- * verdicts_invalid and leaves the event pending.
+ * xenintro_stats.verdicts_stale; a malformed one (unused bytes not zero
+ * included) is counted in verdicts_invalid and leaves the event pending.
  */
 struct xenintro_verdict {
 	__u64 seq;
@@ -680,8 +685,9 @@ struct xenintro_stats {
  *   any other    the vCPU's RIP (SINGLESTEP, GUEST_REQUEST,
  *                DEBUG_EXCEPTION, DESC_ACCESS, EMUL_UNIMPL, VMEXIT)
  * and, within the range, these filters must also pass:
- *   vcpu_mask    bit n set for vCPU n (vCPUs >= 64 never match a nonzero
- *                mask); 0 matches every vCPU
+ *   vcpu_mask    bit n set for vCPU n < 64, vcpu_mask_hi bit n for vCPU
+ *                64 + n (an HVM guest has up to 128); both 0 match every
+ *                vCPU, and vCPUs >= 128 never match a nonzero mask
  *   MEM_ACCESS   u.mem_access.access: the fault's access shares a bit with
  *                it (0: any access); with XENINTRO_RULE_GLA the linear
  *                address is valid and within [gla_first, gla_last]
@@ -693,18 +699,20 @@ struct xenintro_stats {
  * Actions: a verdict valid for the event (see XENINTRO_VERDICT_*), or
  * FORWARD. SET_REGISTERS is accepted only for CPUID: the kernel completes
  * the instruction with eax..edx from u.cpuid (zero-extended into rax..rdx)
- * and advances RIP. EMULATE_READ_DATA is not a rule action. CONTINUE on a
- * MEM_ACCESS rule emulates the access (a rule never relaxes page rights,
- * so re-executing would fault again): CONTINUE | NOTIFY logs a page range
- * while the guest's accesses go through.
+ * and advances RIP. EMULATE_READ_DATA is not a rule action. A MEM_ACCESS
+ * rule cannot CONTINUE (-EINVAL): a rule never relaxes page rights, so
+ * re-executing the access would fault again at once. EMULATE lets the
+ * access through: EMULATE | NOTIFY logs a page range while the guest's
+ * accesses go on.
  *
  * A table is refused whole, nothing changed, with error_index naming the
  * first bad rule:
  *   -EINVAL  unknown event, action or flag; nonzero reserved or unused
- *            fields; first > last; an action the event cannot take; NOTIFY
- *            with FORWARD
+ *            fields; first > last; an action the event cannot take
+ *            (CONTINUE on MEM_ACCESS included); NOTIFY with FORWARD
  *   -EEXIST  two rules for one event with equal priority whose keys,
- *            vCPU masks and filters can match the same event (ambiguous);
+ *            vCPU masks (both words) and filters can match the same event
+ *            (ambiguous);
  *            only disjoint vCPU masks, access masks or gla ranges prove
  *            two rules apart (one CR write can set and clear bits at
  *            once, so CR bit masks never do)
@@ -732,8 +740,10 @@ struct xenintro_stats {
  * @priority: the highest priority among matching rules wins
  * @first: first key of the range (see above)
  * @last: last key of the range, >= @first
- * @vcpu_mask: vCPUs the rule applies to; 0 for all
+ * @vcpu_mask: vCPUs 0..63 the rule applies to (with @vcpu_mask_hi: both 0
+ *             for all)
  * @u: event-specific filters or answer; zero where unused
+ * @vcpu_mask_hi: vCPUs 64..127 the rule applies to
  * @reserved: zero
  */
 struct xenintro_rule {
@@ -763,7 +773,8 @@ struct xenintro_rule {
 		} cpuid;
 		__u64 raw[4];
 	} u;
-	__u64 reserved[3];
+	__u64 vcpu_mask_hi;
+	__u64 reserved[2];
 };
 
 /**

@@ -499,8 +499,9 @@ static int get_cr_bits(struct ctx *c, const yaml_node_t *n, const char *path,
 }
 
 /* [0, 2, 3] or "all" */
+/* vCPU numbers 0..127 (an HVM guest's most) into two 64-bit masks. */
 static int get_vcpus(struct ctx *c, const yaml_node_t *n, const char *path,
-		     uint64_t *mask)
+		     uint64_t *mask, uint64_t *mask_hi)
 {
 	char p1[PATH_MAX_LEN];
 	yaml_node_item_t *it;
@@ -508,17 +509,21 @@ static int get_vcpus(struct ctx *c, const yaml_node_t *n, const char *path,
 	size_t i;
 
 	*mask = 0;
+	*mask_hi = 0;
 	if (is_plain(n) && !strcmp(scalar(n), "all"))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return err(c, n, path, "expected a list of vCPU numbers or all");
 	for_each_item(c, n, it, i) {
 		sub(p1, sizeof(p1), path, "[%zu]", i);
-		if (get_u64(c, node(c, *it), p1, 63, &v))
+		if (get_u64(c, node(c, *it), p1, 127, &v))
 			return -1;
-		*mask |= 1ULL << v;
+		if (v < 64)
+			*mask |= 1ULL << v;
+		else
+			*mask_hi |= 1ULL << (v - 64);
 	}
-	if (!*mask)
+	if (!*mask && !*mask_hi)
 		return err(c, n, path, "an empty list matches no vCPU; say all");
 	return 0;
 }
@@ -959,7 +964,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 		goto out;
 	v = get(c, n, "vcpus");
 	if (v && get_vcpus(c, v, sub(p1, sizeof(p1), path, ".vcpus"),
-			   &s.vcpu_mask))
+			   &s.vcpu_mask, &s.vcpu_mask_hi))
 		goto out;
 	v = get(c, n, "notify");
 	if (v) {

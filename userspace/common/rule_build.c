@@ -18,6 +18,9 @@ const char *rule_action_problem(uint32_t event, uint32_t action)
 {
 	switch (action) {
 	case XENINTRO_VERDICT_CONTINUE:
+		if (event == XENINTRO_EVENT_MEM_ACCESS)
+			return "a mem_access rule cannot continue (the access would fault again); say emulate";
+		return NULL;
 	case XENINTRO_VERDICT_FORWARD:
 		return NULL;
 	case XENINTRO_VERDICT_DENY:
@@ -85,6 +88,7 @@ int rule_build(const struct rule_spec *s, struct policy *p, struct diag *d)
 	r.action = s->action;
 	r.priority = s->priority;
 	r.vcpu_mask = s->vcpu_mask;
+	r.vcpu_mask_hi = s->vcpu_mask_hi;
 	if (s->notify)
 		r.flags |= XENINTRO_RULE_NOTIFY;
 
@@ -186,7 +190,10 @@ static bool rules_ambiguous(const struct xenintro_rule *a,
 		return false;
 	if (a->first > b->last || b->first > a->last)
 		return false;
-	if (a->vcpu_mask && b->vcpu_mask && !(a->vcpu_mask & b->vcpu_mask))
+	if ((a->vcpu_mask || a->vcpu_mask_hi) &&
+	    (b->vcpu_mask || b->vcpu_mask_hi) &&
+	    !(a->vcpu_mask & b->vcpu_mask) &&
+	    !(a->vcpu_mask_hi & b->vcpu_mask_hi))
 		return false;
 	if (a->event == XENINTRO_EVENT_MEM_ACCESS) {
 		if (a->u.mem_access.access && b->u.mem_access.access &&

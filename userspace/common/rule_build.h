@@ -23,7 +23,8 @@ struct rule_spec {
 	bool notify;
 	struct src_mark notify_mark;
 	uint32_t priority;
-	uint64_t vcpu_mask;
+	uint64_t vcpu_mask;	/* vCPUs 0..63 */
+	uint64_t vcpu_mask_hi;	/* vCPUs 64..127 */
 
 	/* the key: one value or a range (has_key), or a list (rips) */
 	bool has_key;

@@ -295,6 +295,8 @@ static const struct {
 	  "first-above-last.yaml:4:10: rules[0].gfn: first (0x20) is above last (0x10)" },
 	{ "deny-cpuid.yaml",
 	  "deny-cpuid.yaml:7:13: rules[0].action: deny on cpuid events: only mem_access, cr and msr events can be denied" },
+	{ "continue-on-page.yaml",
+	  "continue-on-page.yaml:8:13: rules[0].action: continue on mem_access events: a mem_access rule cannot continue (the access would fault again); say emulate" },
 	{ "set-registers-no-answer.yaml",
 	  "set-registers-no-answer.yaml:8:13: rules[1].action: set_registers needs an answer: {eax, ebx, ecx, edx}" },
 	{ "notify-forward.yaml",
@@ -337,6 +339,37 @@ static void check_bad(const char *file, const char *msg)
 	/* a failed load leaves nothing to free, and free is harmless */
 	EXPECT_EQ(p.nr_rules, 0);
 	policy_free(&p);
+}
+
+/* vCPU lists reach 127: the high ones go into the rule's second word. */
+static void check_vcpu_masks(void)
+{
+	static const char doc[] =
+		"guest: 7\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {event: cpuid, leaf: 1, vcpus: [1, 65, 127], action: continue}\n"
+		"  - {event: cpuid, leaf: 1, vcpus: [64], action: forward}\n";
+	static const char too_big[] =
+		"guest: 7\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {event: cpuid, leaf: 1, vcpus: [128], action: continue}\n";
+	struct policy p;
+	struct diag d;
+
+	if (policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.nr_rules, 2);
+	EXPECT_EQ(p.rules[0].rule.vcpu_mask, 1ULL << 1);
+	EXPECT_EQ(p.rules[0].rule.vcpu_mask_hi, (1ULL << 1) | (1ULL << 63));
+	EXPECT_EQ(p.rules[1].rule.vcpu_mask, 0);
+	EXPECT_EQ(p.rules[1].rule.vcpu_mask_hi, 1);
+	policy_free(&p);
+	EXPECT_EQ(policy_load_buffer("inline.yaml", too_big,
+				     sizeof(too_big) - 1, &p, &d), -1);
 }
 
 /* ---- decisions ------------------------------------------------------ */
@@ -444,7 +477,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 3;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 4;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -475,6 +508,7 @@ int main(void)
 		snprintf(name, sizeof(name), "policy error %s", bad[i].file);
 		RUN(name, check_bad(bad[i].file, bad[i].msg));
 	}
+	RUN("vCPU lists up to 127", check_vcpu_masks());
 	RUN("decisions for forwarded events", check_decisions());
 	RUN("event JSON record", check_event_json());
 	RUN("ISO 8601 timestamps", check_iso_time());
