@@ -133,7 +133,7 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 	 * disables the ring.
 	 */
 	spin_lock_irqsave(&dom->lock, flags);
-	dom->state = XENINTRO_DOM_DETACHING;
+	WRITE_ONCE(dom->state, XENINTRO_DOM_DETACHING);
 	spin_unlock_irqrestore(&dom->lock, flags);
 
 	if (!dead) {
@@ -187,7 +187,7 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 	ops->ring_disable(dom);
 
 	spin_lock_irqsave(&dom->lock, flags);
-	dom->state = XENINTRO_DOM_DETACHED;
+	WRITE_ONCE(dom->state, XENINTRO_DOM_DETACHED);
 	dom->vmring.sring = NULL;	/* unmapped by ->ring_disable() */
 	WRITE_ONCE(dom->rings.ctrl->state, dead ? XENINTRO_STATE_DEAD :
 						  XENINTRO_STATE_DETACHED);

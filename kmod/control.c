@@ -8,6 +8,8 @@
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
@@ -310,12 +312,32 @@ int xenintro_ioctl_pause(struct xenintro_domain *dom, bool pause)
 	return ret;
 }
 
+/* Events the agent has not consumed, bounded by the ring size. */
+static u32 xenintro_events_ready_locked(struct xenintro_domain *dom)
+{
+	u32 n = dom->rings.event_tail - READ_ONCE(dom->rings.agent->event_head);
+
+	return min(n, dom->rings.event_entries);
+}
+
+/* Wake-up condition of KICK_WAIT; xenintro_wake_agent() pairs with it. */
+static bool xenintro_kick_wait_done(struct xenintro_domain *dom)
+{
+	return READ_ONCE(dom->state) != XENINTRO_DOM_ATTACHED ||
+	       xenintro_events_pending(&dom->rings);
+}
+
 int xenintro_ioctl_kick(struct xenintro_domain *dom, struct xenintro_kick *k)
 {
+	bool wait = k->flags & XENINTRO_KICK_WAIT;
 	unsigned long flags;
+	long timeout;
 
-	if (k->flags || k->reserved0 || k->reserved[0] || k->reserved[1])
+	if ((k->flags & ~XENINTRO_KICK_WAIT) || k->reserved0 ||
+	    k->reserved[0] || (!wait && k->timeout_ms))
 		return -EINVAL;
+	if (wait && !(dom->features & XENINTRO_FEATURE_KICK_WAIT))
+		return -EOPNOTSUPP;
 
 	spin_lock_irqsave(&dom->lock, flags);
 	if (dom->state != XENINTRO_DOM_ATTACHED) {
@@ -323,6 +345,24 @@ int xenintro_ioctl_kick(struct xenintro_domain *dom, struct xenintro_kick *k)
 		return -ESRCH;
 	}
 	k->consumed = xenintro_take_verdicts_locked(dom);
+	spin_unlock_irqrestore(&dom->lock, flags);
+	k->ready = 0;
+	if (!wait)
+		return 0;
+
+	timeout = k->timeout_ms == XENINTRO_KICK_WAIT_FOREVER ?
+		  MAX_SCHEDULE_TIMEOUT : msecs_to_jiffies(k->timeout_ms);
+	if (timeout) {
+		timeout = wait_event_interruptible_timeout(dom->wq,
+				xenintro_kick_wait_done(dom), timeout);
+		/* The verdicts went through; a restart only waits again. */
+		if (timeout < 0)
+			return timeout;
+	}
+
+	spin_lock_irqsave(&dom->lock, flags);
+	if (dom->state == XENINTRO_DOM_ATTACHED)
+		k->ready = xenintro_events_ready_locked(dom);
 	spin_unlock_irqrestore(&dom->lock, flags);
 	return 0;
 }

@@ -484,7 +484,7 @@ unsigned int xenintro_consume_verdicts_locked(struct xenintro_domain *dom)
  *
  * Applies the published verdicts, moves backlog into the room they made,
  * tells the hypervisor about the responses and re-arms the deadline. For
- * XENINTRO_IOC_KICK, and for poll() in POLL_VERDICTS sessions.
+ * XENINTRO_IOC_KICK.
  *
  * Return: the number of verdict records consumed.
  */

@@ -257,17 +257,9 @@ static __poll_t xenintro_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &dom->wq, wait);
 
 	spin_lock_irqsave(&dom->lock, flags);
-	/*
-	 * The agent may have made room: deliver what waits in the kernel.
-	 * With POLL_VERDICTS its published verdicts are taken too, so
-	 * "answer, then poll()" costs one system call.
-	 */
-	if (dom->state == XENINTRO_DOM_ATTACHED) {
-		if (dom->features & XENINTRO_FEATURE_POLL_VERDICTS)
-			xenintro_take_verdicts_locked(dom);
-		else
-			xenintro_flush_backlog_locked(dom);
-	}
+	/* The agent may have made room: deliver what waits in the kernel. */
+	if (dom->state == XENINTRO_DOM_ATTACHED)
+		xenintro_flush_backlog_locked(dom);
 	if (xenintro_events_pending(&dom->rings))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (dom->state == XENINTRO_DOM_DETACHED)

@@ -49,7 +49,7 @@ struct vm_area_struct;
 
 #define XENINTRO_SUPPORTED_FEATURES \
 	(XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA | \
-	 XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_POLL_VERDICTS)
+	 XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_KICK_WAIT)
 
 /* Ioctls available once the handshake is done. */
 #define XENINTRO_IOCTL_BIT(nr)	(1ULL << (nr))
@@ -284,6 +284,7 @@ struct xenintro_domain {
 
 	/* lock: the event path, see the comment at the top */
 	spinlock_t lock;
+	/* written under lock (WRITE_ONCE), read locklessly by KICK_WAIT */
 	enum xenintro_dom_state state;
 	struct xenintro_vmring vmring;
 	struct xenintro_agent_rings rings;

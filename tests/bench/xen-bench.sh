@@ -12,9 +12,9 @@
 #   - xenintro forwards every CPUID to a userspace consumer on libxenintro
 #     (tests/e2e/agent/xi_agent.c, mode bench: SET_REGISTERS echoing Xen's
 #     result with rip += insn_length, verdicts batched): the consumer
-#     sleeping in poll() that also hands the verdicts over (POLL_VERDICTS,
-#     one system call per event); the same with a kick ioctl per batch
-#     before poll(); then busy-polling the ring;
+#     handing the verdicts over and sleeping in one kick (KICK_WAIT, one
+#     system call per event); the same with a kick ioctl per batch, then
+#     poll(); then busy-polling the ring;
 #   - xenintro answers every CPUID in the kernel from a rule (action
 #     CONTINUE: the kernel completes the CPUID with Xen's result and
 #     rip += insn_length), so no event reaches userspace;
@@ -128,8 +128,8 @@ print("-" * len(hdr))
 names = [
     ("unmon", "unmonitored"),
     ("xen-access", "xen-access <domid> cpuid (userspace)"),
-    ("xenintro", "xenintro -> libxenintro agent, poll()"),
-    ("xenintro-kick", "  same, kick ioctl + poll() (no POLL_VERDICTS)"),
+    ("xenintro", "xenintro -> libxenintro agent, KICK_WAIT"),
+    ("xenintro-kick", "  same, kick ioctl + poll()"),
     ("xenintro-busy", "  same, xenintro_set_busy_poll(2000 us)"),
     ("xenintro-spin", "  same, agent only spins (no poll(), kicks)"),
     ("xenintro-rule", "xenintro kernel verdict (CPUID rule)"),

@@ -152,7 +152,7 @@ FIXTURE_VARIANT_ADD(session, good) {
 FIXTURE_VARIANT_ADD(session, good_all_features) {
 	.size = GOOD_SIZE, .version = 1,
 	.features = XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA |
-		    XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_POLL_VERDICTS,
+		    XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_KICK_WAIT,
 	.expect = 0,
 };
 
@@ -164,8 +164,14 @@ FIXTURE_VARIANT_ADD(session, version_2) {
 	.size = GOOD_SIZE, .version = 2, .expect = -EINVAL,
 };
 
-FIXTURE_VARIANT_ADD(session, unknown_feature_bit_4) {
-	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 4,
+/* bit 3: retired (POLL_VERDICTS before the first release), never granted */
+FIXTURE_VARIANT_ADD(session, retired_feature_bit_3) {
+	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 3,
+	.expect = -EINVAL,
+};
+
+FIXTURE_VARIANT_ADD(session, unknown_feature_bit_5) {
+	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 5,
 	.expect = -EINVAL,
 };
 
@@ -225,9 +231,10 @@ TEST_F(session, handshake)
 		EXPECT_NE(0, api->ioctls & (1ULL << _XENINTRO_SET_RULES));
 		EXPECT_EQ(XENINTRO_FEATURE_RULES, api->supported_features &
 			  XENINTRO_FEATURE_RULES);
-		EXPECT_EQ(XENINTRO_FEATURE_POLL_VERDICTS,
+		EXPECT_EQ(XENINTRO_FEATURE_KICK_WAIT,
 			  api->supported_features &
-			  XENINTRO_FEATURE_POLL_VERDICTS);
+			  XENINTRO_FEATURE_KICK_WAIT);
+		EXPECT_NE(0, api->ioctls & (1ULL << _XENINTRO_DETACH));
 		EXPECT_EQ(0, api->ioctls & (1ULL << _XENINTRO_API));
 		/* the handshake is done: a second one is refused */
 		EXPECT_EQ(-EBUSY, handshake(self->fd, 0));

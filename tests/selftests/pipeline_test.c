@@ -582,26 +582,40 @@ TEST_F(dom, vcpus_answered_out_of_order)
 	}
 }
 
+/* XENINTRO_IOC_KICK with XENINTRO_KICK_WAIT; -errno or 0. */
+static int kick_wait(struct xenintro *x, __u32 timeout_ms,
+		     struct xenintro_kick *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->size = sizeof(*k);
+	k->flags = XENINTRO_KICK_WAIT;
+	k->timeout_ms = timeout_ms;
+	return ioctl(xenintro_fd(x), XENINTRO_IOC_KICK, k) < 0 ? -errno : 0;
+}
+
 /*
- * XENINTRO_FEATURE_POLL_VERDICTS: poll() takes published verdicts as a
- * kick does; a session that did not ask keeps them until a kick. Then the
- * library's "answer, xenintro_wait()" loop with no submit at all.
+ * Submit and wait in one call: KICK_WAIT takes the published verdicts and
+ * sleeps until an event comes or the time is up. poll() never takes
+ * verdicts. A session without the feature gets -EOPNOTSUPP for the flag.
+ * Then the library's "answer, xenintro_wait()" loop with no submit at all.
  */
-TEST_F(dom, poll_hands_over_verdicts)
+TEST_F(dom, kick_wait_submits_and_waits)
 {
 	const struct xenintro_event *ev;
 	struct xenintro_stats st;
+	struct xenintro_kick k;
 	struct vcpu_op op;
 	struct pollfd pfd;
+	long long t0;
 	int with;
 
 	for (with = 0; with < 3; with++) {
-		__u64 pv = with ? XENINTRO_FEATURE_POLL_VERDICTS : 0;
+		__u64 kw = with ? XENINTRO_FEATURE_KICK_WAIT : 0;
 
 		xenintro_close(&self->x);
 		ASSERT_EQ(0, xenintro_open(&self->x,
-					   XENINTRO_FEATURE_RINGS | pv, 0));
-		ASSERT_EQ(!!pv, !!(self->x.features & pv));
+					   XENINTRO_FEATURE_RINGS | kw, 0));
+		ASSERT_EQ(!!kw, !!(self->x.features & kw));
 		ASSERT_EQ(0, xenintro_attach(&self->x, self->domid, NULL));
 		ASSERT_EQ(0, xenintro_monitor_cpuid(&self->x, 0));
 		ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=0 leaf=1",
@@ -612,18 +626,24 @@ TEST_F(dom, poll_hands_over_verdicts)
 						     XENINTRO_VERDICT_CONTINUE));
 		xenintro_event_advance(&self->x, 1);
 		if (with < 2) {
-			/* published, not kicked; poll() without sleeping */
+			/* published, not kicked; poll() takes nothing */
 			ASSERT_EQ(1, xenintro_publish(&self->x));
 			pfd.fd = xenintro_fd(&self->x);
 			pfd.events = POLLIN;
 			ASSERT_EQ(0, poll(&pfd, 1, 0));
 			ASSERT_EQ(0, xenintro_get_stats(&self->x, &st));
-			EXPECT_EQ(with ? 1 : 0, st.agent_verdicts);
-			/* without the feature the kick is what answers */
-			if (!with)
+			EXPECT_EQ(0, st.agent_verdicts);
+			if (!with) {
+				EXPECT_EQ(-EOPNOTSUPP,
+					  kick_wait(&self->x, 0, &k));
 				ASSERT_EQ(1, xenintro_submit(&self->x));
+			} else {
+				ASSERT_EQ(0, kick_wait(&self->x, 0, &k));
+				EXPECT_EQ(1, k.consumed);
+				EXPECT_EQ(0, k.ready);
+			}
 		} else {
-			/* the library publishes and hands over in its poll() */
+			/* the library publishes and hands over in its kick */
 			ASSERT_EQ(0, xenintro_wait(&self->x, 0));
 			ASSERT_EQ(0, xenintro_get_stats(&self->x, &st));
 			EXPECT_EQ(1, st.agent_verdicts);
@@ -637,6 +657,32 @@ TEST_F(dom, poll_hands_over_verdicts)
 		EXPECT_EQ(1, st.agent_verdicts);
 		EXPECT_EQ(0, st.deadline_expired);
 	}
+
+	/* It sleeps: nothing comes, the time is up. */
+	t0 = now_ms();
+	ASSERT_EQ(0, kick_wait(&self->x, 150, &k));
+	EXPECT_EQ(0, k.ready);
+	EXPECT_LE(140, now_ms() - t0);
+	/* An event ends the sleep long before the limit. */
+	ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=1 leaf=1",
+				self->domid));
+	t0 = now_ms();
+	ASSERT_EQ(0, kick_wait(&self->x, XENINTRO_KICK_WAIT_FOREVER, &k));
+	EXPECT_EQ(1, k.ready);
+	EXPECT_GT(WAIT_MS, now_ms() - t0);
+	ASSERT_EQ(0, answer(&self->x, next_event(&self->x, WAIT_MS),
+			    XENINTRO_VERDICT_CONTINUE));
+	ASSERT_EQ(0, vcpu_join(&op));
+	/* Argument checks. */
+	memset(&k, 0, sizeof(k));
+	k.size = sizeof(k);
+	k.timeout_ms = 5;
+	EXPECT_EQ(-1, ioctl(xenintro_fd(&self->x), XENINTRO_IOC_KICK, &k));
+	EXPECT_EQ(EINVAL, errno);
+	k.timeout_ms = 0;
+	k.flags = 2;
+	EXPECT_EQ(-1, ioctl(xenintro_fd(&self->x), XENINTRO_IOC_KICK, &k));
+	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_F(dom, two_domains_two_fds)

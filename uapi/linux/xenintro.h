@@ -52,11 +52,13 @@
  * session detached (STATS still works then, for a last report).
  *
  * poll(): EPOLLIN while the event ring holds events the agent has not
- * consumed; EPOLLHUP | EPOLLERR once the domain is gone (ctrl->state is
- * XENINTRO_STATE_DEAD; the events still in the ring stay readable). The
- * agent's verdicts are consumed synchronously by XENINTRO_IOC_KICK, by
- * poll() in sessions granted XENINTRO_FEATURE_POLL_VERDICTS, and also
- * whenever the kernel runs its event path (a new event, a deadline).
+ * consumed; EPOLLHUP | EPOLLERR once the domain is gone or the session
+ * detached (ctrl->state is not XENINTRO_STATE_ATTACHED; the events still
+ * in the ring stay readable). poll() has no side effects on verdicts. The
+ * agent's verdicts are consumed synchronously by XENINTRO_IOC_KICK (with
+ * XENINTRO_KICK_WAIT it then sleeps until events arrive: submit and wait
+ * in one system call), and also whenever the kernel runs its event path
+ * (a new event, a deadline).
  */
 #ifndef _UAPI_LINUX_XENINTRO_H
 #define _UAPI_LINUX_XENINTRO_H
@@ -77,12 +79,14 @@
 /* In-kernel rule tables (XENINTRO_IOC_SET_RULES). */
 #define XENINTRO_FEATURE_RULES		(1ULL << 2)
 /*
- * poll() takes the published verdicts first, as XENINTRO_IOC_KICK would,
- * then reports or sleeps: an agent that answers and waits again needs one
- * system call per wake-up instead of two. Granted per session, so agents
- * that did not ask keep the old behaviour.
+ * Bit 3 is retired and never granted (an early draft had poll() consume
+ * verdicts; XENINTRO_KICK_WAIT replaced it).
  */
-#define XENINTRO_FEATURE_POLL_VERDICTS	(1ULL << 3)
+/*
+ * XENINTRO_IOC_KICK takes XENINTRO_KICK_WAIT: hand the verdicts over and
+ * sleep until events arrive, one system call per wake-up.
+ */
+#define XENINTRO_FEATURE_KICK_WAIT	(1ULL << 4)
 
 /* ioctl numbers; bit (1 << nr) of xenintro_api.ioctls says it exists. */
 #define XENINTRO_IOCTL_TYPE		0xE7
@@ -592,19 +596,38 @@ struct xenintro_access {
 	__u64 reserved[2];
 };
 
+/* xenintro_kick.flags */
+#define XENINTRO_KICK_WAIT	(1U << 0) /* then sleep until events arrive */
+
+/* xenintro_kick.timeout_ms: no limit */
+#define XENINTRO_KICK_WAIT_FOREVER	0xffffffffU
+
 /**
  * struct xenintro_kick - XENINTRO_IOC_KICK: consume the verdict ring now
  * @size: sizeof(struct xenintro_kick)
- * @flags: zero
+ * @flags: XENINTRO_KICK_WAIT (needs XENINTRO_FEATURE_KICK_WAIT, else
+ *         -EOPNOTSUPP) or 0
  * @consumed: out: verdicts consumed
+ * @timeout_ms: with KICK_WAIT: how long to sleep at most (0: not at all,
+ *              XENINTRO_KICK_WAIT_FOREVER: no limit); else zero
+ * @ready: out, with KICK_WAIT: events in the ring not yet consumed (0 on a
+ *         timeout, or once the session ended: see ctrl->state)
+ * @reserved0: zero
  * @reserved: zero
+ *
+ * With KICK_WAIT the sleep ends when the event ring holds an event, the
+ * session ends (the domain died or DETACH ran), the time is up, or a
+ * signal comes (-EINTR, or a transparent restart; the verdicts were
+ * consumed either way). A kick on an ended session gets -ESRCH.
  */
 struct xenintro_kick {
 	__u32 size;
 	__u32 flags;
 	__u32 consumed;
+	__u32 timeout_ms;
+	__u32 ready;
 	__u32 reserved0;
-	__u64 reserved[2];
+	__u64 reserved[1];
 };
 
 /**

@@ -230,9 +230,9 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 
 /*
  * Everything in the event ring. 0, or -errno for a broken ring. With
- * @then_poll, the caller's next call is poll() on the device: in a
- * POLL_VERDICTS session that poll() hands the last batch's verdicts over,
- * which saves the kick (a system call per event for a guest with one busy
+ * @then_poll, the caller's next call is xenintro_wait(): in a KICK_WAIT
+ * session its one kick hands the last batch's verdicts over and waits,
+ * which saves a separate kick (a system call per event for a guest with one busy
  * vCPU). Batches with more events behind them are kicked at once, so no
  * vCPU waits for the agent to get through the rest.
  */
@@ -250,7 +250,7 @@ static int drain(struct agent *a, bool then_poll)
 		xenintro_event_advance(&a->x, (unsigned int)done);
 		if (then_poll && done == n && !xenintro_events_ready(&a->x) &&
 		    xenintro_feature_enabled(&a->x,
-					     XENINTRO_FEATURE_POLL_VERDICTS)) {
+					     XENINTRO_FEATURE_KICK_WAIT)) {
 			xenintro_publish(&a->x);
 			return 0;
 		}

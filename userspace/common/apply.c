@@ -15,12 +15,13 @@ int apply_attach(struct xenintro *x, const char *device,
 	int ret;
 
 	/* rule tables if this kernel has them (a policy without rules
-	 * then still runs on an older one); verdicts taken by poll() if it
-	 * can, which saves a kick per wake-up (agent/main.c drain()) */
+	 * then still runs on an older one); submit-and-wait in one kick if
+	 * it can, which saves a system call per wake-up (agent/main.c
+	 * drain()) */
 	ret = xenintro_open_path(x, device ? device : XENINTRO_DEVICE,
 				 XENINTRO_FEATURE_RINGS |
 				 XENINTRO_FEATURE_RULES |
-				 XENINTRO_FEATURE_POLL_VERDICTS,
+				 XENINTRO_FEATURE_KICK_WAIT,
 				 XENINTRO_OPEN_IF_SUPPORTED);
 	if (ret) {
 		snprintf(why, len, "cannot open %s: %s%s",

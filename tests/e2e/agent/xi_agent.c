@@ -32,10 +32,10 @@
  *             before it exits so that detach finds events pending
  *   dead      stream until the domain dies; reports poll() and the state
  *   multi     DOMID and ARG: two domains from two fds at once
- *   bench     CPUID only, batched; the session has POLL_VERDICTS, so the
- *             poll() that waits for the next event also hands over the
- *             verdicts: one system call per wake-up
- *   bench-kick  the same without POLL_VERDICTS: a kick per batch, then
+ *   bench     CPUID only, batched; the session has KICK_WAIT, so the
+ *             kick that hands over the verdicts also waits for the next
+ *             event: one system call per wake-up
+ *   bench-kick  the same without KICK_WAIT: a kick per batch, then
  *             poll() (two system calls per wake-up)
  *   bench-busy  bench with libxenintro's busy polling: xenintro_wait()
  *             spins up to ARG us (default 2000, sized for QEMU TCG where
@@ -324,9 +324,9 @@ static int drain(struct agent *a)
 	}
 	if (n < 0)
 		return n;
-	/* xenintro_wait() hands them over in its poll() (POLL_VERDICTS). */
+	/* xenintro_wait() hands them over in its kick (KICK_WAIT). */
 	if (!spin && xenintro_feature_enabled(&a->x,
-					      XENINTRO_FEATURE_POLL_VERDICTS)) {
+					      XENINTRO_FEATURE_KICK_WAIT)) {
 		xenintro_publish(&a->x);
 		return total;
 	}
@@ -871,7 +871,7 @@ int main(int argc, char **argv)
 	if (!strncmp(mode, "rule-", 5) || !strcmp(mode, "bench-rule"))
 		want_features = XENINTRO_FEATURE_RULES;
 	if (!strcmp(mode, "bench") || !strcmp(mode, "bench-busy"))
-		want_features = XENINTRO_FEATURE_POLL_VERDICTS;
+		want_features = XENINTRO_FEATURE_KICK_WAIT;
 	if (agent_open(&a, domid))
 		return 1;
 

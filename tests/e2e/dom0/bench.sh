@@ -8,11 +8,11 @@
 #   xen-access   Debian's `xen-access <domid> cpuid`, output to tmpfs
 #   xenintro     xi_agent bench: every CPUID forwarded to the agent through
 #                the event ring, answered SET_REGISTERS (echo, rip +=
-#                insn_length), verdicts batched; the agent sleeps in
-#                poll(), which also hands the verdicts over
-#                (POLL_VERDICTS): one system call per event
-#   xenintro-kick  the same with a kick ioctl per batch before poll()
-#                (two system calls per event), as before POLL_VERDICTS
+#                insn_length), verdicts batched; the agent hands the
+#                verdicts over and sleeps in one kick ioctl
+#                (KICK_WAIT): one system call per event
+#   xenintro-kick  the same with a kick ioctl per batch, then poll()
+#                (two system calls per event)
 #   xenintro-busy  xenintro with libxenintro's busy polling: after each
 #                batch xenintro_wait() spins up to 2000 us on the ring
 #                before it sleeps in poll()

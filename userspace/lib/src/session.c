@@ -445,11 +445,30 @@ static int xi_poll(struct xenintro *x, struct pollfd *pfd, int timeout_ms)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * XENINTRO_IOC_KICK with XENINTRO_KICK_WAIT: the published verdicts go to
+ * the kernel and the call sleeps up to @timeout_ms (< 0: no limit) for
+ * events. -errno, or 0.
+ */
+static int xi_kick_wait(struct xenintro *x, int timeout_ms)
+{
+	struct xenintro_kick k;
+
+	memset(&k, 0, sizeof(k));
+	k.size = sizeof(k);
+	k.flags = XENINTRO_KICK_WAIT;
+	k.timeout_ms = timeout_ms < 0 ? XENINTRO_KICK_WAIT_FOREVER :
+					(__u32)timeout_ms;
+	if (ioctl(x->fd, XENINTRO_IOC_KICK, &k) < 0)
+		return -errno;
+	return 0;
+}
+
 XENINTRO_EXPORT
 int xenintro_wait(struct xenintro *x, int timeout_ms)
 {
+	bool kick_wait, hand_over = false;
 	struct pollfd pfd;
-	bool hand_over = false;
 	int ret;
 
 	if (!x)
@@ -458,20 +477,21 @@ int xenintro_wait(struct xenintro *x, int timeout_ms)
 		return -EBADFD;
 
 	/*
-	 * With POLL_VERDICTS the kernel's poll() takes published verdicts as
-	 * a kick does: publish them and let the one poll() hand them over
-	 * and wait. Without it they still need xenintro_submit().
+	 * With KICK_WAIT one kick hands the published verdicts over and
+	 * waits: publish them here. Without it they still need
+	 * xenintro_submit().
 	 */
-	if (xenintro_feature_enabled(x, XENINTRO_FEATURE_POLL_VERDICTS)) {
+	kick_wait = xenintro_feature_enabled(x, XENINTRO_FEATURE_KICK_WAIT);
+	if (kick_wait) {
 		xenintro_publish(x);
 		hand_over = x->vd.published != x->vd.kicked;
 	}
 
 	/*
-	 * Work already there, or a known death, costs no system call,
-	 * unless verdicts wait to be handed over: then poll() without
-	 * sleeping, as the vCPUs they answer must not wait for the agent
-	 * to run out of events.
+	 * Work already there, or a known end, costs no system call, unless
+	 * verdicts wait to be handed over: then kick without sleeping, as
+	 * the vCPUs they answer must not wait for the agent to run out of
+	 * events.
 	 */
 	ret = xi_ready_or_dead(x);
 	if (ret < 0 || (ret && !hand_over))
@@ -480,7 +500,7 @@ int xenintro_wait(struct xenintro *x, int timeout_ms)
 	if (x->busy_poll_us && !ret) {
 		/* The verdicts first: the events spun for may need them. */
 		if (hand_over) {
-			ret = xi_poll(x, &pfd, 0);
+			ret = xi_kick_wait(x, 0);
 			if (ret < 0)
 				return ret;
 			x->vd.kicked = x->vd.published;
@@ -491,12 +511,23 @@ int xenintro_wait(struct xenintro *x, int timeout_ms)
 			return ret;
 	}
 
+	if (kick_wait) {
+		ret = xi_kick_wait(x, ret ? 0 : timeout_ms);
+		if (ret == -ESRCH) {
+			/* ended: what is left in the ring is still readable */
+			ret = xenintro_events_ready(x);
+			return ret ? ret : -ESRCH;
+		}
+		if (ret < 0)
+			return ret;
+		x->vd.kicked = x->vd.published;
+		/* 0: the time is up, or woken without events */
+		return xi_ready_or_dead(x);
+	}
+
 	ret = xi_poll(x, &pfd, ret ? 0 : timeout_ms < 0 ? -1 : timeout_ms);
 	if (ret < 0)
 		return ret;
-	/* poll() ran ->poll at least once, which took them. */
-	if (hand_over)
-		x->vd.kicked = x->vd.published;
 	if (ret == 0)
 		return xenintro_events_ready(x);
 

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE	/* memfd_create */
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static void fk_defaults(void)
 	fk.cfg.supported_features = XENINTRO_FEATURE_RINGS |
 				    XENINTRO_FEATURE_EMUL_READ_DATA |
 				    XENINTRO_FEATURE_RULES |
-				    XENINTRO_FEATURE_POLL_VERDICTS;
+				    XENINTRO_FEATURE_KICK_WAIT;
 	for (i = _XENINTRO_API; i <= _XENINTRO_SET_RULES; i++)
 		fk.cfg.ioctls |= 1ULL << i;
 	fk.cfg.default_entries = 16;
@@ -259,19 +260,37 @@ static int fk_ioc_access(struct xenintro_access *a, int set)
 	return 0;
 }
 
+/*
+ * KICK: take the published verdicts. With KICK_WAIT it then "sleeps" as
+ * the fake poll() does: never, reporting what is ready (a timeout at
+ * once when nothing is).
+ */
 static int fk_ioc_kick(struct xenintro_kick *k)
 {
+	bool wait = k->flags & XENINTRO_KICK_WAIT;
 	int n;
 
-	if (fk_check_size(k->size, sizeof(*k)) || k->flags || k->reserved0 ||
+	if (fk_check_size(k->size, sizeof(*k)) ||
+	    (k->flags & ~XENINTRO_KICK_WAIT) || k->reserved0 ||
+	    (!wait && k->timeout_ms) ||
 	    !fk_all_zero(k->reserved, sizeof(k->reserved)))
 		return -EINVAL;
+	if (wait && !(fk.api_features & XENINTRO_FEATURE_KICK_WAIT))
+		return -EOPNOTSUPP;
 	pthread_mutex_lock(&fk.lock);
 	n = fk_consume(fk.cfg.on_verdict, fk.cfg.on_verdict_arg);
 	pthread_mutex_unlock(&fk.lock);
 	if (n < 0)
 		return n;
 	k->consumed = (__u32)n;
+	k->ready = 0;
+	if (wait) {
+		fk.kick_waits++;
+		fk.last_kick_timeout = k->timeout_ms;
+		if (fk.cfg.on_poll)
+			fk.cfg.on_poll();
+		k->ready = fk.ctrl->event_tail - fk_event_head();
+	}
 	return 0;
 }
 
@@ -497,8 +516,7 @@ int __wrap_munmap(void *addr, size_t len)
 
 /*
  * poll() on our fd never blocks: POLLIN when events are ready, POLLHUP when
- * the domain died, otherwise a timeout at once. In a POLL_VERDICTS session
- * it first takes the published verdicts, as KICK does.
+ * the domain died, otherwise a timeout at once. It never takes verdicts.
  */
 int __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
@@ -512,15 +530,6 @@ int __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	}
 	if (fk.cfg.on_poll)
 		fk.cfg.on_poll();
-	if (fk.bound && (fk.api_features & XENINTRO_FEATURE_POLL_VERDICTS)) {
-		int n;
-
-		pthread_mutex_lock(&fk.lock);
-		n = fk_consume(fk.cfg.on_verdict, fk.cfg.on_verdict_arg);
-		pthread_mutex_unlock(&fk.lock);
-		if (n > 0)
-			fk.poll_consumed += (unsigned int)n;
-	}
 	fds[0].revents = 0;
 	if (fk.bound && fk.ctrl->event_tail != fk_event_head())
 		fds[0].revents |= POLLIN;

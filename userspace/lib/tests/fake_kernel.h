@@ -84,7 +84,8 @@ struct fk {
 	unsigned int mmaps, munmaps;
 	unsigned int polls;
 	int last_poll_timeout;
-	unsigned int poll_consumed;	/* verdicts taken by poll() */
+	unsigned int kick_waits;	/* KICKs with KICK_WAIT */
+	__u32 last_kick_timeout;	/* their timeout_ms */
 
 	/* simulated hypervisor state */
 	__u64 next_seq;

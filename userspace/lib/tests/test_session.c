@@ -422,11 +422,11 @@ XT_TEST(wait_timeout)
 	XT_EQ(xenintro_close(&x), 0);
 }
 
-/* A session granted POLL_VERDICTS. */
-static void attach_poll_verdicts(struct xenintro *x)
+/* A session granted KICK_WAIT. */
+static void attach_kick_wait(struct xenintro *x)
 {
 	XT_EQ(xenintro_open_path(x, "/dev/null", XENINTRO_FEATURE_RINGS |
-				 XENINTRO_FEATURE_POLL_VERDICTS, 0), 0);
+				 XENINTRO_FEATURE_KICK_WAIT, 0), 0);
 	XT_EQ(xenintro_attach(x, 1, NULL), 0);
 }
 
@@ -441,23 +441,31 @@ static void answer_one(struct xenintro *x)
 	xenintro_event_advance(x, 1);
 }
 
-XT_TEST(wait_hands_verdicts_to_poll)
+XT_TEST(wait_hands_verdicts_to_kick_wait)
 {
 	struct xenintro x;
 
-	attach_poll_verdicts(&x);
+	attach_kick_wait(&x);
 	answer_one(&x);
-	/* published and taken by the one poll(); no kick */
+	/* published and taken by the one KICK that waits; no poll() */
 	XT_EQ(xenintro_wait(&x, 25), 0);
-	XT_EQ(fk.polls, 1);
-	XT_EQ(fk.poll_consumed, 1);
-	XT_EQ(fk.calls[_XENINTRO_KICK], 0);
+	XT_EQ(fk.calls[_XENINTRO_KICK], 1);
+	XT_EQ(fk.kick_waits, 1);
+	XT_EQ(fk.last_kick_timeout, 25);
+	XT_EQ(fk.last_kick.flags, XENINTRO_KICK_WAIT);
+	XT_EQ(fk.polls, 0);
+	XT_EQ(fk_verdict_tail(), 1);
+	/* handed over: submit has nothing left to kick for */
 	XT_EQ(xenintro_submit(&x), 0);
-	XT_EQ(fk.calls[_XENINTRO_KICK], 0);
+	XT_EQ(fk.calls[_XENINTRO_KICK], 1);
 	/* nothing left to hand over: ready events cost no system call */
 	XT_EQ(fk_produce_n(2, XENINTRO_EVENT_CPUID), 0);
 	XT_EQ(xenintro_wait(&x, 25), 2);
-	XT_EQ(fk.polls, 1);
+	XT_EQ(fk.calls[_XENINTRO_KICK], 1);
+	/* no limit is asked for as KICK_WAIT_FOREVER */
+	xenintro_event_advance(&x, 2);
+	XT_EQ(xenintro_wait(&x, -1), 0);
+	XT_EQ(fk.last_kick_timeout, XENINTRO_KICK_WAIT_FOREVER);
 	XT_EQ(xenintro_close(&x), 0);
 }
 
@@ -465,26 +473,26 @@ XT_TEST(wait_hands_over_without_sleeping_when_events_wait)
 {
 	struct xenintro x;
 
-	attach_poll_verdicts(&x);
+	attach_kick_wait(&x);
 	answer_one(&x);
 	XT_EQ(fk_produce_n(2, XENINTRO_EVENT_CPUID), 0);
 	XT_EQ(xenintro_wait(&x, -1), 2);
-	XT_EQ(fk.polls, 1);
-	XT_EQ(fk.last_poll_timeout, 0);
-	XT_EQ(fk.poll_consumed, 1);
+	XT_EQ(fk.kick_waits, 1);
+	XT_EQ(fk.last_kick_timeout, 0);
+	XT_EQ(fk_verdict_tail(), 1);
 	XT_EQ(xenintro_close(&x), 0);
 }
 
-XT_TEST(wait_leaves_verdicts_alone_without_poll_verdicts)
+XT_TEST(wait_leaves_verdicts_alone_without_kick_wait)
 {
 	struct xenintro x;
 
 	xt_attach(&x, 8, 8);
-	XT_ASSERT(!xenintro_feature_enabled(&x,
-					    XENINTRO_FEATURE_POLL_VERDICTS));
+	XT_ASSERT(!xenintro_feature_enabled(&x, XENINTRO_FEATURE_KICK_WAIT));
 	answer_one(&x);
 	XT_EQ(xenintro_wait(&x, 25), 0);
-	XT_EQ(fk.poll_consumed, 0);
+	XT_EQ(fk.calls[_XENINTRO_KICK], 0);
+	XT_EQ(fk.polls, 1);
 	/* not even published: xenintro_submit() is the agent's call */
 	XT_EQ(fk_verdict_tail(), 0);
 	XT_EQ(xenintro_submit(&x), 1);
@@ -520,17 +528,18 @@ XT_TEST(busy_poll_then_sleeps)
 {
 	struct xenintro x;
 
-	attach_poll_verdicts(&x);
+	attach_kick_wait(&x);
 	XT_EQ(xenintro_set_busy_poll(&x, 2000), 0);
 	answer_one(&x);
-	/* one poll() hands the verdict over, the spin ends, one waits */
+	/* a kick hands the verdict over, the spin ends, a kick waits */
 	XT_EQ(xenintro_wait(&x, 25), 0);
-	XT_EQ(fk.poll_consumed, 1);
-	XT_EQ(fk.polls, 2);
-	XT_EQ(fk.last_poll_timeout, 25);
-	/* nothing to hand over: straight to the spin, then poll() */
+	XT_EQ(fk_verdict_tail(), 1);
+	XT_EQ(fk.kick_waits, 2);
+	XT_EQ(fk.last_kick_timeout, 25);
+	/* nothing to hand over: straight to the spin, then the wait */
 	XT_EQ(xenintro_wait(&x, 25), 0);
-	XT_EQ(fk.polls, 3);
+	XT_EQ(fk.kick_waits, 3);
+	XT_EQ(fk.polls, 0);
 	XT_EQ(xenintro_close(&x), 0);
 }
 

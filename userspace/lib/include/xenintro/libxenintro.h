@@ -193,23 +193,24 @@ int xenintro_attach(struct xenintro *x, uint32_t domid,
 /*
  * Wait up to @timeout_ms (< 0: forever) for events. Returns the number of
  * events ready, 0 on timeout or a wake-up without events, -ESRCH once the
- * domain is gone and no event is left. In a session granted
- * XENINTRO_FEATURE_POLL_VERDICTS it also publishes the verdicts handed out
- * so far and hands them to the kernel in the same poll() (never sleeping
- * while it has some to hand over and events are ready), so an agent loop
- * of "answer, xenintro_wait()" needs no xenintro_submit() and makes one
- * system call per wake-up.
+ * domain is gone (or the session detached) and no event is left. In a
+ * session granted XENINTRO_FEATURE_KICK_WAIT it also publishes the
+ * verdicts handed out so far and hands them to the kernel in the same
+ * system call that sleeps (XENINTRO_IOC_KICK with XENINTRO_KICK_WAIT;
+ * never sleeping while it has some to hand over and events are ready), so
+ * an agent loop of "answer, xenintro_wait()" needs no xenintro_submit()
+ * and makes one system call per wake-up. Without it, it sleeps in poll().
  */
 int xenintro_wait(struct xenintro *x, int timeout_ms);
 /*
  * Busy polling (since 1.1): xenintro_wait() spins on the event ring for up
  * to @usec microseconds (0: never, the default; at most
  * XENINTRO_BUSY_POLL_MAX_US) before it
- * sleeps in poll(). A vCPU that waits for a verdict gets its next event
+ * sleeps. A vCPU that waits for a verdict gets its next event
  * to the agent without the sleep and wake-up in between, which is most of
  * what forwarding costs on a dom0 (see README); the price is a dom0 CPU
  * busy for up to @usec after each batch. Verdicts still to be handed over
- * (POLL_VERDICTS) go to the kernel before the spin starts. -EINVAL for
+ * (KICK_WAIT) go to the kernel before the spin starts. -EINVAL for
  * a larger @usec.
  */
 #define XENINTRO_BUSY_POLL_MAX_US	1000000U
