@@ -2,12 +2,14 @@
 /*
  * The API handshake and the reading of extensible ioctl structs.
  *
- * Every ioctl struct starts with "__u32 size". The rules (those of
- * copy_struct_from_user()) are implemented on a kernel copy of the
- * caller's bytes so that KUnit can test exactly the code the ioctls run.
+ * Every ioctl struct starts with "__u32 size". The kernel's
+ * copy_struct_from_user() applies the rules: a shorter struct than ours is
+ * zero-extended, a longer one is accepted only if the bytes we do not know
+ * are zero (-E2BIG otherwise). On top of it: a struct shorter than the
+ * ioctl's first version gets -EINVAL, and declared sizes above a page are
+ * refused outright.
  */
 #include <linux/kernel.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
@@ -16,39 +18,6 @@
 
 /* Declared sizes above this are refused outright. */
 #define XENINTRO_STRUCT_MAX	PAGE_SIZE
-/* User structs up to this size are copied through the stack. */
-#define XENINTRO_STRUCT_ONSTACK	192
-
-/**
- * xenintro_struct_in() - apply the extensible-struct rules to a buffer
- * @dst: kernel struct, @ksize bytes
- * @ksize: the kernel's sizeof
- * @min_size: the size of the struct's first version
- * @src: the caller's bytes
- * @usize: how many bytes the caller declared (and @src holds)
- *
- * Return: 0 with @dst filled (bytes the caller did not send are zero and
- * the size field is set to @ksize); -EINVAL if @usize is below @min_size;
- * -E2BIG if it is above a page, or above @ksize with non-zero extra bytes.
- */
-VISIBLE_IF_KUNIT int xenintro_struct_in(void *dst, size_t ksize,
-					size_t min_size, const void *src,
-					size_t usize)
-{
-	if (usize < min_size)
-		return -EINVAL;
-	if (usize > XENINTRO_STRUCT_MAX)
-		return -E2BIG;
-	if (usize > ksize && memchr_inv((const u8 *)src + ksize, 0,
-					usize - ksize))
-		return -E2BIG;
-	memset(dst, 0, ksize);
-	memcpy(dst, src, min(usize, ksize));
-	/* The caller's size field describes its buffer, not ours. */
-	*(u32 *)dst = ksize;
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(xenintro_struct_in);
 
 /**
  * xenintro_copy_struct_in() - read an ioctl struct from userspace
@@ -58,13 +27,14 @@ EXPORT_SYMBOL_IF_KUNIT(xenintro_struct_in);
  * @uarg: user pointer
  * @usize: out: the size the caller declared
  *
- * Return: as xenintro_struct_in(), or -EFAULT / -ENOMEM.
+ * Return: 0 with @dst filled and its size field set to @ksize (the
+ * caller's size describes its buffer, not ours); -EINVAL if the declared
+ * size is below @min_size; -E2BIG if it is above a page, or above @ksize
+ * with non-zero extra bytes; -EFAULT.
  */
 int xenintro_copy_struct_in(void *dst, size_t ksize, size_t min_size,
 			    const void __user *uarg, u32 *usize)
 {
-	u8 onstack[XENINTRO_STRUCT_ONSTACK];
-	void *buf = onstack;
 	int ret;
 
 	if (get_user(*usize, (const u32 __user *)uarg))
@@ -73,17 +43,11 @@ int xenintro_copy_struct_in(void *dst, size_t ksize, size_t min_size,
 		return -EINVAL;
 	if (*usize > XENINTRO_STRUCT_MAX)
 		return -E2BIG;
-	if (*usize > sizeof(onstack)) {
-		buf = memdup_user(uarg, *usize);
-		if (IS_ERR(buf))
-			return PTR_ERR(buf);
-	} else if (copy_from_user(buf, uarg, *usize)) {
-		return -EFAULT;
-	}
-	ret = xenintro_struct_in(dst, ksize, min_size, buf, *usize);
-	if (buf != onstack)
-		kfree(buf);
-	return ret;
+	ret = copy_struct_from_user(dst, ksize, uarg, *usize);
+	if (ret)
+		return ret;
+	*(u32 *)dst = ksize;
+	return 0;
 }
 
 /**

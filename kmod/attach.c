@@ -61,7 +61,7 @@ static void xenintro_domain_free(struct kref *ref)
 		kfree(m);
 	xenintro_rings_free(&dom->rings);
 	/* Teardown stopped the event path: nobody reads the table now. */
-	xenintro_rules_free(rcu_dereference_protected(dom->rules, true));
+	xenintro_rules_free(dom->rules);
 	bitmap_free(dom->singlestep);
 	kvfree(dom->pending);
 	xenintro_backend_put(dom->ops);
@@ -170,7 +170,7 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 		/*
 		 * Pauses the agent still holds go too, before the ring: a
 		 * vCPU must run to finish a write it was allowed to make in
-		 * CONTROL_REGISTERS mode (xen-abi.md §3.5), and the backend
+		 * CONTROL_REGISTERS mode (Xen's hvm_vm_event_do_resume()), and the backend
 		 * waits for that before disabling the ring.
 		 */
 		for (; dom->pauses; dom->pauses--)
@@ -340,7 +340,7 @@ xenintro_domain_alloc(const struct xenintro_hv_ops *ops,
 	dom->next_seq = 1;
 	dom->default_verdict = a->default_verdict;
 	dom->deadline_jiffies = max(msecs_to_jiffies(a->deadline_ms), 1UL);
-	xenintro_deadline_init(dom);
+	timer_setup(&dom->deadline_timer, xenintro_deadline_fire, 0);
 	init_waitqueue_head(&dom->wq);
 
 	dom->rings.ctrl->domid = a->domid;

@@ -7,7 +7,6 @@
  */
 #include <linux/err.h>
 #include <linux/mm.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
 #include <linux/slab.h>
@@ -381,8 +380,8 @@ static int xenintro_rule_hits_out(struct xenintro_domain *dom,
 	int ret = 0;
 
 	mutex_lock(&dom->ctl_lock);
-	t = rcu_dereference_protected(dom->rules,
-				      lockdep_is_held(&dom->ctl_lock));
+	/* ctl_lock keeps the table: it is replaced only under it. */
+	t = dom->rules;
 	st->rules_nr = xenintro_rules_count(t);
 	st->rules_generation = dom->rules_generation;
 	n = min(st->rules_nr, st->rule_hits_nr);
@@ -472,10 +471,10 @@ static struct xenintro_rule *xenintro_rules_in(const struct xenintro_rules *r,
  * @r: the request; error_index and generation are written back
  *
  * The new table is built and validated whole before it replaces the old
- * one, so a refused table changes nothing. The replaced table is freed
- * after synchronize_rcu(): the event path may still be matching against
- * it on another CPU until then.
- *
+ * one, so a refused table changes nothing. The swap happens under the
+ * domain's event lock, which the event path holds while it matches, so the
+ * old table can be freed as soon as that lock is dropped: SET_RULES never
+ * waits for a grace period. *
  * Return: 0 or a negative errno (see struct xenintro_rules).
  */
 int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
@@ -484,6 +483,7 @@ int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
 	struct xenintro_rule_table *new = NULL, *old;
 	struct xenintro_rule *rules = NULL;
 	u32 bad = XENINTRO_NO_RULE;
+	unsigned long flags;
 	int ret = 0;
 
 	r->error_index = XENINTRO_NO_RULE;
@@ -521,12 +521,14 @@ int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
 			goto out;
 		}
 	}
-	old = rcu_replace_pointer(dom->rules, new,
-				  lockdep_is_held(&dom->ctl_lock));
+	spin_lock_irqsave(&dom->lock, flags);
+	old = dom->rules;
+	dom->rules = new;
+	spin_unlock_irqrestore(&dom->lock, flags);
 	r->generation = ++dom->rules_generation;
 	mutex_unlock(&dom->ctl_lock);
 
-	synchronize_rcu();
+	/* No event path still sees it: they all ran under dom->lock. */
 	xenintro_rules_free(old);
 	kvfree(rules);
 	return 0;

@@ -12,18 +12,24 @@
  * first: a rule with a verdict answers it here, without the agent, and may
  * hand the agent a copy; FORWARD and "no rule" send it to the agent.
  *
- * Requests are copied out of the ring at once. A synchronous one is parked
- * in dom->pending[vcpu] until its verdict arrives, so the vCPUs waiting on
- * the agent never hold up the answers for the others: responses are
- * written in whatever order verdicts come. The hypervisor is notified once
- * per batch.
+ * Requests are copied out of the ring at once. Each is first decided
+ * (decoded into scratch memory and matched against the rules), then
+ * delivered (answered, parked for the agent, copied into the agent's
+ * ring). A synchronous one the agent answers is parked in
+ * dom->pending[vcpu] (pending.c) until its verdict arrives, so the vCPUs
+ * waiting on the agent never hold up the answers for the others:
+ * responses are written in whatever order verdicts come. The hypervisor
+ * is notified once per batch.
+ *
+ * Calls go one way: this file uses pending.c's table and deadline
+ * bookkeeping; pending.c calls nothing here (the deadline timer's handler,
+ * which answers overdue events, is here).
  */
 #include <linux/bitmap.h>
 #include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/poll.h>
 #include <linux/printk.h>
-#include <linux/rcupdate.h>
 #include <linux/timekeeping.h>
 
 #include "xenintro.h"
@@ -99,11 +105,7 @@ void xenintro_answer_locked(struct xenintro_domain *dom,
 	lockdep_assert_held(&dom->lock);
 
 	xenintro_respond_locked(dom, &p->req, ans);
-	list_del_init(&p->node);
-	if (p->in_backlog)
-		dom->backlog_len--;
-	p->in_backlog = false;
-	p->active = false;
+	xenintro_pending_release(dom, p);
 }
 
 static void xenintro_answer_default_locked(struct xenintro_domain *dom,
@@ -144,6 +146,23 @@ static void xenintro_publish_event(struct xenintro_domain *dom,
 	xenintro_event_publish(&dom->rings);
 }
 
+/* Put a decoded event into the agent's ring; false if it is full. */
+static bool xenintro_publish_copy_locked(struct xenintro_domain *dom,
+					 const struct xenintro_event *ev,
+					 u32 rule, u32 flags, u64 seq,
+					 u64 now)
+{
+	struct xenintro_event *slot = xenintro_event_slot(&dom->rings);
+
+	if (!slot)
+		return false;
+	memcpy(slot, ev, sizeof(*slot));
+	slot->flags = flags;
+	slot->rule = rule;
+	xenintro_publish_event(dom, slot, seq, now);
+	return true;
+}
+
 /**
  * xenintro_flush_backlog_locked() - deliver events waiting for ring space
  * @dom: the domain
@@ -153,25 +172,22 @@ static void xenintro_publish_event(struct xenintro_domain *dom,
  */
 void xenintro_flush_backlog_locked(struct xenintro_domain *dom)
 {
+	struct xenintro_event *ev = &dom->scratch_ev;
 	struct xenintro_pending *p, *tmp;
-	struct xenintro_event *ev;
 	bool delivered = false;
 
 	lockdep_assert_held(&dom->lock);
 
 	list_for_each_entry_safe(p, tmp, &dom->backlog, node) {
-		ev = xenintro_event_slot(&dom->rings);
-		if (!ev)
+		if (!xenintro_event_slot(&dom->rings))
 			break;
 		/* Validated when it arrived; decoding again cannot fail. */
 		if (WARN_ON_ONCE(xenintro_decode(&p->req, dom->hv.max_vcpus,
 						 ev)))
 			continue;
-		ev->rule = p->rule;
-		xenintro_publish_event(dom, ev, p->seq, p->timestamp);
-		list_move_tail(&p->node, &dom->inflight);
-		p->in_backlog = false;
-		dom->backlog_len--;
+		xenintro_publish_copy_locked(dom, ev, p->rule, ev->flags,
+					     p->seq, p->timestamp);
+		xenintro_pending_delivered(dom, p);
 		dom->stats.forwarded++;
 		delivered = true;
 	}
@@ -225,77 +241,78 @@ static void xenintro_rule_answer_locked(struct xenintro_domain *dom,
 	dom->stats.kernel_verdicts++;
 }
 
-/* Hand the agent a copy it must not answer; false if there is no room. */
-static bool xenintro_notify_copy_locked(struct xenintro_domain *dom,
-					struct xenintro_event *slot, u32 rule,
-					u64 now)
+/*
+ * What the kernel makes of one request, before anything is delivered:
+ * decided by a rule (the kernel answers) or not (the agent answers), and
+ * whether the agent gets to see it.
+ */
+struct xenintro_decision {
+	const struct xenintro_rule *rule;	/* the best match, or NULL */
+	u32 rule_idx;				/* its index, or NO_RULE */
+	bool decided;				/* a rule answers it */
+	bool copy;				/* the agent sees it */
+};
+
+/*
+ * Decide: decode @req into @ev (scratch memory, never the agent's ring)
+ * and match it against the rule table. Returns 0, or the decode error of
+ * a malformed request.
+ */
+static int xenintro_decide_locked(struct xenintro_domain *dom,
+				  const struct xve_event *req,
+				  struct xenintro_event *ev,
+				  struct xenintro_decision *d)
 {
-	if (!slot) {
+	int ret;
+
+	ret = xenintro_decode(req, dom->hv.max_vcpus, ev);
+	if (ret)
+		return ret;
+	/* dom->lock keeps the table: see struct xenintro_domain.rules */
+	d->rule_idx = xenintro_rules_match(dom->rules, ev, &d->rule);
+	/* A rule with a verdict of its own decides without the agent. */
+	d->decided = d->rule && d->rule->action != XENINTRO_VERDICT_FORWARD;
+	d->copy = !d->decided || (d->rule->flags & XENINTRO_RULE_NOTIFY);
+	return 0;
+}
+
+/* Hand the agent a copy it must not answer, or count it as dropped. */
+static bool xenintro_notify_copy_locked(struct xenintro_domain *dom,
+					const struct xenintro_event *ev,
+					u32 rule, u64 now)
+{
+	u32 flags = (ev->flags & ~XENINTRO_EF_SYNC) | XENINTRO_EF_NOTIFY;
+
+	if (!xenintro_publish_copy_locked(dom, ev, rule, flags,
+					  dom->next_seq, now)) {
 		dom->stats.dropped++;
 		dom->rings.ctrl->events_dropped++;
 		return false;
 	}
-	slot->flags = (slot->flags & ~XENINTRO_EF_SYNC) | XENINTRO_EF_NOTIFY;
-	slot->rule = rule;
-	xenintro_publish_event(dom, slot, dom->next_seq++, now);
+	dom->next_seq++;
 	dom->stats.notified++;
 	return true;
 }
 
 /*
- * One request, just copied out of the ring. Returns true if something was
- * delivered to the agent. Called under rcu_read_lock() (the rule table).
+ * Deliver a decided request: answer it (rule, or the raw answer an
+ * asynchronous event needs to free its slot), park it for the agent, and
+ * give the agent its copy. Returns true if the agent got something.
  */
-static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
-					   const struct xve_event *req)
+static bool xenintro_deliver_locked(struct xenintro_domain *dom,
+				    const struct xve_event *req,
+				    const struct xenintro_event *ev,
+				    const struct xenintro_decision *d)
 {
-	const struct xenintro_rule *rule;
-	struct xenintro_event *slot, *ev;
 	struct xenintro_pending *p;
-	bool decided, copy;
 	u64 now;
-	u32 rule_idx;
-	int ret;
 
-	dom->stats.requests++;
-
-	/* While detaching, everything gets the default verdict at once. */
-	if (dom->state != XENINTRO_DOM_ATTACHED) {
-		struct xenintro_answer ans = {
-			.verdict = xenintro_safe_default(req,
-							 dom->default_verdict),
-		};
-
-		if (xenintro_decode(req, dom->hv.max_vcpus, &dom->scratch_ev)) {
-			xenintro_malformed(dom, req, "while detaching");
-			return false;
-		}
-		xenintro_respond_locked(dom, req, &ans);
-		dom->stats.kernel_verdicts++;
-		return false;
-	}
-
-	/* Decode straight into the agent's ring when it can be delivered. */
-	slot = list_empty(&dom->backlog) ? xenintro_event_slot(&dom->rings) :
-					   NULL;
-	ev = slot ? slot : &dom->scratch_ev;
-	ret = xenintro_decode(req, dom->hv.max_vcpus, ev);
-	if (ret) {
-		xenintro_malformed(dom, req, xenintro_decode_error(ret));
-		return false;
-	}
-
-	rule_idx = xenintro_rules_match(rcu_dereference(dom->rules), ev,
-					&rule);
-	/* A rule with a verdict of its own decides without the agent. */
-	decided = rule && rule->action != XENINTRO_VERDICT_FORWARD;
-	copy = !decided || (rule->flags & XENINTRO_RULE_NOTIFY);
 	/*
 	 * The timestamp is for the agent: an event the kernel answers
 	 * without a copy never needs one, so the common kernel-verdict
 	 * path reads no clock.
 	 */
-	now = copy ? ktime_get_ns() : 0;
+	now = d->copy ? ktime_get_ns() : 0;
 
 	if (!(req->flags & XVE_FLAG_VCPU_PAUSED)) {
 		/*
@@ -304,16 +321,14 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 		 */
 		xenintro_answer_raw_locked(dom, req);
 		dom->stats.kernel_verdicts++;
-		if (!copy)
-			return false;
-		return xenintro_notify_copy_locked(dom, slot, rule_idx, now);
+		return d->copy &&
+		       xenintro_notify_copy_locked(dom, ev, d->rule_idx, now);
 	}
 
-	if (decided) {
-		xenintro_rule_answer_locked(dom, req, ev, rule);
-		if (!copy)
-			return false;
-		return xenintro_notify_copy_locked(dom, slot, rule_idx, now);
+	if (d->decided) {
+		xenintro_rule_answer_locked(dom, req, ev, d->rule);
+		return d->copy &&
+		       xenintro_notify_copy_locked(dom, ev, d->rule_idx, now);
 	}
 
 	p = &dom->pending[req->vcpu_id];
@@ -322,27 +337,53 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 		xenintro_malformed(dom, req, "vcpu already waiting");
 		return false;
 	}
-	p->active = true;
-	p->seq = dom->next_seq++;
-	p->timestamp = now;
-	p->deadline = jiffies + dom->deadline_jiffies;
-	p->req = *req;
-	p->rule = rule_idx;
-
-	if (slot) {
-		ev->rule = rule_idx;
-		xenintro_publish_event(dom, ev, p->seq, now);
-		list_add_tail(&p->node, &dom->inflight);
+	xenintro_pending_park(dom, p, req, dom->next_seq++, d->rule_idx,
+			      now);
+	/* Behind older events waiting for room: keep the order. */
+	if (list_empty(&dom->backlog) &&
+	    xenintro_publish_copy_locked(dom, ev, d->rule_idx, ev->flags,
+					 p->seq, now)) {
+		xenintro_pending_delivered(dom, p);
 		dom->stats.forwarded++;
-	} else {
-		list_add_tail(&p->node, &dom->backlog);
-		p->in_backlog = true;
-		dom->backlog_len++;
-		if (dom->backlog_len > dom->stats.backlog_max)
-			dom->stats.backlog_max = dom->backlog_len;
+		xenintro_deadline_arm_locked(dom);
+		return true;
 	}
+	xenintro_pending_backlog(dom, p);
 	xenintro_deadline_arm_locked(dom);
-	return !!slot;
+	return false;
+}
+
+/* One request, just copied out of the ring. True if the agent got it. */
+static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
+					   const struct xve_event *req)
+{
+	struct xenintro_event *ev = &dom->scratch_ev;
+	struct xenintro_decision d;
+	int ret;
+
+	dom->stats.requests++;
+
+	ret = xenintro_decide_locked(dom, req, ev, &d);
+	if (ret) {
+		xenintro_malformed(dom, req,
+				   dom->state == XENINTRO_DOM_ATTACHED ?
+				   xenintro_decode_error(ret) :
+				   "while detaching");
+		return false;
+	}
+
+	/* While detaching, everything gets the default verdict at once. */
+	if (dom->state != XENINTRO_DOM_ATTACHED) {
+		struct xenintro_answer ans = {
+			.verdict = xenintro_safe_default(req,
+							 dom->default_verdict),
+		};
+
+		xenintro_respond_locked(dom, req, &ans);
+		dom->stats.kernel_verdicts++;
+		return false;
+	}
+	return xenintro_deliver_locked(dom, req, ev, &d);
 }
 
 /**
@@ -359,8 +400,6 @@ void xenintro_drain_locked(struct xenintro_domain *dom)
 
 	if (dom->state == XENINTRO_DOM_DETACHED)
 		return;
-	/* For the rule table: each event is decided by one table. */
-	rcu_read_lock();
 	do {
 		while ((ret = xenintro_vmring_next_request(&dom->vmring,
 							   req)) > 0)
@@ -372,7 +411,6 @@ void xenintro_drain_locked(struct xenintro_domain *dom)
 			break;
 		}
 	} while (xenintro_vmring_final_check(&dom->vmring));
-	rcu_read_unlock();
 
 	xenintro_notify_locked(dom);
 	if (delivered)
@@ -499,6 +537,48 @@ unsigned int xenintro_take_verdicts_locked(struct xenintro_domain *dom)
 	xenintro_notify_locked(dom);
 	xenintro_deadline_arm_locked(dom);
 	return n;
+}
+
+/**
+ * xenintro_deadline_fire() - the oldest pending event is overdue
+ * @t: the domain's deadline timer
+ *
+ * A synchronous event the agent has not answered within the session's
+ * deadline gets the default verdict, so a stuck or slow agent cannot hang
+ * a guest vCPU. Softirq context.
+ */
+void xenintro_deadline_fire(struct timer_list *t)
+{
+	struct xenintro_domain *dom = from_timer(dom, t, deadline_timer);
+	struct xenintro_pending *p;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dom->lock, flags);
+	if (dom->state != XENINTRO_DOM_ATTACHED)
+		goto out;
+
+	/* Verdicts already written but not kicked are not late. */
+	xenintro_consume_verdicts_locked(dom);
+
+	while ((p = xenintro_pending_oldest(dom)) &&
+	       time_after_eq(jiffies, p->deadline)) {
+		struct xenintro_answer ans = {
+			.verdict = xenintro_safe_default(&p->req,
+							 dom->default_verdict),
+		};
+
+		xenintro_answer_locked(dom, p, &ans);
+		dom->stats.deadline_expired++;
+		dom->rings.ctrl->deadline_expired++;
+	}
+	if (dom->stats.deadline_expired)
+		pr_debug_ratelimited("xenintro: dom%u: %llu events answered by deadline\n",
+				     dom->hv.domid, dom->stats.deadline_expired);
+	xenintro_flush_backlog_locked(dom);
+	xenintro_notify_locked(dom);
+	xenintro_deadline_arm_locked(dom);
+out:
+	spin_unlock_irqrestore(&dom->lock, flags);
 }
 
 /**

@@ -5,7 +5,7 @@
  * (kmod/sim/, xenintro_sim.ko) implement it.
  *
  * Division of work. The core owns the session, the order of attach and
- * teardown (xen-abi.md §7.3), and all processing of the vm_event ring: it
+ * teardown (in the order of Xen's own tools/misc/xen-access.c), and all processing of the vm_event ring: it
  * initialises the shared ring, drains requests and writes responses. A
  * backend owns everything that talks to the hypervisor: mapping the ring
  * page, enabling the ring, binding the event channel, monitor and access

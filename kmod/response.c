@@ -21,7 +21,7 @@
  *   + ALTP2M                                  ALTERNATE_P2M, altp2m_idx
  *
  * CONTINUE means "go on as if unmonitored": a CPUID left unanswered would
- * re-execute forever, a swallowed INT3 breaks the guest (testing.md), and
+ * re-execute forever, a swallowed INT3 breaks the guest (seen on Xen), and
  * Xen does not emulate a monitored descriptor-table access itself, so
  * those complete. A mem_access re-executes, as in Xen: the agent relaxed
  * the rights, or asks for EMULATE. VCPU_PAUSED is echoed from the request in every

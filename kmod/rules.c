@@ -3,12 +3,12 @@
  * Rule tables: the in-kernel fast path.
  *
  * A table is built whole from the agent's records by
- * xenintro_rules_build() and never changes after it is published with
- * rcu_assign_pointer(): replacing a table means building a new one,
- * swapping the pointer and freeing the old one after a grace period
- * (control.c). Readers, the event path under dom->lock with interrupts
- * off, call xenintro_rules_match() inside rcu_read_lock(); they take no
- * lock and allocate nothing. An event is therefore decided wholly by the
+ * xenintro_rules_build() and never changes once installed: replacing a
+ * table means building a new one, swapping the domain's pointer under the
+ * domain's event lock and freeing the old one after that lock is dropped
+ * (control.c). The event path holds that lock anyway while it decides an
+ * event, so the match itself takes no lock of its own, allocates nothing,
+ * and never waits for a grace period; an event is decided wholly by the
  * old or wholly by the new table.
  *
  * Rules live in one interval tree per key space: one per event reason, and
@@ -170,9 +170,9 @@ xenintro_rules_best_in(struct rb_root_cached *root, u64 key,
 
 /**
  * xenintro_rules_match() - the rule that decides @ev
- * @t: the table, or NULL for none; read under rcu_read_lock()
+ * @t: the table, or NULL for none; read under the domain's lock
  * @ev: the decoded event
- * @rule: out: the winning rule, valid while the RCU read lock is held
+ * @rule: out: the winning rule, valid while the domain's lock is held
  *
  * Counts a hit for the winner on this CPU.
  *

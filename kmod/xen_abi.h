@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The Xen 4.17 vm_event ABI (interface version 7) as xenintro uses it,
- * written from the layout tables in shared/docs/xen-abi.md §2. Only the
+ * written from the layouts of Xen's public/vm_event.h (not copied). Only the
  * monitor ring lives here; hypercall structures belong to the Xen backend.
  *
  * Every offset below is asserted in xenintro_xen_abi_check() so a typo

@@ -68,10 +68,6 @@ struct vm_area_struct;
 /* ---- api.c: handshake and extensible ioctl structs ---- */
 
 int xenintro_api_check(struct xenintro_api *api);
-#if IS_ENABLED(CONFIG_KUNIT)
-int xenintro_struct_in(void *dst, size_t ksize, size_t min_size,
-		       const void *src, size_t usize);
-#endif
 int xenintro_copy_struct_in(void *dst, size_t ksize, size_t min_size,
 			    const void __user *uarg, u32 *usize);
 
@@ -276,10 +272,11 @@ struct xenintro_domain {
 	bool dead;			/* the domain died; under ctl_lock */
 	u64 rules_generation;		/* SET_RULES successes, under ctl_lock */
 	/*
-	 * The rule table: replaced under ctl_lock (rcu_replace_pointer),
-	 * read by the event path under rcu_read_lock(); see rules.c.
+	 * The rule table: replaced under ctl_lock and lock both, so either
+	 * keeps it alive: the event path reads it under lock, STATS under
+	 * ctl_lock. See rules.c.
 	 */
-	struct xenintro_rule_table __rcu *rules;
+	struct xenintro_rule_table *rules;
 	struct work_struct dead_work;
 
 	/* lock: the event path, see the comment at the top */
@@ -350,9 +347,21 @@ void xenintro_answer_locked(struct xenintro_domain *dom,
 void xenintro_answer_all_locked(struct xenintro_domain *dom);
 void xenintro_notify_locked(struct xenintro_domain *dom);
 
-/* ---- pending.c: deadline ---- */
+void xenintro_deadline_fire(struct timer_list *t);
 
-void xenintro_deadline_init(struct xenintro_domain *dom);
+/* ---- pending.c: the pending table and its deadline ---- */
+
+struct xenintro_pending *xenintro_pending_oldest(struct xenintro_domain *dom);
+void xenintro_pending_park(struct xenintro_domain *dom,
+			   struct xenintro_pending *p,
+			   const struct xve_event *req, u64 seq, u32 rule,
+			   u64 timestamp);
+void xenintro_pending_delivered(struct xenintro_domain *dom,
+				struct xenintro_pending *p);
+void xenintro_pending_backlog(struct xenintro_domain *dom,
+			      struct xenintro_pending *p);
+void xenintro_pending_release(struct xenintro_domain *dom,
+			      struct xenintro_pending *p);
 void xenintro_deadline_arm_locked(struct xenintro_domain *dom);
 
 /* ---- control.c: ioctls on an attached domain ---- */

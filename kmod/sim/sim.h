@@ -5,8 +5,9 @@
  * The simulated hypervisor implements struct xenintro_hv_ops (../hv_ops.h)
  * so that the xenintro core, its uAPI and the userspace built on it can be
  * tested without Xen, in the style of drivers/net/netdevsim. It models
- * what xenintro depends on, with Xen's rules (xen-abi.md §2, §3.3-3.6,
- * §6.1; the behaviour was checked against Xen's stable-4.17 sources):
+ * what xenintro depends on, with Xen's rules (the behaviour was checked
+ * against Xen's stable-4.17 sources: common/vm_event.c, common/monitor.c,
+ * arch/x86/monitor.c, common/mem_access.c, arch/x86/hvm/vm_event.c):
  *
  *   - domains with vCPUs (registers, MSRs, single-step, altp2m view),
  *     guest frames with real memory and per-frame access rights, and a

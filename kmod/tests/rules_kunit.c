@@ -11,7 +11,7 @@
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
-#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
@@ -556,7 +556,8 @@ static void rules_cpuid_answer_test(struct kunit *test)
 #define REPLACE_ROUNDS	40
 
 struct replace_ctx {
-	struct xenintro_rule_table __rcu *table;
+	spinlock_t lock;	/* as dom->lock: the event path's */
+	struct xenintro_rule_table *table;
 	atomic_t matches;
 	atomic_t torn;		/* rule and table disagree */
 	atomic_t backwards;	/* an older table after a newer one */
@@ -584,13 +585,13 @@ static int replace_matcher(void *data)
 	struct xenintro_event ev = { .reason = XENINTRO_EVENT_CPUID };
 	const struct xenintro_rule *rule;
 	struct xenintro_rule_table *t;
+	unsigned long flags;
 	u64 last_seen = 0, gen;
 
 	while (!READ_ONCE(ctx->stop)) {
-		/* As the event path does: IRQs off, then the RCU read side. */
-		local_irq_disable();
-		rcu_read_lock();
-		t = rcu_dereference(ctx->table);
+		/* As the event path does: the domain's lock, IRQs off. */
+		spin_lock_irqsave(&ctx->lock, flags);
+		t = ctx->table;
 		if (xenintro_rules_match(t, &ev, &rule) == NONE) {
 			atomic_inc(&ctx->missed);
 		} else {
@@ -601,8 +602,7 @@ static int replace_matcher(void *data)
 				atomic_inc(&ctx->backwards);
 			last_seen = gen;
 		}
-		rcu_read_unlock();
-		local_irq_enable();
+		spin_unlock_irqrestore(&ctx->lock, flags);
 		atomic_inc(&ctx->matches);
 		cond_resched();
 	}
@@ -614,6 +614,7 @@ static void rules_replace_concurrent_test(struct kunit *test)
 	struct replace_ctx *ctx;
 	struct xenintro_rule_table *t, *old;
 	struct task_struct *matcher;
+	unsigned long flags;
 	u64 gen;
 	int seen;
 
@@ -621,7 +622,8 @@ static void rules_replace_concurrent_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	t = marker_table(1);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	RCU_INIT_POINTER(ctx->table, t);
+	spin_lock_init(&ctx->lock);
+	ctx->table = t;
 
 	matcher = kthread_run(replace_matcher, ctx, "xi-rules-match");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(matcher));
@@ -633,19 +635,22 @@ static void rules_replace_concurrent_test(struct kunit *test)
 			KUNIT_FAIL(test, "table %llu: %ld", gen, PTR_ERR(t));
 			break;
 		}
-		old = rcu_replace_pointer(ctx->table, t, true);
+		/* As SET_RULES does: swap under the lock, free at once. */
+		spin_lock_irqsave(&ctx->lock, flags);
+		old = ctx->table;
+		ctx->table = t;
+		spin_unlock_irqrestore(&ctx->lock, flags);
+		xenintro_rules_free(old);
 		/* Let the matcher run on the new table before the next. */
 		seen = atomic_read(&ctx->matches);
 		while (atomic_read(&ctx->matches) < seen + 5)
 			usleep_range(50, 100);
-		synchronize_rcu();
-		xenintro_rules_free(old);
 	}
 
 	WRITE_ONCE(ctx->stop, true);
 	kthread_stop(matcher);
 	put_task_struct(matcher);
-	xenintro_rules_free(rcu_dereference_protected(ctx->table, true));
+	xenintro_rules_free(ctx->table);
 
 	KUNIT_EXPECT_GT(test, atomic_read(&ctx->matches), REPLACE_ROUNDS * 5);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->torn), 0);

@@ -2,7 +2,8 @@
 /*
  * domctl, memory_op and hvm_op wrappers. Linux has no HYPERVISOR_domctl,
  * so domctls go through the generic _hypercall1() stub; kernel buffers are
- * valid hypercall arguments for a PV dom0 (xen-abi.md §1.2).
+ * valid hypercall arguments for a PV dom0 (Xen reads them through the
+ * dom0 kernel's own page tables; no user-access window is involved).
  *
  * Domctls take Xen's global domctl lock: process context only.
  */

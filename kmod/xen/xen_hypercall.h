@@ -2,8 +2,9 @@
 /*
  * The Xen 4.17 control interfaces the backend uses and Linux's headers do
  * not carry: domctl (pause, domain info, vm_event, monitor, page types),
- * XENMEM_access_op and the dm_op event injection. Written from the tables
- * of shared/docs/xen-abi.md §3, §4, §6; every layout is asserted in
+ * XENMEM_access_op and the dm_op event injection. Written from the layouts
+ * Xen 4.17's public headers define (public/domctl.h, public/memory.h,
+ * public/hvm/dm_op.h), not copied from them; every layout is asserted in
  * xen_hypercall_abi_check().
  *
  * What Linux 6.1 does define (hypercall numbers, memory reservations,
@@ -129,7 +130,7 @@ struct xi_domctl_getpageframeinfo3 {
 	u64 array;		/* guest handle: xen_pfn_t[num] */
 };
 
-/* getvcpuinfo: where a vCPU is and how long it ran (xen-abi.md §3.8) */
+/* getvcpuinfo: where a vCPU is and how long it ran (public/domctl.h) */
 struct xi_domctl_getvcpuinfo {
 	u32 vcpu;		/* IN */
 	u8 online;

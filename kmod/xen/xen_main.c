@@ -166,7 +166,7 @@ static int xi_op_monitor(struct xenintro_domain *dom,
 		return -EOPNOTSUPP;
 	}
 
-	/* One-way per ring: CR/MSR writes wait for the verdict (§3.5). */
+	/* One-way per ring: CR/MSR writes wait for the verdict. */
 	if (enable && (m->flags & XENINTRO_MON_DENY_CAPABLE) &&
 	    !xd->control_registers) {
 		struct xi_domctl_monitor_op cr = {
@@ -333,7 +333,7 @@ static int xi_op_reset_access(struct xenintro_domain *dom)
 	return xi_access_result(domid, xi_mem_access(&op));
 }
 
-/* dm_op inject_event: give a #BP or #DB back to the guest (§6.3). */
+/* dm_op inject_event: give a #BP or #DB back to the guest. */
 static int xi_op_inject(struct xenintro_domain *dom,
 			const struct xenintro_inject *inj)
 {

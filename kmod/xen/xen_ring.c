@@ -2,7 +2,7 @@
 /*
  * The monitor ring on real Xen: map the guest's ring frame into the
  * kernel, enable it, hide it from the guest, bind its event channel
- * (xen-abi.md §4.2, §4.3, §5, §7.3), and undo all of that.
+ * (the order of Xen's tools/misc/xen-access.c), and undo all of that.
  *
  * Mapping on a PV dom0: no exported Linux helper maps a foreign frame at a
  * kernel VA, so a vmap()ed dummy page provides a VA whose page table
@@ -113,7 +113,7 @@ static int xi_bind_evtchn(struct xi_xen_dom *xd, u32 remote_port)
 }
 
 /**
- * xi_ring_enable() - ->ring_enable(): §7.3 steps 4 to 9
+ * xi_ring_enable() - ->ring_enable(): find, map, enable, hide, bind
  * @dom: the domain, paused by the core
  *
  * Return: 0 or -errno; on error everything done here is undone.
@@ -226,7 +226,7 @@ static bool xi_vcpu_ran(u16 domid, u32 vcpu, u64 *start, bool first)
 }
 
 /*
- * xen-abi.md §3.5: after CONTROL_REGISTERS a CR/MSR write a verdict let
+ * After CONTROL_REGISTERS (Xen's arch/x86/hvm/vm_event.c) a CR/MSR write a verdict let
  * through is done only when the vCPU next runs, from per-vCPU state that
  * ring DISABLE frees; disabling before that loses the write and can crash
  * the guest. The domain is unpaused here (teardown order), so wait until
@@ -274,7 +274,7 @@ out:
 }
 
 /**
- * xi_ring_disable() - ->ring_disable(): §7.3 steps 6 to 8
+ * xi_ring_disable() - ->ring_disable(): disable, unbind, unmap
  * @dom: the domain; the core answered every request already
  */
 void xi_ring_disable(struct xenintro_domain *dom)
