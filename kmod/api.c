@@ -55,17 +55,25 @@ int xenintro_copy_struct_in(void *dst, size_t ksize, size_t min_size,
  * @api: the caller's struct, already read in
  *
  * Return: 0 with the outputs filled, or -EINVAL for a wrong version, an
- * unknown feature bit or a non-zero reserved field; then @api is unchanged.
+ * unknown feature bit or a non-zero reserved field, -EPERM for
+ * XENINTRO_FEATURE_MEM_WRITE without allow_guest_writes; then @api is
+ * unchanged.
  */
 int xenintro_api_check(struct xenintro_api *api)
 {
 	if (api->api_version != XENINTRO_API_VERSION)
 		return -EINVAL;
-	if (api->features & ~XENINTRO_SUPPORTED_FEATURES)
+	if (api->features & ~XENINTRO_KNOWN_FEATURES)
 		return -EINVAL;
 	if (api->reserved[0] || api->reserved[1])
 		return -EINVAL;
+	/* Writing guest memory needs the administrator's consent at load. */
+	if ((api->features & XENINTRO_FEATURE_MEM_WRITE) &&
+	    !READ_ONCE(xenintro_allow_guest_writes))
+		return -EPERM;
 	api->supported_features = XENINTRO_SUPPORTED_FEATURES;
+	if (READ_ONCE(xenintro_allow_guest_writes))
+		api->supported_features |= XENINTRO_FEATURE_MEM_WRITE;
 	api->ioctls = XENINTRO_V1_IOCTLS;
 	return 0;
 }

@@ -353,7 +353,8 @@ int xenintro_ioctl_kick(struct xenintro_domain *dom, struct xenintro_kick *k)
 		  MAX_SCHEDULE_TIMEOUT : msecs_to_jiffies(k->timeout_ms);
 	if (timeout) {
 		timeout = wait_event_interruptible_timeout(dom->wq,
-				xenintro_kick_wait_done(dom), timeout);
+							   xenintro_kick_wait_done(dom),
+							   timeout);
 		/* The verdicts went through; a restart only waits again. */
 		if (timeout < 0)
 			return timeout;
@@ -384,6 +385,7 @@ static int xenintro_rule_hits_out(struct xenintro_domain *dom,
 	t = dom->rules;
 	st->rules_nr = xenintro_rules_count(t);
 	st->rules_generation = dom->rules_generation;
+	st->mem_writes = dom->mem_writes;
 	n = min(st->rules_nr, st->rule_hits_nr);
 	if (n) {
 		hits = kvmalloc_array(n, sizeof(*hits), GFP_KERNEL);
@@ -407,7 +409,7 @@ int xenintro_ioctl_stats(struct xenintro_domain *dom,
 	unsigned long flags;
 	int ret;
 
-	if (st->reserved0 || memchr_inv(st->reserved, 0, sizeof(st->reserved)))
+	if (st->reserved0)
 		return -EINVAL;
 	if (!st->rule_hits != !st->rule_hits_nr)
 		return -EINVAL;

@@ -5,8 +5,9 @@
  * (kmod/sim/, xenintro_sim.ko) implement it.
  *
  * Division of work. The core owns the session, the order of attach and
- * teardown (in the order of Xen's own tools/misc/xen-access.c), and all processing of the vm_event ring: it
- * initialises the shared ring, drains requests and writes responses. A
+ * teardown (that of Xen's tools/misc/xen-access.c), and all processing of
+ * the vm_event ring: it initialises the shared ring, drains requests and
+ * writes responses. A
  * backend owns everything that talks to the hypervisor: mapping the ring
  * page, enabling the ring, binding the event channel, monitor and access
  * operations, pause, and notifications.
@@ -98,6 +99,14 @@ struct xenintro_inject {
  * @reset_access: every frame and the default back to rwx (teardown)
  * @inject: re-inject a breakpoint or debug exception. Any context; must
  *	not sleep.
+ * @read_gpa: copy @len bytes of guest-physical memory at @gpa, all
+ *	within one 4K frame, into @buf. -ENXIO if the frame is not the
+ *	guest's RAM (never mapped, MMIO, outside its memory): a guest's
+ *	page tables can point anywhere, and that must end in an error, not
+ *	a dom0 fault. May sleep.
+ * @write_gpa: the same, from @buf into the guest.
+ * @vcpu_paging: @vcpu's CR0, CR3, CR4 and EFER now (the vCPU may be
+ *	paused briefly to read them). May sleep.
  * @singlestep_off: stop single-stepping @vcpu (Xen's debug_op
  *	SINGLE_STEP_OFF); -EOPNOTSUPP where the hypervisor has no
  *	single-step. Teardown calls it for every vCPU a response switched
@@ -124,6 +133,12 @@ struct xenintro_hv_ops {
 	int (*inject)(struct xenintro_domain *dom,
 		      const struct xenintro_inject *inj);
 	int (*singlestep_off)(struct xenintro_domain *dom, u32 vcpu);
+	int (*read_gpa)(struct xenintro_domain *dom, u64 gpa, void *buf,
+			u32 len);
+	int (*write_gpa)(struct xenintro_domain *dom, u64 gpa,
+			 const void *buf, u32 len);
+	int (*vcpu_paging)(struct xenintro_domain *dom, u32 vcpu, u64 *cr0,
+			   u64 *cr3, u64 *cr4, u64 *efer);
 };
 
 /*

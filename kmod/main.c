@@ -10,8 +10,21 @@
 #include <linux/build_bug.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <kunit/visibility.h>
 
 #include "xenintro.h"
+
+/*
+ * Writing guest memory can change what a guest does; reading cannot. So
+ * XENINTRO_FEATURE_MEM_WRITE is granted only when the administrator says
+ * so at load time. 0444: it cannot be switched on later through sysfs.
+ */
+bool xenintro_allow_guest_writes;
+EXPORT_SYMBOL_IF_KUNIT(xenintro_allow_guest_writes);
+module_param_named(allow_guest_writes, xenintro_allow_guest_writes, bool,
+		   0444);
+MODULE_PARM_DESC(allow_guest_writes,
+		 "let sessions that ask write guest memory (default: no)");
 
 static struct miscdevice xenintro_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
@@ -43,6 +56,10 @@ static void __init xenintro_uapi_check(void)
 	BUILD_BUG_ON(sizeof(struct xenintro_stats) != 136);
 	BUILD_BUG_ON(sizeof(struct xenintro_rule) != 96);
 	BUILD_BUG_ON(sizeof(struct xenintro_rules) != 56);
+	BUILD_BUG_ON(sizeof(struct xenintro_mem_root) != 32);
+	BUILD_BUG_ON(sizeof(struct xenintro_mem_seg) != 48);
+	BUILD_BUG_ON(sizeof(struct xenintro_mem) != 80);
+	BUILD_BUG_ON(sizeof(struct xenintro_translate) != 144);
 	BUILD_BUG_ON(XENINTRO_EMUL_READ_MAX > XVE_EMUL_READ_MAX);
 	/* decode.c copies reasons as they are */
 	BUILD_BUG_ON(XENINTRO_EVENT_MEM_ACCESS != XVE_REASON_MEM_ACCESS);

@@ -28,6 +28,8 @@ union xenintro_ioctl_buf {
 	struct xenintro_kick kick;
 	struct xenintro_stats stats;
 	struct xenintro_rules rules;
+	struct xenintro_mem mem;
+	struct xenintro_translate translate;
 };
 
 /**
@@ -115,6 +117,24 @@ static int xenintro_ioctl_detach_op(struct xenintro_session *s,
 	return xenintro_detach_now(s->dom);
 }
 
+static int xenintro_ioctl_read_mem_op(struct xenintro_session *s,
+				      union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_mem(s->dom, &buf->mem, false);
+}
+
+static int xenintro_ioctl_write_mem_op(struct xenintro_session *s,
+				       union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_mem(s->dom, &buf->mem, true);
+}
+
+static int xenintro_ioctl_translate_op(struct xenintro_session *s,
+				       union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_translate(s->dom, &buf->translate);
+}
+
 static int xenintro_ioctl_stats_op(struct xenintro_session *s,
 				   union xenintro_ioctl_buf *buf)
 {
@@ -157,9 +177,16 @@ static const struct xenintro_ioctl_op xenintro_ioctl_ops[] = {
 				.run = xenintro_ioctl_unpause_op },
 	[_XENINTRO_DETACH] = { .needs_domain = true,
 			       .run = xenintro_ioctl_detach_op },
+	/* The segments' outputs are written to the user's array directly. */
+	XENINTRO_IOCTL(_XENINTRO_READ_MEM, struct xenintro_mem, reserved,
+		       true, true, xenintro_ioctl_read_mem_op),
+	XENINTRO_IOCTL(_XENINTRO_WRITE_MEM, struct xenintro_mem, reserved,
+		       true, true, xenintro_ioctl_write_mem_op),
+	XENINTRO_IOCTL(_XENINTRO_TRANSLATE, struct xenintro_translate,
+		       reserved, true, true, xenintro_ioctl_translate_op),
 	XENINTRO_IOCTL(_XENINTRO_KICK, struct xenintro_kick, reserved,
 		       true, true, xenintro_ioctl_kick_op),
-	XENINTRO_IOCTL(_XENINTRO_STATS, struct xenintro_stats, reserved,
+	XENINTRO_IOCTL(_XENINTRO_STATS, struct xenintro_stats, mem_writes,
 		       true, true, xenintro_ioctl_stats_op),
 	[_XENINTRO_SET_RULES] = {
 		.size = sizeof(struct xenintro_rules),

@@ -49,7 +49,14 @@ struct vm_area_struct;
 
 #define XENINTRO_SUPPORTED_FEATURES \
 	(XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA | \
-	 XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_KICK_WAIT)
+	 XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_KICK_WAIT | \
+	 XENINTRO_FEATURE_MEMORY)
+/* Known, but granted only with allow_guest_writes=1 (else -EPERM). */
+#define XENINTRO_KNOWN_FEATURES \
+	(XENINTRO_SUPPORTED_FEATURES | XENINTRO_FEATURE_MEM_WRITE)
+
+/* main.c: the allow_guest_writes module parameter (read-only once loaded) */
+extern bool xenintro_allow_guest_writes;
 
 /* Ioctls available once the handshake is done. */
 #define XENINTRO_IOCTL_BIT(nr)	(1ULL << (nr))
@@ -63,7 +70,10 @@ struct vm_area_struct;
 	 XENINTRO_IOCTL_BIT(_XENINTRO_KICK) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_STATS) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_SET_RULES) | \
-	 XENINTRO_IOCTL_BIT(_XENINTRO_DETACH))
+	 XENINTRO_IOCTL_BIT(_XENINTRO_DETACH) | \
+	 XENINTRO_IOCTL_BIT(_XENINTRO_READ_MEM) | \
+	 XENINTRO_IOCTL_BIT(_XENINTRO_WRITE_MEM) | \
+	 XENINTRO_IOCTL_BIT(_XENINTRO_TRANSLATE))
 
 /* ---- api.c: handshake and extensible ioctl structs ---- */
 
@@ -146,6 +156,50 @@ void xenintro_vmring_put_response(struct xenintro_vmring *vr,
 				  const struct xve_event *rsp);
 bool xenintro_vmring_push(struct xenintro_vmring *vr);
 bool xenintro_vmring_final_check(struct xenintro_vmring *vr);
+
+/* ---- walk.c: guest page tables ---- */
+
+/**
+ * struct xenintro_paging - what a walk needs to know of a vCPU
+ * @cr3: the root
+ * @mode: XENINTRO_PAGING_*
+ * @nxe: EFER.NXE (bit 63 of an entry is NX, else reserved)
+ * @pse: CR4.PSE (4M pages in 32-bit mode)
+ */
+struct xenintro_paging {
+	u64 cr3;
+	u32 mode;
+	bool nxe;
+	bool pse;
+};
+
+/**
+ * struct xenintro_walk - the result of one walk
+ * @gpa: the guest-physical address (valid if @stop is NONE)
+ * @page_size: the page's size
+ * @rights: XENINTRO_XLAT_* combined over the levels
+ * @levels: entries read, in @entries from the top
+ * @entries: the entries
+ * @stop: XENINTRO_STOP_*
+ * @fail_level: where it stopped (5 .. 1, 0 before any level)
+ */
+struct xenintro_walk {
+	u64 gpa;
+	u64 page_size;
+	u32 rights;
+	u32 levels;
+	u64 entries[5];
+	u32 stop;
+	u32 fail_level;
+};
+
+/* Read 4 or 8 bytes of guest-physical memory; 0 or -errno (-ENXIO). */
+typedef int (*xenintro_gpa_read_t)(void *ctx, u64 gpa, void *buf, u32 len);
+
+void xenintro_paging_from_regs(struct xenintro_paging *pg, u64 cr0, u64 cr3,
+			       u64 cr4, u64 efer);
+int xenintro_walk(const struct xenintro_paging *pg, u64 gva,
+		  xenintro_gpa_read_t read, void *ctx, struct xenintro_walk *w);
 
 /* ---- decode.c ---- */
 
@@ -270,6 +324,7 @@ struct xenintro_domain {
 	bool access_changed;		/* under ctl_lock */
 	bool torn_down;			/* under ctl_lock */
 	bool dead;			/* the domain died; under ctl_lock */
+	u64 mem_writes;			/* WRITE_MEM bytes, under ctl_lock */
 	u64 rules_generation;		/* SET_RULES successes, under ctl_lock */
 	/*
 	 * The rule table: replaced under ctl_lock and lock both, so either
@@ -379,6 +434,13 @@ int xenintro_ioctl_stats(struct xenintro_domain *dom,
 int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
 			     struct xenintro_rules *r);
 int xenintro_monitor_check(const struct xenintro_monitor *m);
+
+/* ---- guest_mem.c: guest memory ioctls ---- */
+
+int xenintro_ioctl_mem(struct xenintro_domain *dom, struct xenintro_mem *m,
+		       bool write);
+int xenintro_ioctl_translate(struct xenintro_domain *dom,
+			     struct xenintro_translate *t);
 void xenintro_monitors_disable_all(struct xenintro_domain *dom);
 
 #endif /* _XENINTRO_H */

@@ -51,6 +51,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <linux/xenintro.h>
 
 #include "../hv_ops.h"
 #include "../xen_abi.h"
@@ -59,7 +60,7 @@
 
 #define SIM_DOMID_MAX		0x7fef	/* below DOMID_FIRST_RESERVED */
 #define SIM_VCPUS_MAX		128
-#define SIM_FRAMES_MAX		(1U << 20)	/* XENINTRO_ACCESS_NR_MAX */
+#define SIM_FRAMES_MAX		XENINTRO_ACCESS_NR_MAX
 #define SIM_PAUSE_MAX		255	/* Xen's controller_pause_count cap */
 #define SIM_RING_SIZE		XVE_RING_ENTRIES
 #define SIM_ALTP2M_VIEWS	10	/* Xen's MAX_ALTP2M */
@@ -421,6 +422,11 @@ int sim_op_set_access_list(struct xenintro_domain *dom, const u64 *gfns,
 int sim_op_get_access(struct xenintro_domain *dom, u64 gfn, const u64 *gfns,
 		      u32 nr, u8 *rights);
 int sim_op_singlestep_off(struct xenintro_domain *dom, u32 vcpu);
+int sim_op_read_gpa(struct xenintro_domain *dom, u64 gpa, void *buf, u32 len);
+int sim_op_write_gpa(struct xenintro_domain *dom, u64 gpa, const void *buf,
+		     u32 len);
+int sim_op_vcpu_paging(struct xenintro_domain *dom, u32 vcpu, u64 *cr0,
+		       u64 *cr3, u64 *cr4, u64 *efer);
 int sim_op_reset_access(struct xenintro_domain *dom);
 int sim_op_inject(struct xenintro_domain *dom,
 		  const struct xenintro_inject *inj);

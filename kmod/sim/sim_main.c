@@ -60,6 +60,9 @@ const struct xenintro_hv_ops sim_hv_ops = {
 	.reset_access = sim_op_reset_access,
 	.inject = sim_op_inject,
 	.singlestep_off = sim_op_singlestep_off,
+	.read_gpa = sim_op_read_gpa,
+	.write_gpa = sim_op_write_gpa,
+	.vcpu_paging = sim_op_vcpu_paging,
 };
 
 /* Look up a domain, dying ones included, and take a reference. */

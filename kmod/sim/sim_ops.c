@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/xenintro.h>
@@ -509,5 +510,96 @@ int sim_op_inject(struct xenintro_domain *dom,
 		}
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
+	return ret;
+}
+
+/*
+ * ->read_gpa() / ->write_gpa(): the domain's frames are its RAM; any other
+ * frame number (MMIO, beyond its memory) is -ENXIO, as on Xen. Frames
+ * never written read as zeroes. The copy races with the guest's own
+ * accesses as a foreign mapping on Xen would.
+ */
+static int sim_gpa_check(struct sim_domain *d, u64 gpa, u32 len)
+{
+	if (!len || offset_in_page(gpa) + len > PAGE_SIZE)
+		return -EINVAL;
+	if (d->dying)
+		return -ESRCH;
+	if ((gpa >> PAGE_SHIFT) >= d->nr_frames)
+		return -ENXIO;
+	return 0;
+}
+
+int sim_op_read_gpa(struct xenintro_domain *dom, u64 gpa, void *buf, u32 len)
+{
+	struct sim_domain *d = sim_core_get(dom);
+	struct page *page;
+	int ret;
+
+	if (!d)
+		return -ESRCH;
+	ret = sim_gpa_check(d, gpa, len);
+	if (!ret) {
+		page = xa_load(&d->pages, gpa >> PAGE_SHIFT);
+		if (page)
+			memcpy(buf, page_address(page) + offset_in_page(gpa),
+			       len);
+		else
+			memset(buf, 0, len);
+	}
+	sim_domain_put(d);
+	return ret;
+}
+
+int sim_op_write_gpa(struct xenintro_domain *dom, u64 gpa, const void *buf,
+		     u32 len)
+{
+	struct sim_domain *d = sim_core_get(dom);
+	struct page *page;
+	int ret;
+
+	if (!d)
+		return -ESRCH;
+	ret = sim_gpa_check(d, gpa, len);
+	if (!ret) {
+		/* A word write allocates the frame; the rest copies over. */
+		page = xa_load(&d->pages, gpa >> PAGE_SHIFT);
+		if (!page) {
+			ret = sim_frame_write(d, gpa >> PAGE_SHIFT, 0,
+					      sim_frame_read(d, gpa >> PAGE_SHIFT,
+							     0));
+			page = xa_load(&d->pages, gpa >> PAGE_SHIFT);
+		}
+		if (!ret && page)
+			memcpy(page_address(page) + offset_in_page(gpa), buf,
+			       len);
+	}
+	sim_domain_put(d);
+	return ret;
+}
+
+/* ->vcpu_paging(): Xen's gethvmcontext_partial(CPU), the paging part. */
+int sim_op_vcpu_paging(struct xenintro_domain *dom, u32 vcpu, u64 *cr0,
+		       u64 *cr3, u64 *cr4, u64 *efer)
+{
+	struct sim_domain *d = sim_core_get(dom);
+	unsigned long flags;
+	int ret = 0;
+
+	if (!d)
+		return -ESRCH;
+	spin_lock_irqsave(&d->lock, flags);
+	if (d->dying) {
+		ret = -ESRCH;
+	} else if (vcpu >= d->nr_vcpus) {
+		ret = -EINVAL;
+	} else {
+		*cr0 = d->vcpus[vcpu].regs.cr0;
+		*cr3 = d->vcpus[vcpu].regs.cr3;
+		*cr4 = d->vcpus[vcpu].regs.cr4;
+		*efer = d->vcpus[vcpu].regs.efer;
+	}
+	spin_unlock_irqrestore(&d->lock, flags);
+	sim_domain_put(d);
 	return ret;
 }

@@ -80,7 +80,7 @@ static const void *unknown_bit_gen(const void *prev, char *desc)
 	static unsigned long bits[64];
 	unsigned long bit = p ? *p + 1 : 0;
 
-	while (bit < 64 && (XENINTRO_SUPPORTED_FEATURES & (1ULL << bit)))
+	while (bit < 64 && (XENINTRO_KNOWN_FEATURES & (1ULL << bit)))
 		bit++;
 	if (bit >= 64)
 		return NULL;

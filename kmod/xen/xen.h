@@ -5,7 +5,8 @@
  *
  * Files: xen_main.c (load-time probe, the operations table, noticing
  * dead guests), xen_domctl.c (domctl and memory_op wrappers),
- * xen_ring.c (mapping the ring page, enabling it, the event channel).
+ * xen_ring.c (mapping the ring page, enabling it, the event channel),
+ * xen_mem.c (guest memory through a one-frame window).
  */
 #ifndef _XENINTRO_XEN_H
 #define _XENINTRO_XEN_H
@@ -28,6 +29,8 @@
  * @enabled: vm_event ENABLE succeeded
  * @control_registers: CONTROL_REGISTERS (deny-capable) mode switched on
  * @dead_reported: xenintro_domain_dead() was called
+ * @mem_dummy: the page vmap()ed for the guest-memory window
+ * @mem_va: that window: one guest frame at a time while it is copied
  */
 struct xi_xen_dom {
 	struct xenintro_domain *dom;
@@ -40,6 +43,8 @@ struct xi_xen_dom {
 	bool enabled;
 	bool control_registers;
 	bool dead_reported;
+	struct page *mem_dummy;
+	void *mem_va;
 };
 
 /* xen_domctl.c */
@@ -47,6 +52,8 @@ int xi_domctl(struct xi_domctl *d);
 int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info);
 int xi_pause(u16 domid, bool pause);
 int xi_singlestep_off(u16 domid, u32 vcpu);
+int xi_vcpu_paging(u16 domid, u32 vcpu, u64 *cr0, u64 *cr3, u64 *cr4,
+		   u64 *efer);
 int xi_getvcpuinfo(u16 domid, u32 vcpu, struct xi_domctl_getvcpuinfo *info);
 int xi_vm_event_op(u16 domid, u32 op, u32 *out);
 int xi_monitor_op(u16 domid, struct xi_domctl_monitor_op *op);
@@ -55,6 +62,12 @@ long xi_max_gpfn(u16 domid);
 int xi_mem_access(struct xi_mem_access_op *op);
 int xi_hvm_get_param(u16 domid, u32 index, u64 *value);
 int xi_memory_reservation(u16 domid, unsigned int cmd, u64 gfn);
+
+/* xen_mem.c */
+int xi_op_read_gpa(struct xenintro_domain *dom, u64 gpa, void *buf, u32 len);
+int xi_op_write_gpa(struct xenintro_domain *dom, u64 gpa, const void *buf,
+		    u32 len);
+void xi_mem_window_free(struct xi_xen_dom *xd);
 
 /* xen_ring.c */
 int xi_ring_enable(struct xenintro_domain *dom);

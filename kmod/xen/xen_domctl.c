@@ -8,6 +8,7 @@
  * Domctls take Xen's global domctl lock: process context only.
  */
 #include <linux/kernel.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/memory.h>
@@ -55,6 +56,40 @@ int xi_singlestep_off(u16 domid, u32 vcpu)
 	};
 
 	return xi_domctl(&d);
+}
+
+/*
+ * The paging registers of one vCPU, from its CPU save record (Xen pauses
+ * just that vCPU while it copies the record).
+ */
+int xi_vcpu_paging(u16 domid, u32 vcpu, u64 *cr0, u64 *cr3, u64 *cr4,
+		   u64 *efer)
+{
+	struct xi_domctl d = {
+		.cmd = XI_DOMCTL_gethvmcontext_partial,
+		.domain = domid,
+		.u.hvmcontext_partial = {
+			.type = XI_HVM_SAVE_CODE_CPU,
+			.instance = vcpu,
+			.bufsz = XI_HVM_HW_CPU_SIZE,
+		},
+	};
+	u8 *buf;
+	int ret;
+
+	buf = kzalloc(XI_HVM_HW_CPU_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	d.u.hvmcontext_partial.buffer = (unsigned long)buf;
+	ret = xi_domctl(&d);
+	if (!ret) {
+		memcpy(cr0, buf + XI_HVM_HW_CPU_CR0, sizeof(*cr0));
+		memcpy(cr3, buf + XI_HVM_HW_CPU_CR3, sizeof(*cr3));
+		memcpy(cr4, buf + XI_HVM_HW_CPU_CR4, sizeof(*cr4));
+		memcpy(efer, buf + XI_HVM_HW_CPU_EFER, sizeof(*efer));
+	}
+	kfree(buf);
+	return ret;
 }
 
 int xi_getvcpuinfo(u16 domid, u32 vcpu, struct xi_domctl_getvcpuinfo *info)

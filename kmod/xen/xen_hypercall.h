@@ -30,6 +30,7 @@
 #define XI_DOMCTL_getdomaininfo		5
 #define XI_DOMCTL_getvcpuinfo		14
 #define XI_DOMCTL_debug_op		54
+#define XI_DOMCTL_gethvmcontext_partial	55
 #define XI_DOMCTL_vm_event_op		56
 #define XI_DOMCTL_getpageframeinfo3	61
 #define XI_DOMCTL_set_access_required	64
@@ -149,6 +150,24 @@ struct xi_domctl_debug_op {
 	u32 vcpu;
 };
 
+/*
+ * gethvmcontext_partial: one save record, here the CPU record of one vCPU
+ * (struct hvm_hw_cpu, 1032 bytes, no save descriptor); only the paging
+ * registers are read, at these offsets.
+ */
+#define XI_HVM_SAVE_CODE_CPU		2
+#define XI_HVM_HW_CPU_SIZE		1032
+#define XI_HVM_HW_CPU_CR0		656
+#define XI_HVM_HW_CPU_CR3		672
+#define XI_HVM_HW_CPU_CR4		680
+#define XI_HVM_HW_CPU_EFER		992
+struct xi_domctl_hvmcontext_partial {
+	u32 type;
+	u32 instance;		/* the vCPU */
+	u64 bufsz;
+	u64 buffer;		/* guest handle */
+};
+
 struct xi_domctl_set_access_required {
 	u8 access_required;
 };
@@ -166,6 +185,7 @@ struct xi_domctl {
 		struct xi_domctl_set_access_required access_required;
 		struct xi_domctl_getvcpuinfo getvcpuinfo;
 		struct xi_domctl_debug_op debug_op;
+		struct xi_domctl_hvmcontext_partial hvmcontext_partial;
 		u8 pad[128];
 	} u;
 };
@@ -230,6 +250,7 @@ static inline void xen_hypercall_abi_check(void)
 	BUILD_BUG_ON(sizeof(struct xi_domctl_vm_event_op) != 12);
 	BUILD_BUG_ON(sizeof(struct xi_domctl_getvcpuinfo) != 24);
 	BUILD_BUG_ON(sizeof(struct xi_domctl_debug_op) != 8);
+	BUILD_BUG_ON(sizeof(struct xi_domctl_hvmcontext_partial) != 24);
 	BUILD_BUG_ON(offsetof(struct xi_domctl_getvcpuinfo, cpu_time) != 8);
 	BUILD_BUG_ON(offsetof(struct xi_domctl_getvcpuinfo, cpu) != 16);
 	BUILD_BUG_ON(sizeof(struct xi_domctl_monitor_op) != 24);

@@ -354,6 +354,14 @@ static int xi_op_inject(struct xenintro_domain *dom,
 	return HYPERVISOR_dm_op(xenintro_hv(dom)->domid, 1, &buf);
 }
 
+/* ->vcpu_paging(): the CPU save record's CR0/CR3/CR4/EFER. */
+static int xi_op_vcpu_paging(struct xenintro_domain *dom, u32 vcpu, u64 *cr0,
+			     u64 *cr3, u64 *cr4, u64 *efer)
+{
+	return xi_vcpu_paging(xenintro_hv(dom)->domid, vcpu, cr0, cr3, cr4,
+			      efer);
+}
+
 /* ->singlestep_off(): debug_op SINGLE_STEP_OFF (Intel MTF only). */
 static int xi_op_singlestep_off(struct xenintro_domain *dom, u32 vcpu)
 {
@@ -376,6 +384,9 @@ static const struct xenintro_hv_ops xi_xen_ops = {
 	.reset_access = xi_op_reset_access,
 	.inject = xi_op_inject,
 	.singlestep_off = xi_op_singlestep_off,
+	.read_gpa = xi_op_read_gpa,
+	.write_gpa = xi_op_write_gpa,
+	.vcpu_paging = xi_op_vcpu_paging,
 };
 
 static int __init xi_xen_probe(void)

@@ -307,6 +307,7 @@ void xi_ring_disable(struct xenintro_domain *dom)
 		unbind_from_irqhandler(xd->irq, xd);
 	hv->sring = NULL;
 	xi_unmap_ring(xd);
+	xi_mem_window_free(xd);
 	hv->hv = NULL;
 	kfree(xd);
 }

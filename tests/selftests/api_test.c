@@ -276,7 +276,7 @@ TEST_F(session, unknown_ioctls)
 	/* one past the last ioctl this uAPI defines */
 	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd,
 				    _IO(XENINTRO_IOCTL_TYPE,
-					_XENINTRO_SET_RULES + 1), NULL));
+					_XENINTRO_DETACH + 1), NULL));
 }
 
 TEST_F(session, domain_ioctls_need_attach)

@@ -173,6 +173,9 @@ TEST_F(life, detach_ioctl)
 
 	/* The vCPU waiting for this agent is answered by the detach. */
 	ASSERT_EQ(0, xenintro_detach(&self->x));
+	/* what was delivered stays readable, then the end is reported */
+	EXPECT_EQ(1, xenintro_wait(&self->x, 0));
+	xenintro_event_advance(&self->x, 1);
 	EXPECT_EQ(0, vcpu_join_ms(&op, WAIT_MS));
 	EXPECT_TRUE(kv_is(op.result, "result", "done")) TH_LOG("%s", op.result);
 	EXPECT_EQ(XENINTRO_STATE_DETACHED, xenintro_state(&self->x));
@@ -268,12 +271,12 @@ TEST_F(life, singlestep_off_after_detach)
  */
 TEST_F(life, get_access_largest_range)
 {
-	const uint64_t nr = XENINTRO_ACCESS_NR_MAX;
+	const __u64 nr = XENINTRO_ACCESS_NR_MAX;
 	unsigned int dom2 = self->domid + 1;
 	struct timespec t0, t1;
 	struct xenintro y;
-	uint8_t *rights;
-	uint64_t i, bad = 0;
+	__u8 *rights;
+	__u64 i, bad = 0;
 	double ms;
 
 	sim("destroy domid=%u", dom2);
@@ -289,7 +292,7 @@ TEST_F(life, get_access_largest_range)
 	ASSERT_EQ(0, xenintro_get_access(&y, 0, nr, rights));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (i = 0; i < nr; i++) {
-		uint8_t want = (i >= 4096 && i < 8192) ? XENINTRO_ACCESS_R :
+		__u8 want = (i >= 4096 && i < 8192) ? XENINTRO_ACCESS_R :
 							 XENINTRO_ACCESS_RWX;
 
 		bad += rights[i] != want;

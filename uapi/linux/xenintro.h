@@ -87,6 +87,13 @@
  * sleep until events arrive, one system call per wake-up.
  */
 #define XENINTRO_FEATURE_KICK_WAIT	(1ULL << 4)
+/* Guest memory: XENINTRO_IOC_READ_MEM and XENINTRO_IOC_TRANSLATE. */
+#define XENINTRO_FEATURE_MEMORY		(1ULL << 5)
+/*
+ * XENINTRO_IOC_WRITE_MEM. Granted only if xenintro.ko was loaded with
+ * allow_guest_writes=1; asking for it otherwise gets -EPERM.
+ */
+#define XENINTRO_FEATURE_MEM_WRITE	(1ULL << 6)
 
 /* ioctl numbers; bit (1 << nr) of xenintro_api.ioctls says it exists. */
 #define XENINTRO_IOCTL_TYPE		0xE7
@@ -101,6 +108,9 @@
 #define _XENINTRO_STATS			0x08
 #define _XENINTRO_SET_RULES		0x09
 #define _XENINTRO_DETACH		0x0a
+#define _XENINTRO_READ_MEM		0x0b
+#define _XENINTRO_WRITE_MEM		0x0c
+#define _XENINTRO_TRANSLATE		0x0d
 
 #define XENINTRO_IOC_API	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_API)
 #define XENINTRO_IOC_ATTACH	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_ATTACH)
@@ -115,6 +125,9 @@
 #define XENINTRO_IOC_SET_RULES	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_SET_RULES)
 /* No argument: tear the session's monitoring down now (see above). */
 #define XENINTRO_IOC_DETACH	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_DETACH)
+#define XENINTRO_IOC_READ_MEM	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_READ_MEM)
+#define XENINTRO_IOC_WRITE_MEM	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_WRITE_MEM)
+#define XENINTRO_IOC_TRANSLATE	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_TRANSLATE)
 
 /**
  * struct xenintro_api - XENINTRO_IOC_API: the handshake
@@ -652,7 +665,7 @@ struct xenintro_kick {
  *                min(@rule_hits_nr, @rules_nr) of them
  * @rules_nr: out: rules in the table in force (0: none)
  * @rules_generation: out: XENINTRO_IOC_SET_RULES calls that succeeded
- * @reserved: zero
+ * @mem_writes: out: bytes written into guest memory (WRITE_MEM)
  *
  * Every rule match counts one hit, whatever its action. Hit counts start
  * at zero with each new table.
@@ -676,7 +689,7 @@ struct xenintro_stats {
 	__u32 rule_hits_nr;
 	__u32 rules_nr;
 	__u64 rules_generation;
-	__u64 reserved[1];
+	__u64 mem_writes;
 };
 
 /*
@@ -832,8 +845,184 @@ struct xenintro_rules {
 };
 
 /*
+ * Guest memory (XENINTRO_FEATURE_MEMORY).
+ *
+ * READ_MEM reads many segments in one call; each is guest-physical, or
+ * guest-virtual translated through one root for the whole call:
+ *   ROOT_CR3    an explicit CR3 with its paging mode (XENINTRO_PAGING_*)
+ *               and the NXE/PSE bits of EFER/CR4 (XENINTRO_ROOTF_*)
+ *   ROOT_VCPU   vCPU @vcpu's current CR0/CR3/CR4/EFER, read from the
+ *               hypervisor at the call
+ *   ROOT_EVENT  the registers of the synchronous event @seq of vCPU @vcpu,
+ *               which must still wait for this session's verdict (the
+ *               common case inside an event handler); -ENOENT otherwise
+ * Translation follows the CPU (kmod/walk.c): 32-bit (4K, 4M with PSE),
+ * PAE, 4- and 5-level long mode (LA57), 4K/2M/4M/1G pages, NX, U/S and
+ * R/W combined over the levels. Nothing is cached between calls or between
+ * pages: every page of every segment is translated from the tables as they
+ * are at that moment, so no CR3 or page-table change can make an answer
+ * stale.
+ *
+ * Each segment reports how many bytes it got (@done) and, if it stopped
+ * short, why (@stop, XENINTRO_STOP_*) and where (@stop_addr, the address
+ * in the segment's own space). A read crossing a page boundary either
+ * gets both pages or stops at the boundary with done set: never bytes
+ * from the wrong place. The call itself returns 0 once the arguments were
+ * valid, however the segments ended; -EINTR on a fatal signal (the
+ * segments done so far are reported).
+ *
+ * WRITE_MEM has the same shape; @buf is then the source. It needs
+ * XENINTRO_FEATURE_MEM_WRITE (see above). Writes are counted in
+ * xenintro_stats.mem_writes and logged (rate-limited) by the kernel.
+ *
+ * TRANSLATE walks one address and reports every entry it read.
+ */
+#define XENINTRO_ROOT_CR3	0
+#define XENINTRO_ROOT_VCPU	1
+#define XENINTRO_ROOT_EVENT	2
+
+/* paging modes */
+#define XENINTRO_PAGING_NONE	0 /* CR0.PG clear: virtual = physical */
+#define XENINTRO_PAGING_32	1 /* 2 levels, 4-byte entries */
+#define XENINTRO_PAGING_PAE	2 /* 3 levels */
+#define XENINTRO_PAGING_LM4	3 /* long mode, 4 levels */
+#define XENINTRO_PAGING_LM5	4 /* long mode, 5 levels (CR4.LA57) */
+
+/* xenintro_mem_root.flags, for ROOT_CR3 */
+#define XENINTRO_ROOTF_NXE	(1U << 0) /* EFER.NXE: bit 63 is NX */
+#define XENINTRO_ROOTF_PSE	(1U << 1) /* CR4.PSE: 4M pages in 32-bit */
+
+/* why a segment or a walk stopped */
+#define XENINTRO_STOP_NONE		0 /* it did not */
+#define XENINTRO_STOP_NOT_PRESENT	1 /* a page-table entry is not present */
+#define XENINTRO_STOP_RESERVED		2 /* an entry has a reserved bit set */
+#define XENINTRO_STOP_OUTSIDE		3 /* the address, or a table, is not
+					   * guest memory
+					   */
+#define XENINTRO_STOP_NONCANONICAL	4 /* not canonical (above 4 GiB in a
+					   * 32-bit mode)
+					   */
+#define XENINTRO_STOP_USER_FAULT	5 /* @buf could not be accessed */
+
+/* xenintro_translate.rights */
+#define XENINTRO_XLAT_R		(1U << 0)
+#define XENINTRO_XLAT_W		(1U << 1)
+#define XENINTRO_XLAT_X		(1U << 2)
+#define XENINTRO_XLAT_U		(1U << 3)
+
+/**
+ * struct xenintro_mem_root - how virtual addresses are translated
+ * @kind: XENINTRO_ROOT_*
+ * @vcpu: ROOT_VCPU, ROOT_EVENT: the vCPU; else zero
+ * @seq: ROOT_EVENT: the event's seq; else zero
+ * @cr3: ROOT_CR3: the table root; else zero
+ * @mode: ROOT_CR3: XENINTRO_PAGING_*; else zero
+ * @flags: ROOT_CR3: XENINTRO_ROOTF_*; else zero
+ */
+struct xenintro_mem_root {
+	__u32 kind;
+	__u32 vcpu;
+	__u64 seq;
+	__u64 cr3;
+	__u32 mode;
+	__u32 flags;
+};
+
+/* xenintro_mem_seg.flags */
+#define XENINTRO_SEG_VIRT	(1U << 0) /* @addr is guest-virtual */
+
+#define XENINTRO_MEM_SEGS_MAX	256
+#define XENINTRO_MEM_SEG_MAX	(1U << 20) /* bytes per segment */
+
+/**
+ * struct xenintro_mem_seg - one segment of READ_MEM / WRITE_MEM
+ * @addr: guest-physical, or guest-virtual with XENINTRO_SEG_VIRT
+ * @buf: user pointer to @len bytes
+ * @len: 1 .. XENINTRO_MEM_SEG_MAX
+ * @flags: XENINTRO_SEG_*
+ * @done: out: bytes transferred from the start
+ * @stop: out: XENINTRO_STOP_*
+ * @stop_addr: out: where it stopped (in @addr's space)
+ * @reserved: zero
+ */
+struct xenintro_mem_seg {
+	__u64 addr;
+	__u64 buf;
+	__u32 len;
+	__u32 flags;
+	__u32 done;
+	__u32 stop;
+	__u64 stop_addr;
+	__u64 reserved;
+};
+
+/**
+ * struct xenintro_mem - XENINTRO_IOC_READ_MEM / XENINTRO_IOC_WRITE_MEM
+ * @size: sizeof(struct xenintro_mem)
+ * @flags: zero
+ * @nr_segs: segments, 1 .. XENINTRO_MEM_SEGS_MAX
+ * @seg_size: sizeof(struct xenintro_mem_seg) as the caller knows it (as
+ *            SET_RULES' rule_size: longer records need zero tails)
+ * @segs: user pointer to @nr_segs records; their outputs are written back
+ * @root: for the virtual segments
+ * @bytes: out: bytes transferred over all segments
+ * @reserved: zero
+ *
+ * Errors (nothing transferred): -EINVAL for a bad field, -EOPNOTSUPP
+ * without the feature, -ENOENT for a ROOT_EVENT that is not pending, -ESRCH
+ * once the session ended, and the hypervisor's error for ROOT_VCPU.
+ */
+struct xenintro_mem {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_segs;
+	__u32 seg_size;
+	__u64 segs;
+	struct xenintro_mem_root root;
+	__u64 bytes;
+	__u64 reserved[2];
+};
+
+/**
+ * struct xenintro_translate - XENINTRO_IOC_TRANSLATE
+ * @size: sizeof(struct xenintro_translate)
+ * @flags: zero
+ * @gva: in: the address
+ * @root: in: as for READ_MEM
+ * @gpa: out: the guest-physical address
+ * @page_size: out: 4K, 2M, 4M or 1G
+ * @rights: out: XENINTRO_XLAT_* combined over the levels
+ * @mode: out: the paging mode walked (XENINTRO_PAGING_*)
+ * @levels: out: entries read, in @entries from the top level down
+ * @stop: out: XENINTRO_STOP_*; NONE when @gpa is valid
+ * @fail_level: out: the level the walk stopped at (5 .. 1, 0 for none)
+ * @reserved0: zero
+ * @entries: out: the entries read
+ * @reserved: zero
+ *
+ * A walk that stops is no error of the call: it returns 0 with @stop set.
+ */
+struct xenintro_translate {
+	__u32 size;
+	__u32 flags;
+	__u64 gva;
+	struct xenintro_mem_root root;
+	__u64 gpa;
+	__u64 page_size;
+	__u32 rights;
+	__u32 mode;
+	__u32 levels;
+	__u32 stop;
+	__u32 fail_level;
+	__u32 reserved0;
+	__u64 entries[5];
+	__u64 reserved[2];
+};
+
+/*
  * Sizes: 48 (api), 376 (regs), 512 (event), 512 (verdict), 88 (attach),
- * 40 (monitor), 64 (access), 32 (kick), 136 (stats), 96 (rule), 56 (rules).
+ * 40 (monitor), 64 (access), 32 (kick), 136 (stats), 96 (rule), 56 (rules),
+ * 32 (mem_root), 48 (mem_seg), 80 (mem), 144 (translate).
  * The kernel asserts them with BUILD_BUG_ON (kmod/main.c), libxenintro with
  * _Static_assert (userspace/lib/src/session.c).
  */

@@ -302,7 +302,6 @@ static int fk_ioc_stats(struct xenintro_stats *st)
 	fk.last_stats_size = st->size;
 	fk.last_stats = *st;
 	if (fk_check_size(st->size, sizeof(*st)) || st->reserved0 ||
-	    !fk_all_zero(st->reserved, sizeof(st->reserved)) ||
 	    st->rules_nr || st->rules_generation)
 		return -EINVAL;
 	if (st->rule_hits_nr && !hits)
