@@ -38,8 +38,10 @@ static void fk_defaults(void)
 	fk.cfg.supported_features = XENINTRO_FEATURE_RINGS |
 				    XENINTRO_FEATURE_EMUL_READ_DATA |
 				    XENINTRO_FEATURE_RULES |
-				    XENINTRO_FEATURE_KICK_WAIT;
-	for (i = _XENINTRO_API; i <= _XENINTRO_SET_RULES; i++)
+				    XENINTRO_FEATURE_KICK_WAIT |
+				    XENINTRO_FEATURE_MEMORY |
+				    XENINTRO_FEATURE_MEM_WRITE;
+	for (i = _XENINTRO_API; i <= _XENINTRO_TRANSLATE; i++)
 		fk.cfg.ioctls |= 1ULL << i;
 	fk.cfg.default_entries = 16;
 	fk.cfg.max_vcpus = 4;
@@ -294,6 +296,62 @@ static int fk_ioc_kick(struct xenintro_kick *k)
 	return 0;
 }
 
+/*
+ * READ_MEM / WRITE_MEM over FK_GMEM_SIZE bytes of guest memory. Virtual
+ * segments need a ROOT_CR3 with paging NONE (virtual = physical); the
+ * fake has no page tables. Segments stop where the memory ends.
+ */
+static int fk_ioc_mem(struct xenintro_mem *m, bool write)
+{
+	struct xenintro_mem_seg *segs =
+		(struct xenintro_mem_seg *)(uintptr_t)m->segs;
+	__u32 i, n;
+
+	fk.last_mem = *m;
+	if (fk_check_size(m->size, sizeof(*m)) || m->flags || !m->nr_segs ||
+	    m->seg_size != sizeof(*segs))
+		return -EINVAL;
+	if (!(fk.api_features & (write ? XENINTRO_FEATURE_MEM_WRITE :
+					 XENINTRO_FEATURE_MEMORY)))
+		return -EOPNOTSUPP;
+	for (i = 0; i < m->nr_segs; i++) {
+		struct xenintro_mem_seg *s = &segs[i];
+
+		if ((s->flags & XENINTRO_SEG_VIRT) &&
+		    (m->root.kind != XENINTRO_ROOT_CR3 ||
+		     m->root.mode != XENINTRO_PAGING_NONE))
+			return -EINVAL;
+		if (i < 4)
+			fk.last_segs[i] = *s;
+		n = s->addr >= FK_GMEM_SIZE ? 0 :
+		    (__u32)(FK_GMEM_SIZE - s->addr);
+		if (n > s->len)
+			n = s->len;
+		if (write)
+			memcpy(fk.gmem + s->addr, (void *)(uintptr_t)s->buf, n);
+		else
+			memcpy((void *)(uintptr_t)s->buf, fk.gmem + s->addr, n);
+		s->done = n;
+		s->stop = n < s->len ? XENINTRO_STOP_OUTSIDE : 0;
+		s->stop_addr = n < s->len ? s->addr + n : 0;
+		m->bytes += n;
+	}
+	return 0;
+}
+
+static int fk_ioc_translate(struct xenintro_translate *t)
+{
+	if (fk_check_size(t->size, sizeof(*t)) || t->flags)
+		return -EINVAL;
+	if (!(fk.api_features & XENINTRO_FEATURE_MEMORY))
+		return -EOPNOTSUPP;
+	t->mode = XENINTRO_PAGING_NONE;
+	t->stop = t->gva < FK_GMEM_SIZE ? 0 : XENINTRO_STOP_OUTSIDE;
+	t->gpa = t->stop ? 0 : t->gva;
+	t->page_size = t->stop ? 0 : 4096;
+	return 0;
+}
+
 static int fk_ioc_stats(struct xenintro_stats *st)
 {
 	__u64 *hits = (__u64 *)(uintptr_t)st->rule_hits;
@@ -405,6 +463,11 @@ static int fk_ioctl(int fd, unsigned int nr, void *arg)
 		return fk_ioc_kick(arg);
 	case _XENINTRO_STATS:
 		return fk_ioc_stats(arg);
+	case _XENINTRO_READ_MEM:
+	case _XENINTRO_WRITE_MEM:
+		return fk_ioc_mem(arg, nr == _XENINTRO_WRITE_MEM);
+	case _XENINTRO_TRANSLATE:
+		return fk_ioc_translate(arg);
 	case _XENINTRO_SET_RULES:
 		fk.last_rules = *(struct xenintro_rules *)arg;
 		return fk_ioc_set_rules(arg, !!(fk.api_features &

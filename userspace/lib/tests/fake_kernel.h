@@ -20,6 +20,8 @@
 
 #define FK_NR_IOCTLS	16
 #define FK_NR_GFNS	1024
+/* Guest memory of the fake: three pages, identity-"translated". */
+#define FK_GMEM_SIZE	(3 * 4096)
 #define FK_NR_MONITORS	64
 
 enum fk_region { FK_CTRL, FK_EVENTS, FK_VERDICTS, FK_NR_REGIONS };
@@ -85,6 +87,9 @@ struct fk {
 	unsigned int polls;
 	int last_poll_timeout;
 	unsigned int kick_waits;	/* KICKs with KICK_WAIT */
+	__u8 gmem[FK_GMEM_SIZE];
+	struct xenintro_mem last_mem;
+	struct xenintro_mem_seg last_segs[4];
 	__u32 last_kick_timeout;	/* their timeout_ms */
 
 	/* simulated hypervisor state */

@@ -39,7 +39,9 @@ static const char *const abi_symbols_1_1[] = {
 
 /* Added in LIBXENINTRO_1.2. */
 static const char *const abi_symbols_1_2[] = {
-	"xenintro_detach",
+	"xenintro_detach", "xenintro_read_phys", "xenintro_read_virt",
+	"xenintro_write_phys", "xenintro_write_virt", "xenintro_read_segs",
+	"xenintro_write_segs", "xenintro_translate", "xenintro_read_string",
 };
 #define NR_ABI_1_2 (sizeof(abi_symbols_1_2) / sizeof(abi_symbols_1_2[0]))
 #define NR_ABI (NR_ABI_1_0 + NR_ABI_1_1 + NR_ABI_1_2)

@@ -67,7 +67,7 @@ XT_TEST(open_handshake)
 					(1ULL << 63)));
 	XT_ASSERT(xenintro_has_ioctl(&x, _XENINTRO_KICK));
 	XT_ASSERT(xenintro_has_ioctl(&x, _XENINTRO_SET_RULES));
-	XT_ASSERT(!xenintro_has_ioctl(&x, _XENINTRO_SET_RULES + 1));
+	XT_ASSERT(!xenintro_has_ioctl(&x, _XENINTRO_TRANSLATE + 1));
 	XT_ASSERT(!xenintro_has_ioctl(&x, 64));
 	XT_EQ(xenintro_fd(&x), x.fd);
 	XT_EQ(xenintro_close(&x), 0);

@@ -248,6 +248,78 @@ int xenintro_kick(struct xenintro *x);
 /* Fill @st with the session's counters. */
 int xenintro_get_stats(struct xenintro *x, struct xenintro_stats *st);
 
+/* ---- Guest memory: src/memory.c (since 1.2, XENINTRO_FEATURE_MEMORY) ---- */
+
+/* Roots for virtual addresses (see struct xenintro_mem_root). */
+static inline struct xenintro_mem_root
+xenintro_root_event(const struct xenintro_event *ev)
+{
+	struct xenintro_mem_root r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = XENINTRO_ROOT_EVENT;
+	r.vcpu = ev->vcpu;
+	r.seq = ev->seq;
+	return r;
+}
+
+static inline struct xenintro_mem_root xenintro_root_vcpu(uint32_t vcpu)
+{
+	struct xenintro_mem_root r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = XENINTRO_ROOT_VCPU;
+	r.vcpu = vcpu;
+	return r;
+}
+
+static inline struct xenintro_mem_root
+xenintro_root_cr3(uint64_t cr3, uint32_t mode, uint32_t flags)
+{
+	struct xenintro_mem_root r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = XENINTRO_ROOT_CR3;
+	r.cr3 = cr3;
+	r.mode = mode;
+	r.flags = flags;
+	return r;
+}
+
+/*
+ * Read or write @len bytes at a guest-physical or guest-virtual address.
+ * Returns the bytes moved (fewer when the memory ended: a page not
+ * present, outside the guest...; use the _segs form to learn why), or
+ * -errno when nothing could be tried (-EOPNOTSUPP without the feature,
+ * -ENOENT for an event root no longer pending).
+ */
+int64_t xenintro_read_phys(struct xenintro *x, uint64_t gpa, void *buf,
+			   uint32_t len);
+int64_t xenintro_read_virt(struct xenintro *x,
+			   const struct xenintro_mem_root *root, uint64_t gva,
+			   void *buf, uint32_t len);
+int64_t xenintro_write_phys(struct xenintro *x, uint64_t gpa, const void *buf,
+			    uint32_t len);
+int64_t xenintro_write_virt(struct xenintro *x,
+			    const struct xenintro_mem_root *root, uint64_t gva,
+			    const void *buf, uint32_t len);
+/* Many segments in one call; each segment's done/stop/stop_addr filled. */
+int xenintro_read_segs(struct xenintro *x, const struct xenintro_mem_root *root,
+		       struct xenintro_mem_seg *segs, uint32_t nr);
+int xenintro_write_segs(struct xenintro *x,
+			const struct xenintro_mem_root *root,
+			struct xenintro_mem_seg *segs, uint32_t nr);
+/* Walk @gva; 0 with @out filled (out->stop says whether it translated). */
+int xenintro_translate(struct xenintro *x, const struct xenintro_mem_root *root,
+		       uint64_t gva, struct xenintro_translate *out);
+/*
+ * A C string at @gva, at most @max - 1 bytes, across pages. Its length,
+ * -ENAMETOOLONG (no NUL within @max - 1), -EFAULT (memory ended first).
+ */
+int64_t xenintro_read_string(struct xenintro *x,
+			     const struct xenintro_mem_root *root,
+			     uint64_t gva, char *buf, size_t max);
+
 /* ---- Rule tables: src/rules.c (since 1.1, XENINTRO_FEATURE_RULES) ---- */
 
 /*
