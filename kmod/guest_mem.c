@@ -166,7 +166,8 @@ static int xenintro_seg_check(const struct xenintro_mem_seg *seg)
 	/* The segment must not wrap around the address space. */
 	if (seg->addr + seg->len - 1 < seg->addr)
 		return -EINVAL;
-	if (seg->done || seg->stop || seg->stop_addr || seg->reserved)
+	/* done, stop and stop_addr are outputs: whatever they hold is ignored */
+	if (seg->reserved)
 		return -EINVAL;
 	return 0;
 }
@@ -238,8 +239,9 @@ int xenintro_ioctl_mem(struct xenintro_domain *dom, struct xenintro_mem *m,
 	if (!(dom->features & (write ? XENINTRO_FEATURE_MEM_WRITE :
 					XENINTRO_FEATURE_MEMORY)))
 		return -EOPNOTSUPP;
-	if (m->flags || m->bytes || m->reserved[0] || m->reserved[1])
+	if (m->flags || m->reserved[0] || m->reserved[1])
 		return -EINVAL;
+	m->bytes = 0;
 	if (!m->nr_segs || m->nr_segs > XENINTRO_MEM_SEGS_MAX || !m->segs ||
 	    m->seg_size < sizeof(struct xenintro_mem_seg) ||
 	    m->seg_size > PAGE_SIZE)

@@ -940,7 +940,8 @@ struct xenintro_mem_root {
  * @buf: user pointer to @len bytes
  * @len: 1 .. XENINTRO_MEM_SEG_MAX
  * @flags: XENINTRO_SEG_*
- * @done: out: bytes transferred from the start
+ * @done: out: bytes transferred from the start (its input is ignored, as
+ *        are @stop's and @stop_addr's, so an array can be reused)
  * @stop: out: XENINTRO_STOP_*
  * @stop_addr: out: where it stopped (in @addr's space)
  * @reserved: zero
