@@ -152,7 +152,7 @@ static void walk_lm4_large_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, w.fail_level, 2U);
 
 	/* 1G page at 5G */
-	put64(m, 2, idx(gva, 3), 5 * SZ_1G | P | RW | US | PS);
+	put64(m, 2, idx(gva, 3), 5ULL * SZ_1G | P | RW | US | PS);
 	KUNIT_ASSERT_EQ(test, walk(m, XENINTRO_PAGING_LM4, SZ_4K, true, false,
 				   gva, &w), 0);
 	KUNIT_EXPECT_EQ(test, w.page_size, (u64)SZ_1G);

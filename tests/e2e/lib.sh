@@ -118,7 +118,7 @@ cpio_gz() {
 }
 
 xen_build() {
-	local work=$1 mods bins stage m gmod kos=()
+	local work=$1 mods bins stage m gmod gmodva kos=()
 	mkdir -p "$work"
 
 	# Each check names what is missing and the package behind it; the
@@ -158,13 +158,19 @@ xen_build() {
 		kos+=("$mods/kmod/$m.ko")
 	done
 
-	# The guest's own module (the CR0.WP scenario): Debian's kernel runs
-	# in the guest too, so the same headers fit.
+	# The guest's own modules (the CR0.WP scenario, the kernel addresses
+	# of the memory scenario): Debian's kernel runs in the guest too, so
+	# the same headers fit.
 	gmod=$(tree_build_dir "e2e-guest-mod-$XEN_KVER")
 	mkdir -p "$gmod"
 	cp -p "$E2E_DIR/guest/crwp/Kbuild" "$E2E_DIR/guest/crwp/xi_crwp.c" "$gmod/"
 	make -C "$XEN_KDIR" M="$gmod" modules >"$work/guest-module.log" 2>&1 ||
 		die "guest module build failed; see $work/guest-module.log"
+	gmodva=$(tree_build_dir "e2e-guest-mod-va-$XEN_KVER")
+	mkdir -p "$gmodva"
+	cp -p "$E2E_DIR/guest/va/Kbuild" "$E2E_DIR/guest/va/xi_va.c" "$gmodva/"
+	make -C "$XEN_KDIR" M="$gmodva" modules >"$work/guest-module-va.log" 2>&1 ||
+		die "guest module build failed; see $work/guest-module-va.log"
 
 	log "e2e: agent and guest programs"
 	bins=$(tree_build_dir e2e-bin)
@@ -181,6 +187,8 @@ xen_build() {
 	install -m 0755 "$bins/xi_guest" "$stage/bin/xi_guest"
 	install -D -m 0644 "$gmod/xi_crwp.ko" "$stage/lib/xi/xi_crwp.ko"
 	install -m 0755 "$E2E_DIR/guest/xi_crwp.sh" "$stage/bin/xi_crwp"
+	install -D -m 0644 "$gmodva/xi_va.ko" "$stage/lib/xi/xi_va.ko"
+	install -m 0755 "$E2E_DIR/guest/xi_va.sh" "$stage/bin/xi_va"
 	cpio_gz "$stage" "$work/guest-initramfs.gz"
 	rm -rf "$stage"
 

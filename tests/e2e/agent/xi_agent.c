@@ -45,6 +45,13 @@
  *             batch
  *   demo      prints every event with xenintro_event_format() and the
  *             verdict it got
+ *   mem       CPUID; at the guest's memory marker (xi_guest membuf) reads
+ *             RDI bytes at RSI through the event's CR3, prints their hash,
+ *             the translation of RSI, and what a never-mapped and a
+ *             non-canonical address give
+ *   va        ARG...: pairs "VA PA"; translates each VA with vCPU 0's
+ *             current paging and says whether it lands on PA, and reads
+ *             the word at the first VA
  *
  * Rule modes (XENINTRO_IOC_SET_RULES, issue 5): the kernel answers from a
  * rule table; the agent answers only what reaches it and prints the rule
@@ -143,6 +150,7 @@ struct agent {
 	struct xenintro x;
 	uint32_t domid;
 	uint32_t marker_leaf;
+	bool mem_marker;	/* mode mem: read the guest's buffer */
 	bool print_events;
 	bool print_first;	/* print the first few events of each reason */
 	unsigned int printed[20];	/* reasons, then CR0..CR3 */
@@ -277,6 +285,43 @@ static struct xenintro_verdict *slot(struct agent *a)
 	return v;
 }
 
+/* The guest's "read my buffer" CPUID (tests/e2e/guest/xi_guest.c). */
+#define XI_MEM_MARKER	0x4000fe00u
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* While the marker event waits for us: its CR3 still names the process. */
+static void read_marker_buffer(struct agent *a, const struct xenintro_event *ev)
+{
+	struct xenintro_mem_root r = xenintro_root_event(ev);
+	uint64_t addr = ev->regs.rsi, len = ev->regs.rdi;
+	struct xenintro_translate t, tu, tn;
+	static unsigned char buf[65536];
+	int64_t n = -EINVAL;
+
+	if (len <= sizeof(buf))
+		n = xenintro_read_virt(&a->x, &r, addr, buf, (uint32_t)len);
+	xenintro_translate(&a->x, &r, addr, &t);
+	/* a canonical user address no process of this guest maps */
+	xenintro_translate(&a->x, &r, 0x00007e5500000000ULL, &tu);
+	xenintro_translate(&a->x, &r, 0x0000900000000000ULL, &tn);
+	printf("AGENT: mem read addr=0x%" PRIx64 " len=%" PRIu64 " got=%" PRId64
+	       " hash=0x%016" PRIx64 " gpa=0x%" PRIx64 " page=%" PRIu64
+	       " levels=%u mode=%u stop=%u unmapped_stop=%u unmapped_level=%u noncanonical_stop=%u\n",
+	       addr, len, n, n > 0 ? fnv(0xcbf29ce484222325ULL, buf, (size_t)n) : 0,
+	       (uint64_t)t.gpa, (uint64_t)t.page_size, t.levels, t.mode, t.stop, tu.stop,
+	       tu.fail_level, tn.stop);
+}
+
 static void answer(struct agent *a, const struct xenintro_event *ev)
 {
 	uint32_t verdict = verdict_for(ev);
@@ -284,6 +329,9 @@ static void answer(struct agent *a, const struct xenintro_event *ev)
 
 	count(a, ev);
 	print_event(a, ev, verdict);
+	if (a->mem_marker && ev->reason == XENINTRO_EVENT_CPUID &&
+	    ev->u.cpuid.leaf == XI_MEM_MARKER)
+		read_marker_buffer(a, ev);
 	if (!xenintro_event_needs_verdict(ev))
 		return;
 	v = slot(a);
@@ -825,6 +873,32 @@ static int mode_bench(struct agent *a, unsigned int secs)
 	return finish(a);
 }
 
+/* Translate "VA PA" pairs with vCPU 0's paging (kernel addresses). */
+static int mode_va(struct agent *a, int n, char **args)
+{
+	struct xenintro_mem_root r = xenintro_root_vcpu(0);
+	struct xenintro_translate t;
+	uint64_t word = 0;
+	int64_t got = -EINVAL;
+	int i, ret;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		uint64_t va = strtoull(args[i], NULL, 0);
+		uint64_t pa = strtoull(args[i + 1], NULL, 0);
+
+		ret = xenintro_translate(&a->x, &r, va, &t);
+		printf("AGENT: va va=0x%" PRIx64 " want=0x%" PRIx64 " ret=%d gpa=0x%" PRIx64
+		       " page=%" PRIu64 " levels=%u mode=%u stop=%u match=%d\n",
+		       va, pa, ret, (uint64_t)t.gpa, (uint64_t)t.page_size,
+		       t.levels, t.mode,
+		       t.stop, !ret && !t.stop && t.gpa == pa);
+		if (i == 0)
+			got = xenintro_read_virt(&a->x, &r, va, &word, 8);
+	}
+	printf("AGENT: va word got=%" PRId64 " value=0x%" PRIx64 "\n", got, word);
+	return finish(a);
+}
+
 /*
  * What a guest does anyway (CR writes) and what the demo's guest program
  * triggers. No INT3: under QEMU's TCG no INT3 ever reaches Xen (e2e.sh,
@@ -872,6 +946,8 @@ int main(int argc, char **argv)
 		want_features = XENINTRO_FEATURE_RULES;
 	if (!strcmp(mode, "bench") || !strcmp(mode, "bench-busy"))
 		want_features = XENINTRO_FEATURE_KICK_WAIT;
+	if (!strcmp(mode, "mem") || !strcmp(mode, "va"))
+		want_features = XENINTRO_FEATURE_MEMORY;
 	if (agent_open(&a, domid))
 		return 1;
 
@@ -954,6 +1030,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "demo"))
 		return mode_demo(&a, secs);
+	if (!strcmp(mode, "mem")) {
+		a.mem_marker = true;
+		mon(&a, "cpuid", XENINTRO_MONITOR_CPUID, 0, 0);
+		printf("AGENT: mem ready dom=%u\n", domid);
+		run(&a, secs);
+		return finish(&a);
+	}
+	if (!strcmp(mode, "va"))
+		return mode_va(&a, argc - 4, argv + 4);
 	if (!strcmp(mode, "rule-cpuid")) {
 		a.marker_leaf = argc > 4 ? strtoul(argv[4], NULL, 0) : 0;
 		return mode_rule_cpuid(&a, secs);

@@ -534,6 +534,43 @@ s15b() {
 scenario 15b "xenintro-agent: the shipped CR0.WP/CR4.SMEP/SMAP guard policy on a real guest denies the clears and logs them" s15b g1
 dmesg_mark 15
 
+# ------------------------------------------------- 16: guest memory
+# A guest process fills a buffer from a seed and prints its hash, then
+# raises a CPUID marker with the buffer's address (RSI) and length (RDI);
+# the agent reads the buffer through that event's CR3 and hashes it.
+# Then kernel addresses from a guest module (a vmalloc word, 4K pages; a
+# kmalloc buffer, in the direct map's 2M/1G pages) translated with vCPU
+# 0's paging must land where the guest kernel says they are.
+s16() {
+	agent_start /tmp/s16.out mem "$d1" 0
+	agent_ready /tmp/s16.out
+	grun g1 s16 60 xi_guest membuf 42
+	agent_stop "$AGENT_PID" 20
+	show /tmp/s16.out "XI-AGENT 16"
+	g=$(gline g1 s16 membuf)
+	l=$(aline /tmp/s16.out "mem read")
+	grun g1 s16v 60 xi_va
+	v=$(gline g1 s16v va)
+	$AGENT va "$d1" 0 "$(echo "$v" | sed -n 's/.*vmalloc va=\([^ ]*\) pa=\([^ ]*\).*/\1 \2/p')" \
+		>/tmp/s16v.out 2>&1
+	show /tmp/s16v.out "XI-AGENT 16v"
+	vm=$(grep '^AGENT: va va=' /tmp/s16v.out | head -n1)
+	w=$(aline /tmp/s16v.out "va word")
+	$AGENT va "$d1" 0 "$(echo "$v" | sed -n 's/.*kmalloc va=\([^ ]*\) pa=\([^ ]*\).*/\1 \2/p')" \
+		>/tmp/s16k.out 2>&1
+	show /tmp/s16k.out "XI-AGENT 16k"
+	km=$(grep '^AGENT: va va=' /tmp/s16k.out | head -n1)
+	detail="guest buffer len=$(kv "$g" len) hash=$(kv "$g" hash); agent read got=$(kv "$l" got) hash=$(kv "$l" hash) via CR3 of the event (gpa=$(kv "$l" gpa) page=$(kv "$l" page) levels=$(kv "$l" levels) mode=$(kv "$l" mode)); never-mapped address: stop=$(kv "$l" unmapped_stop) at level $(kv "$l" unmapped_level) (1 = not present); non-canonical: stop=$(kv "$l" noncanonical_stop) (4); guest module: $v; vmalloc walk: gpa=$(kv "$vm" gpa) page=$(kv "$vm" page) match=$(kv "$vm" match), word=$(kv "$w" value); kmalloc walk: gpa=$(kv "$km" gpa) page=$(kv "$km" page) match=$(kv "$km" match)"
+	result "$1" "$(ok_if eval '[ -n "$(kv "$g" hash)" ] && [ "$(kv "$g" hash)" = "$(kv "$l" hash)" ] &&
+		[ "$(kv "$l" got)" = "$(kv "$g" len)" ] && [ "$(kv "$l" unmapped_stop)" = 1 ] &&
+		[ "$(kv "$l" noncanonical_stop)" = 4 ] &&
+		[ "$(kv "$vm" match)" = 1 ] && [ "$(kv "$vm" page)" = 4096 ] &&
+		[ "$(kv "$w" value)" = "$(kv "$v" word)" ] &&
+		[ "$(kv "$km" match)" = 1 ] && ge "$(kv "$km" page)" 2097152')" "$2" "$detail"
+}
+scenario 16 "guest memory: a process buffer read through the event's CR3 matches its hash; kernel vmalloc/direct-map addresses walk to the guest's own physical addresses; unmapped and non-canonical addresses give their stop reasons" s16 g1
+dmesg_mark 16
+
 # -------------------------------------------------- 7: detach under load
 s7() {
 	gsend g1 s7 "xi_guest pingpong 12 & xi_guest cpuid-loop 12; wait"

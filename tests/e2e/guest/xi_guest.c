@@ -24,6 +24,11 @@
  *   sdt N                 N SGDT/SIDT/SLDT/STR from ring 3
  *   pingpong SECS         two processes bouncing a byte through pipes:
  *                         every bounce is a process switch (a CR3 write)
+ *   membuf SEED           a 10000-byte buffer over three pages filled
+ *                         from SEED, its hash printed, then the marker
+ *                         CPUID (leaf XI_MEM_MARKER) with the buffer's
+ *                         address in RSI and its length in RDI, for the
+ *                         agent to read it through the event's CR3
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -312,6 +317,37 @@ static int cmd_pingpong(unsigned int secs)
 	return 0;
 }
 
+/* The CPUID leaf that tells the e2e agent "read my buffer". */
+#define XI_MEM_MARKER	0x4000fe00U
+#define XI_MEM_LEN	10000U
+
+static int cmd_membuf(uint64_t seed)
+{
+	static unsigned char pages[4 * 4096] __attribute__((aligned(4096)));
+	/* Starts 100 bytes into a page: the read crosses two boundaries. */
+	unsigned char *buf = pages + 100;
+	uint32_t a = XI_MEM_MARKER, b = 0, c = 0, d = 0;
+	uint64_t x = seed ? seed : 1, h;
+	unsigned int i;
+
+	for (i = 0; i < XI_MEM_LEN; i++) {
+		/* xorshift64 */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		buf[i] = (unsigned char)x;
+	}
+	h = fnv(0xcbf29ce484222325ULL, buf, XI_MEM_LEN);
+	OUT("membuf addr=%p len=%u hash=0x%016" PRIx64, (void *)buf,
+	    XI_MEM_LEN, h);
+	__asm__ volatile("cpuid"
+			 : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
+			 : "S"(buf), "D"((uint64_t)XI_MEM_LEN)
+			 : "memory");
+	OUT("membuf marker-done");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -338,6 +374,8 @@ int main(int argc, char **argv)
 		return cmd_sdt(a1);
 	if (!strcmp(cmd, "pingpong"))
 		return cmd_pingpong(a1);
-	fprintf(stderr, "usage: xi_guest cpuid-list|cpuid-leaf L|cpuid-bench R N|cpuid-loop S|int3 N|tf N|vmmcall N|sdt N|pingpong S\n");
+	if (!strcmp(cmd, "membuf"))
+		return cmd_membuf(a1);
+	fprintf(stderr, "usage: xi_guest cpuid-list|cpuid-leaf L|cpuid-bench R N|cpuid-loop S|int3 N|tf N|vmmcall N|sdt N|pingpong S|membuf SEED\n");
 	return 2;
 }
