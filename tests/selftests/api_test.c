@@ -170,8 +170,8 @@ FIXTURE_VARIANT_ADD(session, retired_feature_bit_3) {
 	.expect = -EINVAL,
 };
 
-FIXTURE_VARIANT_ADD(session, unknown_feature_bit_5) {
-	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 5,
+FIXTURE_VARIANT_ADD(session, unknown_feature_bit_7) {
+	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 7,
 	.expect = -EINVAL,
 };
 
@@ -276,7 +276,7 @@ TEST_F(session, unknown_ioctls)
 	/* one past the last ioctl this uAPI defines */
 	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd,
 				    _IO(XENINTRO_IOCTL_TYPE,
-					_XENINTRO_DETACH + 1), NULL));
+					_XENINTRO_TRANSLATE + 1), NULL));
 }
 
 TEST_F(session, domain_ioctls_need_attach)

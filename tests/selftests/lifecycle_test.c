@@ -299,8 +299,8 @@ TEST_F(life, get_access_largest_range)
 	}
 	EXPECT_EQ(0, bad);
 	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-	ksft_print_msg("GET_ACCESS of %llu frames: %.1f ms (%.1f ns/frame)\n",
-		       (unsigned long long)nr, ms, ms * 1e6 / nr);
+	TH_LOG("GET_ACCESS of %llu frames: %.1f ms (%.1f ns/frame)",
+	       (unsigned long long)nr, ms, ms * 1e6 / nr);
 
 	memset(rights, 0xee, nr);
 	ASSERT_EQ(0, sim("fault domid=%u op=get_access action=fail errno=%d",
