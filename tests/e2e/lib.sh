@@ -118,7 +118,7 @@ cpio_gz() {
 }
 
 xen_build() {
-	local work=$1 mods bins stage m gmod gmodva kos=()
+	local work=$1 mods bins stage m gmod gmodva kos=() guest_kos=()
 	mkdir -p "$work"
 
 	# Each check names what is missing and the package behind it; the
@@ -166,11 +166,14 @@ xen_build() {
 	cp -p "$E2E_DIR/guest/crwp/Kbuild" "$E2E_DIR/guest/crwp/xi_crwp.c" "$gmod/"
 	make -C "$XEN_KDIR" M="$gmod" modules >"$work/guest-module.log" 2>&1 ||
 		die "guest module build failed; see $work/guest-module.log"
-	gmodva=$(tree_build_dir "e2e-guest-mod-va-$XEN_KVER")
-	mkdir -p "$gmodva"
-	cp -p "$E2E_DIR/guest/va/Kbuild" "$E2E_DIR/guest/va/xi_va.c" "$gmodva/"
-	make -C "$XEN_KDIR" M="$gmodva" modules >"$work/guest-module-va.log" 2>&1 ||
-		die "guest module build failed; see $work/guest-module-va.log"
+	for m in va patch; do
+		gmodva=$(tree_build_dir "e2e-guest-mod-$m-$XEN_KVER")
+		mkdir -p "$gmodva"
+		cp -p "$E2E_DIR/guest/$m/Kbuild" "$E2E_DIR/guest/$m/xi_$m.c" "$gmodva/"
+		make -C "$XEN_KDIR" M="$gmodva" modules >"$work/guest-module-$m.log" 2>&1 ||
+			die "guest module build failed; see $work/guest-module-$m.log"
+		guest_kos+=("$gmodva/xi_$m.ko")
+	done
 
 	log "e2e: agent and guest programs"
 	bins=$(tree_build_dir e2e-bin)
@@ -187,8 +190,11 @@ xen_build() {
 	install -m 0755 "$bins/xi_guest" "$stage/bin/xi_guest"
 	install -D -m 0644 "$gmod/xi_crwp.ko" "$stage/lib/xi/xi_crwp.ko"
 	install -m 0755 "$E2E_DIR/guest/xi_crwp.sh" "$stage/bin/xi_crwp"
-	install -D -m 0644 "$gmodva/xi_va.ko" "$stage/lib/xi/xi_va.ko"
+	for m in "${guest_kos[@]}"; do
+		install -D -m 0644 "$m" "$stage/lib/xi/$(basename "$m")"
+	done
 	install -m 0755 "$E2E_DIR/guest/xi_va.sh" "$stage/bin/xi_va"
+	install -m 0755 "$E2E_DIR/guest/xi_patch.sh" "$stage/bin/xi_patch"
 	cpio_gz "$stage" "$work/guest-initramfs.gz"
 	rm -rf "$stage"
 

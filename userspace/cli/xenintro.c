@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "cli.h"
 #include "decide.h"
 #include "event_log.h"
 #include "guest.h"
@@ -96,6 +97,9 @@ static const struct {
 	{ XENINTRO_FEATURE_RINGS, "rings" },
 	{ XENINTRO_FEATURE_EMUL_READ_DATA, "emul_read_data" },
 	{ XENINTRO_FEATURE_RULES, "rules" },
+	{ XENINTRO_FEATURE_KICK_WAIT, "kick_wait" },
+	{ XENINTRO_FEATURE_MEMORY, "memory" },
+	{ XENINTRO_FEATURE_MEM_WRITE, "mem_write" },
 };
 
 static int cmd_version(int argc, char **argv);
@@ -113,6 +117,9 @@ static const struct cmd cmds[] = {
 	{ "watch", cmd_watch,
 	  "[--json] [--count N] GUEST --events EVENT[,EVENT]...",
 	  "attach to GUEST and print its events until Ctrl-C" },
+	{ "integrity", cmd_integrity,
+	  "[--json] [--interval SECS] [--rounds N] GUEST FIRST_GVA LAST_GVA",
+	  "hash the guest kernel's text pages and report every one that changes" },
 };
 
 static int cmd_version(int argc, char **argv)

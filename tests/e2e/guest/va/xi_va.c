@@ -12,6 +12,7 @@
  * stay allocated while the module is loaded; unloading frees them.
  */
 #include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * The xenintro tool's commands that live in files of their own.
+ */
+#ifndef XI_CLI_H
+#define XI_CLI_H
+
+/* integrity.c: kernel text integrity (man 1 xenintro, "integrity") */
+int cmd_integrity(int argc, char **argv);
+
+#endif /* XI_CLI_H */
