@@ -551,12 +551,14 @@ s16() {
 	l=$(aline /tmp/s16.out "mem read")
 	grun g1 s16v 60 xi_va
 	v=$(gline g1 s16v va)
-	$AGENT va "$d1" 0 "$(echo "$v" | sed -n 's/.*vmalloc va=\([^ ]*\) pa=\([^ ]*\).*/\1 \2/p')" \
+	# shellcheck disable=SC2046 # two words: VA and PA
+	$AGENT va "$d1" 0 $(echo "$v" | sed -n 's/.*vmalloc va=\([^ ]*\) pa=\([^ ]*\).*/\1 \2/p') \
 		>/tmp/s16v.out 2>&1
 	show /tmp/s16v.out "XI-AGENT 16v"
 	vm=$(grep '^AGENT: va va=' /tmp/s16v.out | head -n1)
 	w=$(aline /tmp/s16v.out "va word")
-	$AGENT va "$d1" 0 "$(echo "$v" | sed -n 's/.*kmalloc va=\([^ ]*\) pa=\([^ ]*\).*/\1 \2/p')" \
+	# shellcheck disable=SC2046
+	$AGENT va "$d1" 0 $(echo "$v" | sed -n 's/.*kmalloc va=\([^ ]*\) pa=\([^ ]*\).*/\1 \2/p') \
 		>/tmp/s16k.out 2>&1
 	show /tmp/s16k.out "XI-AGENT 16k"
 	km=$(grep '^AGENT: va va=' /tmp/s16k.out | head -n1)

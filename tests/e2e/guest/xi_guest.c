@@ -344,7 +344,7 @@ static int cmd_membuf(uint64_t seed)
 			 : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
 			 : "S"(buf), "D"((uint64_t)XI_MEM_LEN)
 			 : "memory");
-	OUT("membuf marker-done");
+	OUT("membuf-done");
 	return 0;
 }
 
