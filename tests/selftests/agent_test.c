@@ -554,6 +554,14 @@ static long long cpu_ms(pid_t pid)
 static void check_breakpoint_forwarding(struct __test_metadata *_metadata,
 					struct _test_data_agent *self)
 {
+	/*
+	 * The string the example logs (at RDI, 0 at reset, paging off):
+	 * "/etc/shadow" at guest address 0, written by the guest itself.
+	 */
+	ASSERT_EQ(0, sim("access domid=%u vcpu=3 gfn=0 op=w offset=0 value=0x6168732f6374652f",
+			 self->domid));
+	ASSERT_EQ(0, sim("access domid=%u vcpu=3 gfn=0 op=w offset=8 value=0x776f64",
+			 self->domid));
 	vcpu(_metadata, self, "int3 domid=%u vcpu=0 rip=0xffffffff81000000", self->domid);
 	result_is(_metadata, self, "reinjected");
 	EXPECT_EQ(3, kv_num(self->res, "inject"));
@@ -569,6 +577,9 @@ static void check_breakpoint_forwarding(struct __test_metadata *_metadata,
 				 "\"rip\":\"0xffffffff81000000\"",
 				 "\"rule\":\"agent-breakpoints\"",
 				 "\"verdict\":\"reinject\"", NULL));
+	/* log.memory: the string at RDI, read while the event waited */
+	EXPECT_EQ(2, count_lines(self->ap.log, "\"memory\":[{\"at\":\"rdi\"",
+				 "\"string\":\"/etc/shadow\"", NULL));
 	EXPECT_EQ(2, count_lines(self->ap.log, "\"type\":\"event\"", NULL));
 	EXPECT_EQ(0, count_lines(self->ap.log, "0x402000", NULL));
 	kill(self->ap.pid, SIGUSR1);

@@ -19,6 +19,7 @@
 #include "apply.h"
 #include "decide.h"
 #include "event_log.h"
+#include "mem_capture.h"
 #include "guest.h"
 #include "policy.h"
 #include "registry.h"
@@ -207,9 +208,10 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		 * index names the table the kernel used.
 		 */
 		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
-			event_log_event(&a->log, ev, rule,
-					copy && rule ?
-					(int)p->rules[ev->rule].rule.action : -1);
+			event_log_event_mem(&a->log, ev, rule,
+					    copy && rule ?
+					    (int)p->rules[ev->rule].rule.action :
+					    -1, mem_capture(&a->x, &p->log, ev));
 		return 0;
 	}
 	dc = decide(p, ev);
@@ -221,10 +223,12 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		if (!v)
 			return -EAGAIN;
 	}
+	/* Logged before the verdict goes out: the event's tables still hold. */
+	if (dc.log && p->log.forwarded && kind_logged(p, ev))
+		event_log_event_mem(&a->log, ev, rule, (int)dc.verdict,
+				    mem_capture(&a->x, &p->log, ev));
 	decide_fill(v, ev, dc.verdict);
 	a->ac.verdicts_sent++;
-	if (dc.log && p->log.forwarded && kind_logged(p, ev))
-		event_log_event(&a->log, ev, rule, (int)dc.verdict);
 	return 0;
 }
 

@@ -21,7 +21,8 @@ int apply_attach(struct xenintro *x, const char *device,
 	ret = xenintro_open_path(x, device ? device : XENINTRO_DEVICE,
 				 XENINTRO_FEATURE_RINGS |
 				 XENINTRO_FEATURE_RULES |
-				 XENINTRO_FEATURE_KICK_WAIT,
+				 XENINTRO_FEATURE_KICK_WAIT |
+				 XENINTRO_FEATURE_MEMORY,
 				 XENINTRO_OPEN_IF_SUPPORTED);
 	if (ret) {
 		snprintf(why, len, "cannot open %s: %s%s",

@@ -249,11 +249,38 @@ void event_log_record(struct event_log *l, const char *type, json_t *rec)
 void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		     const char *rule_name, int verdict)
 {
+	event_log_event_mem(l, ev, rule_name, verdict, NULL);
+}
+
+/* Text form of the captures: mem.<at>="<string>" or mem.<at>=<hex>. */
+static void text_memory(FILE *f, json_t *memory)
+{
+	json_t *m, *v;
+	size_t i;
+
+	json_array_foreach(memory, i, m) {
+		fprintf(f, " mem.%s=", json_string_value(json_object_get(m, "at")));
+		v = json_object_get(m, "string");
+		if (v)
+			fprintf(f, "\"%s\"", json_string_value(v));
+		else if ((v = json_object_get(m, "hex")))
+			fputs(json_string_value(v), f);
+		else
+			fprintf(f, "error:%s", json_string_value(
+				json_object_get(m, "error")));
+	}
+}
+
+void event_log_event_mem(struct event_log *l, const struct xenintro_event *ev,
+			 const char *rule_name, int verdict, json_t *memory)
+{
 	char when[40], line[512];
 	json_t *o, *e;
 
-	if (!l->f)
+	if (!l->f) {
+		json_decref(memory);
 		return;
+	}
 	iso_time_from_mono(ev->timestamp_ns, when, sizeof(when));
 	if (l->format == LOG_TEXT) {
 		/* the library's one-line format, which people know */
@@ -265,7 +292,10 @@ void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		if (verdict >= 0)
 			fprintf(l->f, " verdict=%s",
 				policy_verdict_name((uint32_t)verdict));
+		if (memory)
+			text_memory(l->f, memory);
 		write_line(l, "");
+		json_decref(memory);
 		return;
 	}
 	o = json_object();
@@ -281,6 +311,8 @@ void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 	if (verdict >= 0)
 		json_object_set_new(o, "verdict", json_string(
 			policy_verdict_name((uint32_t)verdict)));
+	if (memory)
+		json_object_set_new(o, "memory", memory);
 	event_log_record(l, "event", o);
 }
 

@@ -34,6 +34,9 @@ void event_log_close(struct event_log *l);
  */
 void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		     const char *rule_name, int verdict);
+/* The same with the memory the policy asked for (mem_capture.h), or NULL. */
+void event_log_event_mem(struct event_log *l, const struct xenintro_event *ev,
+			 const char *rule_name, int verdict, json_t *memory);
 /* A record built elsewhere (stats): adds time and type, then writes. */
 void event_log_record(struct event_log *l, const char *type, json_t *rec);
 __attribute__((format(printf, 3, 4)))

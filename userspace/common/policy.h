@@ -63,7 +63,31 @@ struct policy_decision {
 	bool log;		/* write the event to the log */
 };
 
+/*
+ * Memory to read into an event's log record: @length bytes at a register
+ * (plus @offset) or at an address, through the event's page tables.
+ */
+#define POLICY_MEM_MAX		1024	/* bytes per capture */
+#define POLICY_MEM_CAPTURES	8
+enum mem_at_reg {
+	MEM_AT_ADDR = -1,	/* @addr, not a register */
+	MEM_AT_RAX, MEM_AT_RBX, MEM_AT_RCX, MEM_AT_RDX, MEM_AT_RSI,
+	MEM_AT_RDI, MEM_AT_RBP, MEM_AT_RSP, MEM_AT_R8, MEM_AT_R9,
+	MEM_AT_R10, MEM_AT_R11, MEM_AT_R12, MEM_AT_R13, MEM_AT_R14,
+	MEM_AT_R15, MEM_AT_RIP, MEM_AT_CR2, MEM_AT_NR,
+};
+struct policy_mem_capture {
+	uint32_t events;	/* bit (1 << XENINTRO_EVENT_*); 0: all logged */
+	int at;			/* enum mem_at_reg */
+	uint64_t addr;		/* MEM_AT_ADDR */
+	uint64_t offset;	/* added to the register */
+	uint32_t length;	/* 1 .. POLICY_MEM_MAX */
+	bool string;		/* a C string, else hex */
+};
+
 struct policy_log {
+	struct policy_mem_capture memory[POLICY_MEM_CAPTURES];
+	size_t nr_memory;
 	enum log_format format;
 	char *file;		/* NULL: stdout */
 	uint32_t events;	/* bit (1 << XENINTRO_EVENT_*) per kind logged */
@@ -110,6 +134,9 @@ void policy_free(struct policy *p);
 struct xenintro_rule *policy_rule_table(const struct policy *p);
 
 /* Names used in the file and in logs. */
+const char *policy_mem_at_name(int at);		/* enum mem_at_reg */
+/* The value of register @at in @r. */
+uint64_t policy_mem_at_value(int at, const struct xenintro_regs *r);
 const char *policy_event_name(uint32_t event);	/* XENINTRO_EVENT_* */
 bool policy_event_by_name(const char *name, uint32_t *event);
 const char *policy_verdict_name(uint32_t verdict);

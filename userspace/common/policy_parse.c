@@ -1174,11 +1174,105 @@ static int parse_forwarded(struct ctx *c, const yaml_node_t *n)
 	return 0;
 }
 
+static const char *const mem_at_names[MEM_AT_NR] = {
+	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9",
+	"r10", "r11", "r12", "r13", "r14", "r15", "rip", "cr2",
+};
+
+const char *policy_mem_at_name(int at)
+{
+	return at >= 0 && at < MEM_AT_NR ? mem_at_names[at] : "addr";
+}
+
+uint64_t policy_mem_at_value(int at, const struct xenintro_regs *r)
+{
+	const uint64_t v[MEM_AT_NR] = {
+		r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp,
+		r->rsp, r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14,
+		r->r15, r->rip, r->cr2,
+	};
+
+	return at >= 0 && at < MEM_AT_NR ? v[at] : 0;
+}
+
+/*
+ * log.memory[]: { events: [...], at: REG|ADDRESS, offset: N, length: N,
+ * as: string|hex }
+ */
+static int parse_mem_capture(struct ctx *c, const yaml_node_t *n,
+			     const char *path, struct policy_mem_capture *m)
+{
+	static const char *const fields[] = {
+		"events", "at", "offset", "length", "as", NULL,
+	};
+	static const char *const kinds[] = { "hex", "string", NULL };
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	uint32_t kind, ev;
+	yaml_node_t *v;
+	size_t i;
+	int r;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return err(c, n, path, "expected a mapping: at, length, as");
+	if (check_fields(c, n, path, fields))
+		return -1;
+	memset(m, 0, sizeof(*m));
+	v = get(c, n, "at");
+	if (!v)
+		return err(c, n, path, "needs at: a register (rsi, rdi, ...) or an address");
+	m->at = MEM_AT_ADDR;
+	for (r = 0; r < MEM_AT_NR && is_plain(v); r++)
+		if (!strcmp(scalar(v), mem_at_names[r]))
+			m->at = r;
+	sub(p1, sizeof(p1), path, ".at");
+	if (m->at == MEM_AT_ADDR && is_plain(v) &&
+	    ((*scalar(v) >= 'a' && *scalar(v) <= 'z') ||
+	     (*scalar(v) >= 'A' && *scalar(v) <= 'Z')))
+		return err(c, v, p1, "unknown register \"%s\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, or an address",
+			   scalar(v));
+	if (m->at == MEM_AT_ADDR && get_u64(c, v, p1, UINT64_MAX, &m->addr))
+		return -1;
+	v = get(c, n, "offset");
+	if (v && get_u64(c, v, sub(p1, sizeof(p1), path, ".offset"),
+			 UINT64_MAX, &m->offset))
+		return -1;
+	v = get(c, n, "length");
+	if (!v)
+		return err(c, n, path, "needs length: 1 to %d bytes",
+			   POLICY_MEM_MAX);
+	if (get_u32(c, v, sub(p1, sizeof(p1), path, ".length"),
+		    POLICY_MEM_MAX, &m->length))
+		return -1;
+	if (!m->length)
+		return err(c, v, p1, "0 bytes: nothing to read");
+	v = get(c, n, "as");
+	if (v) {
+		if (get_enum(c, v, sub(p1, sizeof(p1), path, ".as"), kinds,
+			     "format", &kind))
+			return -1;
+		m->string = kind == 1;
+	}
+	v = get(c, n, "events");
+	if (v) {
+		if (v->type != YAML_SEQUENCE_NODE)
+			return err(c, v, sub(p1, sizeof(p1), path, ".events"),
+				   "expected a list of event names");
+		for_each_item(c, v, it, i) {
+			sub(p1, sizeof(p1), path, ".events[%zu]", i);
+			if (get_event(c, node(c, *it), p1, &ev))
+				return -1;
+			m->events |= 1U << ev;
+		}
+	}
+	return 0;
+}
+
 static int parse_log(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const fields[] = {
 		"format", "file", "events", "notify", "forwarded", "async",
-		NULL,
+		"memory", NULL,
 	};
 	static const char *const formats[] = { "json", "text", NULL };
 	struct policy_log *l = &c->p->log;
@@ -1227,6 +1321,23 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 	v = get(c, n, "async");
 	if (v && get_bool(c, v, "log.async", &l->async))
 		return -1;
+	v = get(c, n, "memory");
+	if (v) {
+		if (v->type != YAML_SEQUENCE_NODE)
+			return err(c, v, "log.memory",
+				   "expected a list of {at, length, as}");
+		for_each_item(c, v, it, i) {
+			sub(p1, sizeof(p1), "log.memory", "[%zu]", i);
+			if (l->nr_memory == POLICY_MEM_CAPTURES)
+				return err(c, node(c, *it), p1,
+					   "at most %d memory captures",
+					   POLICY_MEM_CAPTURES);
+			if (parse_mem_capture(c, node(c, *it), p1,
+					      &l->memory[l->nr_memory]))
+				return -1;
+			l->nr_memory++;
+		}
+	}
 	return 0;
 }
 

@@ -297,6 +297,10 @@ static const struct {
 	  "deny-cpuid.yaml:7:13: rules[0].action: deny on cpuid events: only mem_access, cr and msr events can be denied" },
 	{ "continue-on-page.yaml",
 	  "continue-on-page.yaml:8:13: rules[0].action: continue on mem_access events: a mem_access rule cannot continue (the access would fault again); say emulate" },
+	{ "memory-bad-register.yaml",
+	  "memory-bad-register.yaml:6:11: log.memory[0].at: unknown register \"rsx\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, or an address" },
+	{ "memory-too-long.yaml",
+	  "memory-too-long.yaml:7:15: log.memory[0].length: 4096 is out of range (at most 0x400)" },
 	{ "set-registers-no-answer.yaml",
 	  "set-registers-no-answer.yaml:8:13: rules[1].action: set_registers needs an answer: {eax, ebx, ecx, edx}" },
 	{ "notify-forward.yaml",
@@ -370,6 +374,36 @@ static void check_vcpu_masks(void)
 	policy_free(&p);
 	EXPECT_EQ(policy_load_buffer("inline.yaml", too_big,
 				     sizeof(too_big) - 1, &p, &d), -1);
+}
+
+/* log.memory: registers or addresses, lengths, formats, event filters */
+static void check_memory_captures(void)
+{
+	static const char doc[] =
+		"guest: 7\n"
+		"monitors: {cpuid: true, breakpoint: true}\n"
+		"log:\n"
+		"  memory:\n"
+		"    - {at: rdi, length: 64, as: string, events: [breakpoint]}\n"
+		"    - {at: 0xffffffff82000000, offset: 8, length: 16}\n";
+	struct policy p;
+	struct diag d;
+
+	if (policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.log.nr_memory, 2);
+	EXPECT_EQ(p.log.memory[0].at, MEM_AT_RDI);
+	EXPECT_EQ(p.log.memory[0].length, 64);
+	EXPECT_EQ(p.log.memory[0].string, 1);
+	EXPECT_EQ(p.log.memory[0].events, 1U << XENINTRO_EVENT_BREAKPOINT);
+	EXPECT_EQ(p.log.memory[1].at, MEM_AT_ADDR);
+	EXPECT_EQ(p.log.memory[1].addr, 0xffffffff82000000ULL);
+	EXPECT_EQ(p.log.memory[1].offset, 8);
+	EXPECT_EQ(p.log.memory[1].string, 0);
+	EXPECT_EQ(p.log.memory[1].events, 0);
+	policy_free(&p);
 }
 
 /* ---- decisions ------------------------------------------------------ */
@@ -477,7 +511,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 4;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 5;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -509,6 +543,7 @@ int main(void)
 		RUN(name, check_bad(bad[i].file, bad[i].msg));
 	}
 	RUN("vCPU lists up to 127", check_vcpu_masks());
+	RUN("log.memory captures", check_memory_captures());
 	RUN("decisions for forwarded events", check_decisions());
 	RUN("event JSON record", check_event_json());
 	RUN("ISO 8601 timestamps", check_iso_time());

@@ -273,6 +273,35 @@ static inline struct xenintro_mem_root xenintro_root_vcpu(uint32_t vcpu)
 	return r;
 }
 
+/*
+ * The paging that registers describe (an event's regs): CR3 with the mode
+ * CR0.PG, EFER.LMA, CR4.LA57 and CR4.PAE select, as the CPU does. For an
+ * event that is no longer pending (a notify copy, an answered event).
+ */
+static inline struct xenintro_mem_root
+xenintro_root_regs(const struct xenintro_regs *r)
+{
+	struct xenintro_mem_root root;
+
+	memset(&root, 0, sizeof(root));
+	root.kind = XENINTRO_ROOT_CR3;
+	root.cr3 = r->cr3;
+	if (!(r->cr0 & (1ULL << 31)))
+		root.mode = XENINTRO_PAGING_NONE;
+	else if (r->msr_efer & (1ULL << 10))
+		root.mode = (r->cr4 & (1ULL << 12)) ? XENINTRO_PAGING_LM5 :
+						      XENINTRO_PAGING_LM4;
+	else if (r->cr4 & (1ULL << 5))
+		root.mode = XENINTRO_PAGING_PAE;
+	else
+		root.mode = XENINTRO_PAGING_32;
+	if (r->msr_efer & (1ULL << 11))
+		root.flags |= XENINTRO_ROOTF_NXE;
+	if (r->cr4 & (1ULL << 4))
+		root.flags |= XENINTRO_ROOTF_PSE;
+	return root;
+}
+
 static inline struct xenintro_mem_root
 xenintro_root_cr3(uint64_t cr3, uint32_t mode, uint32_t flags)
 {
