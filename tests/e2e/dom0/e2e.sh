@@ -547,7 +547,7 @@ s16() {
 	grun g1 s16 60 xi_guest membuf 42
 	agent_stop "$AGENT_PID" 20
 	show /tmp/s16.out "XI-AGENT 16"
-	g=$(gline g1 s16 membuf)
+	g=$(gline g1 s16 "membuf addr=")
 	l=$(aline /tmp/s16.out "mem read")
 	grun g1 s16v 60 xi_va
 	v=$(gline g1 s16v va)
@@ -562,15 +562,21 @@ s16() {
 		>/tmp/s16k.out 2>&1
 	show /tmp/s16k.out "XI-AGENT 16k"
 	km=$(grep '^AGENT: va va=' /tmp/s16k.out | head -n1)
-	detail="guest buffer len=$(kv "$g" len) hash=$(kv "$g" hash); agent read got=$(kv "$l" got) hash=$(kv "$l" hash) via CR3 of the event (gpa=$(kv "$l" gpa) page=$(kv "$l" page) levels=$(kv "$l" levels) mode=$(kv "$l" mode)); never-mapped address: stop=$(kv "$l" unmapped_stop) at level $(kv "$l" unmapped_level) (1 = not present); non-canonical: stop=$(kv "$l" noncanonical_stop) (4); guest module: $v; vmalloc walk: gpa=$(kv "$vm" gpa) page=$(kv "$vm" page) match=$(kv "$vm" match), word=$(kv "$w" value); kmalloc walk: gpa=$(kv "$km" gpa) page=$(kv "$km" page) match=$(kv "$km" match)"
+	# shellcheck disable=SC2046
+	$AGENT va "$d1" 0 $(echo "$v" | sed -n 's/.*text va=\([^ ]*\) pa=\([^ ]*\).*/\1 \2/p') \
+		>/tmp/s16t.out 2>&1
+	show /tmp/s16t.out "XI-AGENT 16t"
+	tm=$(grep '^AGENT: va va=' /tmp/s16t.out | head -n1)
+	detail="guest buffer len=$(kv "$g" len) hash=$(kv "$g" hash); agent read got=$(kv "$l" got) hash=$(kv "$l" hash) via CR3 of the event (gpa=$(kv "$l" gpa) page=$(kv "$l" page) levels=$(kv "$l" levels) mode=$(kv "$l" mode)); never-mapped address: stop=$(kv "$l" unmapped_stop) at level $(kv "$l" unmapped_level) (1 = not present); non-canonical: stop=$(kv "$l" noncanonical_stop) (4); guest module: $v; vmalloc walk: gpa=$(kv "$vm" gpa) page=$(kv "$vm" page) match=$(kv "$vm" match), word=$(kv "$w" value); kmalloc (direct map) walk: gpa=$(kv "$km" gpa) page=$(kv "$km" page) match=$(kv "$km" match); kernel text walk: gpa=$(kv "$tm" gpa) page=$(kv "$tm" page) match=$(kv "$tm" match)"
 	result "$1" "$(ok_if eval '[ -n "$(kv "$g" hash)" ] && [ "$(kv "$g" hash)" = "$(kv "$l" hash)" ] &&
 		[ "$(kv "$l" got)" = "$(kv "$g" len)" ] && [ "$(kv "$l" unmapped_stop)" = 1 ] &&
 		[ "$(kv "$l" noncanonical_stop)" = 4 ] &&
 		[ "$(kv "$vm" match)" = 1 ] && [ "$(kv "$vm" page)" = 4096 ] &&
 		[ "$(kv "$w" value)" = "$(kv "$v" word)" ] &&
-		[ "$(kv "$km" match)" = 1 ] && ge "$(kv "$km" page)" 2097152')" "$2" "$detail"
+		[ "$(kv "$km" match)" = 1 ] &&
+		[ "$(kv "$tm" match)" = 1 ] && ge "$(kv "$tm" page)" 2097152')" "$2" "$detail"
 }
-scenario 16 "guest memory: a process buffer read through the event's CR3 matches its hash; kernel vmalloc/direct-map addresses walk to the guest's own physical addresses; unmapped and non-canonical addresses give their stop reasons" s16 g1
+scenario 16 "guest memory: a process buffer read through the event's CR3 matches its hash; kernel vmalloc (4K), direct-map and text (2M) addresses walk to the guest's own physical addresses; unmapped and non-canonical addresses give their stop reasons" s16 g1
 dmesg_mark 16
 
 # --------------------------------------- 17: kernel text integrity

@@ -4,12 +4,15 @@
  * kernel itself gives them, for the e2e guest-memory scenario to compare
  * with xenintro's page walk from dom0:
  *
- *   xi_va: vmalloc va=0x... pa=0x... kmalloc va=0x... pa=0x... word=0x...
+ *   xi_va: vmalloc va=0x... pa=0x... kmalloc va=0x... pa=0x...
+ *          text va=0x... pa=0x... word=0x...
  *
- * A vmalloc address is mapped with 4K pages, a kmalloc one lies in the
- * direct map (2M or 1G pages). The first word of each buffer holds a
- * marker so the scenario can read it through xenintro too. The buffers
- * stay allocated while the module is loaded; unloading frees them.
+ * A vmalloc address is mapped with 4K pages; a kmalloc one lies in the
+ * direct map (2M or 1G pages on bare metal, often 4K in a PVH guest); the
+ * kernel's text is mapped with 2M pages. A word of the vmalloc buffer
+ * holds a marker so the scenario can read it through xenintro too. The
+ * buffers stay allocated while the module is loaded; unloading frees
+ * them.
  */
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -38,9 +41,10 @@ static int __init xi_va_init(void)
 	vpa = page_to_phys(vmalloc_to_page(&xi_vbuf[PAGE_SIZE / 8 + 3])) +
 	      offset_in_page(&xi_vbuf[PAGE_SIZE / 8 + 3]);
 	kpa = virt_to_phys(xi_kbuf);
-	pr_warn("xi_va: vmalloc va=0x%lx pa=0x%llx kmalloc va=0x%lx pa=0x%llx word=0x%llx\n",
+	pr_warn("xi_va: vmalloc va=0x%lx pa=0x%llx kmalloc va=0x%lx pa=0x%llx text va=0x%lx pa=0x%llx word=0x%llx\n",
 		(unsigned long)&xi_vbuf[PAGE_SIZE / 8 + 3], (u64)vpa,
-		(unsigned long)xi_kbuf, (u64)kpa, XI_VA_MARK);
+		(unsigned long)xi_kbuf, (u64)kpa, (unsigned long)_printk,
+		(u64)__pa_symbol(_printk), XI_VA_MARK);
 	return 0;
 }
 
