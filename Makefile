@@ -9,7 +9,7 @@
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(shell $(CURDIR)/tests/lib/debian.sh kdir 2>/dev/null))
 
-.PHONY: all modules userspace clean deps lint check check-e2e bench demo kunit
+.PHONY: all modules userspace clean deps lint check check-e2e bench demo kunit soak
 
 all: modules userspace
 
@@ -46,6 +46,12 @@ kunit: deps
 
 bench: deps
 	tests/bench.sh
+
+# The long campaigns: the simulator's attach/destroy race 2000 rounds per
+# point (10,000 in all) and a million fuzzed ioctls, in the debug kernel
+# (KASAN, lockdep, kmemleak), counted like make check.
+soak: deps
+	tests/soak.sh
 
 demo: deps
 	tests/demo.sh

@@ -16,6 +16,8 @@
 # Kernel command line knobs (all optional):
 #   xenintro.timeout=<s>   per selftest binary (default 300)
 #   xenintro.only=<name>   run only this selftest binary
+#   xenintro.env.<NAME>=<value>  export NAME=value to the selftests
+#                          (`make soak`: XENINTRO_FUZZ_CALLS, ...)
 #   xenintro.shell=1       drop to a shell at the end instead of rebooting
 #
 # Never `set -e` here: PID 1 exiting panics the kernel, and one failed step
@@ -51,6 +53,10 @@ for arg in $cmdline; do
 	case "$arg" in
 	xenintro.timeout=*) TIMEOUT=${arg#*=} ;;
 	xenintro.only=*) ONLY=${arg#*=} ;;
+	xenintro.env.*=*)
+		kv=${arg#xenintro.env.}
+		export "${kv%%=*}=${kv#*=}"
+		;;
 	xenintro.shell=1) SHELL_AT_END=1 ;;
 	esac
 done

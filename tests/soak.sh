@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make soak`: the long versions of the VM layer's stress tests, in one
+# boot of the debug kernel (KASAN, lockdep, kmemleak): lifecycle_test's
+# destroy-during-attach loop at XENINTRO_SOAK_ROUNDS rounds per point
+# (default 2000: 10,000 attach cycles), and fuzz_test with
+# XENINTRO_FUZZ_CALLS random ioctls (default 1,000,000). make check runs
+# both at a few seconds' length. Ends with the same "N passed, N failed"
+# line; every splat fails it.
+set -euo pipefail
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+rounds=${XENINTRO_SOAK_ROUNDS:-2000}
+calls=${XENINTRO_FUZZ_CALLS:-1000000}
+export XENINTRO_VM_TIMEOUT=${XENINTRO_VM_TIMEOUT:-14400}
+export XENINTRO_VM_APPEND="xenintro.timeout=14000 xenintro.env.XENINTRO_SOAK_ROUNDS=$rounds xenintro.env.XENINTRO_FUZZ_CALLS=$calls ${XENINTRO_VM_APPEND:-}"
+log "soak: $rounds rounds per attach step, $calls fuzzed ioctls"
+XENINTRO_LAYERS=vm exec "$XENINTRO_ROOT/tests/check.sh"
