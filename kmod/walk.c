@@ -116,6 +116,22 @@ static int xenintro_walk_read(struct xenintro_walk *w, xenintro_gpa_read_t read,
 	return 0;
 }
 
+/*
+ * What one entry allows, combined into the walk's rights as the CPU does:
+ * writable and user only if every level says so, executable unless one
+ * level has NX. (A 32-bit entry has no NX bit: bit 63 of the u64 holding
+ * it is clear.)
+ */
+static void xenintro_walk_rights(struct xenintro_walk *w, u64 e)
+{
+	if (!(e & PTE_RW))
+		w->rights &= ~XENINTRO_XLAT_W;
+	if (!(e & PTE_US))
+		w->rights &= ~XENINTRO_XLAT_U;
+	if (e & PTE_NX)
+		w->rights &= ~XENINTRO_XLAT_X;
+}
+
 /* The leaf was found: the address and the page size. */
 static int xenintro_walk_done(struct xenintro_walk *w, u64 frame, u64 gva,
 			      u64 page_size)
@@ -150,12 +166,7 @@ static int xenintro_walk_long(const struct xenintro_paging *pg, u64 gva,
 						  level, -EFAULT);
 		if ((e & PTE_NX) && !pg->nxe)
 			goto reserved;
-		if (!(e & PTE_RW))
-			w->rights &= ~XENINTRO_XLAT_W;
-		if (!(e & PTE_US))
-			w->rights &= ~XENINTRO_XLAT_U;
-		if (e & PTE_NX)
-			w->rights &= ~XENINTRO_XLAT_X;
+		xenintro_walk_rights(w, e);
 		if (level == 1)
 			return xenintro_walk_done(w, e & PTE_ADDR_MASK, gva,
 						  SZ_4K);
@@ -206,12 +217,7 @@ static int xenintro_walk_pae(const struct xenintro_paging *pg, u64 gva,
 	if (((e & PTE_NX) && !pg->nxe) ||
 	    ((e & PTE_PS) && (e & GENMASK_ULL(20, 13))))
 		return xenintro_walk_stop(w, XENINTRO_STOP_RESERVED, 2, -EINVAL);
-	if (!(e & PTE_RW))
-		w->rights &= ~XENINTRO_XLAT_W;
-	if (!(e & PTE_US))
-		w->rights &= ~XENINTRO_XLAT_U;
-	if (e & PTE_NX)
-		w->rights &= ~XENINTRO_XLAT_X;
+	xenintro_walk_rights(w, e);
 	if (e & PTE_PS)
 		return xenintro_walk_done(w, e & PTE_ADDR_MASK, gva, SZ_2M);
 
@@ -225,12 +231,7 @@ static int xenintro_walk_pae(const struct xenintro_paging *pg, u64 gva,
 					  -EFAULT);
 	if ((e & PTE_NX) && !pg->nxe)
 		return xenintro_walk_stop(w, XENINTRO_STOP_RESERVED, 1, -EINVAL);
-	if (!(e & PTE_RW))
-		w->rights &= ~XENINTRO_XLAT_W;
-	if (!(e & PTE_US))
-		w->rights &= ~XENINTRO_XLAT_U;
-	if (e & PTE_NX)
-		w->rights &= ~XENINTRO_XLAT_X;
+	xenintro_walk_rights(w, e);
 	return xenintro_walk_done(w, e & PTE_ADDR_MASK, gva, SZ_4K);
 }
 
@@ -249,10 +250,7 @@ static int xenintro_walk_32(const struct xenintro_paging *pg, u64 gva,
 	if (!(e & PTE_P))
 		return xenintro_walk_stop(w, XENINTRO_STOP_NOT_PRESENT, 2,
 					  -EFAULT);
-	if (!(e & PTE_RW))
-		w->rights &= ~XENINTRO_XLAT_W;
-	if (!(e & PTE_US))
-		w->rights &= ~XENINTRO_XLAT_U;
+	xenintro_walk_rights(w, e);
 	if ((e & PTE_PS) && pg->pse) {
 		/* 4M page; PSE-36: entry bits 20:13 are address bits 39:32. */
 		if (e & BIT_ULL(21))
@@ -271,10 +269,7 @@ static int xenintro_walk_32(const struct xenintro_paging *pg, u64 gva,
 	if (!(e & PTE_P))
 		return xenintro_walk_stop(w, XENINTRO_STOP_NOT_PRESENT, 1,
 					  -EFAULT);
-	if (!(e & PTE_RW))
-		w->rights &= ~XENINTRO_XLAT_W;
-	if (!(e & PTE_US))
-		w->rights &= ~XENINTRO_XLAT_U;
+	xenintro_walk_rights(w, e);
 	return xenintro_walk_done(w, e & GENMASK_ULL(31, 12), gva, SZ_4K);
 }
 

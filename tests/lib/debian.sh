@@ -95,16 +95,24 @@ debian_source_version() {
 	dpkg-query -W -f='${Version}\n' "$pkg"
 }
 
-# debian_source_tar: the tarball that package ships.
-debian_source_tar() {
-	local pkg tar
-	pkg=$(debian_source_pkg) || return 1
-	tar=$(dpkg -L "$pkg" | grep -E '^/usr/src/linux-source-[^/]*\.tar\.(xz|bz2|gz)$' | head -n1 || true)
-	if [ -z "$tar" ] || [ ! -f "$tar" ]; then
-		deb_err "$pkg ships no /usr/src/linux-source-*.tar.* (dpkg -L $pkg)"
+# deb_file <package> <extended regex> <what>: the first file of the
+# installed package whose path matches, if it exists.
+deb_file() {
+	local f
+	f=$(dpkg -L "$1" | grep -E "$2" | head -n1 || true)
+	if [ -z "$f" ] || [ ! -e "$f" ]; then
+		deb_err "$1 ships no $3 (dpkg -L $1)"
 		return 1
 	fi
-	printf '%s\n' "$tar"
+	printf '%s\n' "$f"
+}
+
+# debian_source_tar: the tarball that package ships.
+debian_source_tar() {
+	local pkg
+	pkg=$(debian_source_pkg) || return 1
+	deb_file "$pkg" '^/usr/src/linux-source-[^/]*\.tar\.(xz|bz2|gz)$' \
+		"/usr/src/linux-source-*.tar.*"
 }
 
 # debian_xen_pkg: the hypervisor package xen-system-amd64 depends on.
@@ -122,14 +130,9 @@ debian_xen_version() {
 
 # debian_xen_gz: the hypervisor image the package ships in /boot.
 debian_xen_gz() {
-	local pkg gz
+	local pkg
 	pkg=$(debian_xen_pkg) || return 1
-	gz=$(dpkg -L "$pkg" | grep -E '^/boot/xen-[^/]*\.gz$' | head -n1 || true)
-	if [ -z "$gz" ] || [ ! -f "$gz" ]; then
-		deb_err "$pkg ships no /boot/xen-*.gz (dpkg -L $pkg)"
-		return 1
-	fi
-	printf '%s\n' "$gz"
+	deb_file "$pkg" '^/boot/xen-[^/]*\.gz$' "/boot/xen-*.gz"
 }
 
 # debian_xen_tools: the directory holding xl, from the utils package that
@@ -137,11 +140,7 @@ debian_xen_gz() {
 debian_xen_tools() {
 	local pkg xl
 	pkg=$(deb_meta_dep xen-system-amd64 'xen-utils-[0-9][^ ]*') || return 1
-	xl=$(dpkg -L "$pkg" | grep -E '/bin/xl$' | head -n1 || true)
-	if [ -z "$xl" ] || [ ! -x "$xl" ]; then
-		deb_err "$pkg ships no executable .../bin/xl (dpkg -L $pkg)"
-		return 1
-	fi
+	xl=$(deb_file "$pkg" '/bin/xl$' ".../bin/xl") || return 1
 	printf '%s\n' "${xl%/xl}"
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "xi_modules.h"
 
 #define DEV "/dev/xenintro"
 
@@ -303,33 +304,6 @@ TEST_F(session, bad_pointer)
 				    (void *)16));
 }
 
-static bool module_loaded(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return access(path, F_OK) == 0;
-}
-
-static int load_module(const char *dir, const char *name)
-{
-	char path[512];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
-
 /*
  * The module cannot go while an fd is open and goes cleanly once every fd
  * is closed; it is loaded again for the tests that follow.
@@ -357,9 +331,9 @@ TEST(module_unloads_after_close)
 	EXPECT_FALSE(module_loaded("xenintro"));
 	EXPECT_NE(0, access(DEV, F_OK));
 
-	ASSERT_EQ(0, load_module(dir, "xenintro"));
+	ASSERT_EQ(0, load_module(dir, "xenintro", ""));
 	if (had_sim)
-		ASSERT_EQ(0, load_module(dir, "xenintro_sim"));
+		ASSERT_EQ(0, load_module(dir, "xenintro_sim", ""));
 	/* and it works again */
 	fd = xi_open();
 	ASSERT_LE(0, fd);

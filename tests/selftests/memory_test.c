@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
+#include "xi_modules.h"
 #include "xi_sim.h"
 
 #define VCPUS	2
@@ -324,25 +325,6 @@ TEST_F(mem, bad_arguments)
 	/* writing needs the write feature */
 	EXPECT_EQ(-EOPNOTSUPP, xenintro_write_phys(&self->x, 0, &w, 8));
 #undef MEMCALL
-}
-
-static int load_module(const char *dir, const char *name, const char *params)
-{
-	char path[512];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
 /* Reload the core (and the simulator) with @params; 0 or -errno. */

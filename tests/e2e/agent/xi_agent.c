@@ -85,6 +85,8 @@
 
 #include <xenintro/libxenintro.h>
 
+#include "../xi_hash.h"
+
 /* The answer to the marker leaf: "XENI" "INTR" "OMRK" and a constant. */
 #define XI_MARKER_EAX	0x494e4558u
 #define XI_MARKER_EBX	0x52544e49u
@@ -288,17 +290,6 @@ static struct xenintro_verdict *slot(struct agent *a)
 /* The guest's "read my buffer" CPUID (tests/e2e/guest/xi_guest.c). */
 #define XI_MEM_MARKER	0x4000fe00u
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n--) {
-		h ^= *c++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* While the marker event waits for us: its CR3 still names the process. */
 static void read_marker_buffer(struct agent *a, const struct xenintro_event *ev)
 {
@@ -317,7 +308,7 @@ static void read_marker_buffer(struct agent *a, const struct xenintro_event *ev)
 	printf("AGENT: mem read addr=0x%" PRIx64 " len=%" PRIu64 " got=%" PRId64
 	       " hash=0x%016" PRIx64 " gpa=0x%" PRIx64 " page=%" PRIu64
 	       " levels=%u mode=%u stop=%u unmapped_stop=%u unmapped_level=%u noncanonical_stop=%u\n",
-	       addr, len, n, n > 0 ? fnv(0xcbf29ce484222325ULL, buf, (size_t)n) : 0,
+	       addr, len, n, n > 0 ? fnv(XI_FNV_INIT, buf, (size_t)n) : 0,
 	       (uint64_t)t.gpa, (uint64_t)t.page_size, t.levels, t.mode, t.stop, tu.stop,
 	       tu.fail_level, tn.stop);
 }

@@ -42,6 +42,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "../xi_hash.h"
+
 static const char *id = "-";
 
 #define OUT(fmt, ...) \
@@ -72,19 +74,7 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-/* FNV-1a, 64 bit: enough to tell two listings apart. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n--) {
-		h ^= *c++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV_INIT 0xcbf29ce484222325ULL
+#define FNV_INIT XI_FNV_INIT
 
 /*
  * Subleaves looked at per leaf. Leaf 0xd (XSAVE) has the most meaningful
@@ -337,7 +327,7 @@ static int cmd_membuf(uint64_t seed)
 		x ^= x << 17;
 		buf[i] = (unsigned char)x;
 	}
-	h = fnv(0xcbf29ce484222325ULL, buf, XI_MEM_LEN);
+	h = fnv(XI_FNV_INIT, buf, XI_MEM_LEN);
 	OUT("membuf addr=%p len=%u hash=0x%016" PRIx64, (void *)buf,
 	    XI_MEM_LEN, h);
 	__asm__ volatile("cpuid"
