@@ -90,12 +90,12 @@ static void undo_monitor(struct xenintro *x)
 
 static int call_set_access_list(struct xenintro *x)
 {
-	static const uint64_t gfns[3] = { 5, 6, 7 };
-	static const uint8_t rights[3] = { XENINTRO_ACCESS_R,
+	static const __u64 gfns[3] = { 5, 6, 7 };
+	static const __u8 rights[3] = { XENINTRO_ACCESS_R,
 					   XENINTRO_ACCESS_R,
 					   XENINTRO_ACCESS_R };
 
-	return xenintro_set_access_list(x, gfns, rights, 3);
+	return xenintro_set_access_list(x, (const void *)gfns, rights, 3);
 }
 
 static int rights_unchanged(struct xenintro *x, unsigned int domid,
@@ -113,7 +113,7 @@ static void undo_access(struct xenintro *x)
 
 static int call_get_access(struct xenintro *x)
 {
-	uint8_t rights[FRAMES];
+	__u8 rights[FRAMES];
 
 	return xenintro_get_access(x, 0, FRAMES, rights);
 }
@@ -166,15 +166,15 @@ static void undo_rules(struct xenintro *x)
 
 static int call_rule_hits(struct xenintro *x)
 {
-	uint64_t hits[4];
-	uint32_t nr;
+	__u64 hits[4];
+	__u32 nr;
 
-	return xenintro_get_rule_hits(x, hits, 4, &nr);
+	return xenintro_get_rule_hits(x, (void *)hits, 4, &nr);
 }
 
 static int call_read_mem(struct xenintro *x)
 {
-	static uint8_t buf[3 * 4096];
+	static __u8 buf[3 * 4096];
 	struct xenintro_mem_seg segs[3];
 	unsigned int i;
 
