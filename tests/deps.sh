@@ -34,6 +34,9 @@ PACKAGES=(
 	python3
 	# userspace (libxenintro, tools, agent)
 	libc6-dev
+	# the policy parser under libFuzzer (ASan+UBSan): clang and its
+	# fuzzer runtime, both Debian's unversioned metapackages
+	clang libclang-rt-dev
 	# xenintro-agent: the policy file (YAML, with line/column marks for
 	# errors) and the JSON event log; their .a files for the static VM
 	# build (userspace/README.md says why these two)

@@ -5,8 +5,9 @@
 # boot of the debug kernel (KASAN, lockdep, kmemleak): lifecycle_test's
 # destroy-during-attach loop at XENINTRO_SOAK_ROUNDS rounds per point
 # (default 2000: 10,000 attach cycles), and fuzz_test with
-# XENINTRO_FUZZ_CALLS random ioctls (default 1,000,000). make check runs
-# both at a few seconds' length. Ends with the same "N passed, N failed"
+# XENINTRO_FUZZ_CALLS random ioctls (default 1,000,000); before it, the
+# policy parser under libFuzzer for XENINTRO_FUZZ_RUNS runs (default
+# 1,000,000). make check runs all three at a few seconds' length. Ends with the same "N passed, N failed"
 # line; every splat fails it.
 set -euo pipefail
 # shellcheck source=tests/lib/common.sh
@@ -16,5 +17,9 @@ rounds=${XENINTRO_SOAK_ROUNDS:-2000}
 calls=${XENINTRO_FUZZ_CALLS:-1000000}
 export XENINTRO_VM_TIMEOUT=${XENINTRO_VM_TIMEOUT:-14400}
 export XENINTRO_VM_APPEND="xenintro.timeout=14000 xenintro.env.XENINTRO_SOAK_ROUNDS=$rounds xenintro.env.XENINTRO_FUZZ_CALLS=$calls ${XENINTRO_VM_APPEND:-}"
+fuzz_runs=${XENINTRO_FUZZ_RUNS:-1000000}
+log "soak: the policy parser under libFuzzer, $fuzz_runs runs"
+make -s -C "$XENINTRO_ROOT/userspace/lib" static >/dev/null
+make -s -C "$XENINTRO_ROOT/userspace/common" fuzz FUZZ_RUNS="$fuzz_runs"
 log "soak: $rounds rounds per attach step, $calls fuzzed ioctls"
 XENINTRO_LAYERS=vm exec "$XENINTRO_ROOT/tests/check.sh"

@@ -119,6 +119,9 @@ struct policy {
 	struct policy_log log;
 };
 
+/* Bigger files are refused (memory and time stay bounded on any input). */
+#define POLICY_FILE_MAX		(1 << 20)
+
 /*
  * Read and check the policy in @path. 0 with @p filled (free it with
  * policy_free()), or -1 with the first error in @d (@p then holds

@@ -1466,6 +1466,11 @@ int policy_load_buffer(const char *name, const char *buf, size_t len,
 
 	diag_init(d, name);
 	policy_defaults(p);
+	/* A policy is a few KiB: the bound keeps memory and time bounded. */
+	if (len > POLICY_FILE_MAX)
+		return diag_error(d, start, NULL,
+				  "%zu bytes: a policy file is at most %d bytes",
+				  len, POLICY_FILE_MAX);
 	if (!yaml_parser_initialize(&y))
 		return diag_error(d, start, NULL, "out of memory");
 	yaml_parser_set_input_string(&y, (const unsigned char *)buf, len);
@@ -1536,6 +1541,9 @@ int policy_load(const char *path, struct policy *p, struct diag *d)
 		}
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
+		/* no need to read further: it is refused whatever follows */
+		if (len > POLICY_FILE_MAX)
+			break;
 	} while (n);
 	if (ferror(f)) {
 		free(buf);

@@ -406,6 +406,24 @@ static void check_memory_captures(void)
 	policy_free(&p);
 }
 
+/* A file over POLICY_FILE_MAX is refused before it is parsed. */
+static void check_huge_policy(void)
+{
+	size_t len = POLICY_FILE_MAX + 1;
+	char *big = malloc(len);
+	struct policy p;
+	struct diag d;
+
+	if (!big) {
+		fail(__FILE__, __LINE__, "malloc");
+		return;
+	}
+	memset(big, '#', len);
+	EXPECT_EQ(policy_load_buffer("big.yaml", big, len, &p, &d), -1);
+	EXPECT_EQ(strstr(d.msg, "a policy file is at most") != NULL, 1);
+	free(big);
+}
+
 /* ---- decisions ------------------------------------------------------ */
 
 static void check_decisions(void)
@@ -511,7 +529,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 5;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 6;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -544,6 +562,7 @@ int main(void)
 	}
 	RUN("vCPU lists up to 127", check_vcpu_masks());
 	RUN("log.memory captures", check_memory_captures());
+	RUN("huge policy refused", check_huge_policy());
 	RUN("decisions for forwarded events", check_decisions());
 	RUN("event JSON record", check_event_json());
 	RUN("ISO 8601 timestamps", check_iso_time());
