@@ -114,7 +114,7 @@ static int fresh_session(struct xenintro *x, unsigned int domid)
 #define POOL_LEN	(4U << 20)
 #define POOL_PTRS	(64U << 10)
 
-TEST_F_TIMEOUT(fuzz, random_ioctls, 600)
+TEST_F_TIMEOUT(fuzz, random_ioctls, 7200)
 {
 	static __u64 argw[128];
 	__u8 *arg = (__u8 *)argw;

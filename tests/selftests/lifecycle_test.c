@@ -74,7 +74,7 @@ FIXTURE_TEARDOWN(life)
  * attach was still using it (raced stays 0; before the fix the "unpause"
  * point raced every time, as teardown ran inside attach).
  */
-TEST_F(life, domain_destroyed_at_every_attach_step)
+TEST_F_TIMEOUT(life, domain_destroyed_at_every_attach_step, 7200)
 {
 	static const char *const points[] = {
 		"pause", "ring_enable", "ring_hide", "unpause", "notify",
