@@ -635,7 +635,9 @@ s18() {
 	for arg in $(cat /proc/cmdline); do
 		case "$arg" in xi.cycles=*) n=${arg#xi.cycles=} ;; esac
 	done
-	gsend g1 s18 "xi_guest pingpong $((n * 4 + 30)) & xi_guest cpuid-loop $((n * 4 + 30)); wait"
+	# In the background of the guest's shell, so that its command loop is
+	# free; stopped at the end, so that the next scenarios find it idle.
+	grun g1 s18 30 "(xi_guest pingpong 100000 >/dev/null &); (xi_guest cpuid-loop 100000 >/dev/null &); true"
 	sleep 1
 	i=0 alive_n=0 events=0 killed=0 zero=0
 	while [ $i -lt "$n" ]; do
@@ -661,6 +663,7 @@ s18() {
 			log "s18: g1 silent after cycle $i"
 		fi
 	done
+	grun g1 s18k 30 "killall xi_guest; true"
 	warn=$(dmesg | grep -c 'xenintro.*\(failed\|WARNING\|BUG\)')
 	result "$1" "$(ok_if eval '[ "$alive_n" = "$n" ] && [ "$zero" = 0 ] && [ "$warn" = 0 ]')" "$2" \
 		"$n cycles ($killed of them SIGKILLed mid-stream): guest alive after $alive_n/$n; events answered in the others: $events, cycles with none: $zero; xenintro failures/warnings in dmesg: $warn"
