@@ -253,27 +253,16 @@ struct xenintro_decision {
 	bool copy;				/* the agent sees it */
 };
 
-/*
- * Decide: decode @req into @ev (scratch memory, never the agent's ring)
- * and match it against the rule table. Returns 0, or the decode error of
- * a malformed request.
- */
-static int xenintro_decide_locked(struct xenintro_domain *dom,
-				  const struct xve_event *req,
-				  struct xenintro_event *ev,
-				  struct xenintro_decision *d)
+/* Decide: match the decoded event @ev against the rule table. */
+static void xenintro_decide_locked(struct xenintro_domain *dom,
+				   const struct xenintro_event *ev,
+				   struct xenintro_decision *d)
 {
-	int ret;
-
-	ret = xenintro_decode(req, dom->hv.max_vcpus, ev);
-	if (ret)
-		return ret;
 	/* dom->lock keeps the table: see struct xenintro_domain.rules */
 	d->rule_idx = xenintro_rules_match(dom->rules, ev, &d->rule);
 	/* A rule with a verdict of its own decides without the agent. */
 	d->decided = d->rule && d->rule->action != XENINTRO_VERDICT_FORWARD;
 	d->copy = !d->decided || (d->rule->flags & XENINTRO_RULE_NOTIFY);
-	return 0;
 }
 
 /* Hand the agent a copy it must not answer, or count it as dropped. */
@@ -305,6 +294,7 @@ static bool xenintro_deliver_locked(struct xenintro_domain *dom,
 				    const struct xenintro_decision *d)
 {
 	struct xenintro_pending *p;
+	bool delivered;
 	u64 now;
 
 	/*
@@ -340,17 +330,17 @@ static bool xenintro_deliver_locked(struct xenintro_domain *dom,
 	xenintro_pending_park(dom, p, req, dom->next_seq++, d->rule_idx,
 			      now);
 	/* Behind older events waiting for room: keep the order. */
-	if (list_empty(&dom->backlog) &&
-	    xenintro_publish_copy_locked(dom, ev, d->rule_idx, ev->flags,
-					 p->seq, now)) {
+	delivered = list_empty(&dom->backlog) &&
+		    xenintro_publish_copy_locked(dom, ev, d->rule_idx,
+						 ev->flags, p->seq, now);
+	if (delivered) {
 		xenintro_pending_delivered(dom, p);
 		dom->stats.forwarded++;
-		xenintro_deadline_arm_locked(dom);
-		return true;
+	} else {
+		xenintro_pending_backlog(dom, p);
 	}
-	xenintro_pending_backlog(dom, p);
 	xenintro_deadline_arm_locked(dom);
-	return false;
+	return delivered;
 }
 
 /* One request, just copied out of the ring. True if the agent got it. */
@@ -363,7 +353,8 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 
 	dom->stats.requests++;
 
-	ret = xenintro_decide_locked(dom, req, ev, &d);
+	/* Into scratch memory: never the agent's ring before it is decided. */
+	ret = xenintro_decode(req, dom->hv.max_vcpus, ev);
 	if (ret) {
 		xenintro_malformed(dom, req,
 				   dom->state == XENINTRO_DOM_ATTACHED ?
@@ -372,7 +363,10 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 		return false;
 	}
 
-	/* While detaching, everything gets the default verdict at once. */
+	/*
+	 * While detaching, everything gets the default verdict at once; no
+	 * rule is consulted (nor its hits counted) for it.
+	 */
 	if (dom->state != XENINTRO_DOM_ATTACHED) {
 		struct xenintro_answer ans = {
 			.verdict = xenintro_safe_default(req,
@@ -383,6 +377,7 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 		dom->stats.kernel_verdicts++;
 		return false;
 	}
+	xenintro_decide_locked(dom, ev, &d);
 	return xenintro_deliver_locked(dom, req, ev, &d);
 }
 
