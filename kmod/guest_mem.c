@@ -27,9 +27,29 @@ static int xenintro_gpa_read(void *ctx, u64 gpa, void *buf, u32 len)
 	return dom->ops->read_gpa(dom, gpa, buf, len);
 }
 
+/* A well-formed root: each kind's fields, the others zero. -EINVAL else. */
+static int xenintro_root_check(struct xenintro_domain *dom,
+			       const struct xenintro_mem_root *root)
+{
+	switch (root->kind) {
+	case XENINTRO_ROOT_CR3:
+		return (root->vcpu || root->seq ||
+			root->mode > XENINTRO_PAGING_LM5 ||
+			(root->flags & ~XENINTRO_ROOTF_ALL)) ? -EINVAL : 0;
+	case XENINTRO_ROOT_VCPU:
+		return (root->seq || root->cr3 || root->mode || root->flags ||
+			root->vcpu >= dom->hv.max_vcpus) ? -EINVAL : 0;
+	case XENINTRO_ROOT_EVENT:
+		return (root->cr3 || root->mode || root->flags ||
+			root->vcpu >= dom->hv.max_vcpus) ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 /*
- * The paging a root names. ctl_lock held. 0, or -EINVAL for a malformed
- * root, -ENOENT for an event that is not pending, the backend's error.
+ * The paging a checked root names. ctl_lock held. 0, -ENOENT for an event
+ * that is not pending, or the backend's error reading a vCPU.
  */
 static int xenintro_root_paging(struct xenintro_domain *dom,
 				const struct xenintro_mem_root *root,
@@ -43,9 +63,6 @@ static int xenintro_root_paging(struct xenintro_domain *dom,
 
 	switch (root->kind) {
 	case XENINTRO_ROOT_CR3:
-		if (root->vcpu || root->seq || root->mode > XENINTRO_PAGING_LM5 ||
-		    (root->flags & ~XENINTRO_ROOTF_ALL))
-			return -EINVAL;
 		memset(pg, 0, sizeof(*pg));
 		pg->cr3 = root->cr3;
 		pg->mode = root->mode;
@@ -53,19 +70,10 @@ static int xenintro_root_paging(struct xenintro_domain *dom,
 		pg->pse = root->flags & XENINTRO_ROOTF_PSE;
 		return 0;
 	case XENINTRO_ROOT_VCPU:
-		if (root->seq || root->cr3 || root->mode || root->flags ||
-		    root->vcpu >= dom->hv.max_vcpus)
-			return -EINVAL;
 		ret = dom->ops->vcpu_paging(dom, root->vcpu, &cr0, &cr3, &cr4,
 					    &efer);
-		if (ret)
-			return ret;
-		xenintro_paging_from_regs(pg, cr0, cr3, cr4, efer);
-		return 0;
-	case XENINTRO_ROOT_EVENT:
-		if (root->cr3 || root->mode || root->flags ||
-		    root->vcpu >= dom->hv.max_vcpus)
-			return -EINVAL;
+		break;
+	default:	/* XENINTRO_ROOT_EVENT */
 		spin_lock_irqsave(&dom->lock, flags);
 		p = &dom->pending[root->vcpu];
 		if (dom->state != XENINTRO_DOM_ATTACHED || !p->active ||
@@ -79,19 +87,11 @@ static int xenintro_root_paging(struct xenintro_domain *dom,
 			efer = r->msr_efer;
 		}
 		spin_unlock_irqrestore(&dom->lock, flags);
-		if (!ret)
-			xenintro_paging_from_regs(pg, cr0, cr3, cr4, efer);
-		return ret;
-	default:
-		return -EINVAL;
+		break;
 	}
-}
-
-/* A walk's stop reason for a read or write that ended at a frame. */
-static u32 xenintro_frame_stop(int err)
-{
-	return err == -EFAULT ? XENINTRO_STOP_USER_FAULT :
-				XENINTRO_STOP_OUTSIDE;
+	if (!ret)
+		xenintro_paging_from_regs(pg, cr0, cr3, cr4, efer);
+	return ret;
 }
 
 /*
@@ -126,19 +126,18 @@ static int xenintro_seg_run(struct xenintro_domain *dom,
 		}
 		/* Never past the end of this (4K) page: the next is walked. */
 		chunk = min_t(u64, left, PAGE_SIZE - offset_in_page(gpa));
-		if (write) {
-			if (copy_from_user(bounce, ubuf + seg->done, chunk)) {
-				seg->stop = XENINTRO_STOP_USER_FAULT;
-				break;
-			}
-			ret = dom->ops->write_gpa(dom, gpa, bounce, chunk);
-		} else {
-			ret = dom->ops->read_gpa(dom, gpa, bounce, chunk);
-			if (!ret && copy_to_user(ubuf + seg->done, bounce, chunk))
-				ret = -EFAULT;
+		if (write && copy_from_user(bounce, ubuf + seg->done, chunk)) {
+			seg->stop = XENINTRO_STOP_USER_FAULT;
+			break;
 		}
+		ret = write ? dom->ops->write_gpa(dom, gpa, bounce, chunk) :
+			      dom->ops->read_gpa(dom, gpa, bounce, chunk);
 		if (ret) {
-			seg->stop = xenintro_frame_stop(ret);
+			seg->stop = XENINTRO_STOP_OUTSIDE;
+			break;
+		}
+		if (!write && copy_to_user(ubuf + seg->done, bounce, chunk)) {
+			seg->stop = XENINTRO_STOP_USER_FAULT;
 			break;
 		}
 		seg->done += chunk;
@@ -261,11 +260,15 @@ int xenintro_ioctl_mem(struct xenintro_domain *dom, struct xenintro_mem *m,
 		ret = -ESRCH;
 		goto out_unlock;
 	}
-	/* Checked even when unused: reserved fields stay reserved. */
-	ret = xenintro_root_paging(dom, &m->root, &pg);
-	if (ret && (ret == -EINVAL || any_virt))
+	/*
+	 * Checked even when unused (reserved fields stay reserved), but only
+	 * resolved (a hypercall for ROOT_VCPU) when a segment needs it.
+	 */
+	ret = xenintro_root_check(dom, &m->root);
+	if (!ret && any_virt)
+		ret = xenintro_root_paging(dom, &m->root, &pg);
+	if (ret)
 		goto out_unlock;
-	ret = 0;
 	for (i = 0; i < m->nr_segs && !ret; i++) {
 		ret = xenintro_seg_run(dom, &pg, &segs[i], write, bounce);
 		m->bytes += segs[i].done;
@@ -311,7 +314,9 @@ int xenintro_ioctl_translate(struct xenintro_domain *dom,
 	if (dom->torn_down) {
 		ret = -ESRCH;
 	} else {
-		ret = xenintro_root_paging(dom, &t->root, &pg);
+		ret = xenintro_root_check(dom, &t->root);
+		if (!ret)
+			ret = xenintro_root_paging(dom, &t->root, &pg);
 		if (!ret)
 			xenintro_walk(&pg, t->gva, xenintro_gpa_read, dom, &w);
 	}
