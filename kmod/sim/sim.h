@@ -397,6 +397,7 @@ int sim_vcpu_block(struct sim_domain *d, struct sim_vcpu *v,
 u64 *sim_msr_ptr(struct sim_vcpu *v, u32 msr, bool create);
 void sim_set_rights_locked(struct sim_domain *d, u64 gfn, u8 rights);
 u64 sim_frame_read(struct sim_domain *d, u64 gfn, u64 offset);
+struct page *sim_frame_page(struct sim_domain *d, u64 gfn, bool create);
 int sim_frame_write(struct sim_domain *d, u64 gfn, u64 offset, u64 val);
 
 /* sim_ring.c */

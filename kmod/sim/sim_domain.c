@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -411,24 +412,38 @@ u64 sim_frame_read(struct sim_domain *d, u64 gfn, u64 offset)
 	return page ? READ_ONCE(*sim_frame_word(page, offset)) : 0;
 }
 
-/* Process context: allocates the frame's page on its first write. */
-int sim_frame_write(struct sim_domain *d, u64 gfn, u64 offset, u64 val)
+/*
+ * The page behind frame @gfn, allocated (zeroed) on first use when
+ * @create: process context then. NULL for a never-written frame without
+ * @create, or an ERR_PTR.
+ */
+struct page *sim_frame_page(struct sim_domain *d, u64 gfn, bool create)
 {
 	struct page *page = xa_load(&d->pages, gfn);
 	struct page *old;
 
-	if (!page) {
-		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-		if (!page)
-			return -ENOMEM;
-		old = xa_cmpxchg(&d->pages, gfn, NULL, page, GFP_KERNEL);
-		if (old) {
-			__free_page(page);
-			if (xa_is_err(old))
-				return xa_err(old);
-			page = old;
-		}
+	if (page || !create)
+		return page;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	old = xa_cmpxchg(&d->pages, gfn, NULL, page, GFP_KERNEL);
+	if (old) {
+		__free_page(page);
+		if (xa_is_err(old))
+			return ERR_PTR(xa_err(old));
+		page = old;
 	}
+	return page;
+}
+
+/* Process context: allocates the frame's page on its first write. */
+int sim_frame_write(struct sim_domain *d, u64 gfn, u64 offset, u64 val)
+{
+	struct page *page = sim_frame_page(d, gfn, true);
+
+	if (IS_ERR(page))
+		return PTR_ERR(page);
 	WRITE_ONCE(*sim_frame_word(page, offset), val);
 	return 0;
 }

@@ -530,7 +530,8 @@ static int sim_gpa_check(struct sim_domain *d, u64 gpa, u32 len)
 	return 0;
 }
 
-int sim_op_read_gpa(struct xenintro_domain *dom, u64 gpa, void *buf, u32 len)
+static int sim_gpa_copy(struct xenintro_domain *dom, u64 gpa, void *buf,
+			u32 len, bool write)
 {
 	struct sim_domain *d = sim_core_get(dom);
 	struct page *page;
@@ -539,43 +540,28 @@ int sim_op_read_gpa(struct xenintro_domain *dom, u64 gpa, void *buf, u32 len)
 	if (!d)
 		return -ESRCH;
 	ret = sim_gpa_check(d, gpa, len);
-	if (!ret) {
-		page = xa_load(&d->pages, gpa >> PAGE_SHIFT);
-		if (page)
-			memcpy(buf, page_address(page) + offset_in_page(gpa),
-			       len);
-		else
-			memset(buf, 0, len);
-	}
+	page = ret ? NULL : sim_frame_page(d, gpa >> PAGE_SHIFT, write);
+	if (IS_ERR(page))
+		ret = PTR_ERR(page);
+	else if (!ret && write)
+		memcpy(page_address(page) + offset_in_page(gpa), buf, len);
+	else if (!ret && page)
+		memcpy(buf, page_address(page) + offset_in_page(gpa), len);
+	else if (!ret)
+		memset(buf, 0, len);	/* never written: zeroes */
 	sim_domain_put(d);
 	return ret;
+}
+
+int sim_op_read_gpa(struct xenintro_domain *dom, u64 gpa, void *buf, u32 len)
+{
+	return sim_gpa_copy(dom, gpa, buf, len, false);
 }
 
 int sim_op_write_gpa(struct xenintro_domain *dom, u64 gpa, const void *buf,
 		     u32 len)
 {
-	struct sim_domain *d = sim_core_get(dom);
-	struct page *page;
-	int ret;
-
-	if (!d)
-		return -ESRCH;
-	ret = sim_gpa_check(d, gpa, len);
-	if (!ret) {
-		/* A word write allocates the frame; the rest copies over. */
-		page = xa_load(&d->pages, gpa >> PAGE_SHIFT);
-		if (!page) {
-			ret = sim_frame_write(d, gpa >> PAGE_SHIFT, 0,
-					      sim_frame_read(d, gpa >> PAGE_SHIFT,
-							     0));
-			page = xa_load(&d->pages, gpa >> PAGE_SHIFT);
-		}
-		if (!ret && page)
-			memcpy(page_address(page) + offset_in_page(gpa), buf,
-			       len);
-	}
-	sim_domain_put(d);
-	return ret;
+	return sim_gpa_copy(dom, gpa, (void *)buf, len, true);
 }
 
 /* ->vcpu_paging(): Xen's gethvmcontext_partial(CPU), the paging part. */
