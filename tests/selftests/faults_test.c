@@ -111,20 +111,30 @@ static void undo_access(struct xenintro *x)
 	xenintro_set_access(x, 5, 3, XENINTRO_ACCESS_RWX);
 }
 
-static int call_get_access(struct xenintro *x)
-{
-	__u8 rights[FRAMES];
+/*
+ * The user buffer GET_ACCESS, STATS and READ_MEM write into, filled with
+ * a marker before each call: a failed call must not have written it.
+ */
+#define UNTOUCHED	0xee
+static __u8 outbuf[3 * 4096];
 
-	return xenintro_get_access(x, 0, FRAMES, rights);
-}
-
-static int nothing_to_check(struct xenintro *x, unsigned int domid,
+static int outbuf_untouched(struct xenintro *x, unsigned int domid,
 			    char *why, size_t len)
 {
+	size_t i;
+
 	(void)x;
 	(void)domid;
-	snprintf(why, len, "-");
-	return 1;
+	for (i = 0; i < sizeof(outbuf) && outbuf[i] == UNTOUCHED; i++)
+		;
+	snprintf(why, len, "output written at byte %zu", i);
+	return i == sizeof(outbuf);
+}
+
+static int call_get_access(struct xenintro *x)
+{
+	memset(outbuf, UNTOUCHED, sizeof(outbuf));
+	return xenintro_get_access(x, 0, FRAMES, outbuf);
 }
 
 static int call_set_rules(struct xenintro *x)
@@ -166,22 +176,22 @@ static void undo_rules(struct xenintro *x)
 
 static int call_rule_hits(struct xenintro *x)
 {
-	__u64 hits[4];
 	__u32 nr;
 
-	return xenintro_get_rule_hits(x, (void *)hits, 4, &nr);
+	memset(outbuf, UNTOUCHED, sizeof(outbuf));
+	return xenintro_get_rule_hits(x, (void *)outbuf, 4, &nr);
 }
 
 static int call_read_mem(struct xenintro *x)
 {
-	static __u8 buf[3 * 4096];
 	struct xenintro_mem_seg segs[3];
 	unsigned int i;
 
+	memset(outbuf, UNTOUCHED, sizeof(outbuf));
 	memset(segs, 0, sizeof(segs));
 	for (i = 0; i < 3; i++) {
 		segs[i].addr = i * 4096;
-		segs[i].buf = (uintptr_t)(buf + i * 4096);
+		segs[i].buf = (uintptr_t)(outbuf + i * 4096);
 		segs[i].len = 4096;
 	}
 	return xenintro_read_segs(x, NULL, segs, 3);
@@ -191,10 +201,10 @@ static const struct fault_op ops[] = {
 	{ "MONITOR", call_monitor, monitor_off, undo_monitor },
 	{ "SET_ACCESS (list)", call_set_access_list, rights_unchanged,
 	  undo_access },
-	{ "GET_ACCESS", call_get_access, nothing_to_check, NULL },
+	{ "GET_ACCESS", call_get_access, outbuf_untouched, NULL },
 	{ "SET_RULES", call_set_rules, old_table, undo_rules },
-	{ "STATS (rule hits)", call_rule_hits, nothing_to_check, NULL },
-	{ "READ_MEM", call_read_mem, nothing_to_check, NULL },
+	{ "STATS (rule hits)", call_rule_hits, outbuf_untouched, NULL },
+	{ "READ_MEM", call_read_mem, outbuf_untouched, NULL },
 };
 
 TEST_F(faults, every_allocation_of_every_ioctl)
