@@ -224,9 +224,8 @@ int xenintro_detach_now(struct xenintro_domain *dom)
 /* Teardown for the session's last reference (close and munmap). */
 void xenintro_detach(struct xenintro_domain *dom)
 {
-	mutex_lock(&dom->ctl_lock);
-	xenintro_teardown(dom);
-	mutex_unlock(&dom->ctl_lock);
+	/* -ESRCH: DETACH or a death tore it down already; nothing to do. */
+	xenintro_detach_now(dom);
 	/* A queued "died" work owns a reference; it has nothing left to do. */
 	if (cancel_work_sync(&dom->dead_work))
 		xenintro_domain_put(dom);

@@ -64,14 +64,17 @@ tree_files() {
 
 # --------------------------------------------------------- kernel pair
 name="setup: linux-image-amd64 and linux-headers-amd64 name one kernel ABI, installed as a pair"
-if err=$(debian_kabi 2>&1 >/dev/null) && kabi=$(debian_kabi 2>/dev/null) &&
-	kdir=$(debian_kdir 2>/dev/null) &&
+err=''
+if kabi=$(debian_kabi 2>/tmp/pins-kabi.$$) && kdir=$(debian_kdir 2>/dev/null) &&
 	[ -d "/lib/modules/$kabi/kernel" ]; then
 	result $LAYER pass "$name" "ABI $kabi: /boot/vmlinuz-$kabi, /lib/modules/$kabi, $kdir"
 else
+	err=$(cat /tmp/pins-kabi.$$ 2>/dev/null)
 	kabi=''
 	result $LAYER fail "$name" "${err:-modules of the ABI missing under /lib/modules}"
 fi
+
+rm -f /tmp/pins-kabi.$$
 
 # ------------------------------------------------------ sources and Xen
 name="setup: kernel source, Xen image and Xen tools found through their metapackages"
