@@ -113,7 +113,9 @@ static void undo_access(struct xenintro *x)
 
 /*
  * The user buffer GET_ACCESS, STATS and READ_MEM write into, filled with
- * a marker before each call: a failed call must not have written it.
+ * a marker before each call: a failed call must not have written it. The
+ * fill happens before the failure is armed: a first touch of these pages
+ * would itself allocate (a page fault) and use up the injected failure.
  */
 #define UNTOUCHED	0xee
 static __u8 outbuf[3 * 4096];
@@ -133,7 +135,6 @@ static int outbuf_untouched(struct xenintro *x, unsigned int domid,
 
 static int call_get_access(struct xenintro *x)
 {
-	memset(outbuf, UNTOUCHED, sizeof(outbuf));
 	return xenintro_get_access(x, 0, FRAMES, outbuf);
 }
 
@@ -178,7 +179,6 @@ static int call_rule_hits(struct xenintro *x)
 {
 	__u32 nr;
 
-	memset(outbuf, UNTOUCHED, sizeof(outbuf));
 	return xenintro_get_rule_hits(x, (void *)outbuf, 4, &nr);
 }
 
@@ -187,7 +187,6 @@ static int call_read_mem(struct xenintro *x)
 	struct xenintro_mem_seg segs[3];
 	unsigned int i;
 
-	memset(outbuf, UNTOUCHED, sizeof(outbuf));
 	memset(segs, 0, sizeof(segs));
 	for (i = 0; i < 3; i++) {
 		segs[i].addr = i * 4096;
@@ -221,6 +220,7 @@ TEST_F(faults, every_allocation_of_every_ioctl)
 		injected = 0;
 		ret = -1;
 		for (n = 1; n < WALK; n++) {
+			memset(outbuf, UNTOUCHED, sizeof(outbuf));
 			dprintf(self->failfd, "%d", n);
 			ret = op->call(&self->x);
 			len = pread(self->failfd, left, sizeof(left) - 1, 0);
