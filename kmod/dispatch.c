@@ -172,21 +172,26 @@ static bool xenintro_publish_copy_locked(struct xenintro_domain *dom,
  */
 void xenintro_flush_backlog_locked(struct xenintro_domain *dom)
 {
-	struct xenintro_event *ev = &dom->scratch_ev;
 	struct xenintro_pending *p, *tmp;
+	struct xenintro_event *slot;
 	bool delivered = false;
 
 	lockdep_assert_held(&dom->lock);
 
 	list_for_each_entry_safe(p, tmp, &dom->backlog, node) {
-		if (!xenintro_event_slot(&dom->rings))
+		slot = xenintro_event_slot(&dom->rings);
+		if (!slot)
 			break;
-		/* Validated when it arrived; decoding again cannot fail. */
+		/*
+		 * Decided when it arrived (the agent answers it), so it is
+		 * decoded straight into its slot. Validated then too:
+		 * decoding again cannot fail.
+		 */
 		if (WARN_ON_ONCE(xenintro_decode(&p->req, dom->hv.max_vcpus,
-						 ev)))
+						 slot)))
 			continue;
-		xenintro_publish_copy_locked(dom, ev, p->rule, ev->flags,
-					     p->seq, p->timestamp);
+		slot->rule = p->rule;
+		xenintro_publish_event(dom, slot, p->seq, p->timestamp);
 		xenintro_pending_delivered(dom, p);
 		dom->stats.forwarded++;
 		delivered = true;
