@@ -540,15 +540,18 @@ static int sim_gpa_copy(struct xenintro_domain *dom, u64 gpa, void *buf,
 	if (!d)
 		return -ESRCH;
 	ret = sim_gpa_check(d, gpa, len);
-	page = ret ? NULL : sim_frame_page(d, gpa >> PAGE_SHIFT, write);
+	if (ret)
+		goto out;
+	page = sim_frame_page(d, gpa >> PAGE_SHIFT, write);
 	if (IS_ERR(page))
 		ret = PTR_ERR(page);
-	else if (!ret && write)
+	else if (write)
 		memcpy(page_address(page) + offset_in_page(gpa), buf, len);
-	else if (!ret && page)
+	else if (page)
 		memcpy(buf, page_address(page) + offset_in_page(gpa), len);
-	else if (!ret)
+	else
 		memset(buf, 0, len);	/* never written: zeroes */
+out:
 	sim_domain_put(d);
 	return ret;
 }
