@@ -476,7 +476,8 @@ static struct xenintro_rule *xenintro_rules_in(const struct xenintro_rules *r,
  * one, so a refused table changes nothing. The swap happens under the
  * domain's event lock, which the event path holds while it matches, so the
  * old table can be freed as soon as that lock is dropped: SET_RULES never
- * waits for a grace period. *
+ * waits for a grace period.
+ *
  * Return: 0 or a negative errno (see struct xenintro_rules).
  */
 int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
