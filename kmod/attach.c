@@ -170,8 +170,8 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 		/*
 		 * Pauses the agent still holds go too, before the ring: a
 		 * vCPU must run to finish a write it was allowed to make in
-		 * CONTROL_REGISTERS mode (Xen's hvm_vm_event_do_resume()), and the backend
-		 * waits for that before disabling the ring.
+		 * CONTROL_REGISTERS mode (Xen's hvm_vm_event_do_resume()),
+		 * and the backend waits for that before disabling the ring.
 		 */
 		for (; dom->pauses; dom->pauses--)
 			ops->unpause(dom);
