@@ -106,6 +106,42 @@ XT_TEST(memory_write_and_roots)
 	XT_EQ(xenintro_close(&x), 0);
 }
 
+/*
+ * xenintro_root_regs() picks the paging mode as the CPU (and the kernel's
+ * walker) does: CR0.PG off is no paging, EFER.LMA long mode with CR4.LA57
+ * choosing 5 levels, else CR4.PAE, else 32-bit; NXE and PSE carried over.
+ */
+XT_TEST(memory_root_from_registers)
+{
+	const uint64_t pg = 1ULL << 31, pae = 1ULL << 5, la57 = 1ULL << 12;
+	const uint64_t lma = 1ULL << 10, nxe = 1ULL << 11, pse = 1ULL << 4;
+	struct xenintro_regs regs;
+	struct xenintro_mem_root r;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.cr3 = 0x1234000;
+	regs.cr4 = pae | la57;
+	regs.msr_efer = lma | nxe;
+	r = xenintro_root_regs(&regs);		/* paging off: the rest ignored */
+	XT_EQ(r.kind, XENINTRO_ROOT_CR3);
+	XT_EQ(r.mode, XENINTRO_PAGING_NONE);
+	XT_EQ(r.cr3, 0x1234000);
+
+	regs.cr0 = pg;
+	XT_EQ(xenintro_root_regs(&regs).mode, XENINTRO_PAGING_LM5);
+	regs.cr4 = pae;
+	XT_EQ(xenintro_root_regs(&regs).mode, XENINTRO_PAGING_LM4);
+	XT_EQ(xenintro_root_regs(&regs).flags, XENINTRO_ROOTF_NXE);
+	regs.msr_efer = 0;
+	XT_EQ(xenintro_root_regs(&regs).mode, XENINTRO_PAGING_PAE);
+	XT_EQ(xenintro_root_regs(&regs).flags, 0);
+	regs.cr4 = pse;
+	r = xenintro_root_regs(&regs);
+	XT_EQ(r.mode, XENINTRO_PAGING_32);
+	XT_EQ(r.flags, XENINTRO_ROOTF_PSE);
+	XT_EQ(r.vcpu | r.seq, 0);
+}
+
 XT_TEST(memory_translate)
 {
 	struct xenintro_translate t;
