@@ -11,7 +11,8 @@
  * queues takes ctl_lock too, so it waits until attach is done with the
  * ring instead of unmapping it under attach's feet.
  *
- * Teardown, on DETACH, on the last close or when the domain dies: pause;
+ * Teardown, on DETACH, on the last close or when the domain dies: revoke
+ * every guest frame mapped into the agent (guest_map.c); pause;
  * answer everything pending with the default verdict; switch off
  * single-stepping where a response switched it on; restore page rights
  * (while the ring still exists, Xen needs it); disable the monitor events
@@ -21,9 +22,11 @@
  *
  * Locks: dom->ctl_lock, then xenintro_domains_lock (the registry, taken
  * inside ctl_lock by teardown and by attach's error path, never the other
- * way round), then dom->lock.
+ * way round), then dom->lock. Revoking mapped frames takes the mappings'
+ * i_mmap_rwsem inside ctl_lock (see guest_map.c for mmap_lock).
  */
 #include <linux/bitmap.h>
+#include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/module.h>
@@ -126,6 +129,8 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 	if (dom->torn_down)
 		return;
 	dom->torn_down = true;
+	/* No guest frame stays in the agent's hands past the session. */
+	xenintro_frames_revoke(dom);
 
 	/*
 	 * From here every request, old or new, gets the default verdict at
@@ -413,6 +418,7 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 		goto out_put_backend;
 	}
 	/* From here the domain object owns the backend reference. */
+	dom->frames_mapping = s->inode->i_mapping;
 
 	mutex_lock(&xenintro_domains_lock);
 	ret = xa_insert(&xenintro_domains, a->domid, dom, GFP_KERNEL);

@@ -39,6 +39,7 @@
 #include <linux/types.h>
 
 struct module;
+struct vm_area_struct;
 struct xenintro_domain;
 struct xenintro_monitor;
 struct xve_sring;
@@ -107,6 +108,14 @@ struct xenintro_inject {
  * @write_gpa: the same, from @buf into the guest.
  * @vcpu_paging: @vcpu's CR0, CR3, CR4 and EFER now (the vCPU may be
  *	paused briefly to read them). May sleep.
+ * @map_frames: map guest frames @gfns[i] (i < @nr) read-only into the user
+ *	mapping @vma, frame i at vm_start + i pages, and set @errs[i] to 0
+ *	or -ENXIO (not the guest's RAM; that page stays empty). Called with
+ *	the caller's mmap_lock held for writing, so it may set vm_flags (the
+ *	kind of mapping is the backend's choice). Each PTE must hold its
+ *	frame (a reference) until it is zapped. Return the number mapped, or
+ *	a negative errno when the call as a whole failed (the core then zaps
+ *	whatever went in). Optional: without it MAP_FRAMES is -EOPNOTSUPP.
  * @singlestep_off: stop single-stepping @vcpu (Xen's debug_op
  *	SINGLE_STEP_OFF); -EOPNOTSUPP where the hypervisor has no
  *	single-step. Teardown calls it for every vCPU a response switched
@@ -139,6 +148,9 @@ struct xenintro_hv_ops {
 			 const void *buf, u32 len);
 	int (*vcpu_paging)(struct xenintro_domain *dom, u32 vcpu, u64 *cr0,
 			   u64 *cr3, u64 *cr4, u64 *efer);
+	int (*map_frames)(struct xenintro_domain *dom,
+			  struct vm_area_struct *vma, const u64 *gfns, u32 nr,
+			  int *errs);
 };
 
 /*

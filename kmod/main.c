@@ -60,6 +60,7 @@ static void __init xenintro_uapi_check(void)
 	BUILD_BUG_ON(sizeof(struct xenintro_mem_seg) != 48);
 	BUILD_BUG_ON(sizeof(struct xenintro_mem) != 80);
 	BUILD_BUG_ON(sizeof(struct xenintro_translate) != 144);
+	BUILD_BUG_ON(sizeof(struct xenintro_map_frames) != 56);
 	BUILD_BUG_ON(XENINTRO_EMUL_READ_MAX > XVE_EMUL_READ_MAX);
 	/* decode.c copies reasons as they are */
 	BUILD_BUG_ON(XENINTRO_EVENT_MEM_ACCESS != XVE_REASON_MEM_ACCESS);
@@ -87,9 +88,14 @@ static int __init xenintro_init(void)
 
 	xenintro_uapi_check();
 
-	ret = misc_register(&xenintro_misc);
+	ret = xenintro_map_init();
 	if (ret)
 		return ret;
+	ret = misc_register(&xenintro_misc);
+	if (ret) {
+		xenintro_map_exit();
+		return ret;
+	}
 	pr_info("xenintro: /dev/xenintro ready (uAPI %d)\n",
 		XENINTRO_API_VERSION);
 	return 0;
@@ -98,6 +104,7 @@ static int __init xenintro_init(void)
 static void __exit xenintro_exit(void)
 {
 	misc_deregister(&xenintro_misc);
+	xenintro_map_exit();
 }
 
 module_init(xenintro_init);

@@ -30,6 +30,7 @@ union xenintro_ioctl_buf {
 	struct xenintro_rules rules;
 	struct xenintro_mem mem;
 	struct xenintro_translate translate;
+	struct xenintro_map_frames map_frames;
 };
 
 /**
@@ -135,6 +136,12 @@ static int xenintro_ioctl_translate_op(struct xenintro_session *s,
 	return xenintro_ioctl_translate(s->dom, &buf->translate);
 }
 
+static int xenintro_ioctl_map_frames_op(struct xenintro_session *s,
+					union xenintro_ioctl_buf *buf)
+{
+	return xenintro_ioctl_map_frames(s, &buf->map_frames);
+}
+
 static int xenintro_ioctl_stats_op(struct xenintro_session *s,
 				   union xenintro_ioctl_buf *buf)
 {
@@ -184,6 +191,8 @@ static const struct xenintro_ioctl_op xenintro_ioctl_ops[] = {
 		       true, true, xenintro_ioctl_write_mem_op),
 	XENINTRO_IOCTL(_XENINTRO_TRANSLATE, struct xenintro_translate,
 		       reserved, true, true, xenintro_ioctl_translate_op),
+	XENINTRO_IOCTL(_XENINTRO_MAP_FRAMES, struct xenintro_map_frames,
+		       reserved, true, true, xenintro_ioctl_map_frames_op),
 	XENINTRO_IOCTL(_XENINTRO_KICK, struct xenintro_kick, reserved,
 		       true, true, xenintro_ioctl_kick_op),
 	XENINTRO_IOCTL(_XENINTRO_STATS, struct xenintro_stats, mem_writes,
@@ -240,6 +249,7 @@ static long xenintro_ioctl(struct file *file, unsigned int cmd,
 static int xenintro_open(struct inode *inode, struct file *file)
 {
 	struct xenintro_session *s;
+	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -247,6 +257,11 @@ static int xenintro_open(struct inode *inode, struct file *file)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
+	ret = xenintro_map_open(s, file);
+	if (ret) {
+		kfree(s);
+		return ret;
+	}
 	mutex_init(&s->lock);
 	file->private_data = s;
 	return stream_open(inode, file);
@@ -265,6 +280,8 @@ static int xenintro_release(struct inode *inode, struct file *file)
 		xenintro_detach(s->dom);
 		xenintro_domain_put(s->dom);
 	}
+	/* After the teardown: it revokes frames through the inode. */
+	xenintro_map_release(s);
 	mutex_destroy(&s->lock);
 	kfree(s);
 	return 0;
@@ -303,6 +320,8 @@ static int xenintro_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!dom)
 		return -EINVAL;
+	if (vma->vm_pgoff >= XENINTRO_OFF_FRAMES >> PAGE_SHIFT)
+		return xenintro_frames_mmap(dom, vma);
 	return xenintro_rings_mmap(&dom->rings, vma);
 }
 

@@ -50,7 +50,7 @@ struct vm_area_struct;
 #define XENINTRO_SUPPORTED_FEATURES \
 	(XENINTRO_FEATURE_RINGS | XENINTRO_FEATURE_EMUL_READ_DATA | \
 	 XENINTRO_FEATURE_RULES | XENINTRO_FEATURE_KICK_WAIT | \
-	 XENINTRO_FEATURE_MEMORY)
+	 XENINTRO_FEATURE_MEMORY | XENINTRO_FEATURE_MEM_MAP)
 /* Known, but granted only with allow_guest_writes=1 (else -EPERM). */
 #define XENINTRO_KNOWN_FEATURES \
 	(XENINTRO_SUPPORTED_FEATURES | XENINTRO_FEATURE_MEM_WRITE)
@@ -73,7 +73,8 @@ extern bool xenintro_allow_guest_writes;
 	 XENINTRO_IOCTL_BIT(_XENINTRO_DETACH) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_READ_MEM) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_WRITE_MEM) | \
-	 XENINTRO_IOCTL_BIT(_XENINTRO_TRANSLATE))
+	 XENINTRO_IOCTL_BIT(_XENINTRO_TRANSLATE) | \
+	 XENINTRO_IOCTL_BIT(_XENINTRO_MAP_FRAMES))
 
 /* ---- api.c: handshake and extensible ioctl structs ---- */
 
@@ -326,6 +327,8 @@ struct xenintro_domain {
 	bool dead;			/* the domain died; under ctl_lock */
 	u64 mem_writes;			/* WRITE_MEM bytes, under ctl_lock */
 	u64 rules_generation;		/* SET_RULES successes, under ctl_lock */
+	/* the session's mappings, for revoking frames (guest_map.c) */
+	struct address_space *frames_mapping;
 	/*
 	 * The rule table: replaced under ctl_lock and lock both, so either
 	 * keeps it alive: the event path reads it under lock, STATS under
@@ -368,12 +371,14 @@ struct xenintro_domain {
  * @api_done: handshake completed
  * @features: features granted by the handshake
  * @dom: the attached domain or NULL; set once under @lock, then stable
+ * @inode: the session's own inode; the file's f_mapping is its i_mapping
  */
 struct xenintro_session {
 	struct mutex lock;	/* handshake and ATTACH */
 	bool api_done;
 	u64 features;
 	struct xenintro_domain *dom;
+	struct inode *inode;
 };
 
 extern const struct file_operations xenintro_fops;
@@ -442,5 +447,17 @@ int xenintro_ioctl_mem(struct xenintro_domain *dom, struct xenintro_mem *m,
 int xenintro_ioctl_translate(struct xenintro_domain *dom,
 			     struct xenintro_translate *t);
 void xenintro_monitors_disable_all(struct xenintro_domain *dom);
+
+/* ---- guest_map.c: zero-copy guest frames ---- */
+
+int xenintro_map_init(void);
+void xenintro_map_exit(void);
+int xenintro_map_open(struct xenintro_session *s, struct file *file);
+void xenintro_map_release(struct xenintro_session *s);
+int xenintro_frames_mmap(struct xenintro_domain *dom,
+			 struct vm_area_struct *vma);
+void xenintro_frames_revoke(struct xenintro_domain *dom);
+int xenintro_ioctl_map_frames(struct xenintro_session *s,
+			      struct xenintro_map_frames *mf);
 
 #endif /* _XENINTRO_H */

@@ -282,6 +282,9 @@ struct sim_domain {
 	 * frame, so accesses are real, but a 65536-frame domain costs only
 	 * what the tests touch instead of 256 MiB up front. The xarray has
 	 * its own lock; page contents are accessed with READ_ONCE/WRITE_ONCE.
+	 * SIM_FRAME_HOLE marks a frame the guest ballooned out. Each page
+	 * in the xarray holds one reference, dropped an RCU grace period
+	 * after it left (see sim_frame_get()).
 	 */
 	struct xarray pages;
 	/* Xen's event channel notification: calls the core in hard IRQ. */
@@ -396,9 +399,12 @@ int sim_vcpu_block(struct sim_domain *d, struct sim_vcpu *v,
 		   const u32 *want_rsp, struct sim_resume *res);
 u64 *sim_msr_ptr(struct sim_vcpu *v, u32 msr, bool create);
 void sim_set_rights_locked(struct sim_domain *d, u64 gfn, u8 rights);
+#define SIM_FRAME_HOLE	xa_mk_value(0)
+
 u64 sim_frame_read(struct sim_domain *d, u64 gfn, u64 offset);
-struct page *sim_frame_page(struct sim_domain *d, u64 gfn, bool create);
+struct page *sim_frame_get(struct sim_domain *d, u64 gfn, bool create);
 int sim_frame_write(struct sim_domain *d, u64 gfn, u64 offset, u64 val);
+int sim_frame_balloon(struct sim_domain *d, u64 gfn);
 
 /* sim_ring.c */
 int sim_ring_enable(struct xenintro_domain *dom);
@@ -428,6 +434,8 @@ int sim_op_write_gpa(struct xenintro_domain *dom, u64 gpa, const void *buf,
 		     u32 len);
 int sim_op_vcpu_paging(struct xenintro_domain *dom, u32 vcpu, u64 *cr0,
 		       u64 *cr3, u64 *cr4, u64 *efer);
+int sim_op_map_frames(struct xenintro_domain *dom, struct vm_area_struct *vma,
+		      const u64 *gfns, u32 nr, int *errs);
 int sim_op_reset_access(struct xenintro_domain *dom);
 int sim_op_inject(struct xenintro_domain *dom,
 		  const struct xenintro_inject *inj);

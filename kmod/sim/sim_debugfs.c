@@ -42,6 +42,11 @@
  *       requests are produced or responses consumed, an attached session
  *       is told (xenintro_domain_dead()). ESRCH if unknown or dying.
  *       -> result=done domid= attached=0|1
+ *   balloon domid=N gfn=G
+ *       The guest gives frame G back (its balloon driver's
+ *       decrease_reservation): foreign reads and maps of G fail (ENXIO)
+ *       until the guest writes G again; mappings made before keep the
+ *       old page. -> result=done domid= gfn=
  *   pause domid=N / unpause domid=N
  *       The toolstack pause count (xl pause), shared with the core's
  *       pause op: at most 255 (EOVERFLOW), unpause at 0 is EINVAL. pause
@@ -394,6 +399,30 @@ static int sim_cmd_destroy(struct sim_ctx *c)
 		return sim_fail(c, ret, "no live domain %llu", domid);
 	sim_out(c, "result=done domid=%llu attached=%u", domid, attached);
 	return 0;
+}
+
+static int sim_cmd_balloon(struct sim_ctx *c)
+{
+	struct sim_domain *d;
+	u64 gfn;
+	int ret;
+
+	ret = sim_arg_domain(c, &d);
+	if (ret)
+		return ret;
+	ret = sim_arg_u64(c, "gfn", true, 0, d->nr_frames - 1, &gfn);
+	if (!ret)
+		ret = sim_args_done(c);
+	if (!ret) {
+		ret = sim_frame_balloon(d, gfn);
+		if (ret)
+			sim_fail(c, ret, "balloon failed");
+		else
+			sim_out(c, "result=done domid=%u gfn=%llu", d->domid,
+				gfn);
+	}
+	sim_domain_put(d);
+	return ret;
 }
 
 static int sim_cmd_pause_common(struct sim_ctx *c, bool pause)
@@ -803,7 +832,8 @@ static void sim_state_domain(struct sim_ctx *c, struct sim_domain *d)
 	struct page *page;
 
 	xa_for_each(&d->pages, gfn, page)
-		pages++;
+		if (!xa_is_value(page))
+			pages++;
 
 	spin_lock_irqsave(&d->lock, flags);
 	sim_out(c,
@@ -951,6 +981,7 @@ static const struct {
 } sim_cmds[] = {
 	{ "create", sim_cmd_create },
 	{ "destroy", sim_cmd_destroy },
+	{ "balloon", sim_cmd_balloon },
 	{ "pause", sim_cmd_pause },
 	{ "unpause", sim_cmd_unpause },
 	{ "access", sim_cmd_access },

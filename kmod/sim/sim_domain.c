@@ -100,7 +100,8 @@ void sim_domain_free(struct sim_domain *d)
 	WARN_ON_ONCE(d->ring);
 
 	xa_for_each(&d->pages, gfn, page)
-		__free_page(page);
+		if (!xa_is_value(page))
+			put_page(page);	/* mappings may hold it longer */
 	xa_destroy(&d->pages);
 	for (i = 0; i < d->nr_vcpus; i++)
 		mutex_destroy(&d->vcpus[i].run_lock);
@@ -405,45 +406,121 @@ static u64 *sim_frame_word(struct page *page, u64 offset)
 	return (u64 *)page_address(page) + ((offset & ~PAGE_MASK) >> 3);
 }
 
-u64 sim_frame_read(struct sim_domain *d, u64 gfn, u64 offset)
-{
-	struct page *page = xa_load(&d->pages, gfn);
-
-	return page ? READ_ONCE(*sim_frame_word(page, offset)) : 0;
-}
-
 /*
- * The page behind frame @gfn, allocated (zeroed) on first use when
- * @create: process context then. NULL for a never-written frame without
- * @create, or an ERR_PTR.
+ * The page behind frame @gfn with a reference of the caller's, or NULL
+ * for a never-written frame or a hole (@hole says which, if not NULL).
+ * The xarray's own reference is dropped an RCU grace period after the
+ * page left it (sim_frame_balloon()), so one found under rcu_read_lock()
+ * still has it and get_page() is safe.
  */
-struct page *sim_frame_page(struct sim_domain *d, u64 gfn, bool create)
+static struct page *sim_frame_lookup(struct sim_domain *d, u64 gfn,
+				     bool *hole)
 {
-	struct page *page = xa_load(&d->pages, gfn);
-	struct page *old;
+	struct page *page;
+	void *entry;
 
-	if (page || !create)
-		return page;
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!page)
-		return ERR_PTR(-ENOMEM);
-	old = xa_cmpxchg(&d->pages, gfn, NULL, page, GFP_KERNEL);
-	if (old) {
-		__free_page(page);
-		if (xa_is_err(old))
-			return ERR_PTR(xa_err(old));
-		page = old;
-	}
+	rcu_read_lock();
+	entry = xa_load(&d->pages, gfn);
+	page = xa_is_value(entry) ? NULL : entry;
+	if (page)
+		get_page(page);
+	rcu_read_unlock();
+	if (hole)
+		*hole = xa_is_value(entry);
 	return page;
 }
 
-/* Process context: allocates the frame's page on its first write. */
+/**
+ * sim_frame_get() - the page behind frame @gfn, referenced
+ * @d: the domain
+ * @gfn: a frame below d->nr_frames
+ * @create: allocate a zeroed page for a never-written frame or a hole
+ *	(process context then): what the guest's own write or Xen's
+ *	populate_physmap does
+ *
+ * Return: the page (put_page() it), NULL without @create for a frame that
+ * reads as zeroes, ERR_PTR(-ENXIO) without @create for a hole, or
+ * ERR_PTR(-ENOMEM).
+ */
+struct page *sim_frame_get(struct sim_domain *d, u64 gfn, bool create)
+{
+	struct page *page, *old;
+	bool hole;
+
+	for (;;) {
+		page = sim_frame_lookup(d, gfn, &hole);
+		if (page)
+			return page;
+		if (!create)
+			return hole ? ERR_PTR(-ENXIO) : NULL;
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!page)
+			return ERR_PTR(-ENOMEM);
+		old = xa_cmpxchg(&d->pages, gfn,
+				 hole ? SIM_FRAME_HOLE : NULL, page,
+				 GFP_KERNEL);
+		if (old == (hole ? SIM_FRAME_HOLE : NULL)) {
+			get_page(page);		/* the caller's */
+			return page;
+		}
+		__free_page(page);
+		if (xa_is_err(old))
+			return ERR_PTR(xa_err(old));
+		/* Someone else populated or ballooned it: look again. */
+	}
+}
+
+/* The guest reads its memory: a hole reads as zeroes. */
+u64 sim_frame_read(struct sim_domain *d, u64 gfn, u64 offset)
+{
+	struct page *page = sim_frame_lookup(d, gfn, NULL);
+	u64 val;
+
+	if (!page)
+		return 0;
+	val = READ_ONCE(*sim_frame_word(page, offset));
+	put_page(page);
+	return val;
+}
+
+/* Process context: the guest's write populates the frame if needed. */
 int sim_frame_write(struct sim_domain *d, u64 gfn, u64 offset, u64 val)
 {
-	struct page *page = sim_frame_page(d, gfn, true);
+	struct page *page = sim_frame_get(d, gfn, true);
 
 	if (IS_ERR(page))
 		return PTR_ERR(page);
 	WRITE_ONCE(*sim_frame_word(page, offset), val);
+	put_page(page);
+	return 0;
+}
+
+static void sim_frame_free_rcu(struct rcu_head *head)
+{
+	put_page(container_of(head, struct page, rcu_head));
+}
+
+/**
+ * sim_frame_balloon() - the guest gives frame @gfn back (Xen's
+ * XENMEM_decrease_reservation from a balloon driver)
+ * @d: the domain
+ * @gfn: a frame below d->nr_frames
+ *
+ * The gfn becomes a hole: foreign reads and maps of it fail with -ENXIO
+ * until the guest writes it again. The page itself lives on for as long
+ * as anyone holds a reference: a mapping made before keeps it, as Xen's
+ * foreign-map reference keeps a frame out of its heap.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int sim_frame_balloon(struct sim_domain *d, u64 gfn)
+{
+	void *old = xa_store(&d->pages, gfn, SIM_FRAME_HOLE, GFP_KERNEL);
+
+	if (xa_is_err(old))
+		return xa_err(old);
+	/* Lookups under RCU may still hold it without a reference. */
+	if (old && !xa_is_value(old))
+		call_rcu(&((struct page *)old)->rcu_head, sim_frame_free_rcu);
 	return 0;
 }

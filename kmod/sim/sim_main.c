@@ -63,6 +63,7 @@ const struct xenintro_hv_ops sim_hv_ops = {
 	.read_gpa = sim_op_read_gpa,
 	.write_gpa = sim_op_write_gpa,
 	.vcpu_paging = sim_op_vcpu_paging,
+	.map_frames = sim_op_map_frames,
 };
 
 /* Look up a domain, dying ones included, and take a reference. */
@@ -239,6 +240,8 @@ static void __exit sim_exit(void)
 	sim_fault_wq_exit();
 	sim_destroy_all();
 	WARN_ON_ONCE(!xa_empty(&sim_domains));
+	/* Ballooned frames are put from RCU callbacks of this module. */
+	rcu_barrier();
 }
 
 module_init(sim_init);

@@ -530,6 +530,22 @@ static int sim_gpa_check(struct sim_domain *d, u64 gpa, u32 len)
 	return 0;
 }
 
+/*
+ * A frame for dom0 (a foreign map on Xen): referenced, or NULL for a
+ * never-written frame when @need_page is false (it reads as zeroes);
+ * -ENXIO for a hole: Xen refuses to map a gfn its p2m has no RAM for.
+ */
+static struct page *sim_foreign_frame(struct sim_domain *d, u64 gfn,
+				      bool need_page)
+{
+	struct page *page = sim_frame_get(d, gfn, false);
+
+	if (page || !need_page)
+		return page;
+	/* Never written: dom0 needs it populated (a hole stays an error). */
+	return sim_frame_get(d, gfn, true);
+}
+
 static int sim_gpa_copy(struct xenintro_domain *dom, u64 gpa, void *buf,
 			u32 len, bool write)
 {
@@ -542,15 +558,20 @@ static int sim_gpa_copy(struct xenintro_domain *dom, u64 gpa, void *buf,
 	ret = sim_gpa_check(d, gpa, len);
 	if (ret)
 		goto out;
-	page = sim_frame_page(d, gpa >> PAGE_SHIFT, write);
-	if (IS_ERR(page))
+	page = sim_foreign_frame(d, gpa >> PAGE_SHIFT, write);
+	if (IS_ERR(page)) {
 		ret = PTR_ERR(page);
-	else if (write)
-		memcpy(page_address(page) + offset_in_page(gpa), buf, len);
-	else if (page)
-		memcpy(buf, page_address(page) + offset_in_page(gpa), len);
-	else
+	} else if (!page) {
 		memset(buf, 0, len);	/* never written: zeroes */
+	} else {
+		if (write)
+			memcpy(page_address(page) + offset_in_page(gpa), buf,
+			       len);
+		else
+			memcpy(buf, page_address(page) + offset_in_page(gpa),
+			       len);
+		put_page(page);
+	}
 out:
 	sim_domain_put(d);
 	return ret;
@@ -591,4 +612,46 @@ int sim_op_vcpu_paging(struct xenintro_domain *dom, u32 vcpu, u64 *cr0,
 	spin_unlock_irqrestore(&d->lock, flags);
 	sim_domain_put(d);
 	return ret;
+}
+
+/*
+ * ->map_frames(): what a foreign map is on Xen, with the simulated
+ * domain's pages. vm_insert_page() takes a page reference for the PTE, so
+ * a frame the guest balloons out while mapped lives on until the PTE is
+ * zapped, as Xen's reference keeps a mapped frame.
+ */
+int sim_op_map_frames(struct xenintro_domain *dom, struct vm_area_struct *vma,
+		      const u64 *gfns, u32 nr, int *errs)
+{
+	struct sim_domain *d = sim_core_get(dom);
+	struct page *page;
+	int mapped = 0;
+	int ret = 0;
+	u32 i;
+
+	if (!d)
+		return -ESRCH;
+	/* Pages with a struct page and a refcount: a mixed mapping. */
+	vma->vm_flags |= VM_MIXEDMAP;
+	for (i = 0; i < nr; i++) {
+		ret = sim_gpa_check(d, gfns[i] << PAGE_SHIFT, PAGE_SIZE);
+		page = ret ? ERR_PTR(ret) : sim_foreign_frame(d, gfns[i], true);
+		if (IS_ERR(page)) {
+			ret = PTR_ERR(page);
+			if (ret != -ENXIO)
+				break;	/* -ESRCH, -ENOMEM: the whole call */
+			errs[i] = ret;
+			ret = 0;
+			continue;
+		}
+		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE, page);
+		put_page(page);
+		if (ret)
+			break;
+		errs[i] = 0;
+		mapped++;
+		cond_resched();
+	}
+	sim_domain_put(d);
+	return ret ? ret : mapped;
 }

@@ -65,6 +65,8 @@ int xi_memory_reservation(u16 domid, unsigned int cmd, u64 gfn);
 
 /* xen_mem.c */
 int xi_op_read_gpa(struct xenintro_domain *dom, u64 gpa, void *buf, u32 len);
+int xi_op_map_frames(struct xenintro_domain *dom, struct vm_area_struct *vma,
+		     const u64 *gfns, u32 nr, int *errs);
 int xi_op_write_gpa(struct xenintro_domain *dom, u64 gpa, const void *buf,
 		    u32 len);
 void xi_mem_window_free(struct xi_xen_dom *xd);

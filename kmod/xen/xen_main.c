@@ -386,6 +386,7 @@ static const struct xenintro_hv_ops xi_xen_ops = {
 	.singlestep_off = xi_op_singlestep_off,
 	.read_gpa = xi_op_read_gpa,
 	.write_gpa = xi_op_write_gpa,
+	.map_frames = xi_op_map_frames,
 	.vcpu_paging = xi_op_vcpu_paging,
 };
 

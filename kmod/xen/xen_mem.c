@@ -25,6 +25,8 @@
 #include <linux/vmalloc.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/page.h>
+#include <xen/features.h>
+#include <xen/xen-ops.h>
 
 #include "xen.h"
 
@@ -115,4 +117,40 @@ int xi_op_write_gpa(struct xenintro_domain *dom, u64 gpa, const void *buf,
 		    u32 len)
 {
 	return xi_mem_copy(dom, gpa, (void *)buf, len, true);
+}
+
+/*
+ * ->map_frames(): privcmd's MMAPBATCH_V2 for the agent. On a PV dom0 the
+ * kernel's xen_remap_domain_gfn_array() writes the PTEs with
+ * mmu_update(MMU_NORMAL_PT_UPDATE) naming the guest as the frames' owner,
+ * 16 frames per hypercall; Xen checks each gfn against the guest's p2m
+ * and takes a reference on the frame for as long as the PTE exists. A
+ * refused frame gets its own error and leaves its PTE empty; the zap of
+ * the PTE (munmap, exit, or our revoke) drops Xen's reference.
+ */
+int xi_op_map_frames(struct xenintro_domain *dom, struct vm_area_struct *vma,
+		     const u64 *gfns, u32 nr, int *errs)
+{
+	struct xi_xen_dom *xd = xenintro_hv(dom)->hv;
+	int ret;
+	u32 i;
+
+	BUILD_BUG_ON(sizeof(xen_pfn_t) != sizeof(u64));
+	if (!xd)
+		return -ESRCH;
+	/* An auto-translated (PVH) dom0 would need ballooned pages here. */
+	if (xen_feature(XENFEAT_auto_translated_physmap))
+		return -EOPNOTSUPP;
+	/* The remap code requires exactly this kind of mapping. */
+	vma->vm_flags |= VM_IO | VM_PFNMAP;
+	ret = xen_remap_domain_gfn_array(vma, vma->vm_start,
+					 (xen_pfn_t *)gfns, nr, errs,
+					 vma->vm_page_prot, xd->domid, NULL);
+	if (ret < 0)
+		return ret;
+	/* Whatever Xen said about a frame, to the agent it is not RAM. */
+	for (i = 0; i < nr; i++)
+		if (errs[i])
+			errs[i] = -ENXIO;
+	return ret;
 }

@@ -94,6 +94,8 @@
  * allow_guest_writes=1; asking for it otherwise gets -EPERM.
  */
 #define XENINTRO_FEATURE_MEM_WRITE	(1ULL << 6)
+/* Guest frames mapped read-only into the agent: XENINTRO_IOC_MAP_FRAMES. */
+#define XENINTRO_FEATURE_MEM_MAP	(1ULL << 7)
 
 /* ioctl numbers; bit (1 << nr) of xenintro_api.ioctls says it exists. */
 #define XENINTRO_IOCTL_TYPE		0xE7
@@ -111,6 +113,7 @@
 #define _XENINTRO_READ_MEM		0x0b
 #define _XENINTRO_WRITE_MEM		0x0c
 #define _XENINTRO_TRANSLATE		0x0d
+#define _XENINTRO_MAP_FRAMES		0x0e
 
 #define XENINTRO_IOC_API	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_API)
 #define XENINTRO_IOC_ATTACH	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_ATTACH)
@@ -128,6 +131,7 @@
 #define XENINTRO_IOC_READ_MEM	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_READ_MEM)
 #define XENINTRO_IOC_WRITE_MEM	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_WRITE_MEM)
 #define XENINTRO_IOC_TRANSLATE	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_TRANSLATE)
+#define XENINTRO_IOC_MAP_FRAMES	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_MAP_FRAMES)
 
 /**
  * struct xenintro_api - XENINTRO_IOC_API: the handshake
@@ -379,7 +383,8 @@ struct xenintro_verdict {
 
 /*
  * Ring geometry and mmap. After ATTACH the fd exposes three regions, each
- * mapped at its own fixed offset and with exactly the size ATTACH reported:
+ * mapped at its own fixed offset and with exactly the size ATTACH reported
+ * (guest frames are mapped at XENINTRO_OFF_FRAMES, further down):
  *
  *   XENINTRO_OFF_CTRL      struct xenintro_ctrl, PROT_READ only
  *   XENINTRO_OFF_EVENTS    event_entries records, PROT_READ only
@@ -1021,9 +1026,69 @@ struct xenintro_translate {
 };
 
 /*
+ * Zero-copy guest frames (XENINTRO_FEATURE_MEM_MAP), as privcmd's
+ * MMAPBATCH_V2 does it for Xen's own tools:
+ *
+ *   p = mmap(NULL, nr * 4096, PROT_READ, MAP_SHARED, fd,
+ *            XENINTRO_OFF_FRAMES);
+ *   ioctl(fd, XENINTRO_IOC_MAP_FRAMES, { .addr = p, .nr = nr, .gfns, .errs })
+ *
+ * The mapping is read-only for good (PROT_WRITE, PROT_EXEC and a later
+ * mprotect() are refused), is not inherited across fork() and is left out
+ * of core dumps. Each mapping is filled by exactly one MAP_FRAMES covering
+ * all of it; frames that could not be mapped (@errs[i] = -ENXIO: not the
+ * guest's RAM) and every page after DETACH or the domain's death raise
+ * SIGBUS when touched, never another frame's bytes. The whole batch is
+ * mapped with one hypervisor call per 16 frames on Xen (mmu_update).
+ *
+ * Lifetime. DETACH, the domain's death and the end of the session remove
+ * every frame from every mapping of this fd at once (munmap is still the
+ * agent's to do). Until then a mapped frame stays what it was when it was
+ * mapped: if the guest gives the frame back to Xen meanwhile (ballooning,
+ * decrease_reservation), the mapping holds a reference, so Xen cannot hand
+ * the frame to anyone else; the agent goes on reading the frame's last
+ * contents, which are no longer the guest's memory at that gfn. READ_MEM
+ * at that gfn then stops with XENINTRO_STOP_OUTSIDE. An agent that needs
+ * the current state of a gfn it mapped long ago uses READ_MEM, or maps it
+ * again.
+ */
+#define XENINTRO_OFF_FRAMES	0x40000000ULL
+#define XENINTRO_MAP_FRAMES_MAX	65536	/* frames per mapping (256 MiB) */
+
+/**
+ * struct xenintro_map_frames - XENINTRO_IOC_MAP_FRAMES
+ * @size: sizeof(struct xenintro_map_frames)
+ * @flags: zero
+ * @nr: frames, 1 .. XENINTRO_MAP_FRAMES_MAX
+ * @mapped: out: how many were mapped
+ * @addr: a mapping of this fd at XENINTRO_OFF_FRAMES, exactly @nr pages,
+ *        not filled before
+ * @gfns: user pointer to @nr __u64 guest frame numbers
+ * @errs: user pointer to @nr __s32, out: 0 or -ENXIO for each frame
+ * @reserved: zero
+ *
+ * Errors (nothing mapped): -EINVAL for a bad field, a frame number of 2^40
+ * or more, or no fitting mapping at @addr; -EBUSY for a mapping filled
+ * before; -EOPNOTSUPP without the feature; -ESRCH once the session ended;
+ * -EFAULT for @gfns; -ENOMEM. -EFAULT for @errs comes after the mapping
+ * was filled (munmap it to try again).
+ */
+struct xenintro_map_frames {
+	__u32 size;
+	__u32 flags;
+	__u32 nr;
+	__u32 mapped;
+	__u64 addr;
+	__u64 gfns;
+	__u64 errs;
+	__u64 reserved[2];
+};
+
+/*
  * Sizes: 48 (api), 376 (regs), 512 (event), 512 (verdict), 88 (attach),
  * 40 (monitor), 64 (access), 32 (kick), 136 (stats), 96 (rule), 56 (rules),
- * 32 (mem_root), 48 (mem_seg), 80 (mem), 144 (translate).
+ * 32 (mem_root), 48 (mem_seg), 80 (mem), 144 (translate),
+ * 56 (map_frames).
  * The kernel asserts them with BUILD_BUG_ON (kmod/main.c), libxenintro with
  * _Static_assert (userspace/lib/src/session.c).
  */

@@ -5,7 +5,9 @@
  * the guest's page tables anew for every page; nothing here caches.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -166,4 +168,56 @@ int64_t xenintro_read_string(struct xenintro *x,
 			return -EFAULT;
 	}
 	return -ENAMETOOLONG;
+}
+
+XENINTRO_EXPORT
+int64_t xenintro_map_frames(struct xenintro *x, const uint64_t *gfns,
+			    uint32_t nr, int32_t *errs, const void **addr)
+{
+	struct xenintro_map_frames mf;
+	int32_t *own = NULL;
+	size_t len;
+	void *p;
+	int ret = xi_check_open(x);
+
+	if (ret)
+		return ret;
+	if (!gfns || !nr || nr > XENINTRO_MAP_FRAMES_MAX || !addr)
+		return -EINVAL;
+	if (!errs) {
+		own = calloc(nr, sizeof(*own));
+		if (!own)
+			return -ENOMEM;
+		errs = own;
+	}
+	len = (size_t)nr * 4096;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, x->fd, XENINTRO_OFF_FRAMES);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	memset(&mf, 0, sizeof(mf));
+	mf.size = sizeof(mf);
+	mf.nr = nr;
+	mf.addr = (uintptr_t)p;
+	mf.gfns = (uintptr_t)gfns;
+	mf.errs = (uintptr_t)errs;
+	if (ioctl(x->fd, XENINTRO_IOC_MAP_FRAMES, &mf) < 0) {
+		ret = -errno;
+		munmap(p, len);
+		goto out;
+	}
+	*addr = p;
+	ret = (int)mf.mapped;
+out:
+	free(own);
+	return ret;
+}
+
+XENINTRO_EXPORT
+int xenintro_unmap_frames(const void *addr, uint32_t nr)
+{
+	if (!addr || !nr || nr > XENINTRO_MAP_FRAMES_MAX)
+		return -EINVAL;
+	return munmap((void *)addr, (size_t)nr * 4096) ? -errno : 0;
 }

@@ -2,7 +2,7 @@
 /*
  * The shared library's ABI: its soname, exactly the exported symbols the
  * version script lists (nothing internal leaks), each at the version node
- * it was released in (LIBXENINTRO_1.0, then 1.1), and that the exported
+ * it was released in (LIBXENINTRO_1.0 to 1.3), and that the exported
  * functions work through the real system calls.
  *
  * This list is the ABI; a change to it must be deliberate.
@@ -10,6 +10,7 @@
 #define _GNU_SOURCE	/* dlvsym */
 #include <dlfcn.h>
 #include <elf.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -18,49 +19,54 @@
 #include "fake_kernel.h"
 #include "harness.h"
 
-static const char *const abi_symbols[] = {
-	"xenintro_open", "xenintro_open_path", "xenintro_close",
-	"xenintro_attach", "xenintro_wait", "xenintro_monitor",
-	"xenintro_set_access", "xenintro_set_access_list",
-	"xenintro_get_access", "xenintro_get_access_list", "xenintro_pause",
-	"xenintro_unpause", "xenintro_kick", "xenintro_get_stats",
-	"xenintro_reason_name", "xenintro_verdict_name",
-	"xenintro_monitor_name", "xenintro_state_name", "xenintro_cr_name",
-	"xenintro_access_name", "xenintro_event_format",
+/* Every exported symbol with the version node it was released in. */
+static const struct {
+	const char *name;
+	const char *version;
+} abi[] = {
+#define V10(n) { n, "LIBXENINTRO_1.0" }
+	V10("xenintro_open"), V10("xenintro_open_path"), V10("xenintro_close"),
+	V10("xenintro_attach"), V10("xenintro_wait"), V10("xenintro_monitor"),
+	V10("xenintro_set_access"), V10("xenintro_set_access_list"),
+	V10("xenintro_get_access"), V10("xenintro_get_access_list"),
+	V10("xenintro_pause"), V10("xenintro_unpause"), V10("xenintro_kick"),
+	V10("xenintro_get_stats"), V10("xenintro_reason_name"),
+	V10("xenintro_verdict_name"), V10("xenintro_monitor_name"),
+	V10("xenintro_state_name"), V10("xenintro_cr_name"),
+	V10("xenintro_access_name"), V10("xenintro_event_format"),
+#define V11(n) { n, "LIBXENINTRO_1.1" }
+	V11("xenintro_set_rules"), V11("xenintro_get_rule_hits"),
+	V11("xenintro_set_busy_poll"),
+#define V12(n) { n, "LIBXENINTRO_1.2" }
+	V12("xenintro_detach"), V12("xenintro_read_phys"),
+	V12("xenintro_read_virt"), V12("xenintro_write_phys"),
+	V12("xenintro_write_virt"), V12("xenintro_read_segs"),
+	V12("xenintro_write_segs"), V12("xenintro_translate"),
+	V12("xenintro_read_string"),
+#define V13(n) { n, "LIBXENINTRO_1.3" }
+	V13("xenintro_map_frames"), V13("xenintro_unmap_frames"),
 };
-#define NR_ABI_1_0 (sizeof(abi_symbols) / sizeof(abi_symbols[0]))
-
-/* Added in LIBXENINTRO_1.1. */
-static const char *const abi_symbols_1_1[] = {
-	"xenintro_set_rules", "xenintro_get_rule_hits",
-	"xenintro_set_busy_poll",
-};
-#define NR_ABI_1_1 (sizeof(abi_symbols_1_1) / sizeof(abi_symbols_1_1[0]))
-
-/* Added in LIBXENINTRO_1.2. */
-static const char *const abi_symbols_1_2[] = {
-	"xenintro_detach", "xenintro_read_phys", "xenintro_read_virt",
-	"xenintro_write_phys", "xenintro_write_virt", "xenintro_read_segs",
-	"xenintro_write_segs", "xenintro_translate", "xenintro_read_string",
-};
-#define NR_ABI_1_2 (sizeof(abi_symbols_1_2) / sizeof(abi_symbols_1_2[0]))
-#define NR_ABI (NR_ABI_1_0 + NR_ABI_1_1 + NR_ABI_1_2)
+#define NR_ABI (sizeof(abi) / sizeof(abi[0]))
 
 static const char *abi_symbol(size_t j)
 {
-	if (j < NR_ABI_1_0)
-		return abi_symbols[j];
-	j -= NR_ABI_1_0;
-	return j < NR_ABI_1_1 ? abi_symbols_1_1[j] :
-				abi_symbols_1_2[j - NR_ABI_1_1];
+	return abi[j].name;
 }
 
 static const char *abi_version_of(size_t j)
 {
-	if (j < NR_ABI_1_0)
-		return "LIBXENINTRO_1.0";
-	return j < NR_ABI_1_0 + NR_ABI_1_1 ? "LIBXENINTRO_1.1" :
-					     "LIBXENINTRO_1.2";
+	return abi[j].version;
+}
+
+/* A version node's own symbol, LIBXENINTRO_1.x. */
+static bool abi_is_version_node(const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < NR_ABI; j++)
+		if (!strcmp(name, abi[j].version))
+			return true;
+	return false;
 }
 
 static const char *need_so(void)
@@ -161,10 +167,7 @@ XT_TEST(abi_exports_exactly_the_map)
 		    (bind != STB_GLOBAL && bind != STB_WEAK))
 			continue;
 		/* the version node itself */
-		if (sym[i].st_shndx == SHN_ABS &&
-		    (!strcmp(name, "LIBXENINTRO_1.0") ||
-		     !strcmp(name, "LIBXENINTRO_1.1") ||
-		     !strcmp(name, "LIBXENINTRO_1.2")))
+		if (sym[i].st_shndx == SHN_ABS && abi_is_version_node(name))
 			continue;
 		for (j = 0; j < NR_ABI; j++)
 			if (!strcmp(name, abi_symbol(j)))

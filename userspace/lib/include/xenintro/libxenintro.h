@@ -349,6 +349,17 @@ int64_t xenintro_read_string(struct xenintro *x,
 			     const struct xenintro_mem_root *root,
 			     uint64_t gva, char *buf, size_t max);
 
+/*
+ * Zero-copy (since 1.3, XENINTRO_FEATURE_MEM_MAP): map @nr guest frames
+ * read-only, page i of *@addr being @gfns[i]. @errs (may be NULL) gets 0
+ * or -ENXIO per frame; a frame not mapped raises SIGBUS when touched, as
+ * every frame does once the session detached. Returns the number mapped,
+ * or -errno with nothing mapped. Undo with xenintro_unmap_frames().
+ */
+int64_t xenintro_map_frames(struct xenintro *x, const uint64_t *gfns,
+			    uint32_t nr, int32_t *errs, const void **addr);
+int xenintro_unmap_frames(const void *addr, uint32_t nr);
+
 /* ---- Rule tables: src/rules.c (since 1.1, XENINTRO_FEATURE_RULES) ---- */
 
 /*
