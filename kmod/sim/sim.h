@@ -413,6 +413,15 @@ void sim_notify(struct xenintro_domain *dom);
 u32 sim_ring_free(const struct sim_domain *d);
 int sim_raise(struct sim_domain *d, struct sim_vcpu *v, bool sync,
 	      const struct sim_defer *defer);
+/* sim_garbage(): what a run of fuzzed records did */
+struct sim_garbage_result {
+	u64 placed;
+	u64 answered;
+	u64 ns;
+};
+
+int sim_garbage(struct sim_domain *d, u64 records, u64 seed,
+		unsigned int timeout_ms, struct sim_garbage_result *res);
 int sim_corrupt(struct sim_domain *d, const char *what,
 		unsigned int timeout_ms, u32 *slot, bool *freed, u64 *wait_ns);
 void sim_kick_fn(struct irq_work *work);

@@ -137,6 +137,15 @@
  *       (default 1000) for a response to free its slot. ENODEV without a
  *       ring, EBUSY if the ring is full.
  *       -> result=done what= slot= freed=0|1 wait_ns=
+ *   garbage domid=N records=R [seed=S] [timeout_ms=T]
+ *       Feeds R (1..100000000) fuzzed requests through the ring as a
+ *       foreign producer: a quarter random bytes, the rest well-formed
+ *       records of random reason, vCPU and flags with 1..8 random bytes
+ *       changed; the same seed (default 1) gives the same records. Fills
+ *       every free slot, kicks, waits up to T ms (default 5000) for slots
+ *       to be answered, and so on; at the end waits for every one.
+ *       ETIMEDOUT if the consumer stopped answering.
+ *       -> result=done placed= answered= ns=
  *   fault domid=N op=<point> [action=fail|destroy] [errno=E] [skip=K]
  *         [delay_us=U]
  *       Arms one fault (sim_fault.c), replacing any armed one; op=none
@@ -771,6 +780,45 @@ out:
 	return ret;
 }
 
+static int sim_cmd_garbage(struct sim_ctx *c)
+{
+	struct sim_garbage_result res;
+	struct sim_domain *d;
+	u64 records, seed = 1;
+	u32 timeout = 5000;
+	int ret;
+
+	ret = sim_arg_domain(c, &d);
+	if (ret)
+		return ret;
+	ret = sim_arg_u64(c, "records", true, 1, 100000000, &records);
+	if (!ret) {
+		ret = sim_arg_u64(c, "seed", false, 0, U64_MAX, &seed);
+		if (ret == -ENOENT)
+			ret = 0;
+	}
+	if (!ret) {
+		ret = sim_arg_u32(c, "timeout_ms", false, 1, 600000, &timeout);
+		if (ret == -ENOENT)
+			ret = 0;
+	}
+	if (!ret)
+		ret = sim_args_done(c);
+	if (ret)
+		goto out;
+
+	ret = sim_garbage(d, records, seed, timeout, &res);
+	if (ret)
+		sim_fail(c, ret, "stopped after %llu records (%llu answered)",
+			 res.placed, res.answered);
+	else
+		sim_out(c, "result=done placed=%llu answered=%llu ns=%llu",
+			res.placed, res.answered, res.ns);
+out:
+	sim_domain_put(d);
+	return ret;
+}
+
 /* Enabled monitor events: each CR and MSR counts once. */
 static u32 sim_state_monitor_count(struct sim_domain *d)
 {
@@ -997,6 +1045,7 @@ static const struct {
 	{ "vmexit", sim_cmd_vmexit },
 	{ "storm", sim_cmd_storm },
 	{ "corrupt", sim_cmd_corrupt },
+	{ "garbage", sim_cmd_garbage },
 	{ "state", sim_cmd_state },
 	{ "fault", sim_cmd_fault },
 	{ "faults", sim_cmd_faults },

@@ -687,3 +687,143 @@ out:
 	kfree(req);
 	return ret;
 }
+
+/* xorshift64*: reproducible garbage from a seed. */
+static u64 sim_garbage_next(u64 *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * One record a broken or hostile producer could write: a quarter random
+ * bytes, the rest well-formed (the right version, a reason of 0..19, a
+ * vCPU of 0..nr_vcpus, random flags) with 1..8 random bytes changed.
+ */
+static void sim_garbage_record(struct sim_domain *d, struct xve_event *req,
+			       u64 *rng, u64 n)
+{
+	u8 *b = (u8 *)req;
+	u64 *w = (u64 *)req;
+	u32 i, changes;
+
+	if (n % 4 == 0) {
+		for (i = 0; i < sizeof(*req) / 8; i++)
+			w[i] = sim_garbage_next(rng);
+		return;
+	}
+	memset(req, 0, sizeof(*req));
+	req->version = XVE_INTERFACE_VERSION;
+	req->reason = sim_garbage_next(rng) % 20;
+	req->vcpu_id = sim_garbage_next(rng) % (d->nr_vcpus + 1);
+	req->flags = (u32)sim_garbage_next(rng);
+	sim_fill_regs(&d->vcpus[0], &req->data.x86);
+	changes = 1 + sim_garbage_next(rng) % 8;
+	for (i = 0; i < changes; i++)
+		b[sim_garbage_next(rng) % sizeof(*req)] =
+			(u8)sim_garbage_next(rng);
+	if (n % 4 == 1)
+		req->version = XVE_INTERFACE_VERSION;
+}
+
+/*
+ * What sim_garbage() waits for: a free slot (or, with @all, every slot
+ * answered), or no ring to wait for any more.
+ */
+static bool sim_garbage_ready(struct sim_domain *d, u32 gen, bool all)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&d->lock, flags);
+	ret = d->dying || !d->ring || d->ring_gen != gen ||
+	      (all ? sim_ring_free(d) == SIM_RING_SIZE : sim_ring_free(d) > 0);
+	spin_unlock_irqrestore(&d->lock, flags);
+	return ret;
+}
+
+/**
+ * sim_garbage() - feed @records fuzzed requests through the ring
+ * @d: the domain, with a ring
+ * @records: how many to place
+ * @seed: of the generator (the same seed, the same records)
+ * @timeout_ms: the longest wait for the consumer to free a slot
+ * @res: placed and answered records, and the time taken
+ *
+ * As a foreign producer (sim_corrupt()): as many records as there are
+ * free slots, one kick, and a wait for responses to free slots again.
+ * The consumer must decode each, answer it or pass it on, and never
+ * stop draining. At the end, waits for every slot to be answered.
+ *
+ * Return: 0; -ENODEV without a ring, -ESRCH if the domain died or the
+ * ring went, -ETIMEDOUT if the consumer stopped answering, -EINTR.
+ */
+int sim_garbage(struct sim_domain *d, u64 records, u64 seed,
+		unsigned int timeout_ms, struct sim_garbage_result *res)
+{
+	struct xve_event *req;
+	unsigned long flags;
+	u64 rng = seed | 1, start = ktime_get_ns();
+	u32 gen = 0, room, i;
+	long left;
+	int ret = 0;
+
+	memset(res, 0, sizeof(*res));
+	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	for (;;) {
+		spin_lock_irqsave(&d->lock, flags);
+		if (d->dying || !d->ring || (res->placed && d->ring_gen != gen)) {
+			ret = d->ring || d->dying ? -ESRCH : -ENODEV;
+		} else {
+			gen = d->ring_gen;
+			room = sim_ring_free(d);
+			for (i = 0; i < room && res->placed < records; i++) {
+				sim_garbage_record(d, req, &rng, res->placed);
+				memcpy(&d->ring->ring[d->req_prod_pvt &
+						      (SIM_RING_SIZE - 1)],
+				       req, sizeof(*req));
+				d->req_prod_pvt++;
+				d->requests++;
+				res->placed++;
+			}
+			/* R1: the records before req_prod (vmring.c V1). */
+			smp_wmb();
+			WRITE_ONCE(d->ring->req_prod, d->req_prod_pvt);
+			room = sim_ring_free(d);
+		}
+		spin_unlock_irqrestore(&d->lock, flags);
+		if (ret)
+			break;
+		irq_work_queue(&d->kick_work);
+		if (res->placed == records && room == SIM_RING_SIZE)
+			break;		/* every record answered */
+		left = wait_event_interruptible_timeout(d->rsp_wq,
+				sim_garbage_ready(d, gen,
+						  res->placed == records),
+				msecs_to_jiffies(timeout_ms));
+		if (left < 0) {
+			ret = -EINTR;
+			break;
+		}
+		if (!left) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	spin_lock_irqsave(&d->lock, flags);
+	res->answered = res->placed - (SIM_RING_SIZE - (d->ring ?
+					sim_ring_free(d) : SIM_RING_SIZE));
+	spin_unlock_irqrestore(&d->lock, flags);
+	res->ns = ktime_get_ns() - start;
+	kfree(req);
+	return ret;
+}

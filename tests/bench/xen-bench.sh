@@ -213,6 +213,56 @@ for ph in ("xenintro-rule", "xenintro"):
         print("  %-40s %8d %12.1f %10.2f %10s" % (
             name, calls, tot, tot / calls if calls else 0,
             "%.2f" % (tot / ev) if ev else "-"))
+mem = [dict(re.findall(r"(\w+)=(\S+)", m.group(2)), kind=m.group(1))
+       for m in (re.search(r"XI-MEMBENCH\|([^|]+)\|(.*)$", ln.strip())
+                 for ln in open(sys.argv[1], encoding="utf-8", errors="replace"))
+       if m]
+pages = [r for r in mem if r["kind"] == "pages"]
+if pages:
+    print()
+    print("guest memory, 4 KiB pages read per second (%s pages, guest paused;"
+          " sum: every method must read the same bytes)" % pages[0].get("pages"))
+    hdr = "%-44s %12s %12s %8s %8s" % ("method", "seq pages/s", "rand pages/s",
+                                       "/ fm-1", "sums ok")
+    print(hdr)
+    print("-" * len(hdr))
+    label = {
+        "xi-read-1": "xenintro READ_MEM, 1 page per call",
+        "xi-read-64": "xenintro READ_MEM, 64 pages per call",
+        "xi-map-64": "xenintro MAP_FRAMES 64 (zero-copy mmap)",
+        "fm-map-1": "xenforeignmemory_map, 1 page per map",
+        "fm-map-64": "xenforeignmemory_map, 64 pages per map",
+    }
+    by = {(r.get("order"), r.get("method")): r for r in pages}
+    ref = {o: num(by.get((o, "fm-map-1"), {}).get("pps")) for o in ("seq", "rand")}
+    sums = {o: by.get((o, "xi-read-1"), {}).get("sum") for o in ("seq", "rand")}
+    for m, text in label.items():
+        s, r = by.get(("seq", m), {}), by.get(("rand", m), {})
+        ratio = "-"
+        if num(s.get("pps")) and ref["seq"]:
+            ratio = "%.1f" % (num(s["pps"]) / ref["seq"])
+        ok = all(by.get((o, m), {}).get("sum") == sums[o] and
+                 by.get((o, m), {}).get("bad") == "0" for o in ("seq", "rand"))
+        print("%-44s %12s %12s %8s %8s" % (text, s.get("pps", "-"), r.get("pps", "-"),
+                                           ratio, "yes" if ok else "NO"))
+    print("(target: xenintro >= 3 x the per-page foreign map)")
+virt = {r.get("method"): r for r in mem if r["kind"] == "virt"}
+if virt:
+    print()
+    print("64-byte read at a guest virtual address (vmalloc, 4-level walk), %s reads"
+          % virt.get("xi-virt", {}).get("reads", "?"))
+    for m, text in (("xi-virt", "xenintro READ_MEM (walk in the kernel)"),
+                    ("fm-walk", "userspace walk, a foreign map per level")):
+        print("  %-44s %10s ns/read  bad=%s" % (text, virt.get(m, {}).get("ns_per_read", "-"),
+                                              virt.get(m, {}).get("bad", "-")))
+    a = num(virt.get("xi-virt", {}).get("ns_per_read"))
+    b = num(virt.get("fm-walk", {}).get("ns_per_read"))
+    if a and b:
+        print("  xenintro is %.1f x faster (target: >= 5 x)" % (b / a))
+for r in mem:
+    if r["kind"] in ("done", "error"):
+        print("memory benchmark %s: %s" % (r["kind"], " ".join(
+            "%s=%s" % kv for kv in r.items() if kv[0] != "kind")))
 for n in notes:
     print("note: " + n)
 try:

@@ -207,6 +207,10 @@ xen_build() {
 		[ -f "$E2E_DIR/dom0/$m" ] && install -m 0755 "$E2E_DIR/dom0/$m" "$stage/xi/$m"
 	done
 	install -m 0755 "$bins/xi_agent" "$stage/xi/xi_agent"
+	# Dynamic (Debian's libxenforeignmemory, libxenctrl): its libraries
+	# come along, at the paths ldd gives.
+	copy_with_libs "$stage" "$bins/xi_membench"
+	ln -s "$bins/xi_membench" "$stage/xi/xi_membench"
 	install -m 0755 "$XENINTRO_ROOT/userspace/agent/xenintro-agent.static" \
 		"$stage/xi/xenintro-agent"
 	install -m 0755 "$XENINTRO_ROOT/userspace/cli/xenintro.static" \

@@ -12,8 +12,10 @@
  */
 #define _GNU_SOURCE
 #include <linux/xenintro.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "xi_sim.h"
@@ -124,6 +126,151 @@ TEST_F_TIMEOUT(life, domain_destroyed_at_every_attach_step, 7200)
 	EXPECT_LE(fired0 + 4 * per_point, fired);
 	TH_LOG("%u rounds, %u attached, faults fired %lld, raced %lld",
 	       rounds, attached, fired - fired0, raced - raced0);
+}
+
+/* How one random_cycles cycle ends. */
+enum cycle_end {
+	END_DETACH,		/* answer the event, then DETACH */
+	END_CLOSE,		/* close the fd with the event pending */
+	END_DESTROY,		/* destroy the domain with the event pending */
+	END_KILL,		/* the agent is a process: SIGKILL it */
+	END_MAX,
+};
+
+static const char *const cycle_end_name[] = {
+	"detach", "close", "destroy", "kill",
+};
+
+/* A session that attaches and enables the CPUID monitor. */
+static int cycle_session(struct xenintro *x, unsigned int domid,
+			 unsigned int extra)
+{
+	int ret = xenintro_open(x, XENINTRO_FEATURE_RINGS |
+				XENINTRO_FEATURE_MEMORY |
+				XENINTRO_FEATURE_MEM_MAP, 0);
+
+	if (!ret)
+		ret = xenintro_attach(x, domid, NULL);
+	if (!ret)
+		ret = xenintro_monitor_cpuid(x, 0);
+	/* sometimes more to undo: page rights, a CR3 monitor, a mapping */
+	if (!ret && (extra & 1))
+		ret = xenintro_set_access(x, 5, 3, XENINTRO_ACCESS_R);
+	if (!ret && (extra & 2))
+		ret = xenintro_monitor(x, XENINTRO_MONITOR_CTRLREG,
+				       XENINTRO_CR3, 0, 0);
+	if (!ret && (extra & 4)) {
+		const uint64_t gfns[2] = { 1, 2 };
+		const void *p;
+
+		ret = xenintro_map_frames(x, gfns, 2, NULL, &p) == 2 ? 0 : -EIO;
+	}
+	return ret;
+}
+
+/*
+ * Issue 12's cycles: attach, monitors, events, and one of four ends
+ * picked at random (DETACH after the answer; close with an event
+ * pending; the domain destroyed with an event pending; the agent process
+ * SIGKILLed). After each: the vCPU was released, and the domain is
+ * either gone with its domid free, or unpaused, unmonitored, without a
+ * ring or changed page rights. XENINTRO_SOAK_CYCLES sets the count
+ * (default 40; `make soak` runs 10,000), XENINTRO_SOAK_SEED the seed.
+ */
+TEST_F_TIMEOUT(life, random_cycles, 14400)
+{
+	const char *env = getenv("XENINTRO_SOAK_CYCLES");
+	const char *env_seed = getenv("XENINTRO_SOAK_SEED");
+	unsigned long cycles = env ? strtoul(env, NULL, 0) : 40;
+	unsigned long i, ends[END_MAX] = { 0 };
+	unsigned int seed = env_seed ? strtoul(env_seed, NULL, 0) : 12;
+	char out[1024];
+
+	srandom(seed);
+	xenintro_close(&self->x);	/* the fixture's session is not used */
+	for (i = 0; i < cycles; i++) {
+		enum cycle_end end = random() % END_MAX;
+		unsigned int extra = random() % 8;
+		struct vcpu_op op = { 0 };
+		struct xenintro x = { .fd = -1 };
+		int ready[2], status, ret;
+		pid_t child = -1;
+		char c;
+
+		if (sim_cmd(out, sizeof(out), "state domid=%u",
+			    self->domid) == -ESRCH) {
+			ASSERT_TRUE(domid_free(self->domid, WAIT_MS));
+			ASSERT_EQ(0, sim("create domid=%u vcpus=%d frames=%d",
+					 self->domid, VCPUS, FRAMES));
+		}
+		if (end == END_KILL) {
+			ASSERT_EQ(0, pipe(ready));
+			child = fork();
+			ASSERT_LE(0, child);
+			if (!child) {
+				c = cycle_session(&x, self->domid, extra) ? 'n' : 'y';
+				if (write(ready[1], &c, 1) != 1)
+					_exit(1);
+				pause();	/* until SIGKILL */
+				_exit(0);
+			}
+			close(ready[1]);
+			ASSERT_EQ(1, read(ready[0], &c, 1));
+			close(ready[0]);
+			ASSERT_EQ('y', c) TH_LOG("cycle %lu: child session", i);
+		} else {
+			ASSERT_EQ(0, cycle_session(&x, self->domid, extra))
+				TH_LOG("cycle %lu", i);
+		}
+		/* a CPUID that waits for the agent's verdict */
+		ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=%lu leaf=1",
+					self->domid, i % VCPUS));
+		switch (end) {
+		case END_DETACH: {
+			const struct xenintro_event *ev = next_event(&x, WAIT_MS);
+
+			ASSERT_NE(NULL, ev) TH_LOG("cycle %lu: no event", i);
+			EXPECT_EQ(0, answer(&x, ev, XENINTRO_VERDICT_CONTINUE));
+			EXPECT_EQ(0, xenintro_detach(&x));
+			xenintro_close(&x);
+			break;
+		}
+		case END_CLOSE:
+			usleep(random() % 2000);
+			xenintro_close(&x);
+			break;
+		case END_DESTROY:
+			usleep(random() % 2000);
+			EXPECT_EQ(0, sim("destroy domid=%u", self->domid));
+			xenintro_close(&x);
+			break;
+		default:
+			usleep(random() % 2000);
+			kill(child, SIGKILL);
+			ASSERT_EQ(child, waitpid(child, &status, 0));
+			break;
+		}
+		ret = vcpu_join_ms(&op, WAIT_MS);
+		ASSERT_LE(0, ret) TH_LOG("cycle %lu (%s): the vCPU was left waiting: %d",
+					 i, cycle_end_name[end], ret);
+		ends[end]++;
+		if (end == END_DESTROY) {
+			EXPECT_TRUE(domid_free(self->domid, WAIT_MS))
+				TH_LOG("cycle %lu: domid still held", i);
+			continue;
+		}
+		ASSERT_EQ(0, sim_cmd(out, sizeof(out), "state domid=%u",
+				     self->domid));
+		EXPECT_EQ(0, kv_num(out, "pause")) TH_LOG("cycle %lu (%s): %s", i, cycle_end_name[end], out);
+		EXPECT_EQ(0, kv_num(out, "ring")) TH_LOG("cycle %lu (%s): %s", i, cycle_end_name[end], out);
+		EXPECT_EQ(0, kv_num(out, "monitors")) TH_LOG("cycle %lu (%s): %s", i, cycle_end_name[end], out);
+		EXPECT_EQ(0, kv_num(out, "restricted")) TH_LOG("cycle %lu (%s): %s", i, cycle_end_name[end], out);
+		if (!_metadata->passed)
+			break;
+	}
+	TH_LOG("%lu cycles (seed %u): %lu detach, %lu close, %lu destroy, %lu kill -9",
+	       i, seed, ends[END_DETACH], ends[END_CLOSE], ends[END_DESTROY],
+	       ends[END_KILL]);
 }
 
 /*

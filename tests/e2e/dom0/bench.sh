@@ -31,17 +31,23 @@
 # measured in a fast stretch. unmon-after closes the last pass.
 #
 # "xi.rounds=" on the kernel command line sets the rounds (default 15) of
-# 2000 CPUIDs each per condition, "xi.passes=" the passes (default 3).
+# 2000 CPUIDs each per condition, "xi.passes=" the passes (default 3),
+# "xi.mem_mib=" the guest memory the memory benchmark reads (default 64).
+#
+# Then the guest-memory benchmark (xi_membench), one "XI-MEMBENCH|..."
+# line per method.
 set -u
 . /xi/lib.sh
 
 ROUNDS=15
 PASSES=3
 PER=2000
+MEM_MIB=64
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	xi.rounds=*) ROUNDS=${arg#xi.rounds=} ;;
 	xi.passes=*) PASSES=${arg#xi.passes=} ;;
+	xi.mem_mib=*) MEM_MIB=${arg#xi.mem_mib=} ;;
 	esac
 done
 [ "$PASSES" -ge 1 ] 2>/dev/null || PASSES=1
@@ -232,6 +238,14 @@ if trace_ready; then
 else
 	echo "XI-PROF-NOTE|-|function_graph tracer not available in this dom0 kernel; no profile"
 fi
+
+# Guest memory, xenintro against Debian's libxenforeignmemory, on a paused
+# guest (tests/e2e/agent/xi_membench.c): 64 MiB of frames, in order and
+# shuffled, and 2000 64-byte reads at a vmalloc address (4-level walk).
+grun gb m-va 60 xi_va
+va=$(gline gb m-va va | sed -n 's/.*vmalloc va=\([^ ]*\).*/\1/p')
+/xi/xi_membench "$d" "${va:-0}" "$MEM_MIB" 2000 2>&1 | grep '^XI-MEMBENCH|'
+alive gb 2 || log "guest stalled after the memory benchmark"
 
 dmesg_mark bench
 xl destroy gb

@@ -549,6 +549,7 @@ s16() {
 	show /tmp/s16.out "XI-AGENT 16"
 	g=$(gline g1 s16 "membuf addr=")
 	l=$(aline /tmp/s16.out "mem read")
+	z=$(aline /tmp/s16.out "mem map")
 	grun g1 s16v 60 xi_va
 	v=$(gline g1 s16v va)
 	# shellcheck disable=SC2046 # two words: VA and PA
@@ -567,17 +568,40 @@ s16() {
 		>/tmp/s16t.out 2>&1
 	show /tmp/s16t.out "XI-AGENT 16t"
 	tm=$(grep '^AGENT: va va=' /tmp/s16t.out | head -n1)
-	detail="guest buffer len=$(kv "$g" len) hash=$(kv "$g" hash); agent read got=$(kv "$l" got) hash=$(kv "$l" hash) via CR3 of the event (gpa=$(kv "$l" gpa) page=$(kv "$l" page) levels=$(kv "$l" levels) mode=$(kv "$l" mode)); never-mapped address: stop=$(kv "$l" unmapped_stop) at level $(kv "$l" unmapped_level) (1 = not present); non-canonical: stop=$(kv "$l" noncanonical_stop) (4); guest module: $v; vmalloc walk: gpa=$(kv "$vm" gpa) page=$(kv "$vm" page) match=$(kv "$vm" match), word=$(kv "$w" value); kmalloc (direct map) walk: gpa=$(kv "$km" gpa) page=$(kv "$km" page) match=$(kv "$km" match); kernel text walk: gpa=$(kv "$tm" gpa) page=$(kv "$tm" page) match=$(kv "$tm" match)"
+	detail="guest buffer len=$(kv "$g" len) hash=$(kv "$g" hash); agent read got=$(kv "$l" got) hash=$(kv "$l" hash), zero-copy map of its $(kv "$z" frames) frames mapped=$(kv "$z" mapped) hash=$(kv "$z" zc_hash) via CR3 of the event (gpa=$(kv "$l" gpa) page=$(kv "$l" page) levels=$(kv "$l" levels) mode=$(kv "$l" mode)); never-mapped address: stop=$(kv "$l" unmapped_stop) at level $(kv "$l" unmapped_level) (1 = not present); non-canonical: stop=$(kv "$l" noncanonical_stop) (4); guest module: $v; vmalloc walk: gpa=$(kv "$vm" gpa) page=$(kv "$vm" page) match=$(kv "$vm" match), word=$(kv "$w" value); kmalloc (direct map) walk: gpa=$(kv "$km" gpa) page=$(kv "$km" page) match=$(kv "$km" match); kernel text walk: gpa=$(kv "$tm" gpa) page=$(kv "$tm" page) match=$(kv "$tm" match)"
 	result "$1" "$(ok_if eval '[ -n "$(kv "$g" hash)" ] && [ "$(kv "$g" hash)" = "$(kv "$l" hash)" ] &&
 		[ "$(kv "$l" got)" = "$(kv "$g" len)" ] && [ "$(kv "$l" unmapped_stop)" = 1 ] &&
+		[ "$(kv "$z" zc_hash)" = "$(kv "$g" hash)" ] && [ "$(kv "$z" mapped)" = "$(kv "$z" frames)" ] &&
 		[ "$(kv "$l" noncanonical_stop)" = 4 ] &&
 		[ "$(kv "$vm" match)" = 1 ] && [ "$(kv "$vm" page)" = 4096 ] &&
 		[ "$(kv "$w" value)" = "$(kv "$v" word)" ] &&
 		[ "$(kv "$km" match)" = 1 ] &&
 		[ "$(kv "$tm" match)" = 1 ] && ge "$(kv "$tm" page)" 2097152')" "$2" "$detail"
 }
-scenario 16 "guest memory: a process buffer read through the event's CR3 matches its hash; kernel vmalloc (4K), direct-map and text (2M) addresses walk to the guest's own physical addresses; unmapped and non-canonical addresses give their stop reasons" s16 g1
+scenario 16 "guest memory: a process buffer read through the event's CR3, and mapped zero-copy, matches its hash; kernel vmalloc (4K), direct-map and text (2M) addresses walk to the guest's own physical addresses; unmapped and non-canonical addresses give their stop reasons" s16 g1
 dmesg_mark 16
+
+# --------------------------------------- 16b: xenintro and libxenforeignmemory
+# xi_membench (tests/e2e/agent/xi_membench.c) with the guest paused: 8 MiB
+# of frames read by READ_MEM (1 and 64 per call), MAP_FRAMES and Debian's
+# xenforeignmemory_map (1 and 64), in order and shuffled, and 64-byte
+# reads at a vmalloc address walked by the kernel and by a userspace
+# walk of foreign maps. Every method must see the same bytes. `make bench`
+# runs the full 64 MiB version and tabulates the speeds.
+s16b() {
+	grun g1 s16b 60 xi_va
+	v=$(gline g1 s16b va)
+	va=$(echo "$v" | sed -n 's/.*vmalloc va=\([^ ]*\).*/\1/p')
+	/xi/xi_membench "$d1" "${va:-0}" 8 200 >/tmp/s16b.out 2>&1
+	show /tmp/s16b.out "XI-MEMBENCH 16b"
+	done_line=$(sed -n 's/^XI-MEMBENCH|done|//p' /tmp/s16b.out | tail -n1)
+	detail=$(grep '^XI-MEMBENCH|' /tmp/s16b.out | sed -e 's/^XI-MEMBENCH|//' \
+		-e 's/ ns=[0-9]*//' | tr '|\n' ' ;')
+	result "$1" "$(ok_if [ "$(kv "$done_line" ok)" = 1 ])" "$2" \
+		"vmalloc va=${va:-none}; $detail"
+}
+scenario 16b "guest memory: READ_MEM, MAP_FRAMES and libxenforeignmemory read the same 8 MiB of a paused guest, in order and shuffled; a 64-byte virtual read walked in the kernel equals a userspace walk of foreign maps" s16b g1
+dmesg_mark 16b
 
 # --------------------------------------- 17: kernel text integrity
 # "xenintro integrity" hashes the guest kernel's text frames (from
