@@ -171,8 +171,8 @@ FIXTURE_VARIANT_ADD(session, retired_feature_bit_3) {
 	.expect = -EINVAL,
 };
 
-FIXTURE_VARIANT_ADD(session, unknown_feature_bit_7) {
-	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 7,
+FIXTURE_VARIANT_ADD(session, unknown_feature_bit_8) {
+	.size = GOOD_SIZE, .version = 1, .features = 1ULL << 8,
 	.expect = -EINVAL,
 };
 
@@ -277,7 +277,7 @@ TEST_F(session, unknown_ioctls)
 	/* one past the last ioctl this uAPI defines */
 	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd,
 				    _IO(XENINTRO_IOCTL_TYPE,
-					_XENINTRO_TRANSLATE + 1), NULL));
+					_XENINTRO_MAP_FRAMES + 1), NULL));
 }
 
 TEST_F(session, domain_ioctls_need_attach)

@@ -141,9 +141,28 @@ static const char *const cycle_end_name[] = {
 	"detach", "close", "destroy", "kill",
 };
 
-/* A session that attaches and enables the CPUID monitor. */
+/* vCPU @v waits for a verdict (vm_event paused it); false after @ms. */
+static bool vcpu_waits(unsigned int domid, unsigned long v, int ms)
+{
+	long long end = now_ms() + ms;
+	char out[1024];
+
+	do {
+		if (!sim_cmd(out, sizeof(out), "state domid=%u vcpu=%lu", domid,
+			     v) && kv_num(out, "paused") > 0)
+			return true;
+		usleep(1000);
+	} while (now_ms() < end);
+	return false;
+}
+
+/*
+ * A session that attaches and enables the CPUID monitor. A frame mapping
+ * it makes (*@frames) holds the file like a ring mapping does: the
+ * caller unmaps it before close() is the last reference.
+ */
 static int cycle_session(struct xenintro *x, unsigned int domid,
-			 unsigned int extra)
+			 unsigned int extra, const void **frames)
 {
 	int ret = xenintro_open(x, XENINTRO_FEATURE_RINGS |
 				XENINTRO_FEATURE_MEMORY |
@@ -157,13 +176,13 @@ static int cycle_session(struct xenintro *x, unsigned int domid,
 	if (!ret && (extra & 1))
 		ret = xenintro_set_access(x, 5, 3, XENINTRO_ACCESS_R);
 	if (!ret && (extra & 2))
-		ret = xenintro_monitor(x, XENINTRO_MONITOR_CTRLREG,
-				       XENINTRO_CR3, 0, 0);
+		ret = xenintro_monitor_enable(x, XENINTRO_MONITOR_CTRLREG,
+					      XENINTRO_CR3, 0);
 	if (!ret && (extra & 4)) {
 		const uint64_t gfns[2] = { 1, 2 };
-		const void *p;
 
-		ret = xenintro_map_frames(x, gfns, 2, NULL, &p) == 2 ? 0 : -EIO;
+		ret = xenintro_map_frames(x, gfns, 2, NULL, frames) == 2 ?
+		      0 : -EIO;
 	}
 	return ret;
 }
@@ -193,6 +212,7 @@ TEST_F_TIMEOUT(life, random_cycles, 14400)
 		unsigned int extra = random() % 8;
 		struct vcpu_op op = { 0 };
 		struct xenintro x = { .fd = -1 };
+		const void *frames = NULL;
 		int ready[2], status, ret;
 		pid_t child = -1;
 		char c;
@@ -208,7 +228,8 @@ TEST_F_TIMEOUT(life, random_cycles, 14400)
 			child = fork();
 			ASSERT_LE(0, child);
 			if (!child) {
-				c = cycle_session(&x, self->domid, extra) ? 'n' : 'y';
+				c = cycle_session(&x, self->domid, extra,
+						  &frames) ? 'n' : 'y';
 				if (write(ready[1], &c, 1) != 1)
 					_exit(1);
 				pause();	/* until SIGKILL */
@@ -219,36 +240,42 @@ TEST_F_TIMEOUT(life, random_cycles, 14400)
 			close(ready[0]);
 			ASSERT_EQ('y', c) TH_LOG("cycle %lu: child session", i);
 		} else {
-			ASSERT_EQ(0, cycle_session(&x, self->domid, extra))
+			ASSERT_EQ(0, cycle_session(&x, self->domid, extra,
+						   &frames))
 				TH_LOG("cycle %lu", i);
 		}
 		/* a CPUID that waits for the agent's verdict */
 		ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=%lu leaf=1",
 					self->domid, i % VCPUS));
+		/* the event is pending before the session ends, whichever way */
+		ASSERT_TRUE(vcpu_waits(self->domid, i % VCPUS, WAIT_MS))
+			TH_LOG("cycle %lu: the CPUID never reached the agent", i);
 		switch (end) {
 		case END_DETACH: {
 			const struct xenintro_event *ev = next_event(&x, WAIT_MS);
 
 			ASSERT_NE(NULL, ev) TH_LOG("cycle %lu: no event", i);
-			EXPECT_EQ(0, answer(&x, ev, XENINTRO_VERDICT_CONTINUE));
+			EXPECT_LE(0, answer(&x, ev, XENINTRO_VERDICT_CONTINUE));
 			EXPECT_EQ(0, xenintro_detach(&x));
-			xenintro_close(&x);
 			break;
 		}
 		case END_CLOSE:
 			usleep(random() % 2000);
-			xenintro_close(&x);
 			break;
 		case END_DESTROY:
 			usleep(random() % 2000);
 			EXPECT_EQ(0, sim("destroy domid=%u", self->domid));
-			xenintro_close(&x);
 			break;
 		default:
 			usleep(random() % 2000);
 			kill(child, SIGKILL);
 			ASSERT_EQ(child, waitpid(child, &status, 0));
 			break;
+		}
+		if (end != END_KILL) {
+			if (frames)
+				xenintro_unmap_frames(frames, 2);
+			xenintro_close(&x);
 		}
 		ret = vcpu_join_ms(&op, WAIT_MS);
 		ASSERT_LE(0, ret) TH_LOG("cycle %lu (%s): the vCPU was left waiting: %d",

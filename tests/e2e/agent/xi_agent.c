@@ -49,6 +49,10 @@
  *             RDI bytes at RSI through the event's CR3, prints their hash,
  *             the translation of RSI, and what a never-mapped and a
  *             non-canonical address give
+ *   memw      mem, then writes a pattern of the same length over the
+ *             buffer through the event's CR3 (WRITE_MEM: needs xenintro.ko
+ *             loaded with allow_guest_writes=1) and prints its hash; the
+ *             guest hashes its buffer again after the CPUID
  *   va        ARG...: pairs "VA PA"; translates each VA with vCPU 0's
  *             current paging and says whether it lands on PA, and reads
  *             the word at the first VA
@@ -153,6 +157,7 @@ struct agent {
 	uint32_t domid;
 	uint32_t marker_leaf;
 	bool mem_marker;	/* mode mem: read the guest's buffer */
+	bool mem_write;		/* mode memw: then overwrite it */
 	bool print_events;
 	bool print_first;	/* print the first few events of each reason */
 	unsigned int printed[20];	/* reasons, then CR0..CR3 */
@@ -356,6 +361,15 @@ static void read_marker_buffer(struct agent *a, const struct xenintro_event *ev)
 	       tu.fail_level, tn.stop);
 	if (len <= sizeof(buf))
 		map_marker_buffer(a, &r, addr, len);
+	if (a->mem_write && len <= sizeof(buf)) {
+		uint64_t i;
+
+		for (i = 0; i < len; i++)
+			buf[i] = (unsigned char)(i * 131 + 7);
+		n = xenintro_write_virt(&a->x, &r, addr, buf, (uint32_t)len);
+		printf("AGENT: mem write wrote=%" PRId64 " hash=0x%016" PRIx64 "\n",
+		       n, fnv(XI_FNV_INIT, buf, (size_t)len));
+	}
 }
 
 static void answer(struct agent *a, const struct xenintro_event *ev)
@@ -985,6 +999,10 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "mem") || !strcmp(mode, "va"))
 		want_features = XENINTRO_FEATURE_MEMORY |
 				XENINTRO_FEATURE_MEM_MAP;
+	if (!strcmp(mode, "memw"))
+		want_features = XENINTRO_FEATURE_MEMORY |
+				XENINTRO_FEATURE_MEM_MAP |
+				XENINTRO_FEATURE_MEM_WRITE;
 	if (agent_open(&a, domid))
 		return 1;
 
@@ -1067,8 +1085,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "demo"))
 		return mode_demo(&a, secs);
-	if (!strcmp(mode, "mem")) {
+	if (!strcmp(mode, "mem") || !strcmp(mode, "memw")) {
 		a.mem_marker = true;
+		a.mem_write = !strcmp(mode, "memw");
 		mon(&a, "cpuid", XENINTRO_MONITOR_CPUID, 0, 0);
 		printf("AGENT: mem ready dom=%u\n", domid);
 		run(&a, secs);

@@ -603,6 +603,40 @@ s16b() {
 scenario 16b "guest memory: READ_MEM, MAP_FRAMES and libxenforeignmemory read the same 8 MiB of a paused guest, in order and shuffled; a 64-byte virtual read walked in the kernel equals a userspace walk of foreign maps" s16b g1
 dmesg_mark 16b
 
+# --------------------------------------- 16c: writing guest memory
+# xenintro.ko reloaded with allow_guest_writes=1 (no session is open
+# between scenarios): at the membuf marker the agent (mode memw) writes a
+# pattern over the guest's buffer through the event's CR3, and the guest,
+# resumed, hashes what its buffer now holds. Then the module goes back to
+# its default, and a session asking for writes is refused (-EPERM = -1).
+s16c() {
+	rmmod xenintro_xen && rmmod xenintro &&
+		insmod $XI/modules/xenintro.ko allow_guest_writes=1 &&
+		insmod $XI/modules/xenintro_xen.ko
+	lw=$?
+	agent_start /tmp/s16c.out memw "$d1" 0
+	agent_ready /tmp/s16c.out
+	grun g1 s16c 60 xi_guest membuf 7
+	agent_stop "$AGENT_PID" 20
+	show /tmp/s16c.out "XI-AGENT 16c"
+	g=$(gline g1 s16c "membuf addr=")
+	e=$(gline g1 s16c "membuf-done")
+	w=$(aline /tmp/s16c.out "mem write")
+	rmmod xenintro_xen; rmmod xenintro
+	load_xenintro
+	lr=$?
+	$AGENT memw "$d1" 1 >/tmp/s16c-refused.out 2>&1
+	r=$(aline /tmp/s16c-refused.out "error=open")
+	show /tmp/s16c-refused.out "XI-AGENT 16c-refused"
+	result "$1" "$(ok_if eval '[ "$lw" = 0 ] && [ "$lr" = 0 ] &&
+		[ "$(kv "$w" wrote)" = "$(kv "$g" len)" ] && [ -n "$(kv "$w" hash)" ] &&
+		[ "$(kv "$e" hash)" = "$(kv "$w" hash)" ] &&
+		[ "$(kv "$e" hash)" != "$(kv "$g" hash)" ] && [ "$(kv "$r" ret)" = -1 ]')" "$2" \
+		"module reload with allow_guest_writes=1 rc=$lw; guest buffer before hash=$(kv "$g" hash); agent wrote=$(kv "$w" wrote) bytes hash=$(kv "$w" hash); guest after the CPUID hash=$(kv "$e" hash); default module again rc=$lr: write session ret=$(kv "$r" ret)"
+}
+scenario 16c "guest memory: with allow_guest_writes=1 the agent overwrites a process buffer through the event's CR3 and the guest sees exactly those bytes; without it a write session is refused" s16c g1
+dmesg_mark 16c
+
 # --------------------------------------- 17: kernel text integrity
 # "xenintro integrity" hashes the guest kernel's text frames (from
 # /proc/kallsyms' _stext.._etext) once a second; a guest module patches one

@@ -334,7 +334,8 @@ static int cmd_membuf(uint64_t seed)
 			 : "+a"(a), "+b"(b), "+c"(c), "+d"(d)
 			 : "S"(buf), "D"((uint64_t)XI_MEM_LEN)
 			 : "memory");
-	OUT("membuf-done");
+	/* What is there now: the agent may have written it (memw). */
+	OUT("membuf-done hash=0x%016" PRIx64, fnv(XI_FNV_INIT, buf, XI_MEM_LEN));
 	return 0;
 }
 
