@@ -241,10 +241,11 @@ fi
 
 # Guest memory, xenintro against Debian's libxenforeignmemory, on a paused
 # guest (tests/e2e/agent/xi_membench.c): 64 MiB of frames, in order and
-# shuffled, and 2000 64-byte reads at a vmalloc address (4-level walk).
+# shuffled, in 3 passes, and 2000 64-byte reads at a vmalloc address
+# (4-level walk).
 grun gb m-va 60 xi_va
 va=$(gline gb m-va va | sed -n 's/.*vmalloc va=\([^ ]*\).*/\1/p')
-/xi/xi_membench "$d" "${va:-0}" "$MEM_MIB" 2000 2>&1 | grep '^XI-MEMBENCH|'
+/xi/xi_membench "$d" "${va:-0}" "$MEM_MIB" 2000 3 2>&1 | grep '^XI-MEMBENCH|'
 alive gb 2 || log "guest stalled after the memory benchmark"
 
 dmesg_mark bench
