@@ -37,6 +37,9 @@ PACKAGES=(
 	# the policy parser under libFuzzer (ASan+UBSan): clang and its
 	# fuzzer runtime, both Debian's unversioned metapackages
 	clang libclang-rt-dev
+	# xenintro profile: a guest kernel's BTF through libbpf, its vmlinuz
+	# unpacked with liblzma and zlib (.a files too, for the static build)
+	libbpf-dev liblzma-dev zlib1g-dev
 	# xenintro-agent: the policy file (YAML, with line/column marks for
 	# errors) and the JSON event log; their .a files for the static VM
 	# build (userspace/README.md says why these two)

@@ -7,5 +7,7 @@
 
 /* integrity.c: kernel text integrity (man 1 xenintro, "integrity") */
 int cmd_integrity(int argc, char **argv);
+/* profile.c: a guest kernel image's struct layouts ("profile") */
+int cmd_profile(int argc, char **argv);
 
 #endif /* XI_CLI_H */

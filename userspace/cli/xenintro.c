@@ -100,6 +100,7 @@ static const struct {
 	{ XENINTRO_FEATURE_KICK_WAIT, "kick_wait" },
 	{ XENINTRO_FEATURE_MEMORY, "memory" },
 	{ XENINTRO_FEATURE_MEM_WRITE, "mem_write" },
+	{ XENINTRO_FEATURE_MEM_MAP, "mem_map" },
 };
 
 static int cmd_version(int argc, char **argv);
@@ -120,6 +121,8 @@ static const struct cmd cmds[] = {
 	{ "integrity", cmd_integrity,
 	  "[--json] [--interval SECS] [--rounds N] GUEST FIRST_GVA LAST_GVA",
 	  "hash the guest kernel's text pages and report every one that changes" },
+	{ "profile", cmd_profile, "[--json] KERNEL_IMAGE",
+	  "the struct offsets of a guest kernel, from its image's BTF" },
 };
 
 static int cmd_version(int argc, char **argv)

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only OR MIT
+#
+# `xenintro profile` against the Debian kernel image this machine has
+# installed (the same image the Xen tests boot as dom0 and guest), with
+# independent tools as the oracle: xz unpacks the vmlinux, pahole reads
+# its BTF. Then bad images, each of which must give a clear message and
+# exit 5. TAP on stdout.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(cd ../.. && pwd)
+TOOL=./xenintro
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+
+echo "TAP version 13"
+echo "1..10"
+kabi=$("$ROOT/tests/lib/debian.sh" kabi 2>/dev/null)
+image=/boot/vmlinuz-$kabi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [ -z "$kabi" ] || [ ! -r "$image" ]; then
+	for i in $(seq 1 10); do
+		notok "profile: no installed Debian kernel image (tests/lib/debian.sh kabi: '$kabi'; make deps installs linux-image-amd64)"
+	done
+	exit 0
+fi
+
+# 1. the installed vmlinuz
+if $TOOL profile "$image" >"$tmp/prof.txt" 2>"$tmp/err"; then
+	ok "profile $image: $(head -n1 "$tmp/prof.txt" | cut -d' ' -f2-3)"
+else
+	notok "profile $image: exit $?: $(cat "$tmp/err")"
+fi
+field() { sed -n "s/^$1 offset=\([0-9]*\) .*/\1/p" "$2"; }
+
+# 2. the same numbers pahole reads from a vmlinux xz unpacked
+off=$(python3 -c "import sys; print(open(sys.argv[1],'rb').read().find(b'\xfd7zXZ\x00'))" "$image")
+tail -c +$((off + 1)) "$image" | xz -dc --single-stream >"$tmp/vmlinux" 2>/dev/null
+pahole -C task_struct "$tmp/vmlinux" >"$tmp/task.txt" 2>&1
+pahole -C mm_struct "$tmp/vmlinux" >"$tmp/mm.txt" 2>&1
+pahole -C cred "$tmp/vmlinux" >"$tmp/cred.txt" 2>&1
+# "	type   name;   /*  OFFSET  SIZE */" -> OFFSET
+poff() { grep -E "[ *]$2(\[[0-9]+\])?;" "$1" | head -n1 | sed -n 's|.*/\* *\([0-9]*\) .*|\1|p'; }
+bad=""
+for pair in task_struct.comm:task:comm task_struct.pid:task:pid task_struct.tgid:task:tgid \
+	task_struct.mm:task:mm task_struct.active_mm:task:active_mm task_struct.tasks:task:tasks \
+	task_struct.real_parent:task:real_parent task_struct.cred:task:cred \
+	mm_struct.pgd:mm:pgd cred.uid:cred:uid; do
+	IFS=: read -r name file member <<<"$pair"
+	mine=$(field "$name" "$tmp/prof.txt")
+	theirs=$(poff "$tmp/$file.txt" "$member")
+	[ -n "$mine" ] && [ "$mine" = "$theirs" ] || bad+=" $name=$mine/pahole:$theirs"
+done
+if [ -z "$bad" ] && [ -s "$tmp/task.txt" ]; then
+	ok "10 offsets equal pahole's on the xz-unpacked vmlinux (task_struct.comm=$(field task_struct.comm "$tmp/prof.txt"), mm_struct.pgd=$(field mm_struct.pgd "$tmp/prof.txt"))"
+else
+	notok "offsets differ from pahole's:${bad:- pahole read nothing: $(head -c 200 "$tmp/task.txt")}"
+fi
+
+# 3. the vmlinux ELF itself gives the same
+$TOOL profile "$tmp/vmlinux" >"$tmp/prof-elf.txt" 2>&1
+check "a vmlinux ELF gives the same offsets" \
+	diff <(tail -n +2 "$tmp/prof.txt") <(tail -n +2 "$tmp/prof-elf.txt")
+
+# 4. the version string names the image's ABI
+check "the bzImage header's version names $kabi" grep -qF "version=\"$kabi " "$tmp/prof.txt"
+
+# 5. --json: the same numbers, as JSON
+$TOOL profile --json "$image" >"$tmp/prof.json" 2>&1
+check "--json carries the same offsets" python3 - "$tmp/prof.json" "$(field task_struct.comm "$tmp/prof.txt")" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+sys.exit(0 if o["fields"]["task_struct.comm"]["offset"] == int(sys.argv[2]) and o["format"] == "bzImage/xz" and o["btf_bytes"] > 1000000 else 1)
+PY
+
+# 6-10. bad images: exit 5 and a message that says what is wrong
+expect_fail() {
+	local what=$1 file=$2 want=$3 rc
+	$TOOL profile "$file" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 5 ] && grep -qF -- "$want" "$tmp/err"; then
+		ok "$what: exit 5, \"$(cat "$tmp/err")\""
+	else
+		notok "$what: exit $rc, stderr \"$(cat "$tmp/err")\", want \"$want\""
+	fi
+}
+expect_fail "a missing file" "$tmp/nonexistent" "cannot open"
+printf 'not a kernel\n' >"$tmp/text"
+expect_fail "a text file" "$tmp/text" "neither a vmlinuz"
+head -c 200000 "$image" >"$tmp/truncated"
+expect_fail "a truncated vmlinuz" "$tmp/truncated" "outside the file"
+cp "$image" "$tmp/damaged"
+# overwrite 4 KiB in the middle of the compressed payload
+dd if=/dev/zero of="$tmp/damaged" bs=1 seek=$((off + 1000000)) count=4096 conv=notrunc status=none
+expect_fail "a vmlinuz with a damaged payload" "$tmp/damaged" "damaged"
+expect_fail "an ELF without BTF" /bin/true "no .BTF section"
