@@ -195,6 +195,7 @@ xen_build() {
 	done
 	install -m 0755 "$E2E_DIR/guest/xi_va.sh" "$stage/bin/xi_va"
 	install -m 0755 "$E2E_DIR/guest/xi_patch.sh" "$stage/bin/xi_patch"
+	install -m 0755 "$E2E_DIR/guest/xi_ksyms.sh" "$stage/bin/xi_ksyms"
 	cpio_gz "$stage" "$work/guest-initramfs.gz"
 	rm -rf "$stage"
 

@@ -9,5 +9,7 @@
 int cmd_integrity(int argc, char **argv);
 /* profile.c: a guest kernel image's struct layouts ("profile") */
 int cmd_profile(int argc, char **argv);
+/* profile.c: a guest kernel image's symbols ("ksyms") */
+int cmd_ksyms(int argc, char **argv);
 
 #endif /* XI_CLI_H */

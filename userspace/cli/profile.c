@@ -10,12 +10,15 @@
  * cannot be read or lacks what is needed (the message says which).
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "kprofile.h"
+#include "ksyms.h"
 
 static void usage(FILE *f)
 {
@@ -92,4 +95,50 @@ int cmd_profile(int argc, char **argv)
 		       xi_kprofile_fields[i].name, p.offset[i], p.size[i],
 		       p.struct_size[i]);
 	return 0;
+}
+
+static void ksyms_usage(FILE *f)
+{
+	fprintf(f, "usage: xenintro ksyms KERNEL_IMAGE [NAME...]\n"
+		   "  the kernel's symbols from the kallsyms tables in its image, at link\n"
+		   "  addresses, as /proc/kallsyms lists them; with NAMEs only those\n");
+}
+
+int cmd_ksyms(int argc, char **argv)
+{
+	const struct xi_ksym *sym;
+	struct xi_kimage k;
+	struct xi_ksyms s;
+	struct diag d;
+	int i, rc = 0;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		ksyms_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 1 : 0;
+	}
+	if (xi_kimage_load(argv[1], &k, &d) || xi_ksyms_load(&k, &s, &d)) {
+		fprintf(stderr, "xenintro ksyms: %s\n", d.msg);
+		if (k.elf)
+			xi_kimage_free(&k);
+		return 5;
+	}
+	if (argc == 2) {
+		for (i = 0; (size_t)i < s.nr; i++)
+			printf("%016" PRIx64 " %c %s\n", s.syms[i].addr,
+			       s.syms[i].type, s.syms[i].name);
+	}
+	for (i = 2; i < argc; i++) {
+		sym = xi_ksyms_find(&s, argv[i]);
+		if (!sym) {
+			fprintf(stderr, "xenintro ksyms: %s: no symbol %s\n",
+				argv[1], argv[i]);
+			rc = 5;
+			continue;
+		}
+		printf("%016" PRIx64 " %c %s\n", sym->addr, sym->type,
+		       sym->name);
+	}
+	xi_ksyms_free(&s);
+	xi_kimage_free(&k);
+	return rc;
 }

@@ -123,6 +123,8 @@ static const struct cmd cmds[] = {
 	  "hash the guest kernel's text pages and report every one that changes" },
 	{ "profile", cmd_profile, "[--json] KERNEL_IMAGE",
 	  "the struct offsets of a guest kernel, from its image's BTF" },
+	{ "ksyms", cmd_ksyms, "KERNEL_IMAGE [NAME...]",
+	  "a guest kernel's symbols, from the kallsyms tables in its image" },
 };
 
 static int cmd_version(int argc, char **argv)

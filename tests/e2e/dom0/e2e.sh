@@ -729,6 +729,43 @@ s18() {
 scenario 18 "attach/detach cycles on a busy guest (some agents SIGKILLed): the guest runs on after every one" s18 g1
 dmesg_mark 18
 
+# --------------------------------------- 19: the guest kernel's symbols
+# dom0 reads the guest kernel's symbols out of its image (xenintro ksyms
+# on the very vmlinuz the guest booted: its kallsyms tables, found and
+# decoded without a System.map), and the guest prints a sample of its own
+# /proc/kallsyms (every 400th kernel symbol with a unique name, and
+# anchors such as entry_SYSCALL_64 and sys_call_table). Every sampled
+# symbol must be in the image at its guest address less one common slide.
+# (Kernel addresses all start with ffffffff; the lower 32 bits are
+# compared, which busybox sh's arithmetic holds.)
+s19() {
+	grun g1 s19 120 xi_ksyms
+	grep -F "XI-G: s19 ksym " "$(glog g1)" | sed 's/.*XI-G: s19 ksym //' |
+		sort -u -k2,2 >/tmp/s19.guest
+	# shellcheck disable=SC2046 # one argument per name
+	$XI/xenintro ksyms $XI/guest/vmlinuz $(cut -d' ' -f2 /tmp/s19.guest) \
+		>/tmp/s19.image 2>/tmp/s19.err
+	rc=$?
+	slide= n=0 bad= missing=0
+	while read -r ga name; do
+		ia=$(grep " $name\$" /tmp/s19.image | head -n1 | cut -d' ' -f1)
+		case "$ia" in
+		ffffffff*) ;;
+		*) missing=$((missing + 1)); continue ;;
+		esac
+		s=$((0x${ga#ffffffff} - 0x${ia#ffffffff}))
+		[ -n "$slide" ] || slide=$s
+		[ "$s" = "$slide" ] || bad="$bad $name(guest $ga image $ia)"
+		n=$((n + 1))
+	done </tmp/s19.guest
+	anchor=$(grep ' entry_SYSCALL_64$' /tmp/s19.image)
+	result "$1" "$(ok_if eval '[ "$rc" = 0 ] && [ "$n" -ge 100 ] && [ -z "$bad" ] &&
+		[ "$missing" = 0 ] && [ -n "$anchor" ]')" "$2" \
+		"$n symbols sampled from the guest's /proc/kallsyms, all in the image at guest address - slide, slide=$slide (0: this PVH boot has no KASLR); missing=$missing; differing:${bad:- none}; image entry_SYSCALL_64: $anchor; ksyms rc=$rc $(head -c 200 /tmp/s19.err)"
+}
+scenario 19 "guest kernel symbols: read from the kallsyms tables of the guest's kernel image, they match the guest's own /proc/kallsyms up to one slide" s19 g1
+dmesg_mark 19
+
 # -------------------------------------------------- 7: detach under load
 s7() {
 	gsend g1 s7 "xi_guest pingpong 12 & xi_guest cpuid-loop 12; wait"

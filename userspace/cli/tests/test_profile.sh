@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-only OR MIT
 #
-# `xenintro profile` against the Debian kernel image this machine has
-# installed (the same image the Xen tests boot as dom0 and guest), with
-# independent tools as the oracle: xz unpacks the vmlinux, pahole reads
-# its BTF. Then bad images, each of which must give a clear message and
-# exit 5. TAP on stdout.
+# `xenintro profile` and `xenintro ksyms` against the Debian kernel image
+# this machine has installed (the same image the Xen tests boot as dom0
+# and guest), with independent tools as the oracle: xz unpacks the
+# vmlinux, pahole reads its BTF; and, when the VM layer's debug kernel is
+# in the cache, its System.map for every symbol. (The Xen end-to-end
+# scenario 19 compares the symbols with a running guest's /proc/kallsyms.)
+# Then bad images, each of which must give a clear message and exit 5.
+# TAP on stdout.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(cd ../.. && pwd)
@@ -16,13 +19,13 @@ notok() { n=$((n + 1)); echo "not ok $n - $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..16"
 kabi=$("$ROOT/tests/lib/debian.sh" kabi 2>/dev/null)
 image=/boot/vmlinuz-$kabi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ -z "$kabi" ] || [ ! -r "$image" ]; then
-	for i in $(seq 1 10); do
+	for i in $(seq 1 16); do
 		notok "profile: no installed Debian kernel image (tests/lib/debian.sh kabi: '$kabi'; make deps installs linux-image-amd64)"
 	done
 	exit 0
@@ -97,3 +100,46 @@ cp "$image" "$tmp/damaged"
 dd if=/dev/zero of="$tmp/damaged" bs=1 seek=$((off + 1000000)) count=4096 conv=notrunc status=none
 expect_fail "a vmlinuz with a damaged payload" "$tmp/damaged" "damaged"
 expect_fail "an ELF without BTF" /bin/true "no .BTF section"
+
+# 11. the kallsyms tables of the installed image
+$TOOL ksyms "$image" >"$tmp/syms" 2>"$tmp/err"
+rc=$?
+sym() { sed -n "s/^\([0-9a-f]*\) \(.\) $1\$/\1 \2/p" "$tmp/syms" | head -n1; }
+count=$(wc -l <"$tmp/syms")
+text=$(sym _text) stext=$(sym _stext) etext=$(sym _etext) entry=$(sym entry_SYSCALL_64)
+creds=$(sym commit_creds) sct=$(sym sys_call_table)
+hex() { printf '%d' "0x${1%% *}" 2>/dev/null; }
+check "ksyms of $image: rc $rc, $count symbols, _text $text, entry_SYSCALL_64 $entry, commit_creds $creds, sys_call_table $sct" \
+	eval '[ "$rc" = 0 ] && [ "$count" -gt 50000 ] && [ "${text% *}" = ffffffff81000000 ] &&
+	[ "${entry#* }" = T ] && [ "${creds#* }" = T ] && [ "${sct#* }" = D ] &&
+	[ "$(hex "${stext#ffffffff}")" -le "$(hex "${entry#ffffffff}")" ] &&
+	[ "$(hex "${entry#ffffffff}")" -lt "$(hex "${etext#ffffffff}")" ]'
+
+# 12. in address order, as /proc/kallsyms lists them
+check "ksyms come in address order" eval 'cut -d" " -f1 "$tmp/syms" | sort -c'
+
+# 13. the vmlinux ELF gives the same table
+$TOOL ksyms "$tmp/vmlinux" >"$tmp/syms-elf" 2>&1
+check "ksyms of the vmlinux ELF equal those of the vmlinuz" cmp -s "$tmp/syms" "$tmp/syms-elf"
+
+# 14. every symbol of the debug kernel at its System.map address
+dbg=$(ls -d "${XENINTRO_CACHE:-/var/cache/xenintro}"/kernel/debug-*/ 2>/dev/null | head -n1)
+if [ -n "$dbg" ] && [ -r "$dbg/System.map" ] && [ -r "$dbg/arch/x86/boot/bzImage" ]; then
+	$TOOL ksyms "$dbg/arch/x86/boot/bzImage" >"$tmp/dbg-syms" 2>&1
+	miss=$(awk 'NR == FNR { have[$1 " " $3] = 1; next } !(($1 " " $3) in have) { n++ } END { print n + 0 }' \
+		"$dbg/System.map" "$tmp/dbg-syms")
+	check "ksyms of the debug kernel ($(wc -l <"$tmp/dbg-syms") symbols): $miss not in its System.map at that address" \
+		eval '[ "$miss" = 0 ] && [ "$(wc -l <"$tmp/dbg-syms")" -gt 10000 ]'
+else
+	n=$((n + 1)); echo "ok $n - # SKIP no debug kernel with a System.map in the cache yet (the VM layer builds it)"
+fi
+
+# 15, 16. what is not there says so
+$TOOL ksyms "$image" commit_creds no_such_symbol_xi >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "a symbol the kernel lacks: exit 5, \"$(cat "$tmp/err")\", the others still printed" \
+	eval '[ "$rc" = 5 ] && grep -q "no symbol no_such_symbol_xi" "$tmp/err" && grep -q " commit_creds$" "$tmp/out"'
+$TOOL ksyms /bin/true >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "an ELF without kallsyms: exit 5, \"$(cat "$tmp/err")\"" \
+	eval '[ "$rc" = 5 ] && grep -q "no kallsyms tables" "$tmp/err"'

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * A Linux kernel's symbols from its own kallsyms tables, read out of the
+ * kernel image (kimage.h): what /proc/kallsyms lists, at link addresses
+ * (before the KASLR slide). Debian's /boot/System.map is a stub and the
+ * real one ships in an 858 MB -dbg package; the image has them all.
+ */
+#ifndef XI_KSYMS_H
+#define XI_KSYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "kimage.h"
+
+struct xi_ksym {
+	uint64_t addr;		/* link address */
+	char type;		/* 'T', 't', 'D', ... as in /proc/kallsyms */
+	const char *name;
+};
+
+/**
+ * struct xi_ksyms - a kernel's symbol table
+ * @syms: in kallsyms order (by address)
+ * @nr: how many
+ * @relative_base: the base the offsets are relative to (_text's address)
+ * @names: the names' storage
+ */
+struct xi_ksyms {
+	struct xi_ksym *syms;
+	size_t nr;
+	uint64_t relative_base;
+	char *names;
+};
+
+/*
+ * Find and decode the kallsyms tables of @k (Linux 6.1 layout, x86-64,
+ * CONFIG_KALLSYMS_BASE_RELATIVE). 0, or -1 with the reason in @d.
+ */
+int xi_ksyms_load(const struct xi_kimage *k, struct xi_ksyms *s,
+		  struct diag *d);
+void xi_ksyms_free(struct xi_ksyms *s);
+/* The first symbol named @name, or NULL. */
+const struct xi_ksym *xi_ksyms_find(const struct xi_ksyms *s,
+				    const char *name);
+
+#endif /* XI_KSYMS_H */
