@@ -11,5 +11,7 @@ int cmd_integrity(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 /* profile.c: a guest kernel image's symbols ("ksyms") */
 int cmd_ksyms(int argc, char **argv);
+/* kaslr.c: a running guest's KASLR slide */
+int cmd_kaslr(int argc, char **argv);
 
 #endif /* XI_CLI_H */

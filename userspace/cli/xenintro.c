@@ -125,6 +125,9 @@ static const struct cmd cmds[] = {
 	  "the struct offsets of a guest kernel, from its image's BTF" },
 	{ "ksyms", cmd_ksyms, "KERNEL_IMAGE [NAME...]",
 	  "a guest kernel's symbols, from the kallsyms tables in its image" },
+	{ "kaslr", cmd_kaslr,
+	  "[--json] [--timeout SECS] [--device PATH] GUEST KERNEL_IMAGE",
+	  "a running guest's KASLR slide, checked against a second anchor" },
 };
 
 static int cmd_version(int argc, char **argv)

@@ -304,8 +304,13 @@ int xi_ksyms_load(const struct xi_kimage *k, struct xi_ksyms *s,
 		if (decode(&t, s, pass == 0, d))
 			return -1;
 		text = xi_ksyms_find(s, "_text");
-		if (text && text->addr == s->relative_base)
+		if (text && text->addr == s->relative_base) {
+			s->token_table_addr = t.ro_addr + t.token_table;
+			s->token_table = t.ro + t.token_table;
+			s->token_table_len = t.token_off[XI_NR_TOKENS - 1] +
+					     t.token_len[XI_NR_TOKENS - 1] + 1;
 			return 0;
+		}
 		xi_ksyms_free(s);
 	}
 	return diag_error(d, (struct src_mark){ 0 }, NULL,

@@ -26,12 +26,20 @@ struct xi_ksym {
  * @nr: how many
  * @relative_base: the base the offsets are relative to (_text's address)
  * @names: the names' storage
+ * @token_table_addr: the link address of kallsyms_token_table
+ * @token_table: its bytes, in the image (valid while the image is loaded):
+ *	read-only data no kernel changes at run time, so a running guest
+ *	holds exactly these bytes at @token_table_addr + its KASLR slide
+ * @token_table_len: their number
  */
 struct xi_ksyms {
 	struct xi_ksym *syms;
 	size_t nr;
 	uint64_t relative_base;
 	char *names;
+	uint64_t token_table_addr;
+	const unsigned char *token_table;
+	size_t token_table_len;
 };
 
 /*
