@@ -48,8 +48,10 @@ bench: deps
 	tests/bench.sh
 
 # The long campaigns: the simulator's attach/destroy race 2000 rounds per
-# point (10,000 in all) and a million fuzzed ioctls, in the debug kernel
-# (KASAN, lockdep, kmemleak), counted like make check.
+# point (10,000 in all), 10,000 random session cycles, a million fuzzed
+# ioctls and a million fuzzed ring records, in the debug kernel (KASAN,
+# lockdep, kmemleak), then 100 attach/detach cycles on Xen; counted like
+# make check.
 soak: deps
 	tests/soak.sh
 
