@@ -767,6 +767,7 @@ int sim_garbage(struct sim_domain *d, u64 records, u64 seed,
 	unsigned long flags;
 	u64 rng = seed | 1, start = ktime_get_ns();
 	u32 gen = 0, room, i;
+	bool all;
 	long left;
 	int ret = 0;
 
@@ -801,10 +802,10 @@ int sim_garbage(struct sim_domain *d, u64 records, u64 seed,
 		irq_work_queue(&d->kick_work);
 		if (res->placed == records && room == SIM_RING_SIZE)
 			break;		/* every record answered */
+		all = res->placed == records;
 		left = wait_event_interruptible_timeout(d->rsp_wq,
-				sim_garbage_ready(d, gen,
-						  res->placed == records),
-				msecs_to_jiffies(timeout_ms));
+							sim_garbage_ready(d, gen, all),
+							msecs_to_jiffies(timeout_ms));
 		if (left < 0) {
 			ret = -EINTR;
 			break;

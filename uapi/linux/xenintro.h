@@ -1044,8 +1044,9 @@ struct xenintro_translate {
  * Lifetime. Like a ring mapping, a frames mapping holds the file: the
  * session ends when the fd and every mapping are gone. DETACH, the
  * domain's death and the end of the session remove every frame from every
- * mapping of this fd at once (munmap is still the agent's to do). Until then a mapped frame stays what it was when it was
- * mapped: if the guest gives the frame back to Xen meanwhile (ballooning,
+ * mapping of this fd at once (munmap is still the agent's to do). Until
+ * then a mapped frame stays what it was when it was mapped: if the guest
+ * gives the frame back to Xen meanwhile (ballooning,
  * decrease_reservation), the mapping holds a reference, so Xen cannot hand
  * the frame to anyone else; the agent goes on reading the frame's last
  * contents, which are no longer the guest's memory at that gfn. READ_MEM
