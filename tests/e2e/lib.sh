@@ -196,6 +196,7 @@ xen_build() {
 	install -m 0755 "$E2E_DIR/guest/xi_va.sh" "$stage/bin/xi_va"
 	install -m 0755 "$E2E_DIR/guest/xi_patch.sh" "$stage/bin/xi_patch"
 	install -m 0755 "$E2E_DIR/guest/xi_ksyms.sh" "$stage/bin/xi_ksyms"
+	install -m 0755 "$E2E_DIR/guest/xi_procs.sh" "$stage/bin/xi_procs"
 	cpio_gz "$stage" "$work/guest-initramfs.gz"
 	rm -rf "$stage"
 

@@ -5,13 +5,40 @@
 #ifndef XI_CLI_H
 #define XI_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xenintro/libxenintro.h>
+
 /* integrity.c: kernel text integrity (man 1 xenintro, "integrity") */
 int cmd_integrity(int argc, char **argv);
 /* profile.c: a guest kernel image's struct layouts ("profile") */
 int cmd_profile(int argc, char **argv);
 /* profile.c: a guest kernel image's symbols ("ksyms") */
 int cmd_ksyms(int argc, char **argv);
+/* ps.c: a running guest's processes from its task list */
+int cmd_ps(int argc, char **argv);
 /* kaslr.c: a running guest's KASLR slide */
 int cmd_kaslr(int argc, char **argv);
+
+struct xenintro;
+struct xi_ksyms;
+
+/* What kaslr_find() saw: the slide, and how far the anchors agreed. */
+struct kaslr_result {
+	uint64_t slide;
+	uint64_t lstar;
+	uint64_t entry;		/* entry_SYSCALL_64 in the image */
+	bool aligned;		/* a multiple of 2 MiB */
+	bool anchor;		/* kallsyms_token_table bytes match */
+	int64_t got;		/* bytes of the anchor read */
+	struct xenintro_regs regs;	/* of the event LSTAR came from */
+};
+
+int kaslr_find(struct xenintro *x, const struct xi_ksyms *s, unsigned int secs,
+	       struct kaslr_result *r);
+const char *kaslr_why(int err, const struct kaslr_result *r, char *buf,
+		      size_t len);
 
 #endif /* XI_CLI_H */

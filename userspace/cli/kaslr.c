@@ -80,6 +80,71 @@ static int first_event_regs(struct xenintro *x, unsigned int secs,
 	return -ETIMEDOUT;
 }
 
+/**
+ * kaslr_find() - the slide of the guest @x is attached to
+ * @x: a session with XENINTRO_FEATURE_MEMORY, attached
+ * @s: the symbols of the image believed to be the guest's kernel
+ * @secs: how long to wait for an event to read LSTAR from
+ * @r: filled as far as the search got
+ *
+ * Return: 0 with the slide confirmed by both anchors; -ENOENT for an
+ * image without entry_SYSCALL_64; -ETIMEDOUT without an event; -EPROTO
+ * when the anchors disagree (@r says how); another -errno from the
+ * session.
+ */
+int kaslr_find(struct xenintro *x, const struct xi_ksyms *s, unsigned int secs,
+	       struct kaslr_result *r)
+{
+	const struct xi_ksym *entry = xi_ksyms_find(s, "entry_SYSCALL_64");
+	struct xenintro_mem_root root;
+	unsigned char *guest;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!entry)
+		return -ENOENT;
+	r->entry = entry->addr;
+	ret = first_event_regs(x, secs, &r->regs);
+	if (ret)
+		return ret;
+	r->lstar = r->regs.msr_lstar;
+	r->slide = r->lstar - r->entry;
+	r->aligned = !(r->slide % KASLR_ALIGN);
+	/* the second anchor, through the page tables of that moment */
+	guest = malloc(s->token_table_len);
+	if (!guest)
+		return -ENOMEM;
+	root = xenintro_root_regs(&r->regs);
+	r->got = xenintro_read_virt(x, &root, s->token_table_addr + r->slide,
+				    guest, (uint32_t)s->token_table_len);
+	r->anchor = r->got == (int64_t)s->token_table_len &&
+		    !memcmp(guest, s->token_table, s->token_table_len);
+	free(guest);
+	return r->aligned && r->anchor ? 0 : -EPROTO;
+}
+
+/* Why kaslr_find() failed, for a message after "domain N: ". */
+const char *kaslr_why(int err, const struct kaslr_result *r, char *buf,
+		      size_t len)
+{
+	switch (err) {
+	case -ENOENT:
+		return "the kernel image has no entry_SYSCALL_64";
+	case -ETIMEDOUT:
+		return "no CR3 write to read LSTAR from in time (is the guest running?)";
+	case -EPROTO:
+		snprintf(buf, len,
+			 "LSTAR 0x%" PRIx64 " against entry_SYSCALL_64 0x%" PRIx64 " gives slide 0x%" PRIx64 "%s, and the guest's bytes at kallsyms_token_table + slide %s; this image is not the guest's running kernel: refusing to guess",
+			 r->lstar, r->entry, r->slide,
+			 r->aligned ? "" : " (not a multiple of 2 MiB)",
+			 r->got < 0 ? "cannot be read" :
+			 r->anchor ? "match" : "differ from the image's");
+		return buf;
+	default:
+		return strerror(-err);
+	}
+}
+
 int cmd_kaslr(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -89,22 +154,17 @@ int cmd_kaslr(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct xi_ksym *entry;
-	struct xenintro_mem_root root;
-	struct xenintro_regs regs;
+	struct kaslr_result r;
 	const char *device = NULL;
 	unsigned int secs = 10;
-	unsigned char *guest = NULL;
 	struct xi_kimage k;
 	struct xi_ksyms s;
 	struct xenintro x;
-	bool json = false, aligned, anchor = false;
-	uint64_t slide;
+	bool json = false;
 	struct diag d;
-	char why[256];
+	char why[512];
 	uint32_t domid;
 	int o, ret, rc = 5;
-	int64_t got = 0;
 
 	memset(&x, 0, sizeof(x));
 	x.fd = -1;
@@ -143,12 +203,6 @@ int cmd_kaslr(int argc, char **argv)
 			xi_kimage_free(&k);
 		return 5;
 	}
-	entry = xi_ksyms_find(&s, "entry_SYSCALL_64");
-	if (!entry) {
-		fprintf(stderr, "xenintro kaslr: %s: no entry_SYSCALL_64\n",
-			argv[optind + 1]);
-		goto out_syms;
-	}
 	ret = xenintro_open_path(&x, device ? device : XENINTRO_DEVICE,
 				 XENINTRO_FEATURE_RINGS |
 				 XENINTRO_FEATURE_MEMORY, 0);
@@ -160,61 +214,35 @@ int cmd_kaslr(int argc, char **argv)
 		rc = 3;
 		goto out_close;
 	}
-	ret = first_event_regs(&x, secs, &regs);
-	if (ret) {
-		fprintf(stderr, "xenintro kaslr: domain %u: %s\n", domid,
-			ret == -ETIMEDOUT ?
-			"no CR3 write to read LSTAR from in time (is the guest running?)" :
-			strerror(-ret));
-		goto out_close;
-	}
-	slide = regs.msr_lstar - entry->addr;
-	aligned = !(slide % KASLR_ALIGN);
-	/* the second anchor, through the page tables of that moment */
-	guest = malloc(s.token_table_len);
-	root = xenintro_root_regs(&regs);
-	if (guest)
-		got = xenintro_read_virt(&x, &root, s.token_table_addr + slide,
-					 guest, (uint32_t)s.token_table_len);
-	anchor = guest && got == (int64_t)s.token_table_len &&
-		 !memcmp(guest, s.token_table, s.token_table_len);
-	if (json) {
+	ret = kaslr_find(&x, &s, secs, &r);
+	if (json && (!ret || ret == -EPROTO)) {
 		char hex[3][24];
 		json_t *obj;
 
-		snprintf(hex[0], sizeof(hex[0]), "0x%" PRIx64, slide);
-		snprintf(hex[1], sizeof(hex[1]), "0x%" PRIx64,
-			 (uint64_t)regs.msr_lstar);
-		snprintf(hex[2], sizeof(hex[2]), "0x%" PRIx64, entry->addr);
+		snprintf(hex[0], sizeof(hex[0]), "0x%" PRIx64, r.slide);
+		snprintf(hex[1], sizeof(hex[1]), "0x%" PRIx64, r.lstar);
+		snprintf(hex[2], sizeof(hex[2]), "0x%" PRIx64, r.entry);
 		obj = json_pack("{s:I, s:o, s:s, s:s, s:b, s:s, s:b}",
-			      "domid", (json_int_t)domid,
-			      "slide", aligned && anchor ? json_string(hex[0]) :
-							   json_null(),
-			      "lstar", hex[1], "entry_SYSCALL_64", hex[2],
-			      "aligned", aligned,
-			      "anchor", "kallsyms_token_table",
-			      "anchor_match", anchor);
+				"domid", (json_int_t)domid,
+				"slide", ret ? json_null() : json_string(hex[0]),
+				"lstar", hex[1], "entry_SYSCALL_64", hex[2],
+				"aligned", r.aligned,
+				"anchor", "kallsyms_token_table",
+				"anchor_match", r.anchor);
 		json_dumpf(obj, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(obj);
-	} else if (aligned && anchor) {
+	} else if (!ret) {
 		printf("slide=0x%" PRIx64 " lstar=0x%" PRIx64 " entry_SYSCALL_64=0x%" PRIx64 " anchor=kallsyms_token_table match=1 bytes=%zu\n",
-		       slide, (uint64_t)regs.msr_lstar, entry->addr,
-		       s.token_table_len);
+		       r.slide, r.lstar, r.entry, s.token_table_len);
 	}
-	if (aligned && anchor) {
+	if (ret)
+		fprintf(stderr, "xenintro kaslr: domain %u: %s\n", domid,
+			kaslr_why(ret, &r, why, sizeof(why)));
+	else
 		rc = 0;
-	} else {
-		fprintf(stderr, "xenintro kaslr: domain %u: LSTAR 0x%" PRIx64 " against entry_SYSCALL_64 0x%" PRIx64 " gives slide 0x%" PRIx64 "%s, and the guest's bytes at kallsyms_token_table + slide %s; this image is not the guest's running kernel: refusing to guess\n",
-			domid, (uint64_t)regs.msr_lstar, entry->addr, slide,
-			aligned ? "" : " (not a multiple of 2 MiB)",
-			got < 0 ? "cannot be read" :
-			anchor ? "match" : "differ from the image's");
-	}
-	free(guest);
 out_close:
 	xenintro_close(&x);
-out_syms:
 	xi_ksyms_free(&s);
 	xi_kimage_free(&k);
 	return rc;

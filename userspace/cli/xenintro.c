@@ -128,6 +128,9 @@ static const struct cmd cmds[] = {
 	{ "kaslr", cmd_kaslr,
 	  "[--json] [--timeout SECS] [--device PATH] GUEST KERNEL_IMAGE",
 	  "a running guest's KASLR slide, checked against a second anchor" },
+	{ "ps", cmd_ps,
+	  "[--json] [--timeout SECS] [--device PATH] GUEST KERNEL_IMAGE",
+	  "the guest's processes from its task list, with their CR3s" },
 };
 
 static int cmd_version(int argc, char **argv)

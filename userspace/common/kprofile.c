@@ -91,40 +91,47 @@ static int resolve_fields(const struct btf *btf, struct xi_kprofile *p,
 	return 0;
 }
 
-int xi_kprofile_load(const char *path, struct xi_kprofile *p, struct diag *d)
+int xi_kprofile_from(const struct xi_kimage *k, struct xi_kprofile *p,
+		     struct diag *d)
 {
 	const unsigned char *btf_data;
-	struct xi_kimage k;
 	size_t btf_len = 0;
 	struct btf *btf;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
-	if (xi_kimage_load(path, &k, d))
-		return -1;
-	p->format = k.format;
-	memcpy(p->version, k.version, sizeof(p->version));
-	ret = xi_kimage_section(&k, ".BTF", &btf_data, &btf_len, NULL, d);
+	p->format = k->format;
+	memcpy(p->version, k->version, sizeof(p->version));
+	ret = xi_kimage_section(k, ".BTF", &btf_data, &btf_len, NULL, d);
 	if (ret) {
-		diag_init(d, path);	/* say why it matters */
+		diag_init(d, d->file);	/* say why it matters */
 		ret = diag_error(d, (struct src_mark){ 0 }, NULL,
 				 "no .BTF section: this kernel was built without CONFIG_DEBUG_INFO_BTF");
-	}
-	else if (btf_len > UINT32_MAX)
+	} else if (btf_len > UINT32_MAX) {
 		ret = diag_error(d, (struct src_mark){ 0 }, NULL,
 				 ".BTF section too large");
-	if (!ret) {
-		p->btf_bytes = btf_len;
-		btf = btf__new(btf_data, (__u32)btf_len);
-		if (!btf) {
-			ret = diag_error(d, (struct src_mark){ 0 }, NULL,
-					 "libbpf cannot parse the .BTF section: %s",
-					 strerror(errno));
-		} else {
-			ret = resolve_fields(btf, p, d);
-			btf__free(btf);
-		}
 	}
-	xi_kimage_free(&k);
+	if (ret)
+		return -1;
+	p->btf_bytes = btf_len;
+	btf = btf__new(btf_data, (__u32)btf_len);
+	if (!btf)
+		return diag_error(d, (struct src_mark){ 0 }, NULL,
+				  "libbpf cannot parse the .BTF section: %s",
+				  strerror(errno));
+	ret = resolve_fields(btf, p, d);
+	btf__free(btf);
 	return ret ? -1 : 0;
+}
+
+int xi_kprofile_load(const char *path, struct xi_kprofile *p, struct diag *d)
+{
+	struct xi_kimage k;
+	int ret;
+
+	if (xi_kimage_load(path, &k, d))
+		return -1;
+	ret = xi_kprofile_from(&k, p, d);
+	xi_kimage_free(&k);
+	return ret;
 }

@@ -61,5 +61,9 @@ struct xi_kprofile {
  * 0, or -1 with the reason in @d ("FILE: ...").
  */
 int xi_kprofile_load(const char *path, struct xi_kprofile *p, struct diag *d);
+/* The same from an image already loaded (kimage.h). */
+struct xi_kimage;
+int xi_kprofile_from(const struct xi_kimage *k, struct xi_kprofile *p,
+		     struct diag *d);
 
 #endif /* XI_KPROFILE_H */

@@ -779,6 +779,40 @@ s19() {
 scenario 19 "guest kernel symbols: read from the kallsyms tables of the guest's kernel image, they match the guest's own /proc/kallsyms up to one slide, and xenintro kaslr finds that slide from LSTAR, confirmed by a second anchor" s19 g1
 dmesg_mark 19
 
+# --------------------------------------- 20: the guest's processes
+# xenintro ps walks the guest's task list from init_task with the offsets
+# of its kernel image's BTF and the slide it finds (a ping-pong in the
+# guest makes the CR3 write it reads LSTAR from); then the guest lists its
+# own /proc. Every process the guest lists that existed when ps ran (a
+# pid no higher than the highest ps saw) must be in ps's list with the
+# same comm; user processes must come with a CR3.
+s20() {
+	$XI/xenintro ps --timeout 60 "$d1" $XI/guest/vmlinuz >/tmp/s20.ps 2>&1 &
+	ppid=$!
+	sleep 1
+	grun g1 s20w 60 xi_guest pingpong 3
+	wait "$ppid"
+	prc=$?
+	show /tmp/s20.ps "XI-PS 20"
+	grun g1 s20 60 xi_procs
+	grep -F "XI-G: s20 proc " "$(glog g1)" | sed 's/.*XI-G: s20 proc //' >/tmp/s20.guest
+	maxpid=$(awk '$1 ~ /^[0-9]+$/ && $1 > m { m = $1 } END { print m + 0 }' /tmp/s20.ps)
+	nps=$(grep -c '^ *[0-9]' /tmp/s20.ps)
+	n=0 bad=
+	while read -r pid comm; do
+		[ "$pid" -le "$maxpid" ] || continue
+		mine=$(awk -v p="$pid" '$1 == p { print $5 }' /tmp/s20.ps)
+		[ "$mine" = "$comm" ] || bad="$bad $pid:$comm/ps:${mine:-none}"
+		n=$((n + 1))
+	done </tmp/s20.guest
+	user=$(awk '$1 ~ /^[0-9]+$/ && $4 != "0" { n++ } END { print n + 0 }' /tmp/s20.ps)
+	result "$1" "$(ok_if eval '[ "$prc" = 0 ] && [ "$nps" -ge 20 ] && [ "$n" -ge 20 ] &&
+		[ -z "$bad" ] && [ "$user" -ge 1 ]')" "$2" \
+		"xenintro ps rc=$prc: $nps processes, $user with a CR3, highest pid $maxpid ($(tail -n1 /tmp/s20.ps)); guest /proc: $n of them compared, differing:${bad:- none}"
+}
+scenario 20 "guest processes: xenintro ps walks the guest's task list (offsets from its image's BTF, init_task from its kallsyms, the slide from LSTAR) and matches the guest's own /proc" s20 g1
+dmesg_mark 20
+
 # -------------------------------------------------- 7: detach under load
 s7() {
 	gsend g1 s7 "xi_guest pingpong 12 & xi_guest cpuid-loop 12; wait"
