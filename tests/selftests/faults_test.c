@@ -4,14 +4,18 @@
  * that allocates (the kernel's fail-nth: /proc/thread-self/fail-nth fails
  * the Nth allocation of the calling task). Each failure must give a clean
  * errno, change nothing (no monitor left on, no page right changed, the
- * old rule table still in force, nothing read), and leave the session
- * working; then the same call without a failure succeeds. DETACH cannot
- * fail: with every allocation in it failed in turn it still releases the
- * domain. ATTACH's own walk is in pipeline_test.
+ * old rule table still in force, nothing read, no frame mapped), and
+ * leave the session working; then the same call without a failure
+ * succeeds. DETACH cannot fail: with every allocation in it failed in
+ * turn it still releases the domain. ATTACH's own walk is in
+ * pipeline_test.
  */
 #define _GNU_SOURCE
 #include <linux/xenintro.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "kselftest_harness.h"
 #include "xi_sim.h"
@@ -39,7 +43,8 @@ FIXTURE_SETUP(faults)
 	ASSERT_EQ(0, sim_fresh_domain(self->domid, VCPUS, FRAMES));
 	ASSERT_EQ(0, xenintro_open(&self->x, XENINTRO_FEATURE_RINGS |
 				   XENINTRO_FEATURE_RULES |
-				   XENINTRO_FEATURE_MEMORY, 0));
+				   XENINTRO_FEATURE_MEMORY |
+				   XENINTRO_FEATURE_MEM_MAP, 0));
 	ASSERT_EQ(0, xenintro_attach(&self->x, self->domid, NULL));
 }
 
@@ -60,6 +65,8 @@ struct fault_op {
 			 size_t len);
 	/* before the next try: undo a successful call */
 	void (*undo)(struct xenintro *x);
+	/* before each try, outside the injected failure */
+	void (*prepare)(struct xenintro *x);
 };
 
 static long long state_num(unsigned int domid, const char *key)
@@ -196,14 +203,80 @@ static int call_read_mem(struct xenintro *x)
 	return xenintro_read_segs(x, NULL, segs, 3);
 }
 
+/* MAP_FRAMES fills a window mmap()ed before the failure is armed. */
+static void *window;
+
+static void prepare_window(struct xenintro *x)
+{
+	if (!window)
+		window = mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, x->fd,
+			      XENINTRO_OFF_FRAMES);
+	if (window == MAP_FAILED)
+		window = NULL;
+}
+
+static int call_map_frames(struct xenintro *x)
+{
+	static const __u64 gfns[2] = { 1, 2 };
+	struct xenintro_map_frames mf = {
+		.size = sizeof(mf), .nr = 2, .addr = (uintptr_t)window,
+		.gfns = (uintptr_t)gfns, .errs = (uintptr_t)outbuf,
+	};
+
+	if (!window)
+		return -EBADF;
+	return ioctl(x->fd, XENINTRO_IOC_MAP_FRAMES, &mf) ? -errno : 0;
+}
+
+static sigjmp_buf touch_jmp;
+
+static void touch_signal(int sig)
+{
+	siglongjmp(touch_jmp, sig);
+}
+
+/* Nothing mapped (the window's pages raise SIGBUS), errs untouched. */
+static int window_empty(struct xenintro *x, unsigned int domid, char *why,
+			size_t len)
+{
+	struct sigaction sa = { .sa_handler = touch_signal }, old;
+	int sig;
+
+	if (!outbuf_untouched(x, domid, why, len))
+		return 0;
+	sigaction(SIGBUS, &sa, &old);
+	sig = sigsetjmp(touch_jmp, 1);
+	if (!sig)
+		(void)__atomic_load_n((const __u64 *)window, __ATOMIC_RELAXED);
+	sigaction(SIGBUS, &old, NULL);
+	snprintf(why, len, "window page 0 %s", sig ? "empty" : "mapped");
+	return sig == SIGBUS;
+}
+
+/* A filled window cannot be filled again: the next try gets a new one. */
+static void undo_window(struct xenintro *x)
+{
+	(void)x;
+	munmap(window, 2 * 4096);
+	window = NULL;
+}
+
 static const struct fault_op ops[] = {
-	{ "MONITOR", call_monitor, monitor_off, undo_monitor },
-	{ "SET_ACCESS (list)", call_set_access_list, rights_unchanged,
-	  undo_access },
-	{ "GET_ACCESS", call_get_access, outbuf_untouched, NULL },
-	{ "SET_RULES", call_set_rules, old_table, undo_rules },
-	{ "STATS (rule hits)", call_rule_hits, outbuf_untouched, NULL },
-	{ "READ_MEM", call_read_mem, outbuf_untouched, NULL },
+	{ .name = "MONITOR", .call = call_monitor, .unchanged = monitor_off,
+	  .undo = undo_monitor },
+	{ .name = "SET_ACCESS (list)", .call = call_set_access_list,
+	  .unchanged = rights_unchanged, .undo = undo_access },
+	{ .name = "GET_ACCESS", .call = call_get_access,
+	  .unchanged = outbuf_untouched },
+	{ .name = "SET_RULES", .call = call_set_rules, .unchanged = old_table,
+	  .undo = undo_rules },
+	{ .name = "STATS (rule hits)", .call = call_rule_hits,
+	  .unchanged = outbuf_untouched },
+	{ .name = "READ_MEM", .call = call_read_mem,
+	  .unchanged = outbuf_untouched },
+	{ .name = "MAP_FRAMES", .call = call_map_frames,
+	  .unchanged = window_empty, .undo = undo_window,
+	  .prepare = prepare_window },
 };
 
 TEST_F(faults, every_allocation_of_every_ioctl)
@@ -220,6 +293,8 @@ TEST_F(faults, every_allocation_of_every_ioctl)
 		injected = 0;
 		ret = -1;
 		for (n = 1; n < WALK; n++) {
+			if (op->prepare)
+				op->prepare(&self->x);
 			memset(outbuf, UNTOUCHED, sizeof(outbuf));
 			dprintf(self->failfd, "%d", n);
 			ret = op->call(&self->x);
