@@ -203,11 +203,18 @@ static int call_read_mem(struct xenintro *x)
 	return xenintro_read_segs(x, NULL, segs, 3);
 }
 
-/* MAP_FRAMES fills a window mmap()ed before the failure is armed. */
+/*
+ * MAP_FRAMES fills a window mmap()ed before the failure is armed, with
+ * a frame list touched before it too (a first touch is a page fault that
+ * would use up the injected failure, as for outbuf).
+ */
 static void *window;
+static __u64 map_gfns[2] = { 1, 2 };
 
 static void prepare_window(struct xenintro *x)
 {
+	map_gfns[0] = 1;
+	map_gfns[1] = 2;
 	if (!window)
 		window = mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, x->fd,
 			      XENINTRO_OFF_FRAMES);
@@ -217,10 +224,9 @@ static void prepare_window(struct xenintro *x)
 
 static int call_map_frames(struct xenintro *x)
 {
-	static const __u64 gfns[2] = { 1, 2 };
 	struct xenintro_map_frames mf = {
 		.size = sizeof(mf), .nr = 2, .addr = (uintptr_t)window,
-		.gfns = (uintptr_t)gfns, .errs = (uintptr_t)outbuf,
+		.gfns = (uintptr_t)map_gfns, .errs = (uintptr_t)outbuf,
 	};
 
 	if (!window)
