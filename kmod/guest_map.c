@@ -199,8 +199,13 @@ static int xenintro_frames_fill(struct xenintro_session *s,
 		return -EBUSY;
 	ret = dom->ops->map_frames(dom, vma, gfns, mf->nr, errs);
 	if (ret < 0) {
-		/* Whatever went in comes out; the agent may try again. */
-		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+		/*
+		 * Whatever went in comes out; the agent may try again.
+		 * zap_page_range(), not zap_vma_ptes(): that one handles
+		 * VM_PFNMAP only, and the simulator maps struct pages
+		 * (VM_MIXEDMAP).
+		 */
+		zap_page_range(vma, vma->vm_start, vma->vm_end - vma->vm_start);
 		return ret;
 	}
 	mf->mapped = ret;

@@ -122,6 +122,7 @@ enum sim_fault_point {
 	SIM_FP_GET_ACCESS,
 	SIM_FP_RESET_ACCESS,
 	SIM_FP_SINGLESTEP_OFF,
+	SIM_FP_MAP_FRAME,	/* each frame of ->map_frames() */
 };
 
 enum sim_fault_action {

@@ -151,7 +151,8 @@
  *       Arms one fault (sim_fault.c), replacing any armed one; op=none
  *       disarms. Points: pause, unpause, ring_enable, ring_hide (the ring
  *       frame leaving the guest's memory), notify, monitor, set_access,
- *       get_access, reset_access, singlestep_off. It fires at the
+ *       get_access, reset_access, singlestep_off, map_frame (each frame
+ *       of a MAP_FRAMES). It fires at the
  *       (K+1)-th call: fail makes the op return -E (default E=5, EIO)
  *       without doing anything; destroy destroys the domain from a work
  *       item while the op waits up to U us (default 100000; notify spins

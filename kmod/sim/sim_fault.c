@@ -43,6 +43,7 @@ static const char *const sim_fault_names[] = {
 	[SIM_FP_GET_ACCESS] = "get_access",
 	[SIM_FP_RESET_ACCESS] = "reset_access",
 	[SIM_FP_SINGLESTEP_OFF] = "singlestep_off",
+	[SIM_FP_MAP_FRAME] = "map_frame",
 };
 
 /* Destroys run here; module exit drains it before the domains go. */

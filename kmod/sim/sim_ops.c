@@ -634,6 +634,10 @@ int sim_op_map_frames(struct xenintro_domain *dom, struct vm_area_struct *vma,
 	/* Pages with a struct page and a refcount: a mixed mapping. */
 	vma->vm_flags |= VM_MIXEDMAP;
 	for (i = 0; i < nr; i++) {
+		/* a failure after some frames went in: the core's undo */
+		ret = sim_fault_check(d, SIM_FP_MAP_FRAME, false);
+		if (ret)
+			break;
 		ret = sim_gpa_check(d, gfns[i] << PAGE_SHIFT, PAGE_SIZE);
 		page = ret ? ERR_PTR(ret) : sim_foreign_frame(d, gfns[i], true);
 		if (IS_ERR(page)) {

@@ -367,6 +367,33 @@ TEST_F(frames, frame_taken_away_while_mapped)
 	EXPECT_EQ(0, munmap(p, PG));
 }
 
+/*
+ * A failure after some frames went in (the simulator's map_frame fault
+ * point, at the second frame) leaves nothing mapped, and the same window
+ * can be filled afterwards.
+ */
+TEST_F(frames, failure_halfway_maps_nothing)
+{
+	const __u64 gfns[2] = { 10, 11 };
+	__u32 mapped = 99;
+	__s32 errs[2];
+	__u64 v;
+	void *p;
+
+	p = frames_mmap(self->x.fd, 2, PROT_READ, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, sim("fault domid=%u op=map_frame action=fail errno=%d skip=1",
+			 self->domid, ENOMEM));
+	EXPECT_EQ(-ENOMEM, map_frames(self->x.fd, p, gfns, 2, errs, &mapped));
+	EXPECT_EQ(SIGBUS, touch(p, &v));	/* frame 10 came out again */
+	EXPECT_EQ(SIGBUS, touch((__u8 *)p + PG, &v));
+	ASSERT_EQ(0, map_frames(self->x.fd, p, gfns, 2, errs, &mapped));
+	EXPECT_EQ(2, mapped);
+	ASSERT_EQ(0, touch(p, &v));
+	EXPECT_EQ(0x1010101010101010ULL, v);
+	EXPECT_EQ(0, munmap(p, 2 * PG));
+}
+
 /* DETACH takes every frame away; nothing can be mapped after it. */
 TEST_F(frames, detach_revokes_every_mapping)
 {
