@@ -8,8 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <xenintro/libxenintro.h>
+
+#include "kimage.h"
+#include "ksyms.h"
 
 /* integrity.c: kernel text integrity (man 1 xenintro, "integrity") */
 int cmd_integrity(int argc, char **argv);
@@ -22,8 +26,6 @@ int cmd_ps(int argc, char **argv);
 /* kaslr.c: a running guest's KASLR slide */
 int cmd_kaslr(int argc, char **argv);
 
-struct xenintro;
-struct xi_ksyms;
 
 /* What kaslr_find() saw: the slide, and how far the anchors agreed. */
 struct kaslr_result {
@@ -40,5 +42,23 @@ int kaslr_find(struct xenintro *x, const struct xi_ksyms *s, unsigned int secs,
 	       struct kaslr_result *r);
 const char *kaslr_why(int err, const struct kaslr_result *r, char *buf,
 		      size_t len);
+
+/* kaslr.c: what the commands on a guest and its kernel image share */
+struct kguest {
+	const char *cmd;	/* for messages: "kaslr", "ps" */
+	const char *image;	/* the kernel image's path */
+	bool json;
+	unsigned int secs;	/* --timeout */
+	uint32_t domid;
+	struct xi_kimage k;
+	struct xi_ksyms s;
+	struct xenintro x;
+	struct kaslr_result r;	/* after kguest_slide() */
+};
+
+int kguest_open(struct kguest *g, const char *cmd, int argc, char **argv,
+		void (*print_usage)(FILE *f));
+int kguest_slide(struct kguest *g);
+void kguest_close(struct kguest *g);
 
 #endif /* XI_CLI_H */

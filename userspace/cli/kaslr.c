@@ -145,7 +145,23 @@ const char *kaslr_why(int err, const struct kaslr_result *r, char *buf,
 	}
 }
 
-int cmd_kaslr(int argc, char **argv)
+/**
+ * kguest_open() - what kaslr and ps start with
+ * @g: filled
+ * @cmd: the command's name, for messages
+ * @argc: its arguments: [--json] [--timeout SECS] [--device PATH] GUEST
+ *	KERNEL_IMAGE
+ * @argv: ditto
+ * @print_usage: prints the command's usage
+ *
+ * Parses the options, loads the image's symbols and attaches a session
+ * with the memory feature to the guest. On success kguest_close() ends it.
+ *
+ * Return: 0; -1 after --help (exit 0); else the exit status, with the
+ * reason printed and nothing left to close.
+ */
+int kguest_open(struct kguest *g, const char *cmd, int argc, char **argv,
+		void (*print_usage)(FILE *f))
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -154,96 +170,117 @@ int cmd_kaslr(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kaslr_result r;
-	const char *device = NULL;
-	unsigned int secs = 10;
-	struct xi_kimage k;
-	struct xi_ksyms s;
-	struct xenintro x;
-	bool json = false;
+	const char *device = XENINTRO_DEVICE;
+	char why[256];
 	struct diag d;
-	char why[512];
-	uint32_t domid;
-	int o, ret, rc = 5;
+	int o, ret;
 
-	memset(&x, 0, sizeof(x));
-	x.fd = -1;
+	memset(g, 0, sizeof(*g));
+	g->cmd = cmd;
+	g->secs = 10;
+	g->x.fd = -1;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "jt:d:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'j':
-			json = true;
+			g->json = true;
 			break;
 		case 't':
-			secs = (unsigned int)strtoul(optarg, NULL, 10);
+			g->secs = (unsigned int)strtoul(optarg, NULL, 10);
 			break;
 		case 'd':
 			device = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			print_usage(stdout);
+			return -1;
 		default:
-			usage(stderr);
+			print_usage(stderr);
 			return 1;
 		}
 	}
-	if (argc - optind != 2 || !secs) {
-		usage(stderr);
+	if (argc - optind != 2 || !g->secs) {
+		print_usage(stderr);
 		return 1;
 	}
-	if (guest_resolve(argv[optind], &domid, why, sizeof(why))) {
-		fprintf(stderr, "xenintro kaslr: %s\n", why);
+	if (guest_resolve(argv[optind], &g->domid, why, sizeof(why))) {
+		fprintf(stderr, "xenintro %s: %s\n", cmd, why);
 		return 3;
 	}
-	if (xi_kimage_load(argv[optind + 1], &k, &d) ||
-	    xi_ksyms_load(&k, &s, &d)) {
-		fprintf(stderr, "xenintro kaslr: %s\n", d.msg);
-		if (k.elf)
-			xi_kimage_free(&k);
-		return 5;
+	g->image = argv[optind + 1];
+	if (xi_kimage_load(g->image, &g->k, &d))
+		goto out_msg;
+	if (xi_ksyms_load(&g->k, &g->s, &d)) {
+		xi_kimage_free(&g->k);
+		goto out_msg;
 	}
-	ret = xenintro_open_path(&x, device ? device : XENINTRO_DEVICE,
-				 XENINTRO_FEATURE_RINGS |
+	ret = xenintro_open_path(&g->x, device, XENINTRO_FEATURE_RINGS |
 				 XENINTRO_FEATURE_MEMORY, 0);
 	if (!ret)
-		ret = xenintro_attach(&x, domid, NULL);
+		ret = xenintro_attach(&g->x, g->domid, NULL);
 	if (ret) {
-		fprintf(stderr, "xenintro kaslr: cannot attach to domain %u: %s\n",
-			domid, strerror(-ret));
-		rc = 3;
-		goto out_close;
+		fprintf(stderr, "xenintro %s: cannot attach to domain %u: %s\n",
+			cmd, g->domid, strerror(-ret));
+		kguest_close(g);
+		return 3;
 	}
-	ret = kaslr_find(&x, &s, secs, &r);
-	if (json && (!ret || ret == -EPROTO)) {
+	return 0;
+out_msg:
+	fprintf(stderr, "xenintro %s: %s\n", cmd, d.msg);
+	return 5;
+}
+
+void kguest_close(struct kguest *g)
+{
+	xenintro_close(&g->x);
+	xi_ksyms_free(&g->s);
+	xi_kimage_free(&g->k);
+}
+
+/* kaslr_find() for kguest_open()'s session; the reason printed if not 0. */
+int kguest_slide(struct kguest *g)
+{
+	char why[512];
+	int ret = kaslr_find(&g->x, &g->s, g->secs, &g->r);
+
+	if (ret)
+		fprintf(stderr, "xenintro %s: domain %u: %s\n", g->cmd,
+			g->domid, kaslr_why(ret, &g->r, why, sizeof(why)));
+	return ret;
+}
+
+int cmd_kaslr(int argc, char **argv)
+{
+	struct kaslr_result *r;
+	struct kguest g;
+	int ret;
+
+	ret = kguest_open(&g, "kaslr", argc, argv, usage);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	r = &g.r;
+	ret = kguest_slide(&g);
+	if (g.json && (!ret || ret == -EPROTO)) {
 		char hex[3][24];
 		json_t *obj;
 
-		snprintf(hex[0], sizeof(hex[0]), "0x%" PRIx64, r.slide);
-		snprintf(hex[1], sizeof(hex[1]), "0x%" PRIx64, r.lstar);
-		snprintf(hex[2], sizeof(hex[2]), "0x%" PRIx64, r.entry);
+		snprintf(hex[0], sizeof(hex[0]), "0x%" PRIx64, r->slide);
+		snprintf(hex[1], sizeof(hex[1]), "0x%" PRIx64, r->lstar);
+		snprintf(hex[2], sizeof(hex[2]), "0x%" PRIx64, r->entry);
 		obj = json_pack("{s:I, s:o, s:s, s:s, s:b, s:s, s:b}",
-				"domid", (json_int_t)domid,
+				"domid", (json_int_t)g.domid,
 				"slide", ret ? json_null() : json_string(hex[0]),
 				"lstar", hex[1], "entry_SYSCALL_64", hex[2],
-				"aligned", r.aligned,
+				"aligned", r->aligned,
 				"anchor", "kallsyms_token_table",
-				"anchor_match", r.anchor);
+				"anchor_match", r->anchor);
 		json_dumpf(obj, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(obj);
 	} else if (!ret) {
 		printf("slide=0x%" PRIx64 " lstar=0x%" PRIx64 " entry_SYSCALL_64=0x%" PRIx64 " anchor=kallsyms_token_table match=1 bytes=%zu\n",
-		       r.slide, r.lstar, r.entry, s.token_table_len);
+		       r->slide, r->lstar, r->entry, g.s.token_table_len);
 	}
-	if (ret)
-		fprintf(stderr, "xenintro kaslr: domain %u: %s\n", domid,
-			kaslr_why(ret, &r, why, sizeof(why)));
-	else
-		rc = 0;
-out_close:
-	xenintro_close(&x);
-	xi_ksyms_free(&s);
-	xi_kimage_free(&k);
-	return rc;
+	kguest_close(&g);
+	return ret ? 5 : 0;
 }

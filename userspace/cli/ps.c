@@ -22,7 +22,6 @@
  * failed (the message says where).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -33,7 +32,6 @@
 #include <xenintro/libxenintro.h>
 
 #include "cli.h"
-#include "guest.h"
 #include "kprofile.h"
 #include "ksyms.h"
 
@@ -211,110 +209,45 @@ static void print_tasks(const struct ps_task *v, long n, bool json,
 
 int cmd_ps(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct xi_ksym *init;
 	struct ps_task *tasks = NULL;
-	struct kaslr_result r;
 	struct xi_kprofile prof;
-	const char *device = NULL;
-	unsigned int secs = 10;
 	struct walker w;
-	struct xi_kimage k;
-	struct xi_ksyms s;
-	struct xenintro x;
-	bool json = false;
+	struct kguest g;
 	struct diag d;
-	char why[512];
-	uint32_t domid;
-	int o, ret, rc = 5;
+	int ret, rc = 5;
 	long n;
 
-	memset(&x, 0, sizeof(x));
-	x.fd = -1;
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "jt:d:h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'j':
-			json = true;
-			break;
-		case 't':
-			secs = (unsigned int)strtoul(optarg, NULL, 10);
-			break;
-		case 'd':
-			device = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 1;
-		}
-	}
-	if (argc - optind != 2 || !secs) {
-		usage(stderr);
-		return 1;
-	}
-	if (guest_resolve(argv[optind], &domid, why, sizeof(why))) {
-		fprintf(stderr, "xenintro ps: %s\n", why);
-		return 3;
-	}
-	if (xi_kimage_load(argv[optind + 1], &k, &d)) {
+	ret = kguest_open(&g, "ps", argc, argv, usage);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	diag_init(&d, g.image);
+	if (xi_kprofile_from(&g.k, &prof, &d)) {
 		fprintf(stderr, "xenintro ps: %s\n", d.msg);
-		return 5;
+		goto out;
 	}
-	if (xi_ksyms_load(&k, &s, &d) || xi_kprofile_from(&k, &prof, &d)) {
-		fprintf(stderr, "xenintro ps: %s\n", d.msg);
-		goto out_image;
-	}
-	init = xi_ksyms_find(&s, "init_task");
+	init = xi_ksyms_find(&g.s, "init_task");
 	if (!init) {
-		fprintf(stderr, "xenintro ps: %s: no init_task\n",
-			argv[optind + 1]);
-		goto out_syms;
+		fprintf(stderr, "xenintro ps: %s: no init_task\n", g.image);
+		goto out;
 	}
-	ret = xenintro_open_path(&x, device ? device : XENINTRO_DEVICE,
-				 XENINTRO_FEATURE_RINGS |
-				 XENINTRO_FEATURE_MEMORY, 0);
-	if (!ret)
-		ret = xenintro_attach(&x, domid, NULL);
-	if (ret) {
-		fprintf(stderr, "xenintro ps: cannot attach to domain %u: %s\n",
-			domid, strerror(-ret));
-		rc = 3;
-		goto out_close;
-	}
-	ret = kaslr_find(&x, &s, secs, &r);
-	if (ret) {
-		fprintf(stderr, "xenintro ps: domain %u: %s\n", domid,
-			kaslr_why(ret, &r, why, sizeof(why)));
-		goto out_close;
-	}
+	if (kguest_slide(&g))
+		goto out;
 	memset(&w, 0, sizeof(w));
-	w.x = &x;
+	w.x = &g.x;
 	w.p = &prof;
 	/* kernel addresses are mapped alike in every process's tables */
-	w.root = xenintro_root_regs(&r.regs);
-	n = walk_tasks(&w, init->addr + r.slide, &tasks);
+	w.root = xenintro_root_regs(&g.r.regs);
+	n = walk_tasks(&w, init->addr + g.r.slide, &tasks);
 	if (n < 0) {
 		fprintf(stderr, "xenintro ps: domain %u: task list: %s\n",
-			domid, w.why);
-		goto out_close;
+			g.domid, w.why);
+		goto out;
 	}
-	print_tasks(tasks, n, json, r.slide);
+	print_tasks(tasks, n, g.json, g.r.slide);
 	free(tasks);
 	rc = 0;
-out_close:
-	xenintro_close(&x);
-out_syms:
-	xi_ksyms_free(&s);
-out_image:
-	xi_kimage_free(&k);
+out:
+	kguest_close(&g);
 	return rc;
 }

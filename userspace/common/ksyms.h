@@ -2,8 +2,8 @@
 /*
  * A Linux kernel's symbols from its own kallsyms tables, read out of the
  * kernel image (kimage.h): what /proc/kallsyms lists, at link addresses
- * (before the KASLR slide). Debian's /boot/System.map is a stub and the
- * real one ships in an 858 MB -dbg package; the image has them all.
+ * (before the KASLR slide). Debian's /boot/System.map holds one line; the
+ * full one ships in an 858 MB -dbg package, and the image has them all.
  */
 #ifndef XI_KSYMS_H
 #define XI_KSYMS_H
