@@ -12,8 +12,6 @@
  */
 #define _GNU_SOURCE
 #include <linux/xenintro.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -234,27 +232,16 @@ static int call_map_frames(struct xenintro *x)
 	return ioctl(x->fd, XENINTRO_IOC_MAP_FRAMES, &mf) ? -errno : 0;
 }
 
-static sigjmp_buf touch_jmp;
-
-static void touch_signal(int sig)
-{
-	siglongjmp(touch_jmp, sig);
-}
-
 /* Nothing mapped (the window's pages raise SIGBUS), errs untouched. */
 static int window_empty(struct xenintro *x, unsigned int domid, char *why,
 			size_t len)
 {
-	struct sigaction sa = { .sa_handler = touch_signal }, old;
+	__u64 v;
 	int sig;
 
 	if (!outbuf_untouched(x, domid, why, len))
 		return 0;
-	sigaction(SIGBUS, &sa, &old);
-	sig = sigsetjmp(touch_jmp, 1);
-	if (!sig)
-		(void)__atomic_load_n((const __u64 *)window, __ATOMIC_RELAXED);
-	sigaction(SIGBUS, &old, NULL);
+	sig = touch(window, &v);
 	snprintf(why, len, "window page 0 %s", sig ? "empty" : "mapped");
 	return sig == SIGBUS;
 }

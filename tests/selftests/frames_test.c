@@ -9,8 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <linux/xenintro.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -27,29 +25,6 @@ static int poke(unsigned int domid, __u64 gfn, __u64 off, __u64 val)
 	return sim("access domid=%u vcpu=0 gfn=%llu op=w offset=%llu value=0x%llx",
 		   domid, (unsigned long long)gfn, (unsigned long long)off,
 		   (unsigned long long)val);
-}
-
-static sigjmp_buf touch_jmp;
-
-static void touch_signal(int sig)
-{
-	siglongjmp(touch_jmp, sig);
-}
-
-/* Read the word at @p: 0 with *val, or the signal the read raised. */
-static int touch(const void *p, __u64 *val)
-{
-	struct sigaction sa = { .sa_handler = touch_signal }, obus, osegv;
-	int sig;
-
-	sigaction(SIGBUS, &sa, &obus);
-	sigaction(SIGSEGV, &sa, &osegv);
-	sig = sigsetjmp(touch_jmp, 1);
-	if (!sig)
-		*val = __atomic_load_n((const __u64 *)p, __ATOMIC_RELAXED);
-	sigaction(SIGBUS, &obus, NULL);
-	sigaction(SIGSEGV, &osegv, NULL);
-	return sig;
 }
 
 /* mmap @nr pages at XENINTRO_OFF_FRAMES; MAP_FAILED with errno set. */

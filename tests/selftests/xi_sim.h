@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -229,6 +231,33 @@ static inline int answer(struct xenintro *x, const struct xenintro_event *ev,
 		return -ENOSPC;
 	xenintro_event_advance(x, 1);
 	return xenintro_submit(x);
+}
+
+static sigjmp_buf touch_jmp;
+
+static inline void touch_signal(int sig)
+{
+	siglongjmp(touch_jmp, sig);
+}
+
+/*
+ * Read the word at @p (a mapping of guest frames): 0 with *@val, or the
+ * signal the read raised (SIGBUS where no frame is mapped, SIGSEGV where
+ * nothing is mapped at all).
+ */
+static inline int touch(const void *p, __u64 *val)
+{
+	struct sigaction sa = { .sa_handler = touch_signal }, obus, osegv;
+	int sig;
+
+	sigaction(SIGBUS, &sa, &obus);
+	sigaction(SIGSEGV, &sa, &osegv);
+	sig = sigsetjmp(touch_jmp, 1);
+	if (!sig)
+		*val = __atomic_load_n((const __u64 *)p, __ATOMIC_RELAXED);
+	sigaction(SIGBUS, &obus, NULL);
+	sigaction(SIGSEGV, &osegv, NULL);
+	return sig;
 }
 
 #endif /* XI_SIM_H */

@@ -70,7 +70,16 @@ static uint64_t now_ns(void)
 }
 
 /* What every method does with a page it got: sum its words. */
-static uint64_t words_sum(const void *p, size_t len);
+static uint64_t words_sum(const void *p, size_t len)
+{
+	const uint64_t *w = p;
+	uint64_t s = 0;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		s += w[i] * (i + 1);
+	return s;
+}
 
 static uint64_t page_sum(const void *p)
 {
@@ -242,17 +251,6 @@ static int fm_walk_read(struct bench *b, uint64_t cr3, uint64_t gva,
 	memcpy(out, (unsigned char *)p + (gpa & (PAGE - 1)), VIRT_LEN);
 	xenforeignmemory_unmap(b->fm, p, 1);
 	return 0;
-}
-
-static uint64_t words_sum(const void *p, size_t len)
-{
-	const uint64_t *w = p;
-	uint64_t s = 0;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		s += w[i] * (i + 1);
-	return s;
 }
 
 static bool bench_virt(struct bench *b, xc_interface *xc, uint64_t gva,
