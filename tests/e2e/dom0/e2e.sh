@@ -610,9 +610,7 @@ dmesg_mark 16b
 # resumed, hashes what its buffer now holds. Then the module goes back to
 # its default, and a session asking for writes is refused (-EPERM = -1).
 s16c() {
-	rmmod xenintro_xen && rmmod xenintro &&
-		insmod $XI/modules/xenintro.ko allow_guest_writes=1 &&
-		insmod $XI/modules/xenintro_xen.ko
+	unload_xenintro && load_xenintro allow_guest_writes=1
 	lw=$?
 	agent_start /tmp/s16c.out memw "$d1" 0
 	agent_ready /tmp/s16c.out
@@ -622,7 +620,7 @@ s16c() {
 	g=$(gline g1 s16c "membuf addr=")
 	e=$(gline g1 s16c "membuf-done")
 	w=$(aline /tmp/s16c.out "mem write")
-	rmmod xenintro_xen; rmmod xenintro
+	unload_xenintro
 	load_xenintro
 	lr=$?
 	$AGENT memw "$d1" 1 >/tmp/s16c-refused.out 2>&1

@@ -35,11 +35,14 @@ dmesg_mark() {
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
+# load_xenintro [param=value...]: the core (with those parameters) and
+# the Xen backend; unload_xenintro the other way round.
 load_xenintro() {
-	insmod $XI/modules/xenintro.ko || return 1
+	insmod $XI/modules/xenintro.ko "$@" || return 1
 	insmod $XI/modules/xenintro_xen.ko || return 1
 	return 0
 }
+unload_xenintro() { rmmod xenintro_xen && rmmod xenintro; }
 
 # guest_create <name> [-p]: write its config and create it (-p: paused).
 # A crash or a reboot (a triple fault is one) preserves the domain instead
