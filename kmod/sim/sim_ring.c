@@ -724,6 +724,7 @@ static void sim_garbage_record(struct sim_domain *d, struct xve_event *req,
 	for (i = 0; i < changes; i++)
 		b[sim_garbage_next(rng) % sizeof(*req)] =
 			(u8)sim_garbage_next(rng);
+	/* a third of those keep the right version, whatever changed */
 	if (n % 4 == 1)
 		req->version = XVE_INTERFACE_VERSION;
 }
