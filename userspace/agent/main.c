@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,8 @@
 #include "event_log.h"
 #include "mem_capture.h"
 #include "guest.h"
+#include "kenv.h"
+#include "kproc.h"
 #include "policy.h"
 #include "registry.h"
 #include "signals.h"
@@ -37,12 +40,15 @@ enum {
 };
 
 #define BATCH			64
+/* how long attaching waits for an event to find the KASLR slide with */
+#define KSLIDE_WAIT_SECS	10
 /* how often the registry file is refreshed for `xenintro list` */
 #define REGISTRY_PERIOD_MS	5000
 
 /* Command-line values that win over the policy file's, reloads too. */
 struct overrides {
 	const char *guest;
+	const char *kernel;	/* the guest kernel's image */
 	const char *log_file;
 	int format;		/* -1: the policy's */
 	long stats_interval;	/* -1: the policy's */
@@ -51,6 +57,9 @@ struct overrides {
 struct agent {
 	struct xenintro x;
 	struct policy pol;
+	struct kenv kenv;	/* the symbols the policy names */
+	struct kproc kproc;	/* the guest's current process */
+	bool have_kproc;
 	const char *policy_path;
 	const char *device;
 	struct overrides ov;
@@ -96,6 +105,8 @@ static void usage(FILE *f)
 		"\n"
 		"  -c, --check              validate POLICY and exit (no device needed)\n"
 		"  -g, --guest GUEST        monitor GUEST (domid or name) instead of the policy's\n"
+		"  -k, --kernel IMAGE       the guest kernel's image instead of the policy's\n"
+		"                           kernel.image (for policies naming symbols)\n"
 		"  -o, --log FILE           write the event log to FILE (- for stdout)\n"
 		"  -f, --format json|text   event log format\n"
 		"  -s, --stats-interval S   log stats every S seconds (0: never)\n"
@@ -188,16 +199,103 @@ static bool kind_logged(const struct policy *p, const struct xenintro_event *ev)
 	return ev->reason < 32 && (p->log.events & (1U << ev->reason));
 }
 
+/* Does @p need the guest's current process (log.process, decisions)? */
+static bool wants_process(const struct policy *p)
+{
+	size_t i;
+
+	if (p->log.process)
+		return true;
+	for (i = 0; i < p->nr_decisions; i++)
+		if (p->decisions[i].nr_processes)
+			return true;
+	return false;
+}
+
+/* Does @p monitor every CR3 write, so that a process cache can be kept? */
+static bool sees_cr3_writes(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_monitors; i++)
+		if (p->monitors[i].event == XENINTRO_MONITOR_CTRLREG &&
+		    p->monitors[i].index == XENINTRO_CR3)
+			return true;
+	return false;
+}
+
+/*
+ * Printable ASCII for a name the guest chose: anything else, and the
+ * quote and backslash, as \xNN, so that no log format can be forged.
+ */
+static void safe_comm(const char *comm, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *comm && o + 5 < len; comm++) {
+		unsigned char ch = (unsigned char)*comm;
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
+	}
+	out[o] = '\0';
+}
+
+/* The process of @ev for a record, or NULL if the policy asks none. */
+struct event_process {
+	bool tried;
+	int err;
+	struct kproc_id id;
+};
+
+static const struct kproc_id *event_process(struct agent *a,
+					    const struct xenintro_event *ev,
+					    struct event_process *ep)
+{
+	if (!a->have_kproc)
+		return NULL;
+	if (!ep->tried) {
+		ep->tried = true;
+		ep->err = kproc_current(&a->kproc, ev, &ep->id);
+	}
+	return ep->err ? NULL : &ep->id;
+}
+
+static json_t *process_json(struct agent *a, const struct xenintro_event *ev,
+			    struct event_process *ep)
+{
+	const struct kproc_id *id;
+	char comm[4 * KPROC_COMM_LEN + 1];
+
+	if (!a->have_kproc || !a->pol.log.process)
+		return NULL;
+	id = event_process(a, ev, ep);
+	if (!id)
+		return json_pack("{s:s}", "error", strerror(-ep->err));
+	safe_comm(id->comm, comm, sizeof(comm));
+	return json_pack("{s:i, s:i, s:s, s:o}", "pid", (int)id->pid,
+			 "tgid", (int)id->tgid, "comm", comm,
+			 "task", json_hex(id->task));
+}
+
 /* Answer or log one event; -EAGAIN if the verdict ring stays full. */
 static int handle_event(struct agent *a, const struct xenintro_event *ev)
 {
 	const struct policy *p = &a->pol;
 	const char *rule = ev->rule < p->nr_rules ? p->rules[ev->rule].name :
 						    NULL;
+	struct event_process ep = { 0 };
+	const struct kproc_id *id;
 	struct xenintro_verdict *v;
 	struct decision dc;
 
 	a->ac.events_seen++;
+	/* a new address space on that vCPU: its cached process goes */
+	if (a->have_kproc && ev->reason == XENINTRO_EVENT_CTRLREG &&
+	    ev->u.ctrlreg.index == XENINTRO_CR3)
+		kproc_forget(&a->kproc, ev->vcpu);
 	if (!xenintro_event_needs_verdict(ev)) {
 		bool copy = ev->flags & XENINTRO_EF_NOTIFY;
 
@@ -208,13 +306,18 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		 * index names the table the kernel used.
 		 */
 		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
-			event_log_event_mem(&a->log, ev, rule,
+			event_log_event_ctx(&a->log, ev, rule,
 					    copy && rule ?
 					    (int)p->rules[ev->rule].rule.action :
-					    -1, mem_capture(&a->x, &p->log, ev));
+					    -1, mem_capture(&a->x, &p->log, ev),
+					    process_json(a, ev, &ep));
 		return 0;
 	}
-	dc = decide(p, ev);
+	id = NULL;
+	for (size_t i = 0; i < p->nr_decisions && !id; i++)
+		if (p->decisions[i].nr_processes)
+			id = event_process(a, ev, &ep);
+	dc = decide(p, ev, id ? id->comm : NULL);
 	v = xenintro_get_verdict(&a->x);
 	if (!v) {
 		/* full: hand the kernel what we have, then there is room */
@@ -225,8 +328,9 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 	}
 	/* Logged before the verdict goes out: the event's tables still hold. */
 	if (dc.log && p->log.forwarded && kind_logged(p, ev))
-		event_log_event_mem(&a->log, ev, rule, (int)dc.verdict,
-				    mem_capture(&a->x, &p->log, ev));
+		event_log_event_ctx(&a->log, ev, rule, (int)dc.verdict,
+				    mem_capture(&a->x, &p->log, ev),
+				    process_json(a, ev, &ep));
 	decide_fill(v, ev, dc.verdict);
 	a->ac.verdicts_sent++;
 	return 0;
@@ -280,6 +384,70 @@ static int open_log(struct agent *a, const struct policy *p,
 }
 
 /* SIGHUP: all or nothing. A bad policy leaves the old one in force. */
+/*
+ * Ready the process reader if @p asks for processes (the kernel symbols
+ * are live by then). 0, or -1 with the reason said.
+ */
+static int process_live(struct agent *a, const struct policy *p)
+{
+	char why[512];
+
+	if (a->have_kproc) {
+		/* a reload may add or drop the CR3 monitor the cache needs */
+		if (a->kproc.cache != sees_cr3_writes(p)) {
+			for (size_t i = 0; i < a->kproc.nr_slots; i++)
+				kproc_forget(&a->kproc, (uint32_t)i);
+			a->kproc.cache = sees_cr3_writes(p);
+		}
+		return 0;
+	}
+	if (!wants_process(p))
+		return 0;
+	if (kproc_init(&a->kproc, &a->kenv, &a->x, sees_cr3_writes(p), why,
+		       sizeof(why))) {
+		say(a, "error", "process names: %s", why);
+		return -1;
+	}
+	a->have_kproc = true;
+	say(a, "info",
+	    "process names from current_task (per-CPU 0x%" PRIx64 "), task_struct pid@%ld tgid@%ld comm@%ld; %s",
+	    a->kproc.current_task, a->kproc.off_pid, a->kproc.off_tgid,
+	    a->kproc.off_comm,
+	    a->kproc.cache ? "cached per vCPU until its next CR3 write" :
+			     "read at every event (no CR3 monitor to cache by)");
+	return 0;
+}
+
+/*
+ * The policy names kernel symbols: find the guest's KASLR slide, then
+ * read the policy again with the guest's addresses and frames. Before
+ * any monitor of the policy is on, so no event of the policy's is lost.
+ */
+static int kernel_live(struct agent *a)
+{
+	const struct kslide *f = &a->kenv.found;
+	struct policy np;
+	struct diag d;
+	char why[768];
+
+	if (kenv_go_live(&a->kenv, &a->x, KSLIDE_WAIT_SECS, why,
+			 sizeof(why))) {
+		say(a, "error", "domain %u: %s", a->domid, why);
+		return -1;
+	}
+	say(a, "info",
+	    "kernel %s: KASLR slide 0x%" PRIx64 " (LSTAR 0x%" PRIx64 " is entry_SYSCALL_64, kallsyms_token_table matches at the slide)",
+	    a->kenv.path, f->slide, f->lstar);
+	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
+		say(a, "error", "%s", d.msg);
+		return -1;
+	}
+	apply_overrides(&a->ov, &np);
+	policy_free(&a->pol);
+	a->pol = np;
+	return process_live(a, &a->pol);
+}
+
 static void reload(struct agent *a)
 {
 	struct policy np, old;
@@ -289,10 +457,19 @@ static void reload(struct agent *a)
 	uint32_t domid;
 	int ret;
 
-	if (policy_load(a->policy_path, &np, &d)) {
+	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
 		a->ac.reload_failures++;
 		say(a, "error", "reload failed, keeping the old policy: %s",
 		    d.msg);
+		return;
+	}
+	if (np.kernel_image && !a->kenv.x) {
+		/* the slide is found at attach, before any event is ours */
+		a->ac.reload_failures++;
+		say(a, "error",
+		    "reload failed, keeping the old policy: %s: kernel.image is new; restart the agent to use kernel symbols",
+		    a->policy_path);
+		policy_free(&np);
 		return;
 	}
 	apply_overrides(&a->ov, &np);
@@ -300,6 +477,13 @@ static void reload(struct agent *a)
 		a->ac.reload_failures++;
 		say(a, "error",
 		    "reload failed, keeping the old policy: %s: the guest cannot change (restart the agent)",
+		    a->policy_path);
+		policy_free(&np);
+		return;
+	}
+	if (process_live(a, &np)) {
+		a->ac.reload_failures++;
+		say(a, "error", "reload failed, keeping the old policy: %s",
 		    a->policy_path);
 		policy_free(&np);
 		return;
@@ -432,6 +616,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, 'c' },
 		{ "guest", required_argument, NULL, 'g' },
+		{ "kernel", required_argument, NULL, 'k' },
 		{ "log", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "stats-interval", required_argument, NULL, 's' },
@@ -452,10 +637,13 @@ int main(int argc, char **argv)
 	a.ov.format = -1;
 	a.ov.stats_interval = -1;
 	a.sigfd = -1;
-	while ((c = getopt_long(argc, argv, "cg:o:f:s:b:d:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cg:k:o:f:s:b:d:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			check = true;
+			break;
+		case 'k':
+			a.ov.kernel = optarg;
 			break;
 		case 'g':
 			a.ov.guest = optarg;
@@ -516,8 +704,12 @@ int main(int argc, char **argv)
 	}
 	a.policy_path = argv[optind];
 
-	if (policy_load(a.policy_path, &a.pol, &d)) {
+	/* symbols at the image's link addresses: checks every name */
+	kenv_init(&a.kenv);
+	a.kenv.image_override = a.ov.kernel;
+	if (policy_load_env(a.policy_path, &a.kenv.env, &a.pol, &d)) {
 		fprintf(stderr, "%s\n", d.msg);
+		kenv_free(&a.kenv);
 		return EXIT_POLICY;
 	}
 	apply_overrides(&a.ov, &a.pol);
@@ -525,7 +717,11 @@ int main(int argc, char **argv)
 		printf("%s: ok: %zu rules, %zu monitors, %zu page ranges, %zu decisions\n",
 		       a.policy_path, a.pol.nr_rules, a.pol.nr_monitors,
 		       a.pol.nr_access, a.pol.nr_decisions);
+		if (a.pol.kernel_image)
+			printf("%s: kernel symbols found in %s (%zu symbols; addresses and frames are the image's own until the agent attaches)\n",
+			       a.policy_path, a.kenv.path, a.kenv.s.nr);
 		policy_free(&a.pol);
+		kenv_free(&a.kenv);
 		return EXIT_OK;
 	}
 
@@ -555,6 +751,10 @@ int main(int argc, char **argv)
 		say(&a, "error", "%s", why);
 		ret = EXIT_ATTACH;
 		goto out_log;
+	}
+	if (a.pol.kernel_image && kernel_live(&a)) {
+		ret = EXIT_ATTACH;
+		goto out_close;
 	}
 	if (apply_policy(&a.x, NULL, &a.pol, why, sizeof(why))) {
 		say(&a, "error", "policy %s: %s", a.policy_path, why);
@@ -586,5 +786,8 @@ out_sig:
 	close(a.sigfd);
 out_policy:
 	policy_free(&a.pol);
+	if (a.have_kproc)
+		kproc_free(&a.kproc);
+	kenv_free(&a.kenv);
 	return ret;
 }

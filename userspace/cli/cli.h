@@ -14,6 +14,7 @@
 
 #include "kimage.h"
 #include "ksyms.h"
+#include "kslide.h"
 
 /* integrity.c: kernel text integrity (man 1 xenintro, "integrity") */
 int cmd_integrity(int argc, char **argv);
@@ -27,22 +28,6 @@ int cmd_ps(int argc, char **argv);
 int cmd_kaslr(int argc, char **argv);
 
 
-/* What kaslr_find() saw: the slide, and how far the anchors agreed. */
-struct kaslr_result {
-	uint64_t slide;
-	uint64_t lstar;
-	uint64_t entry;		/* entry_SYSCALL_64 in the image */
-	bool aligned;		/* a multiple of 2 MiB */
-	bool anchor;		/* kallsyms_token_table bytes match */
-	int64_t got;		/* bytes of the anchor read */
-	struct xenintro_regs regs;	/* of the event LSTAR came from */
-};
-
-int kaslr_find(struct xenintro *x, const struct xi_ksyms *s, unsigned int secs,
-	       struct kaslr_result *r);
-const char *kaslr_why(int err, const struct kaslr_result *r, char *buf,
-		      size_t len);
-
 /* kaslr.c: what the commands on a guest and its kernel image share */
 struct kguest {
 	const char *cmd;	/* for messages: "kaslr", "ps" */
@@ -53,7 +38,7 @@ struct kguest {
 	struct xi_kimage k;
 	struct xi_ksyms s;
 	struct xenintro x;
-	struct kaslr_result r;	/* after kguest_slide() */
+	struct kslide r;	/* after kguest_slide() */
 };
 
 int kguest_open(struct kguest *g, const char *cmd, int argc, char **argv,

@@ -3,19 +3,7 @@
  * xenintro kaslr: a running Linux guest's KASLR slide, from its kernel
  * image and one look at the guest.
  *
- * The syscall entry MSR, LSTAR, holds entry_SYSCALL_64 as the running
- * kernel placed it; the image's kallsyms tables (common/ksyms.c) say where
- * the symbol was linked. The difference is the slide. It is believed only
- * if a second, independent anchor agrees: the guest's memory at the
- * image's kallsyms_token_table address plus the slide must hold exactly
- * the image's bytes (read-only data the kernel never changes at run
- * time), and the slide must be a multiple of 2 MiB, as x86-64 KASLR
- * places the kernel. When they disagree the tool says so and gives no
- * slide: it never guesses.
- *
- * LSTAR comes from the registers of the guest's first event: the tool
- * monitors CR3 writes (asynchronously, the guest never waits) until one
- * arrives, which a Linux guest does at every switch to a process.
+ * How the slide is found and checked: common/kslide.c.
  *
  * Exit: 0 with the slide, 1 usage, 3 cannot attach, 5 no event in time,
  * an image without the symbols, or anchors that disagree.
@@ -36,113 +24,11 @@
 #include "guest.h"
 #include "ksyms.h"
 
-#define KASLR_ALIGN	(2ULL << 20)	/* CONFIG_PHYSICAL_ALIGN on x86-64 */
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xenintro kaslr [--json] [--timeout SECS] [--device PATH] GUEST KERNEL_IMAGE\n"
 		   "  the running guest's KASLR slide: LSTAR against entry_SYSCALL_64 in its\n"
 		   "  kernel image, checked against a second anchor in the guest's memory\n");
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* The registers of the guest's first CR3 write, within @secs. */
-static int first_event_regs(struct xenintro *x, unsigned int secs,
-			    struct xenintro_regs *regs)
-{
-	const struct xenintro_event *ev;
-	long long end = now_ms() + secs * 1000LL;
-	int ret;
-
-	ret = xenintro_monitor_enable(x, XENINTRO_MONITOR_CTRLREG,
-				      XENINTRO_CR3, 0);
-	if (ret)
-		return ret;
-	while (now_ms() < end) {
-		if (!xenintro_peek_event(x, &ev)) {
-			*regs = ev->regs;
-			if (xenintro_event_needs_verdict(ev))
-				xenintro_verdict_for(x, ev,
-						     XENINTRO_VERDICT_CONTINUE);
-			xenintro_event_advance(x, 1);
-			xenintro_submit(x);
-			return 0;
-		}
-		xenintro_wait(x, 100);
-	}
-	return -ETIMEDOUT;
-}
-
-/**
- * kaslr_find() - the slide of the guest @x is attached to
- * @x: a session with XENINTRO_FEATURE_MEMORY, attached
- * @s: the symbols of the image believed to be the guest's kernel
- * @secs: how long to wait for an event to read LSTAR from
- * @r: filled as far as the search got
- *
- * Return: 0 with the slide confirmed by both anchors; -ENOENT for an
- * image without entry_SYSCALL_64; -ETIMEDOUT without an event; -EPROTO
- * when the anchors disagree (@r says how); another -errno from the
- * session.
- */
-int kaslr_find(struct xenintro *x, const struct xi_ksyms *s, unsigned int secs,
-	       struct kaslr_result *r)
-{
-	const struct xi_ksym *entry = xi_ksyms_find(s, "entry_SYSCALL_64");
-	struct xenintro_mem_root root;
-	unsigned char *guest;
-	int ret;
-
-	memset(r, 0, sizeof(*r));
-	if (!entry)
-		return -ENOENT;
-	r->entry = entry->addr;
-	ret = first_event_regs(x, secs, &r->regs);
-	if (ret)
-		return ret;
-	r->lstar = r->regs.msr_lstar;
-	r->slide = r->lstar - r->entry;
-	r->aligned = !(r->slide % KASLR_ALIGN);
-	/* the second anchor, through the page tables of that moment */
-	guest = malloc(s->token_table_len);
-	if (!guest)
-		return -ENOMEM;
-	root = xenintro_root_regs(&r->regs);
-	r->got = xenintro_read_virt(x, &root, s->token_table_addr + r->slide,
-				    guest, (uint32_t)s->token_table_len);
-	r->anchor = r->got == (int64_t)s->token_table_len &&
-		    !memcmp(guest, s->token_table, s->token_table_len);
-	free(guest);
-	return r->aligned && r->anchor ? 0 : -EPROTO;
-}
-
-/* Why kaslr_find() failed, for a message after "domain N: ". */
-const char *kaslr_why(int err, const struct kaslr_result *r, char *buf,
-		      size_t len)
-{
-	switch (err) {
-	case -ENOENT:
-		return "the kernel image has no entry_SYSCALL_64";
-	case -ETIMEDOUT:
-		return "no CR3 write to read LSTAR from in time (is the guest running?)";
-	case -EPROTO:
-		snprintf(buf, len,
-			 "LSTAR 0x%" PRIx64 " against entry_SYSCALL_64 0x%" PRIx64 " gives slide 0x%" PRIx64 "%s, and the guest's bytes at kallsyms_token_table + slide %s; this image is not the guest's running kernel: refusing to guess",
-			 r->lstar, r->entry, r->slide,
-			 r->aligned ? "" : " (not a multiple of 2 MiB)",
-			 r->got < 0 ? "cannot be read" :
-			 r->anchor ? "match" : "differ from the image's");
-		return buf;
-	default:
-		return strerror(-err);
-	}
 }
 
 /**
@@ -237,21 +123,21 @@ void kguest_close(struct kguest *g)
 	xi_kimage_free(&g->k);
 }
 
-/* kaslr_find() for kguest_open()'s session; the reason printed if not 0. */
+/* kslide_find() for kguest_open()'s session; the reason printed if not 0. */
 int kguest_slide(struct kguest *g)
 {
 	char why[512];
-	int ret = kaslr_find(&g->x, &g->s, g->secs, &g->r);
+	int ret = kslide_find(&g->x, &g->s, g->secs, &g->r);
 
 	if (ret)
 		fprintf(stderr, "xenintro %s: domain %u: %s\n", g->cmd,
-			g->domid, kaslr_why(ret, &g->r, why, sizeof(why)));
+			g->domid, kslide_why(ret, &g->r, why, sizeof(why)));
 	return ret;
 }
 
 int cmd_kaslr(int argc, char **argv)
 {
-	struct kaslr_result *r;
+	struct kslide *r;
 	struct kguest g;
 	int ret;
 

@@ -9,8 +9,35 @@ static const char *rule_name_of(const struct policy *p,
 	return ev->rule < p->nr_rules ? p->rules[ev->rule].name : NULL;
 }
 
+/* Is the value @ev writes (an MSR or control register) in @dc's range? */
+static bool value_in(const struct policy_decision *dc,
+		     const struct xenintro_event *ev)
+{
+	uint64_t v;
+
+	if (ev->reason == XENINTRO_EVENT_MSR)
+		v = ev->u.msr.new_value;
+	else if (ev->reason == XENINTRO_EVENT_CTRLREG)
+		v = ev->u.ctrlreg.new_value;
+	else
+		return false;
+	return v >= dc->value_first && v <= dc->value_last;
+}
+
+static bool process_in(const struct policy_decision *dc, const char *comm)
+{
+	size_t i;
+
+	if (!comm)
+		return false;
+	for (i = 0; i < dc->nr_processes; i++)
+		if (!strcmp(dc->processes[i], comm))
+			return true;
+	return false;
+}
+
 struct decision decide(const struct policy *p,
-		       const struct xenintro_event *ev)
+		       const struct xenintro_event *ev, const char *comm)
 {
 	struct decision d = {
 		.verdict = p->forward_default,
@@ -28,6 +55,10 @@ struct decision decide(const struct policy *p,
 			continue;
 		if (dc->has_rip && (ev->regs.rip < dc->rip_first ||
 				    ev->regs.rip > dc->rip_last))
+			continue;
+		if (dc->has_value && !value_in(dc, ev))
+			continue;
+		if (dc->nr_processes && !process_in(dc, comm))
 			continue;
 		d.verdict = dc->verdict;
 		d.log = dc->log;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
 /*
  * The agent's answer to a forwarded event: the first decision of the
- * policy that matches (event, forwarding rule, RIP), else the policy's
- * forwarded default, made valid for the event.
+ * policy that matches (event, forwarding rule, RIP, value written,
+ * process), else the policy's forwarded default, made valid for the event.
  */
 #ifndef XI_DECIDE_H
 #define XI_DECIDE_H
@@ -14,8 +14,12 @@ struct decision {
 	bool log;
 };
 
+/*
+ * @comm: the guest process that was running (task->comm), or NULL when
+ * it is not known: then no decision that names processes matches.
+ */
 struct decision decide(const struct policy *p,
-		       const struct xenintro_event *ev);
+		       const struct xenintro_event *ev, const char *comm);
 /*
  * The verdict actually sent for @verdict on @ev: one the event can take
  * (DENY where Xen cannot veto becomes CONTINUE; CONTINUE on a page fault

@@ -249,7 +249,7 @@ void event_log_record(struct event_log *l, const char *type, json_t *rec)
 void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		     const char *rule_name, int verdict)
 {
-	event_log_event_mem(l, ev, rule_name, verdict, NULL);
+	event_log_event_ctx(l, ev, rule_name, verdict, NULL, NULL);
 }
 
 /* Text form of the captures: mem.<at>="<string>" or mem.<at>=<hex>. */
@@ -271,14 +271,31 @@ static void text_memory(FILE *f, json_t *memory)
 	}
 }
 
-void event_log_event_mem(struct event_log *l, const struct xenintro_event *ev,
-			 const char *rule_name, int verdict, json_t *memory)
+/* Text form of the process: process=<tgid>/<pid>:"<comm>". */
+static void text_process(FILE *f, json_t *process)
+{
+	json_t *err = json_object_get(process, "error");
+
+	if (err) {
+		fprintf(f, " process=error:%s", json_string_value(err));
+		return;
+	}
+	fprintf(f, " process=%lld/%lld:\"%s\"",
+		json_integer_value(json_object_get(process, "tgid")),
+		json_integer_value(json_object_get(process, "pid")),
+		json_string_value(json_object_get(process, "comm")));
+}
+
+void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
+			 const char *rule_name, int verdict, json_t *memory,
+			 json_t *process)
 {
 	char when[40], line[512];
 	json_t *o, *e;
 
 	if (!l->f) {
 		json_decref(memory);
+		json_decref(process);
 		return;
 	}
 	iso_time_from_mono(ev->timestamp_ns, when, sizeof(when));
@@ -292,10 +309,13 @@ void event_log_event_mem(struct event_log *l, const struct xenintro_event *ev,
 		if (verdict >= 0)
 			fprintf(l->f, " verdict=%s",
 				policy_verdict_name((uint32_t)verdict));
+		if (process)
+			text_process(l->f, process);
 		if (memory)
 			text_memory(l->f, memory);
 		write_line(l, "");
 		json_decref(memory);
+		json_decref(process);
 		return;
 	}
 	o = json_object();
@@ -311,6 +331,8 @@ void event_log_event_mem(struct event_log *l, const struct xenintro_event *ev,
 	if (verdict >= 0)
 		json_object_set_new(o, "verdict", json_string(
 			policy_verdict_name((uint32_t)verdict)));
+	if (process)
+		json_object_set_new(o, "process", process);
 	if (memory)
 		json_object_set_new(o, "memory", memory);
 	event_log_record(l, "event", o);

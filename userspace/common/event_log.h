@@ -34,9 +34,14 @@ void event_log_close(struct event_log *l);
  */
 void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		     const char *rule_name, int verdict);
-/* The same with the memory the policy asked for (mem_capture.h), or NULL. */
-void event_log_event_mem(struct event_log *l, const struct xenintro_event *ev,
-			 const char *rule_name, int verdict, json_t *memory);
+/*
+ * The same with the memory the policy asked for (mem_capture.h) and the
+ * guest process that was running ({"pid", "tgid", "comm"} or {"error"}),
+ * each NULL if not asked for; both are consumed.
+ */
+void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
+			 const char *rule_name, int verdict, json_t *memory,
+			 json_t *process);
 /* A record built elsewhere (stats): adds time and type, then writes. */
 void event_log_record(struct event_log *l, const char *type, json_t *rec);
 __attribute__((format(printf, 3, 4)))

@@ -59,6 +59,10 @@ struct policy_decision {
 	char *rule;		/* name of the rule that forwarded, or NULL */
 	bool has_rip;
 	uint64_t rip_first, rip_last;
+	bool has_value;		/* MSR or CR: the value written */
+	uint64_t value_first, value_last;
+	char **processes;	/* task->comm of the current process, or NULL */
+	size_t nr_processes;
 	uint32_t verdict;	/* XENINTRO_VERDICT_* or DECIDE_SKIP */
 	bool log;		/* write the event to the log */
 };
@@ -94,12 +98,14 @@ struct policy_log {
 	bool notify;		/* log the kernel's NOTIFY copies */
 	bool forwarded;		/* log events the agent decided */
 	bool async;		/* log asynchronous events */
+	bool process;		/* the guest's current process in each record */
 };
 
 struct policy {
 	char *file;
 	uint32_t domid;		/* POLICY_DOMID_NONE if @guest_name */
 	char *guest_name;
+	char *kernel_image;	/* kernel.image, or NULL */
 	uint32_t default_verdict;	/* CONTINUE or DENY */
 	uint32_t deadline_ms;		/* 0: the kernel's default */
 	uint32_t ring_entries;		/* 0: the kernel's default */
@@ -119,6 +125,26 @@ struct policy {
 	struct policy_log log;
 };
 
+/**
+ * struct policy_env - where the kernel symbols a policy names come from
+ * @kernel: load the image the policy's kernel.image names (@path); called
+ *	once per load, before any lookup. 0, or -1 with a sentence in @why.
+ * @symbol: the address of symbol @name as the guest uses it (the caller
+ *	adds the KASLR slide, or checks at link addresses). 0, or -1 for a
+ *	symbol the image does not have.
+ * @frame: the guest frame behind kernel virtual address @va. 0, or -1
+ *	with a sentence in @why.
+ *
+ * Without one (policy_load()), a policy that names a symbol is refused.
+ */
+struct policy_env {
+	int (*kernel)(struct policy_env *e, const char *path, char *why,
+		      size_t len);
+	int (*symbol)(struct policy_env *e, const char *name, uint64_t *addr);
+	int (*frame)(struct policy_env *e, uint64_t va, uint64_t *gfn,
+		     char *why, size_t len);
+};
+
 /* Bigger files are refused (memory and time stay bounded on any input). */
 #define POLICY_FILE_MAX		(1 << 20)
 
@@ -131,6 +157,12 @@ int policy_load(const char *path, struct policy *p, struct diag *d);
 /* The same from a buffer; @name is what errors call the file. */
 int policy_load_buffer(const char *name, const char *buf, size_t len,
 		       struct policy *p, struct diag *d);
+/* The same, resolving kernel symbols through @env (may be NULL). */
+int policy_load_env(const char *path, struct policy_env *env,
+		    struct policy *p, struct diag *d);
+int policy_load_buffer_env(const char *name, const char *buf, size_t len,
+			   struct policy_env *env, struct policy *p,
+			   struct diag *d);
 void policy_free(struct policy *p);
 
 /* Just the uAPI records of the rule table, for XENINTRO_IOC_SET_RULES. */

@@ -29,6 +29,8 @@ struct ctx {
 	yaml_document_t *doc;
 	struct diag *d;
 	struct policy *p;
+	struct policy_env *env;	/* NULL: no kernel symbols here */
+	bool kernel_ok;		/* env has the policy's kernel.image */
 };
 
 static struct src_mark mark_of(const yaml_node_t *n)
@@ -426,6 +428,65 @@ static int key_msr(struct ctx *c, const yaml_node_t *n, const char *path,
 	return get_u64(c, n, path, UINT32_MAX, out);
 }
 
+/* A kernel symbol's name: what kallsyms names hold. */
+static bool symbol_char(char ch, bool first)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       ch == '_' || (!first && ((ch >= '0' && ch <= '9') ||
+					ch == '.' || ch == '$'));
+}
+
+static bool is_symbol_expr(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE && is_plain(n) &&
+	       symbol_char(*scalar(n), true);
+}
+
+/*
+ * An address: a number, or a kernel symbol with an optional offset
+ * ("commit_creds", "_etext-1", "sys_call_table+0x8"), resolved by the
+ * caller's environment to the address the guest uses.
+ */
+static int key_addr(struct ctx *c, const yaml_node_t *n, const char *path,
+		    uint64_t *out)
+{
+	const char *s = scalar(n), *op;
+	char name[128];
+	uint64_t base, off = 0;
+	char *end;
+	size_t len;
+
+	if (!is_symbol_expr(n))
+		return get_u64(c, n, path, UINT64_MAX, out);
+	for (op = s + 1; *op && symbol_char(*op, false); op++)
+		;
+	len = (size_t)(op - s);
+	if (len >= sizeof(name))
+		return err(c, n, path, "symbol name \"%.20s...\" is too long", s);
+	memcpy(name, s, len);
+	name[len] = '\0';
+	if (*op) {
+		if ((*op != '+' && *op != '-') || !op[1] ||
+		    op[1] < '0' || op[1] > '9')
+			return err(c, n, path,
+				   "expected SYMBOL, SYMBOL+OFFSET or SYMBOL-OFFSET, got \"%s\"",
+				   s);
+		errno = 0;
+		off = strtoull(op + 1, &end, 0);
+		if (*end || errno)
+			return err(c, n, path, "bad offset in \"%s\"", s);
+	}
+	if (!c->kernel_ok)
+		return err(c, n, path,
+			   "\"%s\" is a kernel symbol: name the guest's kernel image in kernel.image",
+			   name);
+	if (c->env->symbol(c->env, name, &base))
+		return err(c, n, path, "no symbol \"%s\" in the kernel image",
+			   name);
+	*out = *op == '-' ? base - off : base + off;
+	return 0;
+}
+
 /* A single key, or {first: A, last: B}. */
 static int get_range(struct ctx *c, const yaml_node_t *n, const char *path,
 		     key_fn fn, uint64_t *first, uint64_t *last)
@@ -727,15 +788,77 @@ static int parse_monitors(struct ctx *c, const yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * Page rights for a range of kernel virtual addresses: the frames behind
+ * it (from the environment, which walks the guest's page tables), as
+ * few entries as contiguous runs allow.
+ */
+static int add_access(struct ctx *c, const yaml_node_t *n, const char *path,
+		      uint64_t gfn, uint64_t nr, uint8_t rights)
+{
+	struct policy *p = c->p;
+	struct policy_access *a;
+
+	a = realloc(p->access, (p->nr_access + 1) * sizeof(*a));
+	if (!a)
+		return err(c, n, path, "out of memory");
+	p->access = a;
+	a[p->nr_access].gfn = gfn;
+	a[p->nr_access].nr = nr;
+	a[p->nr_access].rights = rights;
+	p->nr_access++;
+	return 0;
+}
+
+/*
+ * The frames behind a range of kernel virtual addresses, from the
+ * environment (which walks the guest's page tables), as contiguous runs:
+ * a malloc'd array in @runs. 0, or -1 with the error reported.
+ */
+static int va_runs(struct ctx *c, const yaml_node_t *n, const char *path,
+		   uint64_t first, uint64_t last, struct rule_key **runs,
+		   size_t *nr)
+{
+	uint64_t va = first & ~0xfffULL, gfn;
+	uint64_t pages = ((last | 0xfff) - va + 1) >> 12;
+	struct rule_key *r = NULL, *nr_r;
+	char why[160];
+	size_t n_runs = 0;
+
+	if (!pages || pages > XENINTRO_ACCESS_NR_MAX)
+		return err(c, n, path, "more than %u pages in one range",
+			   XENINTRO_ACCESS_NR_MAX);
+	for (; pages--; va += 0x1000) {
+		if (c->env->frame(c->env, va, &gfn, why, sizeof(why))) {
+			free(r);
+			return err(c, n, path, "0x%" PRIx64 ": %s", va, why);
+		}
+		if (n_runs && gfn == r[n_runs - 1].last + 1) {
+			r[n_runs - 1].last = gfn;
+			continue;
+		}
+		nr_r = realloc(r, (n_runs + 1) * sizeof(*r));
+		if (!nr_r) {
+			free(r);
+			return err(c, n, path, "out of memory");
+		}
+		r = nr_r;
+		r[n_runs].first = r[n_runs].last = gfn;
+		n_runs++;
+	}
+	*runs = r;
+	*nr = n_runs;
+	return 0;
+}
+
 static int parse_access(struct ctx *c, const yaml_node_t *n)
 {
-	static const char *const fields[] = { "gfn", "rights", NULL };
+	static const char *const fields[] = { "gfn", "va", "rights", NULL };
 	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN];
-	struct policy *p = c->p;
 	yaml_node_item_t *it;
-	struct policy_access *a;
 	uint64_t first, last;
 	uint32_t rights;
+	yaml_node_t *va;
 	size_t i;
 
 	if (get_list(c, n, "access"))
@@ -746,31 +869,45 @@ static int parse_access(struct ctx *c, const yaml_node_t *n)
 		sub(p1, sizeof(p1), "access", "[%zu]", i);
 		if (check_fields(c, e, p1, fields))
 			return -1;
-		if (!get(c, e, "gfn") || !get(c, e, "rights"))
-			return err(c, e, p1, "needs gfn and rights");
-		if (get_range(c, get(c, e, "gfn"),
-			      sub(p2, sizeof(p2), p1, ".gfn"), key_u64,
-			      &first, &last))
+		va = get(c, e, "va");
+		if (!!get(c, e, "gfn") + !!va != 1 || !get(c, e, "rights"))
+			return err(c, e, p1,
+				   "needs rights and one of gfn (frames) or va (kernel addresses)");
+		if (get_range(c, va ? va : get(c, e, "gfn"),
+			      sub(p2, sizeof(p2), p1, va ? ".va" : ".gfn"),
+			      va ? key_addr : key_u64, &first, &last))
 			return -1;
 		if (first > last)
-			return err(c, get(c, e, "gfn"), p2,
+			return err(c, va ? va : get(c, e, "gfn"), p2,
 				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
 				   first, last);
-		if (last - first >= XENINTRO_ACCESS_NR_MAX)
+		if (!va && last - first >= XENINTRO_ACCESS_NR_MAX)
 			return err(c, get(c, e, "gfn"), p2,
 				   "more than %u frames in one range",
 				   XENINTRO_ACCESS_NR_MAX);
 		if (get_rights(c, get(c, e, "rights"),
-			       sub(p2, sizeof(p2), p1, ".rights"), &rights))
+			       sub(p1, sizeof(p1), "access", "[%zu].rights", i),
+			       &rights))
 			return -1;
-		a = realloc(p->access, (p->nr_access + 1) * sizeof(*a));
-		if (!a)
-			return err(c, e, p1, "out of memory");
-		p->access = a;
-		a[p->nr_access].gfn = first;
-		a[p->nr_access].nr = last - first + 1;
-		a[p->nr_access].rights = (uint8_t)rights;
-		p->nr_access++;
+		if (va) {
+			struct rule_key *runs;
+			size_t k, nr;
+
+			if (va_runs(c, va, p2, first, last, &runs, &nr))
+				return -1;
+			for (k = 0; k < nr; k++)
+				if (add_access(c, e, p1, runs[k].first,
+					       runs[k].last - runs[k].first + 1,
+					       (uint8_t)rights))
+					break;
+			free(runs);
+			if (k < nr)
+				return -1;
+			continue;
+		}
+		if (add_access(c, e, p1, first, last - first + 1,
+			       (uint8_t)rights))
+			return -1;
 	}
 	return 0;
 }
@@ -778,7 +915,7 @@ static int parse_access(struct ctx *c, const yaml_node_t *n)
 /* The fields each event's rules may have, besides the common ones. */
 static const char *const *rule_fields(uint32_t event)
 {
-	static const char *const mem[] = { "gfn", "access", "gla", NULL };
+	static const char *const mem[] = { "gfn", "va", "access", "gla", NULL };
 	static const char *const cr[] = { "cr", "set", "cleared", NULL };
 	static const char *const msr[] = { "msr", NULL };
 	static const char *const cpuid[] = { "leaf", "subleaf", "answer", NULL };
@@ -865,23 +1002,40 @@ static int parse_rule_key(struct ctx *c, const yaml_node_t *n,
 			sub(p1, sizeof(p1), path, ".rips");
 			if (get_list(c, rips, p1))
 				return -1;
-			s->nr_rips = (size_t)(rips->data.sequence.items.top -
+			s->nr_keys = (size_t)(rips->data.sequence.items.top -
 					      rips->data.sequence.items.start);
-			if (!s->nr_rips)
+			if (!s->nr_keys)
 				return err(c, rips, p1, "an empty list");
-			s->rips = calloc(s->nr_rips, sizeof(*s->rips));
-			if (!s->rips)
+			s->keys = calloc(s->nr_keys, sizeof(*s->keys));
+			if (!s->keys)
 				return err(c, rips, p1, "out of memory");
-			s->rips_mark = mark_of(rips);
 			for_each_item(c, rips, it, i) {
 				sub(p1, sizeof(p1), path, ".rips[%zu]", i);
-				if (key_u64(c, node(c, *it), p1, &s->rips[i]))
+				if (key_addr(c, node(c, *it), p1,
+					     &s->keys[i].first))
 					return -1;
+				s->keys[i].last = s->keys[i].first;
 			}
 			return 0;
 		}
 	}
 
+	v = get(c, n, "va");
+	if (s->event == XENINTRO_EVENT_MEM_ACCESS && v) {
+		uint64_t vf, vl;
+
+		sub(p1, sizeof(p1), path, ".va");
+		if (get(c, n, "gfn"))
+			return err(c, n, path, "give one of gfn or va");
+		if (get_range(c, v, p1, key_addr, &vf, &vl))
+			return -1;
+		if (vf > vl)
+			return err(c, v, p1,
+				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
+				   vf, vl);
+		s->key_mark = mark_of(v);
+		return va_runs(c, v, p1, vf, vl, &s->keys, &s->nr_keys);
+	}
 	v = get(c, n, s->key_field);
 	sub(p1, sizeof(p1), path, ".%s", s->key_field);
 	if (!v) {
@@ -889,7 +1043,10 @@ static int parse_rule_key(struct ctx *c, const yaml_node_t *n,
 		if (!strcmp(s->key_field, "rip"))
 			return 0;
 		return err(c, n, path, "%s rules need %s",
-			   policy_event_name(s->event), s->key_field);
+			   policy_event_name(s->event),
+			   s->event == XENINTRO_EVENT_MEM_ACCESS ?
+			   "gfn (frames) or va (kernel addresses)" :
+			   s->key_field);
 	}
 	s->has_key = true;
 	s->key_mark = mark_of(v);
@@ -916,7 +1073,9 @@ static int parse_rule_key(struct ctx *c, const yaml_node_t *n,
 		}
 		return 0;
 	default:
-		return get_range(c, v, p1, key_u64, &s->first, &s->last);
+		/* RIPs, and a breakpoint's frame numbers */
+		return get_range(c, v, p1, s->key_gfn ? key_u64 : key_addr,
+				 &s->first, &s->last);
 	}
 }
 
@@ -1001,7 +1160,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	if (v) {
 		s.has_gla = true;
 		s.gla_mark = mark_of(v);
-		if (get_range(c, v, sub(p1, sizeof(p1), path, ".gla"), key_u64,
+		if (get_range(c, v, sub(p1, sizeof(p1), path, ".gla"), key_addr,
 			      &s.gla_first, &s.gla_last))
 			goto out;
 	}
@@ -1023,7 +1182,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	ret = rule_build(&s, c->p, c->d);
 out:
 	free(s.name);
-	free(s.rips);
+	free(s.keys);
 	return ret;
 }
 
@@ -1072,11 +1231,45 @@ static const char *decision_problem(uint32_t event, uint32_t verdict)
 	return NULL;
 }
 
+/* process: [comm, ...] of a decision: the names task->comm holds */
+static int parse_process_list(struct ctx *c, const yaml_node_t *n,
+			      const char *path, struct policy_decision *dc)
+{
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	size_t i, nr;
+
+	if (!c->kernel_ok)
+		return err(c, n, path,
+			   "the process comes from the guest kernel's task_struct: name its image in kernel.image");
+	if (get_list(c, n, path))
+		return -1;
+	nr = (size_t)(n->data.sequence.items.top -
+		      n->data.sequence.items.start);
+	if (!nr)
+		return err(c, n, path, "an empty list");
+	dc->processes = calloc(nr, sizeof(*dc->processes));
+	if (!dc->processes)
+		return err(c, n, path, "out of memory");
+	for_each_item(c, n, it, i) {
+		sub(p1, sizeof(p1), path, "[%zu]", i);
+		if (dup_str(c, node(c, *it), p1, &dc->processes[i]))
+			return -1;
+		dc->nr_processes = i + 1;
+		/* task->comm is TASK_COMM_LEN (16) bytes with its NUL */
+		if (!*dc->processes[i] || strlen(dc->processes[i]) > 15)
+			return err(c, node(c, *it), p1,
+				   "a process name (task->comm) is 1 to 15 characters");
+	}
+	return 0;
+}
+
 static int parse_decision(struct ctx *c, const yaml_node_t *n,
 			  const char *path, struct policy_decision *dc)
 {
 	static const char *const fields[] = {
-		"event", "rule", "rip", "verdict", "log", NULL,
+		"event", "rule", "rip", "value", "process", "verdict", "log",
+		NULL,
 	};
 	char p1[PATH_MAX_LEN];
 	const char *why;
@@ -1106,7 +1299,7 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 	v = get(c, n, "rip");
 	if (v) {
 		dc->has_rip = true;
-		if (get_range(c, v, sub(p1, sizeof(p1), path, ".rip"), key_u64,
+		if (get_range(c, v, sub(p1, sizeof(p1), path, ".rip"), key_addr,
 			      &dc->rip_first, &dc->rip_last))
 			return -1;
 		if (dc->rip_first > dc->rip_last)
@@ -1114,6 +1307,26 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
 				   dc->rip_first, dc->rip_last);
 	}
+	v = get(c, n, "value");
+	if (v) {
+		sub(p1, sizeof(p1), path, ".value");
+		if (dc->event != XENINTRO_EVENT_MSR &&
+		    dc->event != XENINTRO_EVENT_CTRLREG)
+			return err(c, v, p1,
+				   "a written value needs event: msr or event: cr");
+		dc->has_value = true;
+		if (get_range(c, v, p1, key_addr, &dc->value_first,
+			      &dc->value_last))
+			return -1;
+		if (dc->value_first > dc->value_last)
+			return err(c, v, p1,
+				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
+				   dc->value_first, dc->value_last);
+	}
+	v = get(c, n, "process");
+	if (v && parse_process_list(c, v, sub(p1, sizeof(p1), path, ".process"),
+				    dc))
+		return -1;
 	v = get(c, n, "verdict");
 	if (!v)
 		return err(c, n, path, "needs verdict");
@@ -1226,12 +1439,10 @@ static int parse_mem_capture(struct ctx *c, const yaml_node_t *n,
 		if (!strcmp(scalar(v), mem_at_names[r]))
 			m->at = r;
 	sub(p1, sizeof(p1), path, ".at");
-	if (m->at == MEM_AT_ADDR && is_plain(v) &&
-	    ((*scalar(v) >= 'a' && *scalar(v) <= 'z') ||
-	     (*scalar(v) >= 'A' && *scalar(v) <= 'Z')))
-		return err(c, v, p1, "unknown register \"%s\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, or an address",
+	if (m->at == MEM_AT_ADDR && is_symbol_expr(v) && !c->kernel_ok)
+		return err(c, v, p1, "unknown register \"%s\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, an address, or a kernel symbol (with kernel.image)",
 			   scalar(v));
-	if (m->at == MEM_AT_ADDR && get_u64(c, v, p1, UINT64_MAX, &m->addr))
+	if (m->at == MEM_AT_ADDR && key_addr(c, v, p1, &m->addr))
 		return -1;
 	v = get(c, n, "offset");
 	if (v && get_u64(c, v, sub(p1, sizeof(p1), path, ".offset"),
@@ -1272,7 +1483,7 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const fields[] = {
 		"format", "file", "events", "notify", "forwarded", "async",
-		"memory", NULL,
+		"memory", "process", NULL,
 	};
 	static const char *const formats[] = { "json", "text", NULL };
 	struct policy_log *l = &c->p->log;
@@ -1284,6 +1495,14 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 
 	if (check_fields(c, n, "log", fields))
 		return -1;
+	v = get(c, n, "process");
+	if (v) {
+		if (get_bool(c, v, "log.process", &l->process))
+			return -1;
+		if (l->process && !c->kernel_ok)
+			return err(c, v, "log.process",
+				   "the process comes from the guest kernel's task_struct: name its image in kernel.image");
+	}
 	v = get(c, n, "format");
 	if (v) {
 		if (get_enum(c, v, "log.format", formats, "format", &fmt))
@@ -1358,12 +1577,36 @@ static int parse_guest(struct ctx *c, const yaml_node_t *n)
 	return dup_str(c, n, "guest", &p->guest_name);
 }
 
+/* kernel: where the symbols that addresses may name come from */
+static int parse_kernel(struct ctx *c, const yaml_node_t *n)
+{
+	static const char *const fields[] = { "image", NULL };
+	char why[256];
+	yaml_node_t *v;
+
+	if (check_fields(c, n, "kernel", fields))
+		return -1;
+	v = get(c, n, "image");
+	if (!v)
+		return err(c, n, "kernel",
+			   "needs image: the guest kernel's vmlinuz or vmlinux");
+	if (dup_str(c, v, "kernel.image", &c->p->kernel_image))
+		return -1;
+	if (!c->env)
+		return err(c, v, "kernel.image",
+			   "kernel symbols cannot be resolved here");
+	if (c->env->kernel(c->env, c->p->kernel_image, why, sizeof(why)))
+		return err(c, v, "kernel.image", "%s", why);
+	c->kernel_ok = true;
+	return 0;
+}
+
 static int parse_top(struct ctx *c, const yaml_node_t *root)
 {
 	static const char *const fields[] = {
-		"guest", "default_verdict", "deadline_ms", "ring_entries",
-		"stats_interval", "monitors", "access", "rules", "forwarded",
-		"log", NULL,
+		"guest", "kernel", "default_verdict", "deadline_ms",
+		"ring_entries", "stats_interval", "monitors", "access",
+		"rules", "forwarded", "log", NULL,
 	};
 	static const char *const verdicts[] = { "continue", "deny", NULL };
 	struct policy *p = c->p;
@@ -1376,6 +1619,10 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 	if (!v)
 		return err(c, root, "guest", "missing (a domid or a name)");
 	if (parse_guest(c, v))
+		return -1;
+	/* before everything that may name a symbol */
+	v = get(c, root, "kernel");
+	if (v && parse_kernel(c, v))
 		return -1;
 	v = get(c, root, "default_verdict");
 	if (v && get_enum(c, v, "default_verdict", verdicts, "verdict",
@@ -1457,10 +1704,17 @@ static int yaml_problem(struct diag *d, const yaml_parser_t *y)
 int policy_load_buffer(const char *name, const char *buf, size_t len,
 		       struct policy *p, struct diag *d)
 {
+	return policy_load_buffer_env(name, buf, len, NULL, p, d);
+}
+
+int policy_load_buffer_env(const char *name, const char *buf, size_t len,
+			   struct policy_env *env, struct policy *p,
+			   struct diag *d)
+{
 	yaml_parser_t y;
 	yaml_document_t doc;
 	yaml_node_t *root;
-	struct ctx c = { .doc = &doc, .d = d, .p = p };
+	struct ctx c = { .doc = &doc, .d = d, .p = p, .env = env };
 	struct src_mark start = { 1, 1 };
 	int ret;
 
@@ -1513,6 +1767,12 @@ int policy_load_buffer(const char *name, const char *buf, size_t len,
 
 int policy_load(const char *path, struct policy *p, struct diag *d)
 {
+	return policy_load_env(path, NULL, p, d);
+}
+
+int policy_load_env(const char *path, struct policy_env *env,
+		    struct policy *p, struct diag *d)
+{
 	struct src_mark start = { 0, 0 };
 	char *buf = NULL;
 	size_t len = 0, cap = 0, n;
@@ -1552,7 +1812,7 @@ int policy_load(const char *path, struct policy *p, struct diag *d)
 				  strerror(errno));
 	}
 	fclose(f);
-	ret = policy_load_buffer(path, buf, len, p, d);
+	ret = policy_load_buffer_env(path, buf, len, env, p, d);
 	free(buf);
 	return ret;
 }
@@ -1563,13 +1823,20 @@ void policy_free(struct policy *p)
 
 	for (i = 0; i < p->nr_rules; i++)
 		free(p->rules[i].name);
-	for (i = 0; i < p->nr_decisions; i++)
+	for (i = 0; i < p->nr_decisions; i++) {
+		size_t k;
+
 		free(p->decisions[i].rule);
+		for (k = 0; k < p->decisions[i].nr_processes; k++)
+			free(p->decisions[i].processes[k]);
+		free(p->decisions[i].processes);
+	}
 	free(p->rules);
 	free(p->decisions);
 	free(p->monitors);
 	free(p->access);
 	free(p->guest_name);
+	free(p->kernel_image);
 	free(p->log.file);
 	free(p->file);
 	memset(p, 0, sizeof(*p));

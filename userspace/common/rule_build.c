@@ -158,9 +158,10 @@ int rule_build(const struct rule_spec *s, struct policy *p, struct diag *d)
 		break;
 	}
 
-	if (s->nr_rips) {
-		for (i = 0; i < s->nr_rips; i++) {
-			r.first = r.last = s->rips[i];
+	if (s->nr_keys) {
+		for (i = 0; i < s->nr_keys; i++) {
+			r.first = s->keys[i].first;
+			r.last = s->keys[i].last;
 			if (push_rule(p, s, &r))
 				return diag_error(d, s->mark, s->path,
 						  "out of memory");

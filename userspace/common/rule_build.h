@@ -10,6 +10,12 @@
 
 #include "policy.h"
 
+/* One key range of a rule that has several (a list of RIPs, or the
+ * frame runs behind a range of kernel addresses). */
+struct rule_key {
+	uint64_t first, last;
+};
+
 /* Where each part of a rule came from, for errors. */
 struct rule_spec {
 	unsigned int index;		/* position in rules: */
@@ -32,9 +38,8 @@ struct rule_spec {
 	uint64_t first, last;
 	struct src_mark key_mark;
 	bool key_gfn;			/* BREAKPOINT keyed by frame */
-	uint64_t *rips;
-	size_t nr_rips;
-	struct src_mark rips_mark;
+	struct rule_key *keys;		/* rips:, or a va: range's frames */
+	size_t nr_keys;
 
 	/* CPUID */
 	bool has_subleaf;
@@ -59,7 +64,7 @@ struct rule_spec {
  */
 const char *rule_action_problem(uint32_t event, uint32_t action);
 /*
- * Check @s and append its kernel rules (one, or one per RIP of a list) to
+ * Check @s and append its kernel rules (one, or one per key of @s->keys) to
  * @p->rules. -1 with the error in @d.
  */
 int rule_build(const struct rule_spec *s, struct policy *p, struct diag *d);

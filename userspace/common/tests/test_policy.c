@@ -59,12 +59,92 @@ static void fail(const char *file, int line, const char *fmt, ...)
 #define KEY XENINTRO_CPUID_KEY
 #define MON(ev, idx, fl) { .event = (ev), .index = (idx), .flags = (fl) }
 
+/*
+ * A kernel for the policies that name symbols: a few symbols at made-up
+ * addresses, and frames at the link-time physical address (virtual minus
+ * __START_KERNEL_map), except for one 2 MiB stretch that the guest keeps
+ * elsewhere (FAKE_MOVED), so that a range of addresses can split into
+ * runs of frames.
+ */
+#define FAKE_MAP	0xffffffff80000000ULL
+#define FAKE_STEXT	0xffffffff81000000ULL
+#define FAKE_ETEXT	0xffffffff81c00000ULL
+#define FAKE_SYSCALLS	0xffffffff82000280ULL
+#define FAKE_CREDS	0xffffffff810d2f30ULL
+#define FAKE_ENTRY	0xffffffff81a00000ULL
+#define FAKE_MOVED	0xffffffff81400000ULL	/* 2 MiB at frame 0x100000 */
+
+struct fake_env {
+	struct policy_env env;
+	int kernel_calls;
+	const char *fail;		/* kernel() refuses with this */
+	bool moved;			/* FAKE_MOVED is elsewhere */
+};
+
+static int fake_kernel(struct policy_env *pe, const char *path, char *why,
+		       size_t len)
+{
+	struct fake_env *f = (struct fake_env *)pe;
+
+	f->kernel_calls++;
+	if (f->fail) {
+		snprintf(why, len, "%s: %s", path, f->fail);
+		return -1;
+	}
+	return 0;
+}
+
+static int fake_symbol(struct policy_env *pe, const char *name,
+		       uint64_t *addr)
+{
+	static const struct { const char *name; uint64_t addr; } syms[] = {
+		{ "_stext", FAKE_STEXT }, { "_etext", FAKE_ETEXT },
+		{ "sys_call_table", FAKE_SYSCALLS },
+		{ "commit_creds", FAKE_CREDS },
+		{ "entry_SYSCALL_64", FAKE_ENTRY },
+		{ "init_task", 0xffffffff82a0c940ULL },
+	};
+	size_t i;
+
+	(void)pe;
+	for (i = 0; i < ARRAY_SIZE(syms); i++)
+		if (!strcmp(syms[i].name, name)) {
+			*addr = syms[i].addr;
+			return 0;
+		}
+	return -1;
+}
+
+static int fake_frame(struct policy_env *pe, uint64_t va, uint64_t *gfn,
+		      char *why, size_t len)
+{
+	struct fake_env *f = (struct fake_env *)pe;
+
+	if (va < FAKE_MAP) {
+		snprintf(why, len, "not mapped");
+		return -1;
+	}
+	*gfn = (va - FAKE_MAP) >> 12;
+	if (f->moved && va >= FAKE_MOVED && va < FAKE_MOVED + (2 << 20))
+		*gfn = 0x100000 + ((va - FAKE_MOVED) >> 12);
+	return 0;
+}
+
+static void fake_env_init(struct fake_env *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->env.kernel = fake_kernel;
+	f->env.symbol = fake_symbol;
+	f->env.frame = fake_frame;
+}
+
 struct expect {
 	const char *file;
 	const char *guest_name;
 	uint32_t default_verdict, deadline_ms, stats_interval;
 	struct xenintro_rule rules[4];
 	const char *names[4];
+	const char *kernel_image;
 	size_t nr_rules;
 	struct policy_monitor monitors[4];
 	size_t nr_monitors;
@@ -139,9 +219,10 @@ static struct expect examples[] = {
 	{
 		.file = "lstar-guard.yaml",
 		.guest_name = "web1",
+		.kernel_image = "/var/lib/xenintro/web1/vmlinuz",
 		.rules = {
-			RULE(XENINTRO_EVENT_MSR, XENINTRO_VERDICT_DENY,
-			     XENINTRO_RULE_NOTIFY, 0, 0xc0000082, 0xc0000082),
+			RULE(XENINTRO_EVENT_MSR, XENINTRO_VERDICT_FORWARD,
+			     0, 0, 0xc0000082, 0xc0000082),
 			RULE(XENINTRO_EVENT_MSR, XENINTRO_VERDICT_DENY,
 			     XENINTRO_RULE_NOTIFY, 0, 0x174, 0x176),
 		},
@@ -199,6 +280,52 @@ static struct expect examples[] = {
 		.nr_monitors = 1,
 		.log_events = 1U << XENINTRO_EVENT_BREAKPOINT,
 	},
+	{
+		.file = "kernel-integrity.yaml",
+		.guest_name = "web1",
+		.kernel_image = "/var/lib/xenintro/web1/vmlinuz",
+		.deadline_ms = 1000,
+		.rules = {
+			RULE(XENINTRO_EVENT_MEM_ACCESS, XENINTRO_VERDICT_DENY,
+			     XENINTRO_RULE_NOTIFY, 0,
+			     (FAKE_STEXT - FAKE_MAP) >> 12,
+			     ((FAKE_ETEXT - FAKE_MAP) >> 12) - 1),
+			RULE(XENINTRO_EVENT_MEM_ACCESS, XENINTRO_VERDICT_DENY,
+			     XENINTRO_RULE_NOTIFY, 0,
+			     (FAKE_SYSCALLS - FAKE_MAP) >> 12,
+			     ((FAKE_SYSCALLS - FAKE_MAP) >> 12) + 1),
+		},
+		.names = { "kernel-text-write", "syscall-table-write" },
+		.nr_rules = 2,
+		.access = {
+			{ (FAKE_STEXT - FAKE_MAP) >> 12,
+			  (FAKE_ETEXT - FAKE_STEXT) >> 12,
+			  XENINTRO_ACCESS_R | XENINTRO_ACCESS_X },
+			/* 0x280 + 0xfff crosses into a second page */
+			{ (FAKE_SYSCALLS - FAKE_MAP) >> 12, 2,
+			  XENINTRO_ACCESS_R },
+		},
+		.nr_access = 2,
+		.log_events = 1U << XENINTRO_EVENT_MEM_ACCESS,
+	},
+	{
+		.file = "cred-watch.yaml",
+		.guest_name = "web1",
+		.kernel_image = "/var/lib/xenintro/web1/vmlinuz",
+		.deadline_ms = 500,
+		.rules = {
+			RULE(XENINTRO_EVENT_BREAKPOINT,
+			     XENINTRO_VERDICT_FORWARD, 0, 10,
+			     FAKE_CREDS, FAKE_CREDS + 0xff),
+			RULE(XENINTRO_EVENT_BREAKPOINT,
+			     XENINTRO_VERDICT_REINJECT, 0, 0, 0, UINT64_MAX),
+		},
+		.names = { "commit-creds", "guest-breakpoints" },
+		.nr_rules = 2,
+		.monitors = { MON(XENINTRO_MONITOR_BREAKPOINT, 0, 0) },
+		.nr_monitors = 1,
+		.log_events = 1U << XENINTRO_EVENT_BREAKPOINT,
+	},
 };
 
 static void fill_filters(void)
@@ -206,6 +333,8 @@ static void fill_filters(void)
 	/* the union fields, which designated initialisers above can't
 	 * reach in a readable way */
 	examples[0].rules[0].u.mem_access.access = XENINTRO_ACCESS_W;
+	examples[6].rules[0].u.mem_access.access = XENINTRO_ACCESS_W;
+	examples[6].rules[1].u.mem_access.access = XENINTRO_ACCESS_W;
 	examples[2].rules[0].u.ctrlreg.clear_mask = 1ULL << 16;	/* WP */
 	examples[2].rules[1].u.ctrlreg.clear_mask =
 		(1ULL << 20) | (1ULL << 21);			/* SMEP|SMAP */
@@ -222,18 +351,23 @@ static char *example_path(const char *name)
 
 static void check_example(const struct expect *e)
 {
+	struct fake_env fe;
 	struct policy p;
 	struct diag d;
 	char *path = example_path(e->file);
 	size_t i;
 
-	if (policy_load(path, &p, &d)) {
+	fake_env_init(&fe);
+	if (policy_load_env(path, &fe.env, &p, &d)) {
 		fail(__FILE__, __LINE__, "%s", d.msg);
 		free(path);
 		return;
 	}
 	EXPECT_EQ(p.domid, POLICY_DOMID_NONE);
 	EXPECT_STREQ(p.guest_name, e->guest_name);
+	EXPECT_EQ(fe.kernel_calls, !!e->kernel_image);
+	if (e->kernel_image)
+		EXPECT_STREQ(p.kernel_image, e->kernel_image);
 	EXPECT_EQ(p.default_verdict, e->default_verdict);
 	EXPECT_EQ(p.deadline_ms, e->deadline_ms);
 	EXPECT_EQ(p.stats_interval, e->stats_interval);
@@ -298,7 +432,7 @@ static const struct {
 	{ "continue-on-page.yaml",
 	  "continue-on-page.yaml:8:13: rules[0].action: continue on mem_access events: a mem_access rule cannot continue (the access would fault again); say emulate" },
 	{ "memory-bad-register.yaml",
-	  "memory-bad-register.yaml:6:11: log.memory[0].at: unknown register \"rsx\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, or an address" },
+	  "memory-bad-register.yaml:6:11: log.memory[0].at: unknown register \"rsx\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, an address, or a kernel symbol (with kernel.image)" },
 	{ "memory-too-long.yaml",
 	  "memory-too-long.yaml:7:15: log.memory[0].length: 4096 is out of range (at most 0x400)" },
 	{ "set-registers-no-answer.yaml",
@@ -458,7 +592,7 @@ static void check_decisions(void)
 	ev.rule = 1;			/* second RIP of "listed" */
 	ev.regs.rip = 0x2000;
 	ev.u.debug.insn_length = 1;
-	dc = decide(&p, &ev);
+	dc = decide(&p, &ev, NULL);
 	EXPECT_EQ(dc.verdict, DECIDE_SKIP);
 	EXPECT_EQ(dc.log, 0);
 	decide_fill(&v, &ev, dc.verdict);
@@ -467,28 +601,167 @@ static void check_decisions(void)
 
 	ev.rule = 0;
 	ev.regs.rip = 0x1000;
-	dc = decide(&p, &ev);
+	dc = decide(&p, &ev, NULL);
 	EXPECT_EQ(dc.verdict, XENINTRO_VERDICT_REINJECT);
 	EXPECT_EQ(dc.log, 1);
 
 	/* no decision: the default, DENY, is no answer to an INT3 */
 	ev.rule = 2;
-	dc = decide(&p, &ev);
+	dc = decide(&p, &ev, NULL);
 	EXPECT_EQ(dc.verdict, XENINTRO_VERDICT_REINJECT);
 	/* ... but is one to an MSR write, and CONTINUE on a page is EMULATE */
 	ev.reason = XENINTRO_EVENT_MSR;
 	ev.rule = ~0U;
-	EXPECT_EQ(decide(&p, &ev).verdict, XENINTRO_VERDICT_DENY);
+	EXPECT_EQ(decide(&p, &ev, NULL).verdict, XENINTRO_VERDICT_DENY);
 	ev.reason = XENINTRO_EVENT_MEM_ACCESS;
 	EXPECT_EQ(decide_safe(&ev, XENINTRO_VERDICT_CONTINUE),
 		  XENINTRO_VERDICT_EMULATE);
 	ev.reason = XENINTRO_EVENT_CPUID;
 	ev.u.cpuid.insn_length = 2;
-	dc = decide(&p, &ev);
+	dc = decide(&p, &ev, NULL);
 	EXPECT_EQ(dc.verdict, DECIDE_SKIP);
 	decide_fill(&v, &ev, dc.verdict);
 	EXPECT_EQ(v.u.regs.rip, 0x1002);
 	policy_free(&p);
+}
+
+/*
+ * Policies that name kernel symbols: every place an address goes, the
+ * frames behind a range of them split into runs, decisions on the value
+ * written and on the process, and the errors, each at its line.
+ */
+static void check_symbols(void)
+{
+	static const char doc[] =
+		"guest: 7\n"
+		"kernel: {image: /guest/vmlinuz}\n"
+		"monitors: {breakpoint: true, msr: [{msr: LSTAR, deny_capable: true}]}\n"
+		"access:\n"
+		"  - {va: {first: _stext, last: _etext-1}, rights: rx}\n"
+		"rules:\n"
+		"  - {name: creds, event: breakpoint, rips: [commit_creds, commit_creds+0x10], action: forward}\n"
+		"  - {name: text, event: mem_access, va: {first: _stext, last: _etext-1}, access: w, action: deny}\n"
+		"  - {name: lstar, event: msr, msr: LSTAR, action: forward}\n"
+		"forwarded:\n"
+		"  decide:\n"
+		"    - {event: msr, value: entry_SYSCALL_64, verdict: continue}\n"
+		"    - {event: breakpoint, process: [sudo], verdict: reinject, log: false}\n"
+		"    - {event: msr, verdict: deny}\n"
+		"log:\n"
+		"  process: true\n"
+		"  memory: [{at: init_task+0x10, length: 16, as: string}]\n";
+	static const struct { const char *doc, *msg; } bad_sym[] = {
+		{ "guest: 7\nmonitors: {breakpoint: true}\nrules:\n"
+		  "  - {event: breakpoint, rip: commit_creds, action: forward}\n",
+		  "inline.yaml:4:30: rules[0].rip: \"commit_creds\" is a kernel symbol: name the guest's kernel image in kernel.image" },
+		{ "guest: 7\nkernel: {image: /k}\nmonitors: {breakpoint: true}\nrules:\n"
+		  "  - {event: breakpoint, rip: commit_credz, action: forward}\n",
+		  "inline.yaml:5:30: rules[0].rip: no symbol \"commit_credz\" in the kernel image" },
+		{ "guest: 7\nkernel: {image: /k}\nmonitors: {breakpoint: true}\nrules:\n"
+		  "  - {event: breakpoint, rip: commit_creds*2, action: forward}\n",
+		  "inline.yaml:5:30: rules[0].rip: expected SYMBOL, SYMBOL+OFFSET or SYMBOL-OFFSET, got \"commit_creds*2\"" },
+		{ "guest: 7\nkernel: {image: /k}\naccess:\n"
+		  "  - {va: {first: 0x1000, last: 0x1fff}, rights: r}\n",
+		  "inline.yaml:4:10: access[0].va: 0x1000: not mapped" },
+		{ "guest: 7\nkernel: {image: /k}\naccess:\n"
+		  "  - {va: {first: _etext, last: _stext}, rights: r}\n",
+		  "inline.yaml:4:10: access[0].va: first (0xffffffff81c00000) is above last (0xffffffff81000000)" },
+		{ "guest: 7\nkernel: {image: /k}\naccess:\n"
+		  "  - {va: _stext, gfn: 1, rights: r}\n",
+		  "inline.yaml:4:5: access[0]: needs rights and one of gfn (frames) or va (kernel addresses)" },
+		{ "guest: 7\nkernel: {}\n",
+		  "inline.yaml:2:9: kernel: needs image: the guest kernel's vmlinuz or vmlinux" },
+		{ "guest: 7\nmonitors: {msr: [LSTAR]}\nrules: [{name: l, event: msr, msr: LSTAR, action: forward}]\n"
+		  "forwarded: {decide: [{event: cpuid, value: 1, verdict: continue}]}\n",
+		  "inline.yaml:4:44: forwarded.decide[0].value: a written value needs event: msr or event: cr" },
+		{ "guest: 7\nlog: {process: true}\n",
+		  "inline.yaml:2:16: log.process: the process comes from the guest kernel's task_struct: name its image in kernel.image" },
+		{ "guest: 7\nkernel: {image: /k}\nmonitors: {breakpoint: true}\n"
+		  "forwarded: {decide: [{event: breakpoint, process: [a_name_of_16_char], verdict: reinject}]}\n",
+		  "inline.yaml:4:52: forwarded.decide[0].process[0]: a process name (task->comm) is 1 to 15 characters" },
+	};
+	struct xenintro_event ev;
+	struct fake_env fe;
+	struct policy p;
+	struct diag d;
+	size_t i;
+
+	fake_env_init(&fe);
+	fe.moved = true;
+	if (policy_load_buffer_env("inline.yaml", doc, sizeof(doc) - 1,
+				   &fe.env, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_STREQ(p.kernel_image, "/guest/vmlinuz");
+	/* _stext.._etext: 0x1000..0x13ff, the moved 2 MiB, 0x1600..0x1bff */
+	EXPECT_EQ(p.nr_access, 3);
+	if (p.nr_access == 3) {
+		EXPECT_EQ(p.access[0].gfn, 0x1000);
+		EXPECT_EQ(p.access[0].nr, 0x400);
+		EXPECT_EQ(p.access[1].gfn, 0x100000);
+		EXPECT_EQ(p.access[1].nr, 0x200);
+		EXPECT_EQ(p.access[2].gfn, 0x1600);
+		EXPECT_EQ(p.access[2].nr, 0x600);
+	}
+	/* two RIPs, three runs of frames, one MSR */
+	EXPECT_EQ(p.nr_rules, 6);
+	if (p.nr_rules == 6) {
+		EXPECT_EQ(p.rules[0].rule.first, FAKE_CREDS);
+		EXPECT_EQ(p.rules[1].rule.first, FAKE_CREDS + 0x10);
+		EXPECT_EQ(p.rules[1].rule.last, FAKE_CREDS + 0x10);
+		EXPECT_EQ(p.rules[2].rule.first, 0x1000);
+		EXPECT_EQ(p.rules[2].rule.last, 0x13ff);
+		EXPECT_EQ(p.rules[3].rule.first, 0x100000);
+		EXPECT_EQ(p.rules[3].rule.last, 0x1001ff);
+		EXPECT_EQ(p.rules[4].rule.first, 0x1600);
+		EXPECT_EQ(p.rules[4].rule.last, 0x1bff);
+		EXPECT_STREQ(p.rules[3].name, "text");
+	}
+	EXPECT_EQ(p.log.nr_memory, 1);
+	EXPECT_EQ(p.log.memory[0].at, MEM_AT_ADDR);
+	EXPECT_EQ(p.log.memory[0].addr, 0xffffffff82a0c950ULL);
+	EXPECT_EQ(p.log.process, 1);
+
+	/* LSTAR held to entry_SYSCALL_64: that value goes, others not */
+	memset(&ev, 0, sizeof(ev));
+	ev.reason = XENINTRO_EVENT_MSR;
+	ev.flags = XENINTRO_EF_SYNC;
+	ev.rule = 5;
+	ev.u.msr.msr = 0xc0000082;
+	ev.u.msr.new_value = FAKE_ENTRY;
+	EXPECT_EQ(decide(&p, &ev, NULL).verdict, XENINTRO_VERDICT_CONTINUE);
+	ev.u.msr.new_value = FAKE_ENTRY + 0x40;
+	EXPECT_EQ(decide(&p, &ev, NULL).verdict, XENINTRO_VERDICT_DENY);
+	/* by process: only a known comm matches */
+	ev.reason = XENINTRO_EVENT_BREAKPOINT;
+	ev.rule = 0;
+	EXPECT_EQ(decide(&p, &ev, "sudo").log, 0);
+	EXPECT_EQ(decide(&p, &ev, "sudoers").log, 1);
+	EXPECT_EQ(decide(&p, &ev, NULL).log, 1);
+	policy_free(&p);
+
+	for (i = 0; i < ARRAY_SIZE(bad_sym); i++) {
+		fake_env_init(&fe);
+		if (!policy_load_buffer_env("inline.yaml", bad_sym[i].doc,
+					    strlen(bad_sym[i].doc), &fe.env, &p,
+					    &d)) {
+			fail(__FILE__, __LINE__, "bad_sym[%zu] accepted", i);
+			policy_free(&p);
+			continue;
+		}
+		EXPECT_STREQ(d.msg, bad_sym[i].msg);
+	}
+	/* the image cannot be read: its reason, at kernel.image */
+	fake_env_init(&fe);
+	fe.fail = "cannot open: No such file or directory";
+	EXPECT_EQ(policy_load_buffer_env("inline.yaml", doc, sizeof(doc) - 1,
+					 &fe.env, &p, &d), -1);
+	EXPECT_STREQ(d.msg, "inline.yaml:2:17: kernel.image: /guest/vmlinuz: cannot open: No such file or directory");
+	/* no environment at all (a tool that resolves no symbols) */
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p,
+				     &d), -1);
+	EXPECT_STREQ(d.msg, "inline.yaml:2:17: kernel.image: kernel symbols cannot be resolved here");
 }
 
 /* The JSON record of an event: the fields a SIEM keys on. */
@@ -529,7 +802,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 6;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 7;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -564,6 +837,7 @@ int main(void)
 	RUN("log.memory captures", check_memory_captures());
 	RUN("huge policy refused", check_huge_policy());
 	RUN("decisions for forwarded events", check_decisions());
+	RUN("kernel symbols in policies", check_symbols());
 	RUN("event JSON record", check_event_json());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;
