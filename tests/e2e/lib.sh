@@ -166,7 +166,7 @@ xen_build() {
 	cp -p "$E2E_DIR/guest/crwp/Kbuild" "$E2E_DIR/guest/crwp/xi_crwp.c" "$gmod/"
 	make -C "$XEN_KDIR" M="$gmod" modules >"$work/guest-module.log" 2>&1 ||
 		die "guest module build failed; see $work/guest-module.log"
-	for m in va patch; do
+	for m in va patch lstar; do
 		gmodva=$(tree_build_dir "e2e-guest-mod-$m-$XEN_KVER")
 		mkdir -p "$gmodva"
 		cp -p "$E2E_DIR/guest/$m/Kbuild" "$E2E_DIR/guest/$m/xi_$m.c" "$gmodva/"
@@ -195,6 +195,7 @@ xen_build() {
 	done
 	install -m 0755 "$E2E_DIR/guest/xi_va.sh" "$stage/bin/xi_va"
 	install -m 0755 "$E2E_DIR/guest/xi_patch.sh" "$stage/bin/xi_patch"
+	install -m 0755 "$E2E_DIR/guest/xi_lstar.sh" "$stage/bin/xi_lstar"
 	install -m 0755 "$E2E_DIR/guest/xi_ksyms.sh" "$stage/bin/xi_ksyms"
 	install -m 0755 "$E2E_DIR/guest/xi_procs.sh" "$stage/bin/xi_procs"
 	cpio_gz "$stage" "$work/guest-initramfs.gz"

@@ -15,7 +15,7 @@
 #
 # Kernel command line knobs (all optional):
 #   xenintro.timeout=<s>   per selftest binary (default 300)
-#   xenintro.only=<name>   run only this selftest binary
+#   xenintro.only=<a,b>    run only these selftest binaries
 #   xenintro.env.<NAME>=<value>  export NAME=value to the selftests
 #                          (`make soak`: XENINTRO_FUZZ_CALLS, ...)
 #   xenintro.shell=1       drop to a shell at the end instead of rebooting
@@ -167,7 +167,9 @@ tests=
 for t in "$TESTDIR"/*; do
 	if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
 	n=${t##*/}
-	[ -n "$ONLY" ] && [ "$n" != "$ONLY" ] && continue
+	if [ -n "$ONLY" ]; then
+		case ",$ONLY," in *",$n,"*) ;; *) continue ;; esac
+	fi
 	tests="$tests $n"
 done
 # Announce every binary first: one the VM never got to (crash, host

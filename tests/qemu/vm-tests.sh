@@ -94,6 +94,15 @@ make -C "$XENINTRO_ROOT/userspace" static >"$logdir/userspace-build.log" 2>&1 ||
 files=("$XENINTRO_ROOT/userspace/agent/xenintro-agent.static"
 	"$XENINTRO_ROOT/userspace/cli/xenintro.static"
 	"$XENINTRO_ROOT"/userspace/examples/*.yaml)
+# A distribution kernel image (with BTF and kallsyms) for the agent's
+# policies that name kernel symbols: agent_test.c builds that kernel's
+# data structures in a simulated guest. Debian's, as the e2e guest runs.
+if kabi=$(debian_kabi 2>"$logdir/guest-vmlinuz.err"); then
+	cp "/boot/vmlinuz-$kabi" "$XENINTRO_CACHE/build/guest-vmlinuz"
+	files+=("$XENINTRO_CACHE/build/guest-vmlinuz")
+else
+	log "vm: no guest kernel image for the symbol tests: $(cat "$logdir/guest-vmlinuz.err")"
+fi
 
 step "initramfs"
 initrd="$XENINTRO_CACHE/build/vm-initramfs.gz"

@@ -20,225 +20,13 @@
 
 #include "kselftest_harness.h"
 #include "xi_sim.h"
+#include "xi_agent.h"
 
 #define VCPUS		4
 #define FRAMES		8192	/* the write-protect example's 0x1000..0x17ff */
-#define START_MS	20000	/* agent up and policy applied */
-#define FREE_MS		10000	/* a vCPU command that nobody should hold */
-#define STOP_MS		20000
-#define RUN_DIR		"/tmp/xi-run"
 
 #define CR0_INIT	0x60000010ULL
 #define SIM_CPUID_ECX	0x73696d20	/* the sim's CPUID ecx, "sim " */
-
-static const char *files_dir(void)
-{
-	const char *d = getenv("XI_FILES");
-
-	return d && *d ? d : "/xenintro/files";
-}
-
-static void file_path(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", files_dir(), name);
-}
-
-/* ------------------------------------------------------------ the agent */
-
-struct agent_proc {
-	pid_t pid;
-	unsigned int domid;
-	char log[128];
-	char err[128];
-	char reg[128];
-};
-
-/* Start the agent on @policy (extra args may follow, NULL-terminated). */
-static int agent_start(struct agent_proc *ap, unsigned int domid,
-		       const char *policy, ...)
-{
-	char bin[256], guest[16];
-	const char *argv[16];
-	va_list va;
-	int argc = 0, fd;
-	const char *a;
-
-	ap->domid = domid;
-	snprintf(ap->log, sizeof(ap->log), "/tmp/agent-%u.log", domid);
-	snprintf(ap->err, sizeof(ap->err), "/tmp/agent-%u.err", domid);
-	snprintf(ap->reg, sizeof(ap->reg), RUN_DIR "/%u.json", domid);
-	unlink(ap->log);
-	unlink(ap->err);
-	unlink(ap->reg);
-	file_path(bin, sizeof(bin), "xenintro-agent.static");
-	snprintf(guest, sizeof(guest), "%u", domid);
-	argv[argc++] = bin;
-	argv[argc++] = "--guest";
-	argv[argc++] = guest;
-	argv[argc++] = "--log";
-	argv[argc++] = ap->log;
-	va_start(va, policy);
-	while ((a = va_arg(va, const char *)) && argc < 13)
-		argv[argc++] = a;
-	va_end(va);
-	argv[argc++] = policy;
-	argv[argc] = NULL;
-
-	setenv("XENINTRO_RUN_DIR", RUN_DIR, 1);
-	ap->pid = fork();
-	if (ap->pid < 0)
-		return -errno;
-	if (!ap->pid) {
-		fd = open(ap->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	return 0;
-}
-
-/*
- * Wait for the agent to be attached with its policy applied: it writes
- * its registry file right after. -1 if it exited or took too long.
- */
-static int agent_wait_ready(struct agent_proc *ap)
-{
-	long long end = now_ms() + START_MS;
-	int status;
-
-	while (now_ms() < end) {
-		if (!access(ap->reg, F_OK))
-			return 0;
-		if (waitpid(ap->pid, &status, WNOHANG) == ap->pid) {
-			ap->pid = 0;
-			return -1;
-		}
-		usleep(20000);
-	}
-	return -1;
-}
-
-/* Wait for the agent to exit: its exit status, or -1 (then it is killed). */
-static int agent_wait_exit(struct agent_proc *ap, int ms)
-{
-	long long end = now_ms() + ms;
-	int status;
-
-	if (!ap->pid)
-		return -1;
-	while (now_ms() < end) {
-		if (waitpid(ap->pid, &status, WNOHANG) == ap->pid) {
-			ap->pid = 0;
-			if (WIFEXITED(status))
-				return WEXITSTATUS(status);
-			return 128 + WTERMSIG(status);
-		}
-		usleep(20000);
-	}
-	kill(ap->pid, SIGKILL);
-	waitpid(ap->pid, &status, 0);
-	ap->pid = 0;
-	return -1;
-}
-
-static int agent_stop(struct agent_proc *ap, int sig)
-{
-	if (!ap->pid)
-		return -1;
-	kill(ap->pid, sig);
-	return agent_wait_exit(ap, STOP_MS);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-
-	if (!f)
-		return strdup("");
-	n = getdelim(&buf, &len, '\0', f);
-	fclose(f);
-	if (n < 0) {
-		free(buf);
-		return strdup("");
-	}
-	return buf;
-}
-
-/* Lines of @path containing every one of the needles (NULL-terminated). */
-static int count_lines(const char *path, ...)
-{
-	char *text = slurp(path), *line, *save = NULL;
-	const char *needles[8], *nd;
-	int n = 0, k = 0, i;
-	va_list va;
-
-	va_start(va, path);
-	while ((nd = va_arg(va, const char *)) && k < 8)
-		needles[k++] = nd;
-	va_end(va);
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		for (i = 0; i < k && strstr(line, needles[i]); i++)
-			;
-		n += i == k;
-	}
-	free(text);
-	return n;
-}
-
-/* Wait until some line of @path has @needle. */
-static bool wait_log(const char *path, const char *needle, int ms)
-{
-	long long end = now_ms() + ms;
-
-	do {
-		if (count_lines(path, needle, NULL))
-			return true;
-		usleep(20000);
-	} while (now_ms() < end);
-	return false;
-}
-
-/* ------------------------------------------------------------ the guest */
-
-/*
- * Run a vCPU command that must complete within FREE_MS: its -errno, or
- * -ETIMEDOUT (then the agent is killed, which releases the vCPU).
- */
-static int run_vcpu(struct agent_proc *ap, char *out, size_t len,
-		    const char *fmt, ...)
-{
-	static struct vcpu_op op;	/* may outlive a failed call */
-	va_list va;
-	int ret;
-
-	memset(&op, 0, sizeof(op));
-	va_start(va, fmt);
-	vsnprintf(op.cmd, sizeof(op.cmd), fmt, va);
-	va_end(va);
-	op.started = !pthread_create(&op.thread, NULL, vcpu_op_thread, &op);
-	if (!op.started)
-		return -EAGAIN;
-	ret = vcpu_join_ms(&op, FREE_MS);
-	if (ret == -ETIMEDOUT) {
-		if (ap && ap->pid)
-			kill(ap->pid, SIGKILL);
-		vcpu_join(&op);
-	}
-	snprintf(out, len, "%s", op.result);
-	return ret;
-}
-
-static bool dom_state(unsigned int domid, char *st, size_t len)
-{
-	return !sim_cmd(st, len, "state domid=%u", domid);
-}
 
 /* ------------------------------------------------------------- fixture */
 
@@ -336,10 +124,14 @@ TEST_F_TIMEOUT(agent, check_examples_in_vm, 120)
 {
 	static const char *const ex[] = {
 		"write-protect-kernel-text.yaml", "cpuid-hide-hypervisor.yaml",
-		"cr-guard.yaml", "lstar-guard.yaml", "cr3-process-log.yaml",
+		"cr-guard.yaml", "cr3-process-log.yaml",
 		"breakpoint-forward.yaml",
 	};
-	char cmd[600], bin[256], path[256];
+	/* these name kernel symbols: checked against a real kernel image */
+	static const char *const kex[] = {
+		"lstar-guard.yaml", "kernel-integrity.yaml", "cred-watch.yaml",
+	};
+	char cmd[900], bin[256], path[256], image[256];
 	size_t i;
 
 	/* --check needs nothing but the file: no device, no libraries */
@@ -349,6 +141,28 @@ TEST_F_TIMEOUT(agent, check_examples_in_vm, 120)
 		snprintf(cmd, sizeof(cmd), "%s --check %s >/dev/null", bin,
 			 path);
 		EXPECT_EQ(0, WEXITSTATUS(system(cmd))) TH_LOG("%s", ex[i]);
+	}
+	file_path(image, sizeof(image), KGUEST_IMAGE);
+	ASSERT_EQ(0, access(image, R_OK))
+		TH_LOG("no guest kernel image %s (tests/qemu/vm-tests.sh puts Debian's there)",
+		       image);
+	for (i = 0; i < ARRAY_SIZE(kex); i++) {
+		file_path(path, sizeof(path), kex[i]);
+		snprintf(cmd, sizeof(cmd),
+			 "%s --check --kernel %s %s >/tmp/kex.out 2>&1", bin,
+			 image, path);
+		EXPECT_EQ(0, WEXITSTATUS(system(cmd))) {
+			char *o = slurp("/tmp/kex.out");
+
+			TH_LOG("%s: %s", kex[i], o);
+			free(o);
+		}
+		EXPECT_EQ(1, count_lines("/tmp/kex.out", "kernel symbols found in",
+					 image, NULL));
+		/* without the image the policy cannot be checked: exit 2 */
+		snprintf(cmd, sizeof(cmd), "%s --check %s >/dev/null 2>&1",
+			 bin, path);
+		EXPECT_EQ(2, WEXITSTATUS(system(cmd))) TH_LOG("%s", kex[i]);
 	}
 	snprintf(cmd, sizeof(cmd),
 		 "printf 'guest: 1\\nrules: [{event: cpuid, action: deny}]\\n' >/tmp/bad.yaml; %s --check /tmp/bad.yaml 2>/tmp/bad.err",
@@ -481,36 +295,7 @@ TEST_F_TIMEOUT(agent, cr0_wp_cr4_smep_smap_guard, 120)
 	result_is(_metadata, self, "done");
 }
 
-/* 4. LSTAR and SYSENTER writes vetoed after attach */
-TEST_F_TIMEOUT(agent, lstar_guard, 120)
-{
-	/* the guest's boot-time setup, before the agent */
-	vcpu(_metadata, self, "msr domid=%u vcpu=0 msr=0xc0000082 value=0xffffffff81a00000",
-	     self->domid);
-	result_is(_metadata, self, "done");
-	START("lstar-guard.yaml");
-	vcpu(_metadata, self, "msr domid=%u vcpu=0 msr=0xc0000082 value=0xdeadbeef",
-	     self->domid);
-	result_is(_metadata, self, "denied");
-	EXPECT_EQ(0xffffffff81a00000ULL,
-		  (unsigned long long)kv_num(self->res, "value"));
-	vcpu(_metadata, self, "msr domid=%u vcpu=1 msr=0x174 value=0x10", self->domid);
-	result_is(_metadata, self, "denied");
-	vcpu(_metadata, self, "msr domid=%u vcpu=1 msr=0x176 value=0x1000", self->domid);
-	result_is(_metadata, self, "denied");
-	/* not guarded, not monitored */
-	vcpu(_metadata, self, "msr domid=%u vcpu=1 msr=0xc0000081 value=0x23", self->domid);
-	result_is(_metadata, self, "done");
-	EXPECT_EQ(0, kv_num(self->res, "events"));
-
-	EXPECT_TRUE(wait_log(self->ap.log, "\"msr\":\"0x176\"", 5000));
-	EXPECT_EQ(1, count_lines(self->ap.log, "\"rule\":\"lstar-write\"",
-				 "\"msr_name\":\"LSTAR\"",
-				 "\"new\":\"0xdeadbeef\"", NULL));
-	EXPECT_EQ(2, count_lines(self->ap.log, "\"rule\":\"sysenter-write\"",
-				 NULL));
-	stop_and_check_clean(_metadata, self);
-}
+/* 4. LSTAR: kguest_test.c (the policy names entry_SYSCALL_64) */
 
 /* 5. CR3 process-switch log: continue in the kernel, a copy logged */
 TEST_F_TIMEOUT(agent, cr3_process_log, 120)
@@ -762,13 +547,17 @@ TEST_F_TIMEOUT(agent, kill9_leaves_domain_running, 120)
 /* SIGINT detaches like SIGTERM */
 TEST_F_TIMEOUT(agent, sigint_detaches, 120)
 {
-	START("lstar-guard.yaml");
+	vcpu(_metadata, self, "cr domid=%u vcpu=0 index=0 value=0x80050033", self->domid);
+	result_is(_metadata, self, "done");
+	START("cr-guard.yaml");
 	ASSERT_EQ(0, agent_stop(&self->ap, SIGINT));
 	ASSERT_TRUE(dom_state(self->domid, self->st, sizeof(self->st)));
 	EXPECT_EQ(0, kv_num(self->st, "attached")) TH_LOG("%s", self->st);
 	EXPECT_EQ(0, kv_num(self->st, "monitors")) TH_LOG("%s", self->st);
-	vcpu(_metadata, self, "msr domid=%u vcpu=0 msr=0xc0000082 value=0x77", self->domid);
+	/* the CR0.WP clear the policy denied goes through again */
+	vcpu(_metadata, self, "cr domid=%u vcpu=0 index=0 value=0x80040033", self->domid);
 	result_is(_metadata, self, "done");
+	EXPECT_EQ(0x80040033, kv_num(self->res, "value"));
 }
 
 /* The domain dies under the agent: exit status 4 */
@@ -800,19 +589,6 @@ TEST_F_TIMEOUT(agent, no_such_domain_exits_3, 60)
 }
 
 /* ------------------------------------------------------- the tool */
-
-static int run_cmd(const char *fmt, ...)
-{
-	char cmd[768];
-	va_list va;
-	int st;
-
-	va_start(va, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, va);
-	va_end(va);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* xenintro version / list / stats next to a running agent, then watch */
 TEST_F_TIMEOUT(agent, xenintro_tool, 150)

@@ -100,8 +100,11 @@ int cmd_profile(int argc, char **argv)
 static void ksyms_usage(FILE *f)
 {
 	fprintf(f, "usage: xenintro ksyms KERNEL_IMAGE [NAME...]\n"
+		   "       xenintro ksyms --anchor KERNEL_IMAGE\n"
 		   "  the kernel's symbols from the kallsyms tables in its image, at link\n"
-		   "  addresses, as /proc/kallsyms lists them; with NAMEs only those\n");
+		   "  addresses, as /proc/kallsyms lists them; with NAMEs only those.\n"
+		   "  --anchor: the bytes `xenintro kaslr` expects in the guest at\n"
+		   "  kallsyms_token_table + slide (NAME ADDRESS LENGTH HEX)\n");
 }
 
 int cmd_ksyms(int argc, char **argv)
@@ -109,12 +112,23 @@ int cmd_ksyms(int argc, char **argv)
 	const struct xi_ksym *sym;
 	struct xi_kimage k;
 	struct xi_ksyms s;
+	bool anchor = false;
 	struct diag d;
+	size_t b;
 	int i, rc = 0;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		ksyms_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "--anchor")) {
+		if (argc != 3) {
+			ksyms_usage(stderr);
+			return 1;
+		}
+		anchor = true;
+		argv++;
+		argc--;
 	}
 	if (xi_kimage_load(argv[1], &k, &d) || xi_ksyms_load(&k, &s, &d)) {
 		fprintf(stderr, "xenintro ksyms: %s\n", d.msg);
@@ -122,7 +136,13 @@ int cmd_ksyms(int argc, char **argv)
 			xi_kimage_free(&k);
 		return 5;
 	}
-	if (argc == 2) {
+	if (anchor) {
+		printf("kallsyms_token_table 0x%" PRIx64 " %zu ",
+		       s.token_table_addr, s.token_table_len);
+		for (b = 0; b < s.token_table_len; b++)
+			printf("%02x", s.token_table[b]);
+		putchar('\n');
+	} else if (argc == 2) {
 		for (i = 0; (size_t)i < s.nr; i++)
 			printf("%016" PRIx64 " %c %s\n", s.syms[i].addr,
 			       s.syms[i].type, s.syms[i].name);

@@ -468,10 +468,16 @@ dmesg_mark 14
 # The policy agent (userspace/agent) on a real guest with two of the
 # example policies: the CPUID answer, then the CR3 process-switch log.
 XA=/xi/xenintro-agent
-xa_run() { # xa_run <tag> <policy> [guest]: start the agent, wait until attached
-	$XA -g "${3:-$d1}" -f json -o "/tmp/$1.log" "/xi/examples/$2" 2>"/tmp/$1.err" &
+# xa_run <tag> <policy> [guest]: start the agent, wait until attached.
+# A policy name is a shipped example; a path is used as it is. XA_ARGS adds
+# options, XA_WAIT the seconds to wait (30).
+xa_run() {
+	local _pol="$2"
+	case "$_pol" in /*) ;; *) _pol="/xi/examples/$_pol" ;; esac
+	# shellcheck disable=SC2086 # XA_ARGS: several words
+	$XA -g "${3:-$d1}" -f json -o "/tmp/$1.log" ${XA_ARGS:-} "$_pol" 2>"/tmp/$1.err" &
 	XA_PID=$!
-	wait_file "/tmp/$1.err" "attached to domain" 30
+	wait_file "/tmp/$1.err" "attached to domain" "${XA_WAIT:-30}"
 }
 xa_stop() { # SIGTERM: a clean detach, exit status 0
 	kill -TERM "$XA_PID" 2>/dev/null
@@ -816,6 +822,97 @@ s20() {
 }
 scenario 20 "guest processes: xenintro ps walks the guest's task list (offsets from its image's BTF, init_task from its kallsyms, the slide from LSTAR) and matches the guest's own /proc" s20 g1
 dmesg_mark 20
+
+# ------------------------------- 21: a policy that names kernel symbols
+# The shipped lstar-guard.yaml with the guest's kernel image (--kernel):
+# the agent finds the KASLR slide on its own (LSTAR from a CR3 write,
+# which a ping-pong started in the guest before it makes; checked against
+# the kallsyms_token_table anchor) and holds LSTAR to entry_SYSCALL_64 at
+# the guest's address. A guest module (guest/lstar) then writes LSTAR's
+# own value back, which must go through, and a hook, which must be
+# denied. (The image unpacks for seconds under TCG: hence the long wait.)
+s21() {
+	gsend g1 s21w xi_guest pingpong 40
+	XA_ARGS="--kernel $XI/guest/vmlinuz" XA_WAIT=90 xa_run s21 lstar-guard.yaml
+	att=$?
+	gwait g1 s21w 120
+	grun g1 s21m 60 xi_lstar
+	xa_stop
+	rc=$?
+	show /tmp/s21.err "XI-AGENT 21"
+	m=$(gline g1 s21m lstar)
+	slide=$(sed -n 's/.*KASLR slide \(0x[0-9a-f]*\).*/\1/p' /tmp/s21.err | head -n1)
+	ev='"type":"event"'
+	nd=$(grep "$ev" /tmp/s21.log | grep '"rule":"lstar-write"' | grep -c '"verdict":"deny"')
+	nc=$(grep "$ev" /tmp/s21.log | grep '"rule":"lstar-write"' | grep -c '"verdict":"continue"')
+	grun g1 s21a 60 xi_lstar
+	a=$(gline g1 s21a lstar)
+	result "$1" "$(ok_if eval '[ "$att" = 0 ] && [ -n "$slide" ] &&
+		[ "$(kv "$m" result)" = denied ] && [ "$(kv "$m" same)" = "$(kv "$m" entry)" ] &&
+		[ "$(kv "$m" hook)" = "$(kv "$m" entry)" ] && ge "$nd" 1 && ge "$nc" 1 &&
+		[ "$rc" = 0 ] && [ "$(kv "$a" result)" = applied ] && alive g1 2')" "$2" \
+		"agent attached: $([ "$att" = 0 ] && echo yes || echo no), slide it found: ${slide:-none}; under the policy the guest module saw: ${m#*lstar }; lstar-write lines in the JSON log: deny=$nd continue=$nc; agent exit status on SIGTERM: $rc; after detach: ${a#*lstar }"
+}
+scenario 21 "kernel symbols in a policy: lstar-guard.yaml with the guest's image finds the KASLR slide and holds LSTAR to entry_SYSCALL_64: a guest module's hook is denied, its rewrite of the entry point goes through" s21 g1
+dmesg_mark 21
+
+# 21b: the guest's current process in every record. The agent logs each
+# CR3 write (asynchronously: the guest never waits) with the process that
+# was running: current_task through the per-CPU area (GS base, or
+# KERNEL_GS_BASE from ring 3), pid, tgid and comm at the offsets of the
+# image's BTF. A ping-pong between two processes of the guest is the
+# marker: their pids (which the guest prints) must appear, named
+# "xi_guest"; and every pid the records name must carry the name the
+# guest's own /proc gives it, where it still lists that pid.
+s21b() {
+	cat >/tmp/s21b.yaml <<-EOF
+		guest: g1
+		kernel: {image: $XI/guest/vmlinuz}
+		monitors:
+		  cr3: {sync: false}
+		log:
+		  events: [cr]
+		  process: true
+	EOF
+	gsend g1 s21bw xi_guest pingpong 40
+	XA_WAIT=90 xa_run s21b /tmp/s21b.yaml
+	att=$?
+	gwait g1 s21bw 120
+	grun g1 s21bp 60 xi_guest pingpong 3
+	xa_stop
+	rc=$?
+	show /tmp/s21b.err "XI-AGENT 21b"
+	grun g1 s21bl 60 xi_procs
+	grep -F "XI-G: s21bl proc " "$(glog g1)" | sed 's/.*XI-G: s21bl proc //' >/tmp/s21b.guest
+	p=$(gline g1 s21bp pingpong)
+	pa=$(kv "$p" parent) pc=$(kv "$p" child)
+	ev='"type":"event"'
+	# "pid":N ... "comm":"NAME" of each record, as "N NAME"
+	grep "$ev" /tmp/s21b.log | grep '"event":"cr"' |
+		sed -n 's/.*"process":{"pid":\([0-9]*\),"tgid":[0-9]*,"comm":"\([^"]*\)".*/\1 \2/p' >/tmp/s21b.named
+	total=$(grep "$ev" /tmp/s21b.log | grep -c '"event":"cr"')
+	named=$(wc -l </tmp/s21b.named)
+	nerr=$(grep "$ev" /tmp/s21b.log | grep -c '"process":{"error"')
+	npa=$(grep -c "^$pa xi_guest\$" /tmp/s21b.named)
+	npc=$(grep -c "^$pc xi_guest\$" /tmp/s21b.named)
+	bad= checked=0
+	for pid in $(cut -d' ' -f1 /tmp/s21b.named | sort -u); do
+		g=$(awk -v p="$pid" '$1 == p { print $2 }' /tmp/s21b.guest)
+		[ -n "$g" ] || continue
+		checked=$((checked + 1))
+		grep "^$pid " /tmp/s21b.named | cut -d' ' -f2 | sort -u | while read -r c; do
+			case "$g" in "$c" | "$c"*) ;; *) echo "$pid:$c/guest:$g" ;; esac
+		done >>/tmp/s21b.bad
+	done
+	bad=$(tr '\n' ' ' </tmp/s21b.bad 2>/dev/null)
+	rm -f /tmp/s21b.bad
+	result "$1" "$(ok_if eval '[ "$att" = 0 ] && [ -n "$pa" ] && ge "$npa" 1 && ge "$npc" 1 &&
+		[ "$named" -ge $((total * 9 / 10)) ] && [ -z "$bad" ] && [ "$checked" -ge 1 ] &&
+		[ "$rc" = 0 ] && alive g1 2')" "$2" \
+		"CR3 records: $total, $named named, $nerr could not be read; the marker ping-pong parent $pa named xi_guest in $npa, child $pc in $npc; pids also in the guest's /proc afterwards: $checked, names differing: ${bad:-none}; $(grep -o 'process names from [^"]*' /tmp/s21b.err | head -n1)"
+}
+scenario 21b "process names: each CR3 record names the guest process that was running (current_task via the per-CPU area, task_struct offsets from the image's BTF); the marker ping-pong's pids are named xi_guest, and names match the guest's /proc" s21b g1
+dmesg_mark 21b
 
 # -------------------------------------------------- 7: detach under load
 s7() {

@@ -145,9 +145,16 @@ gsend() {
 # grun <guest> <id> <timeout s> <command...>: run it and wait for its end;
 # 2 at once if the guest stops running meanwhile (nothing more will come).
 grun() {
-	local _g="$1" _id="$2" _t="$3" _i=0
+	local _g="$1" _id="$2" _t="$3"
 	shift 3
 	gsend "$_g" "$_id" "$@" || return 1
+	gwait "$_g" "$_id" "$_t"
+}
+
+# gwait <guest> <id> <timeout s>: wait for the end of a command gsend
+# started; as grun.
+gwait() {
+	local _g="$1" _id="$2" _t="$3" _i=0
 	while [ "$_i" -lt $((_t * 4)) ]; do
 		grep -qF -- "XI-G: end $_id " "$(glog "$_g")" 2>/dev/null && return 0
 		# xl list costs a little: look once a second.

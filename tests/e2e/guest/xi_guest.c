@@ -303,7 +303,9 @@ static int cmd_pingpong(unsigned int secs)
 	if (write(p2c[1], &b, 1) != 1)
 		kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	OUT("pingpong secs=%u rounds=%lu", secs, rounds);
+	/* the two processes, for scenarios that name them */
+	OUT("pingpong secs=%u rounds=%lu parent=%d child=%d", secs, rounds,
+	    (int)getpid(), (int)pid);
 	return 0;
 }
 

@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest: xenintro-agent's policies that name kernel symbols, on a
+ * simulated Linux guest booted with KASLR.
+ *
+ * A real distribution kernel image (Debian's, with BTF and kallsyms; in
+ * /xenintro/files as guest-vmlinuz) gives the symbols, the task_struct
+ * offsets and the bytes of the slide's second anchor, through the
+ * xenintro tool. The test lays that kernel's pieces out in a simulated
+ * guest the way the kernel itself would after a KASLR boot:
+ *
+ *   - page tables that map the image SLIDE above its link address, at
+ *     PHYS in guest-physical memory (KASLR moves both, independently),
+ *     plus a direct map (PML4 slot 273) of the first GiB;
+ *   - LSTAR at entry_SYSCALL_64 + SLIDE on every vCPU;
+ *   - the image's kallsyms_token_table bytes at their slid address;
+ *   - a per-CPU area (the GS base) whose current_task points at a task
+ *     with a pid, a tgid and a name.
+ *
+ * The agent gets the image and the examples shipped in userspace/examples
+ * and must find the slide on its own (a CR3 write the test keeps making
+ * during the attach gives it LSTAR), then apply every address and frame
+ * at the guest's values. Refusal is tested too: a LSTAR whose slide the
+ * anchor does not confirm must stop the attach and leave the domain as
+ * it was.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "xi_sim.h"
+#include "xi_agent.h"
+
+#define VCPUS		2
+#define FRAMES		0x8000		/* 128 MiB */
+#define PG		4096ULL
+#define SLIDE		0x3a00000ULL	/* 29 x 2 MiB */
+#define PHYS		0x2000000ULL	/* where _text lands in guest memory */
+#define KMAP		0xffffffff80000000ULL
+#define DMAP		0xffff888000000000ULL	/* the direct map */
+#define PERCPU_PA	0x100000ULL
+#define TASK_PA		0x200000ULL
+/* page-table frames: two roots (CR3 switches), kernel PDPT/PD, DMAP PDPT */
+#define ROOT_A		1
+#define ROOT_B		4
+#define PDPT_K		2
+#define PD_K		3
+#define PDPT_D		5
+#define PTE_RW		0x3ULL		/* present, writable, supervisor */
+#define PTE_LARGE	0x83ULL		/* ... and a 2 MiB / 1 GiB page */
+
+#define MSR_EFER	0xc0000080
+#define MSR_LSTAR	0xc0000082
+#define MSR_GS_BASE	0xc0000101
+#define EFER_LME_LMA_NXE	0xd00ULL
+#define CR0_PG_PE	0x80000011ULL
+#define CR4_PAE		0x20ULL
+
+/* What the test needs to know about the image, from the xenintro tool. */
+struct kimg {
+	unsigned long long text, stext, etext, end, entry, syscalls, creds;
+	unsigned long long current_task;	/* per-CPU offset */
+	unsigned long long token;
+	size_t token_len;
+	unsigned char token_bytes[4096];
+	long off_pid, off_tgid, off_comm;
+};
+
+/* One line of `cmd` output at a time into @fn; the command's status. */
+static int tool_lines(const char *cmd, void (*fn)(struct kimg *, char *),
+		      struct kimg *k)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *p = popen(cmd, "r");
+	int st;
+
+	if (!p)
+		return -1;
+	while (getline(&line, &cap, p) > 0)
+		fn(k, line);
+	free(line);
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void sym_line(struct kimg *k, char *line)
+{
+	static const struct { const char *name; size_t off; } want[] = {
+		{ "_text", offsetof(struct kimg, text) },
+		{ "_stext", offsetof(struct kimg, stext) },
+		{ "_etext", offsetof(struct kimg, etext) },
+		{ "_end", offsetof(struct kimg, end) },
+		{ "entry_SYSCALL_64", offsetof(struct kimg, entry) },
+		{ "sys_call_table", offsetof(struct kimg, syscalls) },
+		{ "commit_creds", offsetof(struct kimg, creds) },
+		{ "current_task", offsetof(struct kimg, current_task) },
+	};
+	unsigned long long addr;
+	char type, name[64];
+	size_t i;
+
+	if (sscanf(line, "%llx %c %63s", &addr, &type, name) != 3)
+		return;
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		if (!strcmp(name, want[i].name))
+			*(unsigned long long *)((char *)k + want[i].off) = addr;
+}
+
+static void anchor_line(struct kimg *k, char *line)
+{
+	char *hex = NULL;
+	size_t i;
+
+	if (sscanf(line, "kallsyms_token_table %llx %zu %ms", &k->token,
+		   &k->token_len, &hex) != 3)
+		return;
+	if (k->token_len > sizeof(k->token_bytes) ||
+	    strlen(hex) != 2 * k->token_len) {
+		k->token_len = 0;
+	} else {
+		for (i = 0; i < k->token_len; i++)
+			sscanf(hex + 2 * i, "%2hhx", &k->token_bytes[i]);
+	}
+	free(hex);
+}
+
+static void profile_line(struct kimg *k, char *line)
+{
+	long off;
+
+	if (sscanf(line, "task_struct.pid offset=%ld", &off) == 1)
+		k->off_pid = off;
+	else if (sscanf(line, "task_struct.tgid offset=%ld", &off) == 1)
+		k->off_tgid = off;
+	else if (sscanf(line, "task_struct.comm offset=%ld", &off) == 1)
+		k->off_comm = off;
+}
+
+/*
+ * Each test runs in a child of the harness; the first one's findings are
+ * kept in a file for the others (unpacking the image takes seconds under
+ * TCG, three times over).
+ */
+#define KIMG_CACHE	"/tmp/xi-kguest-kimg"
+
+static int kimg_load(struct kimg *k, const char *tool, const char *image)
+{
+	char cmd[768];
+	FILE *f;
+
+	f = fopen(KIMG_CACHE, "re");
+	if (f) {
+		size_t got = fread(k, 1, sizeof(*k), f);
+
+		fclose(f);
+		if (got == sizeof(*k))
+			return 0;
+	}
+	memset(k, 0, sizeof(*k));
+	snprintf(cmd, sizeof(cmd),
+		 "%s ksyms %s _text _stext _etext _end entry_SYSCALL_64 sys_call_table commit_creds current_task",
+		 tool, image);
+	if (tool_lines(cmd, sym_line, k))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s ksyms --anchor %s", tool, image);
+	if (tool_lines(cmd, anchor_line, k) || !k->token_len)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s profile %s", tool, image);
+	if (tool_lines(cmd, profile_line, k))
+		return -1;
+	if (!k->text || !k->stext || !k->etext || !k->end || !k->entry ||
+	    !k->syscalls || !k->creds || !k->current_task || !k->off_pid ||
+	    !k->off_comm)
+		return -1;
+	f = fopen(KIMG_CACHE, "we");
+	if (f) {
+		fwrite(k, 1, sizeof(*k), f);
+		fclose(f);
+	}
+	return 0;
+}
+
+/* Guest-physical address of slid kernel virtual address @va. */
+static unsigned long long kpa(const struct kimg *k, unsigned long long va)
+{
+	return va - (k->text + SLIDE) + PHYS;
+}
+
+/* ------------------------------------------------ guest memory */
+
+static int wr64(unsigned int domid, unsigned long long gpa,
+		unsigned long long val)
+{
+	return sim("access domid=%u vcpu=0 gfn=%llu op=w offset=%llu value=0x%llx",
+		   domid, gpa >> 12, gpa & 0xfff, val);
+}
+
+static int rd64(unsigned int domid, unsigned long long gpa,
+		unsigned long long *val)
+{
+	char out[512];
+	int ret = sim_cmd(out, sizeof(out),
+			  "access domid=%u vcpu=0 gfn=%llu op=r offset=%llu",
+			  domid, gpa >> 12, gpa & 0xfff);
+
+	*val = (unsigned long long)kv_num(out, "value");
+	return ret;
+}
+
+/* @len bytes at @gpa, whole 8-byte words read, changed and written. */
+static int write_bytes(unsigned int domid, unsigned long long gpa,
+		       const void *buf, size_t len)
+{
+	const unsigned char *b = buf;
+	unsigned long long w, at;
+	size_t i;
+	int ret = 0;
+
+	for (at = gpa & ~7ULL; at < gpa + len && !ret; at += 8) {
+		ret = rd64(domid, at, &w);
+		for (i = 0; i < 8; i++)
+			if (at + i >= gpa && at + i < gpa + len)
+				((unsigned char *)&w)[i] = b[at + i - gpa];
+		if (!ret)
+			ret = wr64(domid, at, w);
+	}
+	return ret;
+}
+
+/* The current task's pid, tgid and name (what kproc.c reads). */
+static int set_task(unsigned int domid, const struct kimg *k, int pid,
+		    int tgid, const char *comm)
+{
+	char name[16] = { 0 };
+
+	strncpy(name, comm, sizeof(name) - 1);
+	return write_bytes(domid, TASK_PA + k->off_pid, &pid, 4) ||
+	       write_bytes(domid, TASK_PA + k->off_tgid, &tgid, 4) ||
+	       write_bytes(domid, TASK_PA + k->off_comm, name, sizeof(name));
+}
+
+/* Everything the kernel would have set up by the time the agent comes. */
+static int boot_kernel(unsigned int domid, const struct kimg *k,
+		       unsigned long long lstar)
+{
+	unsigned long long va, task = DMAP + TASK_PA;
+	int ret = 0, v;
+
+	ret |= wr64(domid, ROOT_A * PG + 511 * 8, PDPT_K * PG | PTE_RW);
+	ret |= wr64(domid, ROOT_A * PG + 273 * 8, PDPT_D * PG | PTE_RW);
+	ret |= wr64(domid, ROOT_B * PG + 511 * 8, PDPT_K * PG | PTE_RW);
+	ret |= wr64(domid, ROOT_B * PG + 273 * 8, PDPT_D * PG | PTE_RW);
+	ret |= wr64(domid, PDPT_K * PG + 510 * 8, PD_K * PG | PTE_RW);
+	ret |= wr64(domid, PDPT_D * PG, 0 | PTE_LARGE);	/* 1 GiB at 0 */
+	for (va = k->text + SLIDE; va < k->end + SLIDE; va += 2 << 20)
+		ret |= wr64(domid, PD_K * PG + ((va >> 21) & 511) * 8,
+			    kpa(k, va) | PTE_LARGE);
+	ret |= write_bytes(domid, kpa(k, k->token + SLIDE), k->token_bytes,
+			   k->token_len);
+	ret |= wr64(domid, PERCPU_PA + k->current_task, task);
+	ret |= set_task(domid, k, 4242, 4240, "xi-exploit");
+	for (v = 0; v < VCPUS; v++) {
+		ret |= sim("cr domid=%u vcpu=%d index=2 value=0x%llx", domid,
+			   v, CR4_PAE);
+		ret |= sim("msr domid=%u vcpu=%d msr=0x%x value=0x%llx", domid,
+			   v, MSR_EFER, EFER_LME_LMA_NXE);
+		ret |= sim("cr domid=%u vcpu=%d index=1 value=0x%llx", domid,
+			   v, ROOT_A * PG);
+		ret |= sim("cr domid=%u vcpu=%d index=0 value=0x%llx", domid,
+			   v, CR0_PG_PE);
+		ret |= sim("msr domid=%u vcpu=%d msr=0x%x value=0x%llx", domid,
+			   v, MSR_LSTAR, lstar);
+		ret |= sim("msr domid=%u vcpu=%d msr=0x%x value=0x%llx", domid,
+			   v, MSR_GS_BASE, DMAP + PERCPU_PA);
+	}
+	return ret ? -1 : 0;
+}
+
+/*
+ * The guest's scheduler at work: vCPU 1 switches between two address
+ * spaces until told to stop, so that an attaching agent sees CR3 writes.
+ */
+struct switcher {
+	pthread_t thread;
+	unsigned int domid;
+	volatile bool stop;
+	bool started;
+};
+
+static void *switcher_run(void *arg)
+{
+	struct switcher *s = arg;
+	unsigned long long root[2] = { ROOT_B * PG, ROOT_A * PG };
+	int i = 0;
+
+	while (!s->stop) {
+		sim("cr domid=%u vcpu=1 index=1 value=0x%llx", s->domid,
+		    root[i++ & 1]);
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ fixture */
+
+FIXTURE(kguest) {
+	unsigned int domid;
+	struct agent_proc ap;
+	struct kimg k;
+	struct switcher sw;
+	char image[256];
+	char policy[256];
+	char res[512];
+	char st[1536];
+};
+
+FIXTURE_SETUP(kguest)
+{
+	char tool[256], agent[256];
+
+	memset(&self->ap, 0, sizeof(self->ap));
+	memset(&self->sw, 0, sizeof(self->sw));
+	if (access(SIM_CTL, F_OK))
+		SKIP(return, NO_SIM);
+	file_path(agent, sizeof(agent), "xenintro-agent.static");
+	file_path(tool, sizeof(tool), "xenintro.static");
+	file_path(self->image, sizeof(self->image), KGUEST_IMAGE);
+	ASSERT_EQ(0, access(agent, X_OK)) TH_LOG("no %s", agent);
+	ASSERT_EQ(0, access(self->image, R_OK))
+		TH_LOG("no guest kernel image %s (tests/qemu/vm-tests.sh copies Debian's)",
+		       self->image);
+	ASSERT_EQ(0, kimg_load(&self->k, tool, self->image))
+		TH_LOG("cannot read symbols, anchor and offsets of %s with %s",
+		       self->image, tool);
+	mkdir(RUN_DIR, 0755);
+	self->domid = sim_test_domid();
+	ASSERT_EQ(0, sim_fresh_domain(self->domid, VCPUS, FRAMES));
+}
+
+FIXTURE_TEARDOWN(kguest)
+{
+	if (self->sw.started) {
+		self->sw.stop = true;
+		pthread_join(self->sw.thread, NULL);
+	}
+	if (self->ap.pid) {
+		kill(self->ap.pid, SIGKILL);
+		waitpid(self->ap.pid, NULL, 0);
+	}
+	if (self->domid)
+		sim("destroy domid=%u", self->domid);
+}
+
+static void switcher_start(struct __test_metadata *_metadata,
+			   struct _test_data_kguest *self)
+{
+	self->sw.domid = self->domid;
+	self->sw.stop = false;
+	ASSERT_EQ(0, pthread_create(&self->sw.thread, NULL, switcher_run,
+				    &self->sw));
+	self->sw.started = true;
+}
+
+static void switcher_stop(struct _test_data_kguest *self)
+{
+	if (!self->sw.started)
+		return;
+	self->sw.stop = true;
+	pthread_join(self->sw.thread, NULL);
+	self->sw.started = false;
+}
+
+/*
+ * Boot the kernel with LSTAR at entry_SYSCALL_64 + SLIDE, then start the
+ * agent on example @name with the image while the guest switches address
+ * spaces, and wait until it has applied the policy.
+ */
+#define KSTART(name)							\
+	do {								\
+		ASSERT_EQ(0, boot_kernel(self->domid, &self->k,		\
+					 self->k.entry + SLIDE));	\
+		file_path(self->policy, sizeof(self->policy), name);	\
+		switcher_start(_metadata, self);			\
+		ASSERT_EQ(0, agent_start(&self->ap, self->domid,	\
+					 self->policy, "--kernel",	\
+					 self->image, NULL));		\
+		ASSERT_EQ(0, agent_wait_ready(&self->ap)) {		\
+			char *e = slurp(self->ap.err);			\
+			TH_LOG("agent: %s", e);				\
+			free(e);					\
+		}							\
+		switcher_stop(self);					\
+		EXPECT_EQ(1, count_lines(self->ap.err, "KASLR slide 0x3a00000", \
+					 NULL));			\
+	} while (0)
+
+/* A vCPU command that must complete; its result line in self->res. */
+static void vcpu(struct __test_metadata *_metadata,
+		 struct _test_data_kguest *self, const char *fmt, ...)
+{
+	char cmd[256];
+	va_list va;
+
+	va_start(va, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, va);
+	va_end(va);
+	ASSERT_EQ(0, run_vcpu(&self->ap, self->res, sizeof(self->res), "%s",
+			      cmd))
+		TH_LOG("%s: %s", cmd, self->res);
+}
+
+static void result_is(struct __test_metadata *_metadata,
+		      struct _test_data_kguest *self, const char *result)
+{
+	EXPECT_TRUE(kv_is(self->res, "result", result))
+		TH_LOG("want %s: %s", result, self->res);
+}
+
+/* SIGTERM: exit 0, and the domain is as it was before the agent. */
+static void stop_and_check_clean(struct __test_metadata *_metadata,
+				 struct _test_data_kguest *self)
+{
+	ASSERT_EQ(0, agent_stop(&self->ap, SIGTERM)) {
+		char *e = slurp(self->ap.err);
+
+		TH_LOG("agent: %s", e);
+		free(e);
+	}
+	ASSERT_TRUE(dom_state(self->domid, self->st, sizeof(self->st)));
+	EXPECT_EQ(0, kv_num(self->st, "attached")) TH_LOG("%s", self->st);
+	EXPECT_EQ(0, kv_num(self->st, "monitors")) TH_LOG("%s", self->st);
+	EXPECT_EQ(0, kv_num(self->st, "restricted")) TH_LOG("%s", self->st);
+	EXPECT_EQ(0, kv_num(self->st, "pause")) TH_LOG("%s", self->st);
+}
+
+/* -------------------------------------------------------------- tests */
+
+/* lstar-guard.yaml: LSTAR held to entry_SYSCALL_64 at its slid address */
+TEST_F_TIMEOUT(kguest, lstar_held_to_entry_syscall_64, 180)
+{
+	unsigned long long entry = self->k.entry + SLIDE;
+	char hex[40];
+
+	/* what the log must never show denied: the entry point itself */
+	snprintf(hex, sizeof(hex), "\"new\":\"0x%llx\"", entry);
+	KSTART("lstar-guard.yaml");
+	/* a CPU coming online writes the entry point again: allowed */
+	vcpu(_metadata, self, "msr domid=%u vcpu=0 msr=0x%x value=0x%llx",
+	     self->domid, MSR_LSTAR, entry);
+	EXPECT_TRUE(kv_is(self->res, "result", "done") ||
+		    kv_is(self->res, "result", "no-event"))
+		TH_LOG("%s", self->res);
+	/* a hook: denied, LSTAR keeps the entry point */
+	vcpu(_metadata, self, "msr domid=%u vcpu=1 msr=0x%x value=0x%llx",
+	     self->domid, MSR_LSTAR, entry + 0x40);
+	result_is(_metadata, self, "denied");
+	EXPECT_EQ(entry, (unsigned long long)kv_num(self->res, "value"));
+	/* the entry point at its link address is a hook too now */
+	vcpu(_metadata, self, "msr domid=%u vcpu=1 msr=0x%x value=0x%llx",
+	     self->domid, MSR_LSTAR, self->k.entry);
+	result_is(_metadata, self, "denied");
+	vcpu(_metadata, self, "msr domid=%u vcpu=0 msr=0x174 value=0x10",
+	     self->domid);
+	result_is(_metadata, self, "denied");
+
+	EXPECT_TRUE(wait_log(self->ap.log, "\"msr\":\"0x174\"", 5000));
+	EXPECT_EQ(2, count_lines(self->ap.log, "\"rule\":\"lstar-write\"",
+				 "\"verdict\":\"deny\"", NULL));
+	/* the rewrite of the entry point itself went through */
+	EXPECT_EQ(0, count_lines(self->ap.log, "\"rule\":\"lstar-write\"",
+				 "\"verdict\":\"deny\"", hex, NULL));
+	stop_and_check_clean(_metadata, self);
+}
+
+/* kernel-integrity.yaml: text and syscall table, by symbol, by frame */
+TEST_F_TIMEOUT(kguest, kernel_integrity_by_symbol, 180)
+{
+	const struct kimg *k = &self->k;
+	unsigned long long text0 = kpa(k, k->stext + SLIDE) >> 12;
+	unsigned long long text1 = kpa(k, k->etext + SLIDE - 1) >> 12;
+	unsigned long long sys0 = kpa(k, k->syscalls + SLIDE) >> 12;
+	unsigned long long sys1 = kpa(k, k->syscalls + SLIDE + 0xfff) >> 12;
+	unsigned long long mid = (text0 + text1) / 2;
+
+	ASSERT_EQ(0, boot_kernel(self->domid, k, k->entry + SLIDE));
+	ASSERT_EQ(0, wr64(self->domid, mid * PG + 8, 0xaaaa));
+	KSTART("kernel-integrity.yaml");
+
+	vcpu(_metadata, self, "access domid=%u vcpu=0 gfn=%llu op=w offset=8 value=0x1234",
+	     self->domid, mid);
+	result_is(_metadata, self, "emulated-nowrite");
+	EXPECT_EQ(0xaaaa, kv_num(self->res, "value"));
+	vcpu(_metadata, self, "access domid=%u vcpu=1 gfn=%llu op=w value=0x1",
+	     self->domid, text1);
+	result_is(_metadata, self, "emulated-nowrite");
+	vcpu(_metadata, self, "access domid=%u vcpu=1 gfn=%llu op=w value=0x1",
+	     self->domid, sys1);
+	result_is(_metadata, self, "emulated-nowrite");
+	/* reads and fetches of text are free */
+	vcpu(_metadata, self, "access domid=%u vcpu=0 gfn=%llu op=x",
+	     self->domid, text0);
+	result_is(_metadata, self, "done");
+	EXPECT_EQ(0, kv_num(self->res, "events"));
+	/* the frame after the text is not the text */
+	vcpu(_metadata, self, "access domid=%u vcpu=0 gfn=%llu op=w value=0x1",
+	     self->domid, text1 + 1);
+	result_is(_metadata, self, "done");
+	EXPECT_EQ(0, kv_num(self->res, "events"));
+	/* at the link address (no slide, no physical offset): nothing */
+	vcpu(_metadata, self, "access domid=%u vcpu=0 gfn=%llu op=w value=0x1",
+	     self->domid, (k->stext - KMAP) >> 12);
+	result_is(_metadata, self, "done");
+
+	ASSERT_TRUE(dom_state(self->domid, self->st, sizeof(self->st)));
+	EXPECT_EQ(text1 - text0 + 1 + sys1 - sys0 + 1,
+		  (unsigned long long)kv_num(self->st, "restricted"))
+		TH_LOG("%s", self->st);
+	EXPECT_TRUE(wait_log(self->ap.log, "syscall-table-write", 5000));
+	EXPECT_EQ(2, count_lines(self->ap.log, "\"rule\":\"kernel-text-write\"",
+				 "\"notify\":true", NULL));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"rule\":\"syscall-table-write\"",
+				 NULL));
+	stop_and_check_clean(_metadata, self);
+}
+
+/* cred-watch.yaml: commit_creds by symbol, the process by name */
+TEST_F_TIMEOUT(kguest, cred_watch_names_the_process, 180)
+{
+	unsigned long long creds = self->k.creds + SLIDE;
+
+	KSTART("cred-watch.yaml");
+	EXPECT_EQ(1, count_lines(self->ap.err, "process names from current_task",
+				 NULL));
+	vcpu(_metadata, self, "int3 domid=%u vcpu=0 rip=0x%llx", self->domid,
+	     creds + 4);
+	result_is(_metadata, self, "reinjected");
+	EXPECT_EQ(1, kv_num(self->res, "events"));
+	/* an expected process: answered the same, not logged */
+	ASSERT_EQ(0, set_task(self->domid, &self->k, 777, 777, "sudo"));
+	vcpu(_metadata, self, "int3 domid=%u vcpu=1 rip=0x%llx", self->domid,
+	     creds + 4);
+	result_is(_metadata, self, "reinjected");
+	/* a name the guest chose to break a log line: escaped */
+	ASSERT_EQ(0, set_task(self->domid, &self->k, 31337, 31337,
+			      "a\"b\\c"));
+	vcpu(_metadata, self, "int3 domid=%u vcpu=1 rip=0x%llx", self->domid,
+	     creds);
+	result_is(_metadata, self, "reinjected");
+	/* the function at its link address is some other code now */
+	vcpu(_metadata, self, "int3 domid=%u vcpu=0 rip=0x%llx", self->domid,
+	     self->k.creds);
+	result_is(_metadata, self, "reinjected");
+
+	EXPECT_TRUE(wait_log(self->ap.log, "31337", 5000));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"rule\":\"commit-creds\"",
+				 "\"pid\":4242", "\"tgid\":4240",
+				 "\"comm\":\"xi-exploit\"", NULL));
+	EXPECT_EQ(0, count_lines(self->ap.log, "\"comm\":\"sudo\"", NULL));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"rule\":\"commit-creds\"",
+				 "a\\\\x22b\\\\x5cc", NULL));
+	EXPECT_EQ(2, count_lines(self->ap.log, "\"type\":\"event\"", NULL));
+	stop_and_check_clean(_metadata, self);
+}
+
+/*
+ * A LSTAR the anchor does not confirm: not 2 MiB away from the image's
+ * entry point, or 2 MiB away where the guest holds no such table. The
+ * agent refuses to attach (exit 3) and leaves the domain untouched.
+ */
+TEST_F_TIMEOUT(kguest, unconfirmed_slide_refused, 180)
+{
+	static const unsigned long long off[] = { 0x1000, 2 << 20 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(off); i++) {
+		ASSERT_EQ(0, boot_kernel(self->domid, &self->k,
+					 self->k.entry + SLIDE + off[i]));
+		file_path(self->policy, sizeof(self->policy),
+			  "kernel-integrity.yaml");
+		switcher_start(_metadata, self);
+		ASSERT_EQ(0, agent_start(&self->ap, self->domid, self->policy,
+					 "--kernel", self->image, NULL));
+		EXPECT_EQ(3, agent_wait_exit(&self->ap, STOP_MS));
+		switcher_stop(self);
+		EXPECT_EQ(1, count_lines(self->ap.err, "refusing to guess",
+					 NULL)) {
+			char *e = slurp(self->ap.err);
+
+			TH_LOG("agent: %s", e);
+			free(e);
+		}
+		ASSERT_TRUE(dom_state(self->domid, self->st, sizeof(self->st)));
+		EXPECT_EQ(0, kv_num(self->st, "attached")) TH_LOG("%s", self->st);
+		EXPECT_EQ(0, kv_num(self->st, "monitors")) TH_LOG("%s", self->st);
+		EXPECT_EQ(0, kv_num(self->st, "restricted")) TH_LOG("%s", self->st);
+		EXPECT_EQ(0, kv_num(self->st, "pause")) TH_LOG("%s", self->st);
+	}
+}
+
+TEST_HARNESS_MAIN

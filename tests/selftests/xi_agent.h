@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the kselftests that run xenintro-agent and the xenintro
+ * tool (static binaries in /xenintro/files, or XI_FILES) against
+ * xenintro_sim: start, wait for and stop the agent, read its log, and
+ * run vCPU commands that must not hang.
+ */
+#ifndef XI_AGENT_H
+#define XI_AGENT_H
+
+#include <sys/wait.h>
+
+#include "xi_sim.h"
+
+#define START_MS	20000	/* agent up and policy applied */
+#define FREE_MS		10000	/* a vCPU command that nobody should hold */
+#define STOP_MS		20000
+#define RUN_DIR		"/tmp/xi-run"
+/* a distribution kernel image in XI_FILES (tests/qemu/vm-tests.sh) */
+#define KGUEST_IMAGE	"guest-vmlinuz"
+
+static inline const char *files_dir(void)
+{
+	const char *d = getenv("XI_FILES");
+
+	return d && *d ? d : "/xenintro/files";
+}
+
+static inline void file_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", files_dir(), name);
+}
+
+/* ------------------------------------------------------------ the agent */
+
+struct agent_proc {
+	pid_t pid;
+	unsigned int domid;
+	char log[128];
+	char err[128];
+	char reg[128];
+};
+
+/* Start the agent on @policy (extra args may follow, NULL-terminated). */
+static inline int agent_start(struct agent_proc *ap, unsigned int domid,
+		       const char *policy, ...)
+{
+	char bin[256], guest[16];
+	const char *argv[16];
+	va_list va;
+	int argc = 0, fd;
+	const char *a;
+
+	ap->domid = domid;
+	snprintf(ap->log, sizeof(ap->log), "/tmp/agent-%u.log", domid);
+	snprintf(ap->err, sizeof(ap->err), "/tmp/agent-%u.err", domid);
+	snprintf(ap->reg, sizeof(ap->reg), RUN_DIR "/%u.json", domid);
+	unlink(ap->log);
+	unlink(ap->err);
+	unlink(ap->reg);
+	file_path(bin, sizeof(bin), "xenintro-agent.static");
+	snprintf(guest, sizeof(guest), "%u", domid);
+	argv[argc++] = bin;
+	argv[argc++] = "--guest";
+	argv[argc++] = guest;
+	argv[argc++] = "--log";
+	argv[argc++] = ap->log;
+	va_start(va, policy);
+	while ((a = va_arg(va, const char *)) && argc < 13)
+		argv[argc++] = a;
+	va_end(va);
+	argv[argc++] = policy;
+	argv[argc] = NULL;
+
+	setenv("XENINTRO_RUN_DIR", RUN_DIR, 1);
+	ap->pid = fork();
+	if (ap->pid < 0)
+		return -errno;
+	if (!ap->pid) {
+		fd = open(ap->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	return 0;
+}
+
+/*
+ * Wait for the agent to be attached with its policy applied: it writes
+ * its registry file right after. -1 if it exited or took too long.
+ */
+static inline int agent_wait_ready(struct agent_proc *ap)
+{
+	long long end = now_ms() + START_MS;
+	int status;
+
+	while (now_ms() < end) {
+		if (!access(ap->reg, F_OK))
+			return 0;
+		if (waitpid(ap->pid, &status, WNOHANG) == ap->pid) {
+			ap->pid = 0;
+			return -1;
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+/* Wait for the agent to exit: its exit status, or -1 (then it is killed). */
+static inline int agent_wait_exit(struct agent_proc *ap, int ms)
+{
+	long long end = now_ms() + ms;
+	int status;
+
+	if (!ap->pid)
+		return -1;
+	while (now_ms() < end) {
+		if (waitpid(ap->pid, &status, WNOHANG) == ap->pid) {
+			ap->pid = 0;
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+		usleep(20000);
+	}
+	kill(ap->pid, SIGKILL);
+	waitpid(ap->pid, &status, 0);
+	ap->pid = 0;
+	return -1;
+}
+
+static inline int agent_stop(struct agent_proc *ap, int sig)
+{
+	if (!ap->pid)
+		return -1;
+	kill(ap->pid, sig);
+	return agent_wait_exit(ap, STOP_MS);
+}
+
+static inline char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+
+	if (!f)
+		return strdup("");
+	n = getdelim(&buf, &len, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(buf);
+		return strdup("");
+	}
+	return buf;
+}
+
+/* Lines of @path containing every one of the needles (NULL-terminated). */
+static inline int count_lines(const char *path, ...)
+{
+	char *text = slurp(path), *line, *save = NULL;
+	const char *needles[8], *nd;
+	int n = 0, k = 0, i;
+	va_list va;
+
+	va_start(va, path);
+	while ((nd = va_arg(va, const char *)) && k < 8)
+		needles[k++] = nd;
+	va_end(va);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		for (i = 0; i < k && strstr(line, needles[i]); i++)
+			;
+		n += i == k;
+	}
+	free(text);
+	return n;
+}
+
+/* Wait until some line of @path has @needle. */
+static inline bool wait_log(const char *path, const char *needle, int ms)
+{
+	long long end = now_ms() + ms;
+
+	do {
+		if (count_lines(path, needle, NULL))
+			return true;
+		usleep(20000);
+	} while (now_ms() < end);
+	return false;
+}
+
+/* ------------------------------------------------------------ the guest */
+
+/*
+ * Run a vCPU command that must complete within FREE_MS: its -errno, or
+ * -ETIMEDOUT (then the agent is killed, which releases the vCPU).
+ */
+static inline int run_vcpu(struct agent_proc *ap, char *out, size_t len,
+		    const char *fmt, ...)
+{
+	static struct vcpu_op op;	/* may outlive a failed call */
+	va_list va;
+	int ret;
+
+	memset(&op, 0, sizeof(op));
+	va_start(va, fmt);
+	vsnprintf(op.cmd, sizeof(op.cmd), fmt, va);
+	va_end(va);
+	op.started = !pthread_create(&op.thread, NULL, vcpu_op_thread, &op);
+	if (!op.started)
+		return -EAGAIN;
+	ret = vcpu_join_ms(&op, FREE_MS);
+	if (ret == -ETIMEDOUT) {
+		if (ap && ap->pid)
+			kill(ap->pid, SIGKILL);
+		vcpu_join(&op);
+	}
+	snprintf(out, len, "%s", op.result);
+	return ret;
+}
+
+static inline bool dom_state(unsigned int domid, char *st, size_t len)
+{
+	return !sim_cmd(st, len, "state domid=%u", domid);
+}
+
+static inline int run_cmd(const char *fmt, ...)
+{
+	char cmd[768];
+	va_list va;
+	int st;
+
+	va_start(va, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, va);
+	va_end(va);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#endif /* XI_AGENT_H */
