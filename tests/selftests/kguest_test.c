@@ -34,6 +34,11 @@
 #include "xi_agent.h"
 
 #define VCPUS		2
+/*
+ * The agent unpacks the 8 MB xz image before it attaches, seconds of CPU
+ * under QEMU's emulation and more on a loaded host: the waits are long.
+ */
+#define KSTART_MS	120000
 #define FRAMES		0x8000		/* 128 MiB */
 #define PG		4096ULL
 #define SLIDE		0x3a00000ULL	/* 29 x 2 MiB */
@@ -41,13 +46,15 @@
 #define KMAP		0xffffffff80000000ULL
 #define DMAP		0xffff888000000000ULL	/* the direct map */
 #define PERCPU_PA	0x100000ULL
-#define TASK_PA		0x200000ULL
+#define TASK_PA		0x200000ULL	/* the task that runs */
+#define MM_PA		0x300000ULL	/* its mm_struct */
 /* page-table frames: two roots (CR3 switches), kernel PDPT/PD, DMAP PDPT */
 #define ROOT_A		1
 #define ROOT_B		4
 #define PDPT_K		2
 #define PD_K		3
 #define PDPT_D		5
+#define ROOT_C		6	/* a third address space, owned by nobody */
 #define PTE_RW		0x3ULL		/* present, writable, supervisor */
 #define PTE_LARGE	0x83ULL		/* ... and a 2 MiB / 1 GiB page */
 
@@ -58,14 +65,21 @@
 #define CR0_PG_PE	0x80000011ULL
 #define CR4_PAE		0x20ULL
 
+/* The start of the kernel's version string (what a System.map's slide is
+ * checked against: a map has no kallsyms token table). */
+#define LINUX_BANNER	"Linux version 6.1.0-xi-sim"
+
 /* What the test needs to know about the image, from the xenintro tool. */
 struct kimg {
 	unsigned long long text, stext, etext, end, entry, syscalls, creds;
+	unsigned long long banner;		/* linux_banner */
+	unsigned long long init_task, init_mm;
 	unsigned long long current_task;	/* per-CPU offset */
 	unsigned long long token;
 	size_t token_len;
 	unsigned char token_bytes[4096];
 	long off_pid, off_tgid, off_comm;
+	long off_tasks, off_mm, off_parent, off_pgd;
 };
 
 /* One line of `cmd` output at a time into @fn; the command's status. */
@@ -97,6 +111,9 @@ static void sym_line(struct kimg *k, char *line)
 		{ "sys_call_table", offsetof(struct kimg, syscalls) },
 		{ "commit_creds", offsetof(struct kimg, creds) },
 		{ "current_task", offsetof(struct kimg, current_task) },
+		{ "linux_banner", offsetof(struct kimg, banner) },
+		{ "init_task", offsetof(struct kimg, init_task) },
+		{ "init_mm", offsetof(struct kimg, init_mm) },
 	};
 	unsigned long long addr;
 	char type, name[64];
@@ -137,6 +154,14 @@ static void profile_line(struct kimg *k, char *line)
 		k->off_tgid = off;
 	else if (sscanf(line, "task_struct.comm offset=%ld", &off) == 1)
 		k->off_comm = off;
+	else if (sscanf(line, "task_struct.tasks offset=%ld", &off) == 1)
+		k->off_tasks = off;
+	else if (sscanf(line, "task_struct.mm offset=%ld", &off) == 1)
+		k->off_mm = off;
+	else if (sscanf(line, "task_struct.real_parent offset=%ld", &off) == 1)
+		k->off_parent = off;
+	else if (sscanf(line, "mm_struct.pgd offset=%ld", &off) == 1)
+		k->off_pgd = off;
 }
 
 /*
@@ -161,7 +186,7 @@ static int kimg_load(struct kimg *k, const char *tool, const char *image)
 	}
 	memset(k, 0, sizeof(*k));
 	snprintf(cmd, sizeof(cmd),
-		 "%s ksyms %s _text _stext _etext _end entry_SYSCALL_64 sys_call_table commit_creds current_task",
+		 "%s ksyms %s _text _stext _etext _end entry_SYSCALL_64 sys_call_table commit_creds current_task linux_banner init_task init_mm",
 		 tool, image);
 	if (tool_lines(cmd, sym_line, k))
 		return -1;
@@ -173,7 +198,8 @@ static int kimg_load(struct kimg *k, const char *tool, const char *image)
 		return -1;
 	if (!k->text || !k->stext || !k->etext || !k->end || !k->entry ||
 	    !k->syscalls || !k->creds || !k->current_task || !k->off_pid ||
-	    !k->off_comm)
+	    !k->off_comm || !k->banner || !k->init_task || !k->init_mm ||
+	    !k->off_tasks || !k->off_mm || !k->off_pgd)
 		return -1;
 	f = fopen(KIMG_CACHE, "we");
 	if (f) {
@@ -242,6 +268,35 @@ static int set_task(unsigned int domid, const struct kimg *k, int pid,
 	       write_bytes(domid, TASK_PA + k->off_comm, name, sizeof(name));
 }
 
+/*
+ * The task list: init_task (the kernel's own, address space ROOT_A as
+ * init_mm's pgd) and the one task, whose mm's pgd is @root's direct-map
+ * address (what a CR3 write to @root switches to).
+ */
+static int task_list(unsigned int domid, const struct kimg *k,
+		     unsigned long long root)
+{
+	unsigned long long init = k->init_task + SLIDE, task = DMAP + TASK_PA;
+	unsigned long long zero = 0, v;
+	int ret = 0;
+
+	v = task + k->off_tasks;
+	ret |= write_bytes(domid, kpa(k, init + k->off_tasks), &v, 8);
+	v = init + k->off_tasks;
+	ret |= write_bytes(domid, TASK_PA + k->off_tasks, &v, 8);
+	ret |= write_bytes(domid, kpa(k, init + k->off_mm), &zero, 8);
+	ret |= write_bytes(domid, kpa(k, init + k->off_pid), &zero, 8);
+	ret |= write_bytes(domid, kpa(k, init + k->off_comm), "swapper/0", 10);
+	ret |= write_bytes(domid, TASK_PA + k->off_parent, &init, 8);
+	v = DMAP + MM_PA;
+	ret |= write_bytes(domid, TASK_PA + k->off_mm, &v, 8);
+	v = DMAP + root * PG;
+	ret |= write_bytes(domid, MM_PA + k->off_pgd, &v, 8);
+	v = DMAP + ROOT_A * PG;
+	ret |= write_bytes(domid, kpa(k, k->init_mm + SLIDE + k->off_pgd), &v, 8);
+	return ret;
+}
+
 /* Everything the kernel would have set up by the time the agent comes. */
 static int boot_kernel(unsigned int domid, const struct kimg *k,
 		       unsigned long long lstar)
@@ -253,6 +308,8 @@ static int boot_kernel(unsigned int domid, const struct kimg *k,
 	ret |= wr64(domid, ROOT_A * PG + 273 * 8, PDPT_D * PG | PTE_RW);
 	ret |= wr64(domid, ROOT_B * PG + 511 * 8, PDPT_K * PG | PTE_RW);
 	ret |= wr64(domid, ROOT_B * PG + 273 * 8, PDPT_D * PG | PTE_RW);
+	ret |= wr64(domid, ROOT_C * PG + 511 * 8, PDPT_K * PG | PTE_RW);
+	ret |= wr64(domid, ROOT_C * PG + 273 * 8, PDPT_D * PG | PTE_RW);
 	ret |= wr64(domid, PDPT_K * PG + 510 * 8, PD_K * PG | PTE_RW);
 	ret |= wr64(domid, PDPT_D * PG, 0 | PTE_LARGE);	/* 1 GiB at 0 */
 	for (va = k->text + SLIDE; va < k->end + SLIDE; va += 2 << 20)
@@ -260,8 +317,11 @@ static int boot_kernel(unsigned int domid, const struct kimg *k,
 			    kpa(k, va) | PTE_LARGE);
 	ret |= write_bytes(domid, kpa(k, k->token + SLIDE), k->token_bytes,
 			   k->token_len);
+	ret |= write_bytes(domid, kpa(k, k->banner + SLIDE), LINUX_BANNER,
+			   sizeof(LINUX_BANNER));
 	ret |= wr64(domid, PERCPU_PA + k->current_task, task);
 	ret |= set_task(domid, k, 4242, 4240, "xi-exploit");
+	ret |= task_list(domid, k, ROOT_B);
 	for (v = 0; v < VCPUS; v++) {
 		ret |= sim("cr domid=%u vcpu=%d index=2 value=0x%llx", domid,
 			   v, CR4_PAE);
@@ -380,14 +440,18 @@ static void switcher_stop(struct _test_data_kguest *self)
  */
 #define KSTART(name)							\
 	do {								\
+		file_path(self->policy, sizeof(self->policy), name);	\
+		KSTART_AT(self->policy, "--kernel", self->image);	\
+	} while (0)
+/* The same for the policy file at @path, with the agent options given. */
+#define KSTART_AT(path, ...)						\
+	do {								\
 		ASSERT_EQ(0, boot_kernel(self->domid, &self->k,		\
 					 self->k.entry + SLIDE));	\
-		file_path(self->policy, sizeof(self->policy), name);	\
 		switcher_start(_metadata, self);			\
 		ASSERT_EQ(0, agent_start(&self->ap, self->domid,	\
-					 self->policy, "--kernel",	\
-					 self->image, NULL));		\
-		ASSERT_EQ(0, agent_wait_ready(&self->ap)) {		\
+					 path, ##__VA_ARGS__, NULL));	\
+		ASSERT_EQ(0, agent_wait_ready_ms(&self->ap, KSTART_MS)) { \
 			char *e = slurp(self->ap.err);			\
 			TH_LOG("agent: %s", e);				\
 			free(e);					\
@@ -439,7 +503,7 @@ static void stop_and_check_clean(struct __test_metadata *_metadata,
 /* -------------------------------------------------------------- tests */
 
 /* lstar-guard.yaml: LSTAR held to entry_SYSCALL_64 at its slid address */
-TEST_F_TIMEOUT(kguest, lstar_held_to_entry_syscall_64, 180)
+TEST_F_TIMEOUT(kguest, lstar_held_to_entry_syscall_64, 300)
 {
 	unsigned long long entry = self->k.entry + SLIDE;
 	char hex[40];
@@ -476,7 +540,7 @@ TEST_F_TIMEOUT(kguest, lstar_held_to_entry_syscall_64, 180)
 }
 
 /* kernel-integrity.yaml: text and syscall table, by symbol, by frame */
-TEST_F_TIMEOUT(kguest, kernel_integrity_by_symbol, 180)
+TEST_F_TIMEOUT(kguest, kernel_integrity_by_symbol, 300)
 {
 	const struct kimg *k = &self->k;
 	unsigned long long text0 = kpa(k, k->stext + SLIDE) >> 12;
@@ -527,7 +591,7 @@ TEST_F_TIMEOUT(kguest, kernel_integrity_by_symbol, 180)
 }
 
 /* cred-watch.yaml: commit_creds by symbol, the process by name */
-TEST_F_TIMEOUT(kguest, cred_watch_names_the_process, 180)
+TEST_F_TIMEOUT(kguest, cred_watch_names_the_process, 300)
 {
 	unsigned long long creds = self->k.creds + SLIDE;
 
@@ -570,7 +634,7 @@ TEST_F_TIMEOUT(kguest, cred_watch_names_the_process, 180)
  * entry point, or 2 MiB away where the guest holds no such table. The
  * agent refuses to attach (exit 3) and leaves the domain untouched.
  */
-TEST_F_TIMEOUT(kguest, unconfirmed_slide_refused, 180)
+TEST_F_TIMEOUT(kguest, unconfirmed_slide_refused, 400)
 {
 	static const unsigned long long off[] = { 0x1000, 2 << 20 };
 	size_t i;
@@ -583,7 +647,7 @@ TEST_F_TIMEOUT(kguest, unconfirmed_slide_refused, 180)
 		switcher_start(_metadata, self);
 		ASSERT_EQ(0, agent_start(&self->ap, self->domid, self->policy,
 					 "--kernel", self->image, NULL));
-		EXPECT_EQ(3, agent_wait_exit(&self->ap, STOP_MS));
+		EXPECT_EQ(3, agent_wait_exit(&self->ap, KSTART_MS));
 		switcher_stop(self);
 		EXPECT_EQ(1, count_lines(self->ap.err, "refusing to guess",
 					 NULL)) {
@@ -598,6 +662,130 @@ TEST_F_TIMEOUT(kguest, unconfirmed_slide_refused, 180)
 		EXPECT_EQ(0, kv_num(self->st, "restricted")) TH_LOG("%s", self->st);
 		EXPECT_EQ(0, kv_num(self->st, "pause")) TH_LOG("%s", self->st);
 	}
+}
+
+/*
+ * CR3 records name the process that was running and the one whose address
+ * space the write loads: found in the task list by mm->pgd, checked
+ * before each use. The process "exits" and its mm gets another page
+ * table: the old CR3 is nobody's any more, never the old name.
+ */
+TEST_F_TIMEOUT(kguest, cr3_names_the_next_process, 300)
+{
+	static const char pol[] = "/tmp/xi-kguest-cr3.yaml";
+	FILE *f;
+
+	f = fopen(pol, "we");
+	ASSERT_NE(NULL, f);
+	fprintf(f,
+		"guest: %u\n"
+		"kernel: {image: /nonexistent/overridden}\n"
+		"monitors: {cr3: {sync: false}}\n"
+		"log: {events: [cr], process: true}\n", self->domid);
+	fclose(f);
+	KSTART_AT(pol, "--kernel", self->image);
+	EXPECT_EQ(1, count_lines(self->ap.err, "process names from current_task",
+				 "cached per vCPU", NULL));
+
+	vcpu(_metadata, self, "cr domid=%u vcpu=0 index=1 value=0x%llx",
+	     self->domid, ROOT_B * PG);
+	vcpu(_metadata, self, "cr domid=%u vcpu=0 index=1 value=0x%llx",
+	     self->domid, ROOT_A * PG);
+	vcpu(_metadata, self, "cr domid=%u vcpu=0 index=1 value=0x%llx",
+	     self->domid, ROOT_C * PG);
+	/* the task goes; a new one gets its task_struct, mm and ROOT_C */
+	usleep(100000);
+	ASSERT_EQ(0, task_list(self->domid, &self->k, ROOT_C));
+	vcpu(_metadata, self, "cr domid=%u vcpu=0 index=1 value=0x%llx",
+	     self->domid, ROOT_B * PG);
+	usleep(100000);
+	vcpu(_metadata, self, "cr domid=%u vcpu=0 index=1 value=0x%llx",
+	     self->domid, ROOT_C * PG | 0x5);	/* with a PCID */
+
+	EXPECT_TRUE(wait_log(self->ap.log, "\"new\":\"0x6005\"", 5000));
+	/* vCPU 0's writes: the running task, and whose space it loads */
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"vcpu\":0", "\"new\":\"0x4000\"",
+				 "\"process\":{\"pid\":4242,\"tgid\":4240,\"comm\":\"xi-exploit\"",
+				 "\"next_process\":{\"pid\":4242,", NULL)) {
+		char *l = slurp(self->ap.log);
+
+		TH_LOG("log: %.3000s", l);
+		free(l);
+	}
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"vcpu\":0", "\"new\":\"0x1000\"",
+				 "\"next_process\":{\"pid\":0,\"tgid\":0,\"comm\":\"swapper/0\"",
+				 NULL));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"vcpu\":0", "\"new\":\"0x6000\"",
+				 "\"next_process\":{\"error\":\"no task has this address space\"}",
+				 NULL));
+	/* after the change: ROOT_B is nobody's, ROOT_C the task's */
+	EXPECT_EQ(2, count_lines(self->ap.log, "\"vcpu\":0", "\"new\":\"0x4000\"",
+				 NULL));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"vcpu\":0", "\"new\":\"0x4000\"",
+				 "\"next_process\":{\"error\"", NULL));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"vcpu\":0", "\"new\":\"0x6005\"",
+				 "\"next_process\":{\"pid\":4242,", NULL));
+	stop_and_check_clean(_metadata, self);
+	unlink(pol);
+}
+
+/*
+ * The symbols from a System.map instead of the image (here the image's
+ * own list, as `xenintro ksyms` prints it): a map has no kallsyms token
+ * table, so the slide's second anchor is the linux_banner text. LSTAR is
+ * held to entry_SYSCALL_64 as before; with the banner's bytes wrong the
+ * attach is refused.
+ */
+TEST_F_TIMEOUT(kguest, system_map_and_linux_banner, 300)
+{
+	static const char map[] = "/tmp/xi-kguest.map";
+	static const char pol[] = "/tmp/xi-kguest-map.yaml";
+	unsigned long long entry = self->k.entry + SLIDE;
+	char tool[256];
+	FILE *f;
+
+	file_path(tool, sizeof(tool), "xenintro.static");
+	ASSERT_EQ(0, run_cmd("%s ksyms %s >%s", tool, self->image, map));
+	f = fopen(pol, "we");
+	ASSERT_NE(NULL, f);
+	fprintf(f,
+		"guest: %u\n"
+		"kernel: {system_map: %s}\n"
+		"monitors: {msr: [{msr: LSTAR, deny_capable: true}]}\n"
+		"rules: [{name: lstar-write, event: msr, msr: LSTAR, action: forward}]\n"
+		"forwarded:\n"
+		"  default: deny\n"
+		"  decide: [{event: msr, value: entry_SYSCALL_64, verdict: continue}]\n"
+		"log: {events: [msr]}\n", self->domid, map);
+	fclose(f);
+
+	KSTART_AT(pol);
+	EXPECT_EQ(1, count_lines(self->ap.err, "linux_banner matches", NULL));
+	vcpu(_metadata, self, "msr domid=%u vcpu=1 msr=0x%x value=0x%llx",
+	     self->domid, MSR_LSTAR, entry + 0x40);
+	result_is(_metadata, self, "denied");
+	EXPECT_EQ(entry, (unsigned long long)kv_num(self->res, "value"));
+	stop_and_check_clean(_metadata, self);
+
+	/* the banner is not where the map says: no slide, no attach */
+	ASSERT_EQ(0, write_bytes(self->domid,
+				 kpa(&self->k, self->k.banner + SLIDE),
+				 "Linux versi0n", 13));
+	switcher_start(_metadata, self);
+	ASSERT_EQ(0, agent_start(&self->ap, self->domid, pol, NULL));
+	EXPECT_EQ(3, agent_wait_exit(&self->ap, KSTART_MS));
+	switcher_stop(self);
+	EXPECT_EQ(1, count_lines(self->ap.err, "linux_banner + slide differ",
+				 "refusing to guess", NULL)) {
+		char *e = slurp(self->ap.err);
+
+		TH_LOG("agent: %s", e);
+		free(e);
+	}
+	ASSERT_TRUE(dom_state(self->domid, self->st, sizeof(self->st)));
+	EXPECT_EQ(0, kv_num(self->st, "monitors")) TH_LOG("%s", self->st);
+	unlink(map);
+	unlink(pol);
 }
 
 TEST_HARNESS_MAIN

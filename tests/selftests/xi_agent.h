@@ -92,9 +92,9 @@ static inline int agent_start(struct agent_proc *ap, unsigned int domid,
  * Wait for the agent to be attached with its policy applied: it writes
  * its registry file right after. -1 if it exited or took too long.
  */
-static inline int agent_wait_ready(struct agent_proc *ap)
+static inline int agent_wait_ready_ms(struct agent_proc *ap, int ms)
 {
-	long long end = now_ms() + START_MS;
+	long long end = now_ms() + ms;
 	int status;
 
 	while (now_ms() < end) {
@@ -107,6 +107,11 @@ static inline int agent_wait_ready(struct agent_proc *ap)
 		usleep(20000);
 	}
 	return -1;
+}
+
+static inline int agent_wait_ready(struct agent_proc *ap)
+{
+	return agent_wait_ready_ms(ap, START_MS);
 }
 
 /* Wait for the agent to exit: its exit status, or -1 (then it is killed). */

@@ -263,21 +263,45 @@ static const struct kproc_id *event_process(struct agent *a,
 	return ep->err ? NULL : &ep->id;
 }
 
-static json_t *process_json(struct agent *a, const struct xenintro_event *ev,
-			    struct event_process *ep)
+static json_t *id_json(const struct kproc_id *id, int err)
 {
-	const struct kproc_id *id;
 	char comm[4 * KPROC_COMM_LEN + 1];
 
-	if (!a->have_kproc || !a->pol.log.process)
-		return NULL;
-	id = event_process(a, ev, ep);
 	if (!id)
-		return json_pack("{s:s}", "error", strerror(-ep->err));
+		return json_pack("{s:s}", "error",
+				 err == -ENOENT ? "no task has this address space" :
+						  strerror(-err));
 	safe_comm(id->comm, comm, sizeof(comm));
 	return json_pack("{s:i, s:i, s:s, s:o}", "pid", (int)id->pid,
 			 "tgid", (int)id->tgid, "comm", comm,
 			 "task", json_hex(id->task));
+}
+
+/*
+ * {"process": the one running, "next_process": for a CR3 write, the one
+ * whose address space it loads}, or NULL if the policy asks none.
+ */
+static json_t *process_json(struct agent *a, const struct xenintro_event *ev,
+			    struct event_process *ep)
+{
+	const struct kproc_id *id;
+	struct kproc_id next;
+	json_t *o;
+	int err;
+
+	if (!a->have_kproc || !a->pol.log.process)
+		return NULL;
+	id = event_process(a, ev, ep);
+	o = json_object();
+	json_object_set_new(o, "process", id_json(id, ep->err));
+	if (ev->reason == XENINTRO_EVENT_CTRLREG &&
+	    ev->u.ctrlreg.index == XENINTRO_CR3) {
+		err = kproc_cr3_owner(&a->kproc, ev, ev->u.ctrlreg.new_value,
+				      &next);
+		json_object_set_new(o, "next_process",
+				    id_json(err ? NULL : &next, err));
+	}
+	return o;
 }
 
 /* Answer or log one event; -EAGAIN if the verdict ring stays full. */
@@ -436,8 +460,8 @@ static int kernel_live(struct agent *a)
 		return -1;
 	}
 	say(a, "info",
-	    "kernel %s: KASLR slide 0x%" PRIx64 " (LSTAR 0x%" PRIx64 " is entry_SYSCALL_64, kallsyms_token_table matches at the slide)",
-	    a->kenv.path, f->slide, f->lstar);
+	    "kernel %s: KASLR slide 0x%" PRIx64 " (LSTAR 0x%" PRIx64 " is entry_SYSCALL_64, %s matches at the slide)",
+	    a->kenv.sym_path, f->slide, f->lstar, f->anchor_name);
 	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
 		say(a, "error", "%s", d.msg);
 		return -1;
@@ -463,7 +487,7 @@ static void reload(struct agent *a)
 		    d.msg);
 		return;
 	}
-	if (np.kernel_image && !a->kenv.x) {
+	if (np.has_kernel && !a->kenv.x) {
 		/* the slide is found at attach, before any event is ours */
 		a->ac.reload_failures++;
 		say(a, "error",
@@ -717,9 +741,9 @@ int main(int argc, char **argv)
 		printf("%s: ok: %zu rules, %zu monitors, %zu page ranges, %zu decisions\n",
 		       a.policy_path, a.pol.nr_rules, a.pol.nr_monitors,
 		       a.pol.nr_access, a.pol.nr_decisions);
-		if (a.pol.kernel_image)
+		if (a.pol.has_kernel)
 			printf("%s: kernel symbols found in %s (%zu symbols; addresses and frames are the image's own until the agent attaches)\n",
-			       a.policy_path, a.kenv.path, a.kenv.s.nr);
+			       a.policy_path, a.kenv.sym_path, a.kenv.s.nr);
 		policy_free(&a.pol);
 		kenv_free(&a.kenv);
 		return EXIT_OK;
@@ -752,7 +776,7 @@ int main(int argc, char **argv)
 		ret = EXIT_ATTACH;
 		goto out_log;
 	}
-	if (a.pol.kernel_image && kernel_live(&a)) {
+	if (a.pol.has_kernel && kernel_live(&a)) {
 		ret = EXIT_ATTACH;
 		goto out_close;
 	}

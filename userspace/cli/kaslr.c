@@ -158,14 +158,14 @@ int cmd_kaslr(int argc, char **argv)
 				"slide", ret ? json_null() : json_string(hex[0]),
 				"lstar", hex[1], "entry_SYSCALL_64", hex[2],
 				"aligned", r->aligned,
-				"anchor", "kallsyms_token_table",
+				"anchor", r->anchor_name ? r->anchor_name : "",
 				"anchor_match", r->anchor);
 		json_dumpf(obj, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(obj);
 	} else if (!ret) {
-		printf("slide=0x%" PRIx64 " lstar=0x%" PRIx64 " entry_SYSCALL_64=0x%" PRIx64 " anchor=kallsyms_token_table match=1 bytes=%zu\n",
-		       r->slide, r->lstar, r->entry, g.s.token_table_len);
+		printf("slide=0x%" PRIx64 " lstar=0x%" PRIx64 " entry_SYSCALL_64=0x%" PRIx64 " anchor=%s match=1 bytes=%" PRId64 "\n",
+		       r->slide, r->lstar, r->entry, r->anchor_name, r->got);
 	}
 	kguest_close(&g);
 	return ret ? 5 : 0;

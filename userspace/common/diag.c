@@ -21,10 +21,13 @@ int diag_error(struct diag *d, struct src_mark mark, const char *field,
 		return -1;
 	d->failed = true;
 	/* no line: a problem with the file as a whole (cannot open it) */
-	if (mark.line)
+	if (mark.line && mark.col)
 		n = snprintf(d->msg, sizeof(d->msg), "%s:%u:%u: %s%s",
 			     d->file, mark.line, mark.col, field ? field : "",
 			     field ? ": " : "");
+	else if (mark.line)	/* a line-based file (System.map) */
+		n = snprintf(d->msg, sizeof(d->msg), "%s:%u: %s%s", d->file,
+			     mark.line, field ? field : "", field ? ": " : "");
 	else
 		n = snprintf(d->msg, sizeof(d->msg), "%s: %s%s", d->file,
 			     field ? field : "", field ? ": " : "");

@@ -271,31 +271,35 @@ static void text_memory(FILE *f, json_t *memory)
 	}
 }
 
-/* Text form of the process: process=<tgid>/<pid>:"<comm>". */
-static void text_process(FILE *f, json_t *process)
+/* Text form of the processes: process=<tgid>/<pid>:"<comm>" and so on. */
+static void text_procs(FILE *f, json_t *procs)
 {
-	json_t *err = json_object_get(process, "error");
+	const char *key;
+	json_t *p, *err;
 
-	if (err) {
-		fprintf(f, " process=error:%s", json_string_value(err));
-		return;
+	json_object_foreach(procs, key, p) {
+		err = json_object_get(p, "error");
+		if (err) {
+			fprintf(f, " %s=error:%s", key, json_string_value(err));
+			continue;
+		}
+		fprintf(f, " %s=%lld/%lld:\"%s\"", key,
+			json_integer_value(json_object_get(p, "tgid")),
+			json_integer_value(json_object_get(p, "pid")),
+			json_string_value(json_object_get(p, "comm")));
 	}
-	fprintf(f, " process=%lld/%lld:\"%s\"",
-		json_integer_value(json_object_get(process, "tgid")),
-		json_integer_value(json_object_get(process, "pid")),
-		json_string_value(json_object_get(process, "comm")));
 }
 
 void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 			 const char *rule_name, int verdict, json_t *memory,
-			 json_t *process)
+			 json_t *procs)
 {
 	char when[40], line[512];
 	json_t *o, *e;
 
 	if (!l->f) {
 		json_decref(memory);
-		json_decref(process);
+		json_decref(procs);
 		return;
 	}
 	iso_time_from_mono(ev->timestamp_ns, when, sizeof(when));
@@ -309,13 +313,13 @@ void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 		if (verdict >= 0)
 			fprintf(l->f, " verdict=%s",
 				policy_verdict_name((uint32_t)verdict));
-		if (process)
-			text_process(l->f, process);
+		if (procs)
+			text_procs(l->f, procs);
 		if (memory)
 			text_memory(l->f, memory);
 		write_line(l, "");
 		json_decref(memory);
-		json_decref(process);
+		json_decref(procs);
 		return;
 	}
 	o = json_object();
@@ -331,8 +335,10 @@ void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 	if (verdict >= 0)
 		json_object_set_new(o, "verdict", json_string(
 			policy_verdict_name((uint32_t)verdict)));
-	if (process)
-		json_object_set_new(o, "process", process);
+	if (procs) {
+		json_object_update(o, procs);
+		json_decref(procs);
+	}
 	if (memory)
 		json_object_set_new(o, "memory", memory);
 	event_log_record(l, "event", o);

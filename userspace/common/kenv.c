@@ -6,48 +6,72 @@
 #include <string.h>
 
 #include "kenv.h"
+#include "ksrc.h"
 
 /* x86-64's __START_KERNEL_map: the kernel image's link-time physical 0 */
 #define START_KERNEL_MAP	0xffffffff80000000ULL
 
-static int kenv_kernel(struct policy_env *pe, const char *path, char *why,
-		       size_t len)
+/* Drop everything loaded. */
+static void kenv_unload(struct kenv *e)
+{
+	xi_ksyms_free(&e->s);
+	if (e->k.elf)
+		xi_kimage_free(&e->k);
+	memset(&e->k, 0, sizeof(e->k));
+	free(e->key);
+	e->key = NULL;
+	free(e->sym_path);
+	e->sym_path = NULL;
+	e->have_prof = false;
+}
+
+static int kenv_kernel(struct policy_env *pe, const struct policy *p,
+		       char *why, size_t len)
 {
 	struct kenv *e = (struct kenv *)pe;
+	const char *image = e->image_override ? e->image_override :
+						 p->kernel_image;
+	char key[3 * 4096 + 4];
 	struct diag d;
 
-	if (e->image_override)
-		path = e->image_override;
-	if (e->path && !strcmp(e->path, path))
+	snprintf(key, sizeof(key), "%s\n%s\n%s", image ? image : "",
+		 p->kernel_system_map ? p->kernel_system_map : "",
+		 p->kernel_isf ? p->kernel_isf : "");
+	if (e->key && !strcmp(e->key, key))
 		return 0;
 	if (e->x) {
-		/* the slide found belongs to the image it was found with */
+		/* the slide found belongs to the files it was found with */
 		snprintf(why, len,
-			 "was %s when the agent attached; restart the agent to use another image",
-			 e->path);
+			 "differs from what the agent attached with; restart the agent to use other kernel files");
 		return -1;
 	}
-	xi_ksyms_free(&e->s);
-	xi_kimage_free(&e->k);
-	free(e->path);
-	e->path = NULL;
-	if (xi_kimage_load(path, &e->k, &d)) {
-		snprintf(why, len, "%s", d.msg);
-		return -1;
+	kenv_unload(e);
+	if (image && xi_kimage_load(image, &e->k, &d))
+		goto fail;
+	if (p->kernel_isf) {
+		if (xi_isf_load(p->kernel_isf, &e->s, &e->prof, &d))
+			goto fail;
+		e->have_prof = true;
+	} else if (p->kernel_system_map) {
+		if (xi_sysmap_load(p->kernel_system_map, &e->s, &d))
+			goto fail;
+	} else if (xi_ksyms_load(&e->k, &e->s, &d)) {
+		goto fail;
 	}
-	if (xi_ksyms_load(&e->k, &e->s, &d)) {
-		xi_kimage_free(&e->k);
-		snprintf(why, len, "%s", d.msg);
-		return -1;
-	}
-	e->path = strdup(path);
-	if (!e->path) {
-		xi_ksyms_free(&e->s);
-		xi_kimage_free(&e->k);
-		snprintf(why, len, "out of memory");
-		return -1;
+	e->key = strdup(key);
+	/* the policy's strings go with it at a reload: a copy */
+	e->sym_path = strdup(p->kernel_isf ? p->kernel_isf :
+			     p->kernel_system_map ? p->kernel_system_map :
+						    image);
+	if (!e->key || !e->sym_path) {
+		snprintf(d.msg, sizeof(d.msg), "out of memory");
+		goto fail;
 	}
 	return 0;
+fail:
+	snprintf(why, len, "%s", d.msg);
+	kenv_unload(e);
+	return -1;
 }
 
 static int kenv_symbol(struct policy_env *pe, const char *name,
@@ -112,10 +136,28 @@ void kenv_init(struct kenv *e)
 
 void kenv_free(struct kenv *e)
 {
-	xi_ksyms_free(&e->s);
-	xi_kimage_free(&e->k);
-	free(e->path);
+	kenv_unload(e);
 	kenv_init(e);
+}
+
+const struct xi_kprofile *kenv_profile(struct kenv *e, char *why, size_t len)
+{
+	struct diag d;
+
+	if (e->have_prof)
+		return &e->prof;
+	if (!e->k.elf) {
+		snprintf(why, len,
+			 "struct offsets need kernel.image (its BTF) or kernel.isf");
+		return NULL;
+	}
+	diag_init(&d, e->key);
+	if (xi_kprofile_from(&e->k, &e->prof, &d)) {
+		snprintf(why, len, "%s", d.msg);
+		return NULL;
+	}
+	e->have_prof = true;
+	return &e->prof;
 }
 
 int kenv_go_live(struct kenv *e, struct xenintro *x, unsigned int secs,
@@ -124,13 +166,13 @@ int kenv_go_live(struct kenv *e, struct xenintro *x, unsigned int secs,
 	char buf[512];
 	int ret;
 
-	if (!e->path) {
-		snprintf(why, len, "no kernel image loaded");
+	if (!e->key) {
+		snprintf(why, len, "no kernel symbols loaded");
 		return -EINVAL;
 	}
 	ret = kslide_find(x, &e->s, secs, &e->found);
 	if (ret) {
-		snprintf(why, len, "kernel %s: %s", e->path,
+		snprintf(why, len, "kernel %s: %s", e->sym_path,
 			 kslide_why(ret, &e->found, buf, sizeof(buf)));
 		return ret;
 	}

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
 /*
  * The kernel symbols a policy names (policy.h, struct policy_env), from
- * the guest kernel's image: its kallsyms tables (ksyms.c).
+ * what its kernel: section gives: the guest kernel's image (its kallsyms
+ * tables, ksyms.c, and its BTF, kprofile.c), a System.map (sysmap.c) or
+ * an ISF file (isf.c); symbols from the map or the ISF when given, struct
+ * offsets from the ISF or else the image.
  *
  * Before attaching (xenintro-agent --check, and the agent's first read of
  * its policy) addresses are the image's link addresses and a kernel
@@ -19,6 +22,7 @@
 #include <xenintro/libxenintro.h>
 
 #include "kimage.h"
+#include "kprofile.h"
 #include "kslide.h"
 #include "ksyms.h"
 #include "policy.h"
@@ -28,9 +32,12 @@
  * @env: what policy_load_env() takes
  * @image_override: load this image whatever kernel.image says (the
  *	agent's --kernel), or NULL
- * @path: the image loaded, or NULL
- * @k: the image
- * @s: its symbols
+ * @key: what was loaded (the three paths), or NULL
+ * @sym_path: the file the symbols came from
+ * @k: the image, if one was named (else k.elf is NULL)
+ * @s: the symbols
+ * @prof: struct offsets, valid with @have_prof
+ * @have_prof: from the ISF at load, or the image's BTF at kenv_profile()
  * @x: the attached session, once live; NULL before
  * @slide: what kenv_go_live() found
  * @found: how it was found (for the agent's log)
@@ -38,9 +45,12 @@
 struct kenv {
 	struct policy_env env;
 	const char *image_override;
-	char *path;
+	char *key;
+	char *sym_path;
 	struct xi_kimage k;
 	struct xi_ksyms s;
+	struct xi_kprofile prof;
+	bool have_prof;
 	struct xenintro *x;
 	uint64_t slide;
 	struct kslide found;
@@ -55,5 +65,7 @@ void kenv_free(struct kenv *e);
  */
 int kenv_go_live(struct kenv *e, struct xenintro *x, unsigned int secs,
 		 char *why, size_t len);
+/* The struct offsets (ISF, or the image's BTF): NULL with a sentence. */
+const struct xi_kprofile *kenv_profile(struct kenv *e, char *why, size_t len);
 
 #endif /* XI_KENV_H */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-only OR MIT
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,30 +11,71 @@
 /* vCPUs a guest can have (XENINTRO's vCPU masks cover 128) */
 #define KPROC_VCPUS_MAX		128
 
+/* CR3's address bits (PCID, flags and the no-flush bit 63 dropped) */
+#define CR3_ADDR(v)	((v) & 0x000ffffffffff000ULL)
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The kernel's own address space: init_mm.pgd, translated through vCPU
+ * 0's tables. Without it a CR3 write to it (a kernel thread's, an exiting
+ * process's) would send every such event to a walk that cannot find it.
+ */
+static void init_mm_cr3(struct kproc *kp, struct kenv *e)
+{
+	struct xenintro_mem_root root = xenintro_root_vcpu(0);
+	struct xenintro_translate t;
+	uint64_t init_mm, pgd;
+
+	if (e->env.symbol(&e->env, "init_mm", &init_mm) ||
+	    xenintro_read_virt(kp->x, &root,
+			       init_mm + (uint64_t)kp->prof.offset[XI_KF_MM_PGD],
+			       &pgd, sizeof(pgd)) != (int64_t)sizeof(pgd) ||
+	    xenintro_translate(kp->x, &root, pgd, &t) ||
+	    t.stop != XENINTRO_STOP_NONE)
+		return;
+	kp->swapper_cr3 = CR3_ADDR(t.gpa);
+	/* named as the task that owns it: init_task ("swapper/0") */
+	kp->swapper.task = kp->init_task;
+	if (xenintro_read_virt(kp->x, &root, kp->init_task +
+			       (uint64_t)kp->prof.offset[XI_KF_TASK_COMM],
+			       kp->swapper.comm, KPROC_COMM_LEN - 1) < 0)
+		strcpy(kp->swapper.comm, "swapper");
+}
+
 int kproc_init(struct kproc *kp, struct kenv *e, struct xenintro *x,
 	       bool cache, char *why, size_t len)
 {
+	const struct xi_kprofile *prof;
 	const struct xi_ksym *cur;
-	struct xi_kprofile prof;
-	struct diag d;
 
 	memset(kp, 0, sizeof(*kp));
-	diag_init(&d, e->path);
-	if (xi_kprofile_from(&e->k, &prof, &d)) {
-		snprintf(why, len, "%s: %s", e->path, d.msg);
+	prof = kenv_profile(e, why, len);
+	if (!prof)
 		return -1;
-	}
 	cur = xi_ksyms_find(&e->s, "current_task");
 	if (!cur) {
-		snprintf(why, len, "%s: no symbol current_task", e->path);
+		snprintf(why, len, "%s: no symbol current_task", e->sym_path);
 		return -1;
 	}
 	kp->x = x;
+	kp->prof = *prof;
+	if (e->env.symbol(&e->env, "init_task", &kp->init_task)) {
+		snprintf(why, len, "%s: no symbol init_task", e->sym_path);
+		return -1;
+	}
+	init_mm_cr3(kp, e);
 	/* a per-CPU offset: the same in every boot, no slide */
 	kp->current_task = cur->addr;
-	kp->off_pid = prof.offset[XI_KF_TASK_PID];
-	kp->off_tgid = prof.offset[XI_KF_TASK_TGID];
-	kp->off_comm = prof.offset[XI_KF_TASK_COMM];
+	kp->off_pid = prof->offset[XI_KF_TASK_PID];
+	kp->off_tgid = prof->offset[XI_KF_TASK_TGID];
+	kp->off_comm = prof->offset[XI_KF_TASK_COMM];
 	kp->cache = cache;
 	kp->slots = calloc(KPROC_VCPUS_MAX, sizeof(*kp->slots));
 	if (!kp->slots) {
@@ -46,6 +88,7 @@ int kproc_init(struct kproc *kp, struct kenv *e, struct xenintro *x,
 
 void kproc_free(struct kproc *kp)
 {
+	free(kp->owners);
 	free(kp->slots);
 	memset(kp, 0, sizeof(*kp));
 }
@@ -128,5 +171,114 @@ int kproc_current(struct kproc *kp, const struct xenintro_event *ev,
 		slot->cr3 = r->cr3;
 		slot->id = *id;
 	}
+	return 0;
+}
+
+/* Walk the task list again: the address spaces in kp->owners. */
+static int walk(struct kproc *kp, const struct xenintro_mem_root *root)
+{
+	struct ktask_walker w = { .x = kp->x, .root = *root, .p = &kp->prof };
+	struct kproc_owner *o;
+	struct ktask *t;
+	long n, i;
+
+	kp->last_walk_ms = now_ms();
+	kp->walks++;
+	n = ktask_walk(&w, kp->init_task, &t);
+	if (n < 0)
+		return -EIO;
+	o = calloc((size_t)n, sizeof(*o));
+	if (!o) {
+		free(t);
+		return -ENOMEM;
+	}
+	free(kp->owners);
+	kp->owners = o;
+	kp->nr_owners = 0;
+	for (i = 0; i < n; i++) {
+		if (!i) {	/* init_task: the kernel's own */
+			kp->swapper.task = t[i].addr;
+			/* comm is 16 bytes with its NUL in the guest too */
+			memcpy(kp->swapper.comm, t[i].comm, KPROC_COMM_LEN - 1);
+		}
+		if (!t[i].cr3)
+			continue;	/* a kernel thread */
+		o->cr3 = CR3_ADDR(t[i].cr3);
+		o->mm = t[i].mm;
+		o->pgd = t[i].pgd;
+		o->id.task = t[i].addr;
+		o->id.pid = (int32_t)t[i].pid;
+		o->id.tgid = (int32_t)t[i].tgid;
+		memcpy(o->id.comm, t[i].comm, KPROC_COMM_LEN - 1);
+		o++;
+		kp->nr_owners++;
+	}
+	free(t);
+	return 0;
+}
+
+/* Is @o still what the walk saw? One READ_MEM of three fields. */
+static bool still_owner(struct kproc *kp, const struct xenintro_mem_root *root,
+			const struct kproc_owner *o)
+{
+	const long *off = kp->prof.offset;
+	uint64_t mm = 0, pgd = 0;
+	int32_t pid = 0;
+	struct xenintro_mem_seg seg[3] = {
+		{ .addr = o->id.task + (uint64_t)off[XI_KF_TASK_MM],
+		  .buf = (uintptr_t)&mm, .len = 8, .flags = XENINTRO_SEG_VIRT },
+		{ .addr = o->id.task + (uint64_t)off[XI_KF_TASK_PID],
+		  .buf = (uintptr_t)&pid, .len = 4, .flags = XENINTRO_SEG_VIRT },
+		{ .addr = o->mm + (uint64_t)off[XI_KF_MM_PGD],
+		  .buf = (uintptr_t)&pgd, .len = 8, .flags = XENINTRO_SEG_VIRT },
+	};
+
+	if (xenintro_read_segs(kp->x, root, seg, 3) || seg[0].done != 8 ||
+	    seg[1].done != 4 || seg[2].done != 8)
+		return false;
+	return mm == o->mm && pid == o->id.pid && pgd == o->pgd;
+}
+
+static const struct kproc_owner *find_owner(struct kproc *kp, uint64_t cr3)
+{
+	size_t i;
+
+	for (i = 0; i < kp->nr_owners; i++)
+		if (kp->owners[i].cr3 == cr3)
+			return &kp->owners[i];
+	return NULL;
+}
+
+int kproc_cr3_owner(struct kproc *kp, const struct xenintro_event *ev,
+		    uint64_t cr3, struct kproc_id *id)
+{
+	struct xenintro_mem_root root;
+	const struct kproc_owner *o;
+	int ret;
+
+	cr3 = CR3_ADDR(cr3);
+	if (cr3 && cr3 == kp->swapper_cr3) {
+		*id = kp->swapper;
+		return 0;
+	}
+	root = xenintro_event_needs_verdict(ev) ? xenintro_root_event(ev) :
+						   xenintro_root_regs(&ev->regs);
+	o = find_owner(kp, cr3);
+	if (o && still_owner(kp, &root, o)) {
+		*id = o->id;
+		kp->hits++;
+		return 0;
+	}
+	/* not there, or no longer true: the list again, not too often */
+	if (now_ms() - kp->last_walk_ms < KPROC_WALK_MS)
+		return -ENOENT;
+	ret = walk(kp, &root);
+	if (ret)
+		return ret;
+	o = find_owner(kp, cr3);
+	if (!o)
+		return -ENOENT;
+	*id = o->id;
+	kp->reads++;
 	return 0;
 }

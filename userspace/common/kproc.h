@@ -12,6 +12,14 @@
  * space (threads) changes the task pointer, which is read afresh each
  * time. Without that monitor nothing is cached: a stale name would be
  * worse than one more read.
+ *
+ * The owner of an address space (the process a CR3 write switches to) is
+ * found in the task list (ktasks.h): mm->pgd's guest-physical address is
+ * the CR3. The map from one walk is kept; a CR3 found in it is checked
+ * before each use with one read (the task's mm and pid, and the mm's pgd,
+ * must still be what the walk saw: an exited process's task or mm reused
+ * fails it), and a CR3 not in it, or a check that fails, walks again, at
+ * most every KPROC_WALK_MS.
  */
 #ifndef XI_KPROC_H
 #define XI_KPROC_H
@@ -23,6 +31,10 @@
 #include <xenintro/libxenintro.h>
 
 #include "kenv.h"
+#include "ktasks.h"
+
+/* the least time between two walks of the task list */
+#define KPROC_WALK_MS	50
 
 /* TASK_COMM_LEN */
 #define KPROC_COMM_LEN	16
@@ -40,6 +52,13 @@ struct kproc_slot {
 	struct kproc_id id;
 };
 
+/* An address space's owner, as the last walk found it. */
+struct kproc_owner {
+	uint64_t cr3;		/* CR3's address bits */
+	uint64_t mm, pgd;
+	struct kproc_id id;
+};
+
 /**
  * struct kproc - what naming the current process needs
  * @x: the session
@@ -48,6 +67,13 @@ struct kproc_slot {
  * @cache: the policy monitors every CR3 write, so entries can be kept
  * @slots: one per vCPU seen
  * @nr_slots: their number
+ * @prof: the struct offsets
+ * @init_task: its guest address (slid)
+ * @swapper_cr3: the kernel's own address space (init_mm.pgd), or 0
+ * @swapper: init_task's name, for that one
+ * @owners: the last walk's address spaces, @nr_owners of them
+ * @last_walk_ms: when it was made (CLOCK_MONOTONIC)
+ * @walks: walks made
  * @hits: events named from the cache
  * @reads: events named by reading the guest
  * @failures: events that could not be named
@@ -59,6 +85,14 @@ struct kproc {
 	bool cache;
 	struct kproc_slot *slots;
 	size_t nr_slots;
+	struct xi_kprofile prof;
+	uint64_t init_task;
+	uint64_t swapper_cr3;
+	struct kproc_id swapper;
+	struct kproc_owner *owners;
+	size_t nr_owners;
+	long long last_walk_ms;
+	unsigned long long walks;
 	unsigned long long hits, reads, failures;
 };
 
@@ -74,5 +108,13 @@ int kproc_current(struct kproc *kp, const struct xenintro_event *ev,
 		  struct kproc_id *id);
 /* @vcpu wrote CR3: its entry goes. */
 void kproc_forget(struct kproc *kp, uint32_t vcpu);
+/*
+ * The process whose address space @cr3 is (a CR3 value: PCID and flag
+ * bits are ignored), read through @ev's tables: 0, -ENOENT when no task
+ * has it (at a walk made now, or less than KPROC_WALK_MS ago), or another
+ * -errno.
+ */
+int kproc_cr3_owner(struct kproc *kp, const struct xenintro_event *ev,
+		    uint64_t cr3, struct kproc_id *id);
 
 #endif /* XI_KPROC_H */

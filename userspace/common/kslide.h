@@ -21,14 +21,15 @@ struct kslide {
 	uint64_t lstar;
 	uint64_t entry;		/* entry_SYSCALL_64 in the image */
 	bool aligned;		/* a multiple of 2 MiB */
-	bool anchor;		/* kallsyms_token_table bytes match */
+	bool anchor;		/* the second anchor's bytes match */
+	const char *anchor_name;	/* kallsyms_token_table or linux_banner */
 	int64_t got;		/* bytes of the anchor read */
 	struct xenintro_regs regs;	/* of the event LSTAR came from */
 };
 
 /*
  * The slide of the guest @x is attached to (a session with
- * XENINTRO_FEATURE_MEMORY), for the image whose symbols are @s, waiting
+ * XENINTRO_FEATURE_MEMORY), for the kernel whose symbols are @s, waiting
  * up to @secs for an event to read LSTAR from. The CR3 monitor it uses
  * is off again on return and the events it raised are answered.
  *

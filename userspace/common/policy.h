@@ -105,7 +105,10 @@ struct policy {
 	char *file;
 	uint32_t domid;		/* POLICY_DOMID_NONE if @guest_name */
 	char *guest_name;
+	bool has_kernel;	/* a kernel: section */
 	char *kernel_image;	/* kernel.image, or NULL */
+	char *kernel_system_map;	/* kernel.system_map, or NULL */
+	char *kernel_isf;	/* kernel.isf, or NULL */
 	uint32_t default_verdict;	/* CONTINUE or DENY */
 	uint32_t deadline_ms;		/* 0: the kernel's default */
 	uint32_t ring_entries;		/* 0: the kernel's default */
@@ -127,8 +130,9 @@ struct policy {
 
 /**
  * struct policy_env - where the kernel symbols a policy names come from
- * @kernel: load the image the policy's kernel.image names (@path); called
- *	once per load, before any lookup. 0, or -1 with a sentence in @why.
+ * @kernel: load what the policy's kernel: section names (@p's kernel_image,
+ *	kernel_system_map, kernel_isf; at least one is set); called once per
+ *	load, before any lookup. 0, or -1 with a sentence in @why.
  * @symbol: the address of symbol @name as the guest uses it (the caller
  *	adds the KASLR slide, or checks at link addresses). 0, or -1 for a
  *	symbol the image does not have.
@@ -138,7 +142,7 @@ struct policy {
  * Without one (policy_load()), a policy that names a symbol is refused.
  */
 struct policy_env {
-	int (*kernel)(struct policy_env *e, const char *path, char *why,
+	int (*kernel)(struct policy_env *e, const struct policy *p, char *why,
 		      size_t len);
 	int (*symbol)(struct policy_env *e, const char *name, uint64_t *addr);
 	int (*frame)(struct policy_env *e, uint64_t va, uint64_t *gfn,

@@ -481,7 +481,7 @@ static int key_addr(struct ctx *c, const yaml_node_t *n, const char *path,
 			   "\"%s\" is a kernel symbol: name the guest's kernel image in kernel.image",
 			   name);
 	if (c->env->symbol(c->env, name, &base))
-		return err(c, n, path, "no symbol \"%s\" in the kernel image",
+		return err(c, n, path, "no symbol \"%s\" in the guest kernel's symbols",
 			   name);
 	*out = *op == '-' ? base - off : base + off;
 	return 0;
@@ -1580,23 +1580,35 @@ static int parse_guest(struct ctx *c, const yaml_node_t *n)
 /* kernel: where the symbols that addresses may name come from */
 static int parse_kernel(struct ctx *c, const yaml_node_t *n)
 {
-	static const char *const fields[] = { "image", NULL };
-	char why[256];
+	static const char *const fields[] = {
+		"image", "system_map", "isf", NULL,
+	};
+	struct policy *p = c->p;
+	char why[600];
 	yaml_node_t *v;
 
 	if (check_fields(c, n, "kernel", fields))
 		return -1;
 	v = get(c, n, "image");
-	if (!v)
-		return err(c, n, "kernel",
-			   "needs image: the guest kernel's vmlinuz or vmlinux");
-	if (dup_str(c, v, "kernel.image", &c->p->kernel_image))
+	if (v && dup_str(c, v, "kernel.image", &p->kernel_image))
 		return -1;
+	v = get(c, n, "system_map");
+	if (v && dup_str(c, v, "kernel.system_map", &p->kernel_system_map))
+		return -1;
+	v = get(c, n, "isf");
+	if (v && dup_str(c, v, "kernel.isf", &p->kernel_isf))
+		return -1;
+	if (!p->kernel_image && !p->kernel_system_map && !p->kernel_isf)
+		return err(c, n, "kernel",
+			   "needs image (the guest kernel's vmlinuz or vmlinux), system_map or isf");
+	if (p->kernel_system_map && p->kernel_isf)
+		return err(c, n, "kernel",
+			   "give one of system_map or isf: both are symbol tables");
+	p->has_kernel = true;
 	if (!c->env)
-		return err(c, v, "kernel.image",
-			   "kernel symbols cannot be resolved here");
-	if (c->env->kernel(c->env, c->p->kernel_image, why, sizeof(why)))
-		return err(c, v, "kernel.image", "%s", why);
+		return err(c, n, "kernel", "kernel symbols cannot be resolved here");
+	if (c->env->kernel(c->env, p, why, sizeof(why)))
+		return err(c, n, "kernel", "%s", why);
 	c->kernel_ok = true;
 	return 0;
 }
@@ -1837,6 +1849,8 @@ void policy_free(struct policy *p)
 	free(p->access);
 	free(p->guest_name);
 	free(p->kernel_image);
+	free(p->kernel_system_map);
+	free(p->kernel_isf);
 	free(p->log.file);
 	free(p->file);
 	memset(p, 0, sizeof(*p));

@@ -860,10 +860,12 @@ dmesg_mark 21
 # CR3 write (asynchronously: the guest never waits) with the process that
 # was running: current_task through the per-CPU area (GS base, or
 # KERNEL_GS_BASE from ring 3), pid, tgid and comm at the offsets of the
-# image's BTF. A ping-pong between two processes of the guest is the
-# marker: their pids (which the guest prints) must appear, named
-# "xi_guest"; and every pid the records name must carry the name the
-# guest's own /proc gives it, where it still lists that pid.
+# image's BTF; and the process whose address space the write loads
+# (next_process: the task list's owner of that mm->pgd). A ping-pong
+# between two processes of the guest is the marker: their pids (which the
+# guest prints) must appear both ways, named "xi_guest"; and every pid the
+# records name must carry the name the guest's own /proc gives it, where
+# it still lists that pid.
 s21b() {
 	cat >/tmp/s21b.yaml <<-EOF
 		guest: g1
@@ -895,6 +897,10 @@ s21b() {
 	nerr=$(grep "$ev" /tmp/s21b.log | grep -c '"process":{"error"')
 	npa=$(grep -c "^$pa xi_guest\$" /tmp/s21b.named)
 	npc=$(grep -c "^$pc xi_guest\$" /tmp/s21b.named)
+	# the address space each write loads, by its owner in the task list
+	nnext=$(grep "$ev" /tmp/s21b.log | grep -c '"next_process":{"pid":')
+	nxa=$(grep "$ev" /tmp/s21b.log | grep -c "\"next_process\":{\"pid\":$pa,\"tgid\":$pa,\"comm\":\"xi_guest\"")
+	nxc=$(grep "$ev" /tmp/s21b.log | grep -c "\"next_process\":{\"pid\":$pc,\"tgid\":$pc,\"comm\":\"xi_guest\"")
 	bad= checked=0
 	for pid in $(cut -d' ' -f1 /tmp/s21b.named | sort -u); do
 		g=$(awk -v p="$pid" '$1 == p { print $2 }' /tmp/s21b.guest)
@@ -908,10 +914,11 @@ s21b() {
 	rm -f /tmp/s21b.bad
 	result "$1" "$(ok_if eval '[ "$att" = 0 ] && [ -n "$pa" ] && ge "$npa" 1 && ge "$npc" 1 &&
 		[ "$named" -ge $((total * 9 / 10)) ] && [ -z "$bad" ] && [ "$checked" -ge 1 ] &&
+		ge "$nxa" 1 && ge "$nxc" 1 &&
 		[ "$rc" = 0 ] && alive g1 2')" "$2" \
-		"CR3 records: $total, $named named, $nerr could not be read; the marker ping-pong parent $pa named xi_guest in $npa, child $pc in $npc; pids also in the guest's /proc afterwards: $checked, names differing: ${bad:-none}; $(grep -o 'process names from [^"]*' /tmp/s21b.err | head -n1)"
+		"CR3 records: $total, $named named, $nerr could not be read; the marker ping-pong parent $pa named xi_guest in $npa, child $pc in $npc; address spaces loaded named: $nnext, the parent's $nxa, the child's $nxc; pids also in the guest's /proc afterwards: $checked, names differing: ${bad:-none}; $(grep -o 'process names from [^"]*' /tmp/s21b.err | head -n1)"
 }
-scenario 21b "process names: each CR3 record names the guest process that was running (current_task via the per-CPU area, task_struct offsets from the image's BTF); the marker ping-pong's pids are named xi_guest, and names match the guest's /proc" s21b g1
+scenario 21b "process names: each CR3 record names the guest process that was running (current_task via the per-CPU area, task_struct offsets from the image's BTF) and the one whose address space it loads (the task list, by mm->pgd); the marker ping-pong's pids are named xi_guest both ways, and names match the guest's /proc" s21b g1
 dmesg_mark 21b
 
 # -------------------------------------------------- 7: detach under load

@@ -20,12 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * are the link-time physical ones: every symbol path of the parser runs,
  * and a long range costs the translation loop its full length.
  */
-static int fz_kernel(struct policy_env *e, const char *path, char *why,
+static int fz_kernel(struct policy_env *e, const struct policy *p, char *why,
 		     size_t len)
 {
 	(void)e;
-	if (!strcmp(path, "missing")) {
-		snprintf(why, len, "%s: cannot open", path);
+	if (p->kernel_image && !strcmp(p->kernel_image, "missing")) {
+		snprintf(why, len, "%s: cannot open", p->kernel_image);
 		return -1;
 	}
 	return 0;

@@ -81,14 +81,14 @@ struct fake_env {
 	bool moved;			/* FAKE_MOVED is elsewhere */
 };
 
-static int fake_kernel(struct policy_env *pe, const char *path, char *why,
-		       size_t len)
+static int fake_kernel(struct policy_env *pe, const struct policy *p,
+		       char *why, size_t len)
 {
 	struct fake_env *f = (struct fake_env *)pe;
 
 	f->kernel_calls++;
 	if (f->fail) {
-		snprintf(why, len, "%s: %s", path, f->fail);
+		snprintf(why, len, "%s: %s", p->kernel_image, f->fail);
 		return -1;
 	}
 	return 0;
@@ -656,7 +656,7 @@ static void check_symbols(void)
 		  "inline.yaml:4:30: rules[0].rip: \"commit_creds\" is a kernel symbol: name the guest's kernel image in kernel.image" },
 		{ "guest: 7\nkernel: {image: /k}\nmonitors: {breakpoint: true}\nrules:\n"
 		  "  - {event: breakpoint, rip: commit_credz, action: forward}\n",
-		  "inline.yaml:5:30: rules[0].rip: no symbol \"commit_credz\" in the kernel image" },
+		  "inline.yaml:5:30: rules[0].rip: no symbol \"commit_credz\" in the guest kernel's symbols" },
 		{ "guest: 7\nkernel: {image: /k}\nmonitors: {breakpoint: true}\nrules:\n"
 		  "  - {event: breakpoint, rip: commit_creds*2, action: forward}\n",
 		  "inline.yaml:5:30: rules[0].rip: expected SYMBOL, SYMBOL+OFFSET or SYMBOL-OFFSET, got \"commit_creds*2\"" },
@@ -670,7 +670,7 @@ static void check_symbols(void)
 		  "  - {va: _stext, gfn: 1, rights: r}\n",
 		  "inline.yaml:4:5: access[0]: needs rights and one of gfn (frames) or va (kernel addresses)" },
 		{ "guest: 7\nkernel: {}\n",
-		  "inline.yaml:2:9: kernel: needs image: the guest kernel's vmlinuz or vmlinux" },
+		  "inline.yaml:2:9: kernel: needs image (the guest kernel's vmlinuz or vmlinux), system_map or isf" },
 		{ "guest: 7\nmonitors: {msr: [LSTAR]}\nrules: [{name: l, event: msr, msr: LSTAR, action: forward}]\n"
 		  "forwarded: {decide: [{event: cpuid, value: 1, verdict: continue}]}\n",
 		  "inline.yaml:4:44: forwarded.decide[0].value: a written value needs event: msr or event: cr" },
@@ -757,11 +757,11 @@ static void check_symbols(void)
 	fe.fail = "cannot open: No such file or directory";
 	EXPECT_EQ(policy_load_buffer_env("inline.yaml", doc, sizeof(doc) - 1,
 					 &fe.env, &p, &d), -1);
-	EXPECT_STREQ(d.msg, "inline.yaml:2:17: kernel.image: /guest/vmlinuz: cannot open: No such file or directory");
+	EXPECT_STREQ(d.msg, "inline.yaml:2:9: kernel: /guest/vmlinuz: cannot open: No such file or directory");
 	/* no environment at all (a tool that resolves no symbols) */
 	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p,
 				     &d), -1);
-	EXPECT_STREQ(d.msg, "inline.yaml:2:17: kernel.image: kernel symbols cannot be resolved here");
+	EXPECT_STREQ(d.msg, "inline.yaml:2:9: kernel: kernel symbols cannot be resolved here");
 }
 
 /* The JSON record of an event: the fields a SIEM keys on. */
