@@ -87,6 +87,10 @@ if want lint; then
 fi
 
 if want userspace; then
+	# Debian's kernel image, for the tests that read a real kernel's
+	# symbols and BTF (common/tests/test_ksrc.c says so when it is absent)
+	kabi=$("$XENINTRO_ROOT/tests/lib/debian.sh" kabi 2>/dev/null) &&
+		[ -r "/boot/vmlinuz-$kabi" ] && export XI_KERNEL_IMAGE="/boot/vmlinuz-$kabi"
 	tap_layer userspace "make -C userspace check" \
 		make -C "$XENINTRO_ROOT/userspace" --no-print-directory -s check
 	files+=("$R/userspace.results")

@@ -14,7 +14,7 @@
 #     results decided here (module load/unload).
 #
 # Kernel command line knobs (all optional):
-#   xenintro.timeout=<s>   per selftest binary (default 300)
+#   xenintro.timeout=<s>   per selftest binary (default 600)
 #   xenintro.only=<a,b>    run only these selftest binaries
 #   xenintro.env.<NAME>=<value>  export NAME=value to the selftests
 #                          (`make soak`: XENINTRO_FUZZ_CALLS, ...)
@@ -45,7 +45,9 @@ kmsg() { echo "xenintro-test: $*" >/dev/kmsg; }
 # result <pass|fail|skip> <name> [detail]: a result decided by this script.
 result() { mark "result $1 $2${3:+ -- $3}"; }
 
-TIMEOUT=300
+# kguest_test unpacks a distribution kernel image some eight times under
+# TCG (about three minutes): 600 s leaves room on a loaded host.
+TIMEOUT=600
 ONLY=
 SHELL_AT_END=
 read -r cmdline </proc/cmdline

@@ -459,9 +459,15 @@ static int kernel_live(struct agent *a)
 		say(a, "error", "domain %u: %s", a->domid, why);
 		return -1;
 	}
-	say(a, "info",
-	    "kernel %s: KASLR slide 0x%" PRIx64 " (LSTAR 0x%" PRIx64 " is entry_SYSCALL_64, %s matches at the slide)",
-	    a->kenv.sym_path, f->slide, f->lstar, f->anchor_name);
+	if (a->kenv.memory)
+		say(a, "info",
+		    "kernel from guest memory: %zu symbols, BTF %zu bytes (%zu bytes of its mapping read); LSTAR 0x%" PRIx64 " is entry_SYSCALL_64",
+		    a->kenv.s.nr, a->kenv.prof.btf_bytes, a->kenv.mem_bytes,
+		    f->lstar);
+	else
+		say(a, "info",
+		    "kernel %s: KASLR slide 0x%" PRIx64 " (LSTAR 0x%" PRIx64 " is entry_SYSCALL_64, %s matches at the slide)",
+		    a->kenv.sym_path, f->slide, f->lstar, f->anchor_name);
 	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
 		say(a, "error", "%s", d.msg);
 		return -1;
@@ -741,7 +747,10 @@ int main(int argc, char **argv)
 		printf("%s: ok: %zu rules, %zu monitors, %zu page ranges, %zu decisions\n",
 		       a.policy_path, a.pol.nr_rules, a.pol.nr_monitors,
 		       a.pol.nr_access, a.pol.nr_decisions);
-		if (a.pol.has_kernel)
+		if (a.pol.provisional)
+			printf("%s: kernel.memory: monitors, access, rules and forwarded are read at attach, with the guest's own symbols (--kernel IMAGE checks them now)\n",
+			       a.policy_path);
+		else if (a.pol.has_kernel)
 			printf("%s: kernel symbols found in %s (%zu symbols; addresses and frames are the image's own until the agent attaches)\n",
 			       a.policy_path, a.kenv.sym_path, a.kenv.s.nr);
 		policy_free(&a.pol);

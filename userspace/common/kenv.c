@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kenv.h"
+#include "kmem.h"
 #include "ksrc.h"
 
 /* x86-64's __START_KERNEL_map: the kernel image's link-time physical 0 */
@@ -23,6 +24,8 @@ static void kenv_unload(struct kenv *e)
 	free(e->sym_path);
 	e->sym_path = NULL;
 	e->have_prof = false;
+	e->memory = false;
+	e->env.provisional = false;
 }
 
 static int kenv_kernel(struct policy_env *pe, const struct policy *p,
@@ -34,9 +37,10 @@ static int kenv_kernel(struct policy_env *pe, const struct policy *p,
 	char key[3 * 4096 + 4];
 	struct diag d;
 
-	snprintf(key, sizeof(key), "%s\n%s\n%s", image ? image : "",
+	snprintf(key, sizeof(key), "%s\n%s\n%s\n%d", image ? image : "",
 		 p->kernel_system_map ? p->kernel_system_map : "",
-		 p->kernel_isf ? p->kernel_isf : "");
+		 p->kernel_isf ? p->kernel_isf : "",
+		 p->kernel_memory && !image);
 	if (e->key && !strcmp(e->key, key))
 		return 0;
 	if (e->x) {
@@ -46,6 +50,18 @@ static int kenv_kernel(struct policy_env *pe, const struct policy *p,
 		return -1;
 	}
 	kenv_unload(e);
+	if (p->kernel_memory && !image) {
+		/* nothing to load: the guest has it all, known at attach */
+		e->memory = true;
+		e->env.provisional = true;
+		e->key = strdup(key);
+		e->sym_path = strdup("guest memory");
+		if (!e->key || !e->sym_path) {
+			snprintf(d.msg, sizeof(d.msg), "out of memory");
+			goto fail;
+		}
+		return 0;
+	}
 	if (image && xi_kimage_load(image, &e->k, &d))
 		goto fail;
 	if (p->kernel_isf) {
@@ -160,6 +176,66 @@ const struct xi_kprofile *kenv_profile(struct kenv *e, char *why, size_t len)
 	return &e->prof;
 }
 
+/*
+ * kernel.memory: the symbols and types out of the guest's kernel mapping,
+ * read from LSTAR's 2 MiB page on. Believed only if LSTAR is, by these
+ * very tables, entry_SYSCALL_64: a hooked LSTAR, or tables that are not
+ * the kernel's, end the attach.
+ */
+static int from_memory(struct kenv *e, struct xenintro *x, unsigned int secs,
+		       char *why, size_t len)
+{
+	struct xenintro_mem_root root;
+	const struct xi_ksym *entry;
+	unsigned char *buf;
+	struct diag d;
+	uint64_t base;
+	int ret;
+
+	memset(&e->found, 0, sizeof(e->found));
+	ret = kslide_regs(x, secs, &e->found.regs);
+	if (ret) {
+		snprintf(why, len, "kernel from guest memory: %s",
+			 kslide_why(ret, &e->found, d.msg, sizeof(d.msg)));
+		return ret;
+	}
+	e->found.lstar = e->found.regs.msr_lstar;
+	base = e->found.lstar & ~((2ULL << 20) - 1);
+	root = xenintro_root_regs(&e->found.regs);
+	ret = xi_kmem_read(x, &root, base, XI_KMEM_SPAN, &buf, &e->mem_bytes);
+	if (ret) {
+		snprintf(why, len, "kernel from guest memory: reading from 0x%" PRIx64 ": %s",
+			 base, strerror(-ret));
+		return ret;
+	}
+	diag_init(&d, "guest memory");
+	ret = xi_kmem_scan(buf, XI_KMEM_SPAN, base, &e->s, &e->prof, &d);
+	free(buf);
+	if (ret) {
+		snprintf(why, len, "%s (%zu of %u bytes from LSTAR's 2 MiB page 0x%" PRIx64 " mapped)",
+			 d.msg, e->mem_bytes, XI_KMEM_SPAN, base);
+		return -ENOENT;
+	}
+	e->have_prof = true;
+	entry = xi_ksyms_find(&e->s, "entry_SYSCALL_64");
+	e->found.entry = entry ? entry->addr : 0;
+	e->found.anchor_name = "guest memory";
+	if (!entry || entry->addr != e->found.lstar) {
+		snprintf(why, len,
+			 "kernel from guest memory: LSTAR 0x%" PRIx64 " is not entry_SYSCALL_64 (0x%" PRIx64 ") by the guest's own tables: LSTAR hooked, or tables that are not the kernel's; refusing to guess",
+			 e->found.lstar, e->found.entry);
+		xi_ksyms_free(&e->s);
+		e->have_prof = false;
+		return -EPROTO;
+	}
+	e->found.aligned = true;
+	e->found.anchor = true;
+	e->slide = 0;		/* the tables hold running addresses */
+	e->x = x;
+	e->env.provisional = false;
+	return 0;
+}
+
 int kenv_go_live(struct kenv *e, struct xenintro *x, unsigned int secs,
 		 char *why, size_t len)
 {
@@ -170,6 +246,8 @@ int kenv_go_live(struct kenv *e, struct xenintro *x, unsigned int secs,
 		snprintf(why, len, "no kernel symbols loaded");
 		return -EINVAL;
 	}
+	if (e->memory)
+		return from_memory(e, x, secs, why, len);
 	ret = kslide_find(x, &e->s, secs, &e->found);
 	if (ret) {
 		snprintf(why, len, "kernel %s: %s", e->sym_path,

@@ -38,6 +38,8 @@
  * @s: the symbols
  * @prof: struct offsets, valid with @have_prof
  * @have_prof: from the ISF at load, or the image's BTF at kenv_profile()
+ * @memory: kernel.memory: symbols and types from the guest's memory
+ * @mem_bytes: bytes of the kernel's mapping read (memory)
  * @x: the attached session, once live; NULL before
  * @slide: what kenv_go_live() found
  * @found: how it was found (for the agent's log)
@@ -51,6 +53,8 @@ struct kenv {
 	struct xi_ksyms s;
 	struct xi_kprofile prof;
 	bool have_prof;
+	bool memory;
+	size_t mem_bytes;
 	struct xenintro *x;
 	uint64_t slide;
 	struct kslide found;

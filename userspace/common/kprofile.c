@@ -96,7 +96,6 @@ int xi_kprofile_from(const struct xi_kimage *k, struct xi_kprofile *p,
 {
 	const unsigned char *btf_data;
 	size_t btf_len = 0;
-	struct btf *btf;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
@@ -107,12 +106,21 @@ int xi_kprofile_from(const struct xi_kimage *k, struct xi_kprofile *p,
 		diag_init(d, d->file);	/* say why it matters */
 		ret = diag_error(d, (struct src_mark){ 0 }, NULL,
 				 "no .BTF section: this kernel was built without CONFIG_DEBUG_INFO_BTF");
-	} else if (btf_len > UINT32_MAX) {
-		ret = diag_error(d, (struct src_mark){ 0 }, NULL,
-				 ".BTF section too large");
 	}
 	if (ret)
 		return -1;
+	return xi_kprofile_from_btf(btf_data, btf_len, p, d);
+}
+
+int xi_kprofile_from_btf(const void *btf_data, size_t btf_len,
+			 struct xi_kprofile *p, struct diag *d)
+{
+	struct btf *btf;
+	int ret;
+
+	if (btf_len > UINT32_MAX)
+		return diag_error(d, (struct src_mark){ 0 }, NULL,
+				  "BTF too large");
 	p->btf_bytes = btf_len;
 	btf = btf__new(btf_data, (__u32)btf_len);
 	if (!btf)

@@ -65,5 +65,8 @@ int xi_kprofile_load(const char *path, struct xi_kprofile *p, struct diag *d);
 struct xi_kimage;
 int xi_kprofile_from(const struct xi_kimage *k, struct xi_kprofile *p,
 		     struct diag *d);
+/* The same from @len bytes of BTF (a running kernel's, for instance). */
+int xi_kprofile_from_btf(const void *btf, size_t len, struct xi_kprofile *p,
+			 struct diag *d);
 
 #endif /* XI_KPROFILE_H */

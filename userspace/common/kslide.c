@@ -50,9 +50,8 @@ static void answer_all(struct xenintro *x)
 	xenintro_submit(x);
 }
 
-/* The registers of the guest's first CR3 write, within @secs. */
-static int first_event_regs(struct xenintro *x, unsigned int secs,
-			    struct xenintro_regs *regs)
+int kslide_regs(struct xenintro *x, unsigned int secs,
+		struct xenintro_regs *regs)
 {
 	const struct xenintro_event *ev;
 	long long end = now_ms() + secs * 1000LL;
@@ -124,7 +123,7 @@ int kslide_find(struct xenintro *x, const struct xi_ksyms *s,
 	if (!entry || anchor_of(s, r, &at, &want, &len))
 		return -ENOENT;
 	r->entry = entry->addr;
-	ret = first_event_regs(x, secs, &r->regs);
+	ret = kslide_regs(x, secs, &r->regs);
 	if (ret)
 		return ret;
 	r->lstar = r->regs.msr_lstar;

@@ -40,6 +40,13 @@ struct kslide {
  */
 int kslide_find(struct xenintro *x, const struct xi_ksyms *s,
 		unsigned int secs, struct kslide *r);
+/*
+ * The registers of the guest's first CR3 write within @secs (a monitor on
+ * for that long, then off, its other events answered): 0, -ETIMEDOUT or
+ * another -errno.
+ */
+int kslide_regs(struct xenintro *x, unsigned int secs,
+		struct xenintro_regs *regs);
 /* Why kslide_find() failed, as a sentence for "domain N: ...". */
 const char *kslide_why(int err, const struct kslide *r, char *buf,
 		       size_t len);

@@ -274,6 +274,19 @@ static int decode(const struct ktables *t, struct xi_ksyms *s, bool percpu,
 int xi_ksyms_load(const struct xi_kimage *k, struct xi_ksyms *s,
 		  struct diag *d)
 {
+	const unsigned char *ro;
+	uint64_t addr;
+	size_t len;
+
+	memset(s, 0, sizeof(*s));
+	if (xi_kimage_section(k, ".rodata", &ro, &len, &addr, d))
+		return -1;
+	return xi_ksyms_from_rodata(ro, len, addr, s, d);
+}
+
+int xi_ksyms_from_rodata(const unsigned char *ro, size_t ro_len,
+			 uint64_t ro_addr, struct xi_ksyms *s, struct diag *d)
+{
 	static const char digits[] = "0\0" "1\0" "2\0" "3\0" "4\0" "5\0"
 				     "6\0" "7\0" "8\0" "9";
 	struct ktables t;
@@ -285,8 +298,9 @@ int xi_ksyms_load(const struct xi_kimage *k, struct xi_ksyms *s,
 
 	memset(s, 0, sizeof(*s));
 	memset(&t, 0, sizeof(t));
-	if (xi_kimage_section(k, ".rodata", &t.ro, &t.ro_len, &t.ro_addr, d))
-		return -1;
+	t.ro = ro;
+	t.ro_len = ro_len;
+	t.ro_addr = ro_addr;
 	while (!found && from < t.ro_len &&
 	       (hit = memmem(t.ro + from, t.ro_len - from, digits,
 			     sizeof(digits)))) {

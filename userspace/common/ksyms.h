@@ -48,6 +48,14 @@ struct xi_ksyms {
  */
 int xi_ksyms_load(const struct xi_kimage *k, struct xi_ksyms *s,
 		  struct diag *d);
+/*
+ * The same over @len bytes that hold the kernel's read-only data at
+ * address @addr: an image's .rodata, or a running kernel's memory (then
+ * the addresses are the running ones, slide included). @s's token table
+ * points into @ro.
+ */
+int xi_ksyms_from_rodata(const unsigned char *ro, size_t len, uint64_t addr,
+			 struct xi_ksyms *s, struct diag *d);
 void xi_ksyms_free(struct xi_ksyms *s);
 /* The first symbol named @name, or NULL. */
 const struct xi_ksym *xi_ksyms_find(const struct xi_ksyms *s,

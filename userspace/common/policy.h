@@ -109,6 +109,8 @@ struct policy {
 	char *kernel_image;	/* kernel.image, or NULL */
 	char *kernel_system_map;	/* kernel.system_map, or NULL */
 	char *kernel_isf;	/* kernel.isf, or NULL */
+	bool kernel_memory;	/* kernel.memory: from the guest itself */
+	bool provisional;	/* read before the symbols were known */
 	uint32_t default_verdict;	/* CONTINUE or DENY */
 	uint32_t deadline_ms;		/* 0: the kernel's default */
 	uint32_t ring_entries;		/* 0: the kernel's default */
@@ -138,10 +140,16 @@ struct policy {
  *	symbol the image does not have.
  * @frame: the guest frame behind kernel virtual address @va. 0, or -1
  *	with a sentence in @why.
+ * @provisional: set by @kernel when the symbols cannot be known yet
+ *	(kernel.memory before attaching): the parser then reads only what
+ *	attaching needs (the top-level values and log:, where a symbol reads
+ *	as 0) and marks the policy provisional; the caller reads it again
+ *	once they are known.
  *
  * Without one (policy_load()), a policy that names a symbol is refused.
  */
 struct policy_env {
+	bool provisional;
 	int (*kernel)(struct policy_env *e, const struct policy *p, char *why,
 		      size_t len);
 	int (*symbol)(struct policy_env *e, const char *name, uint64_t *addr);

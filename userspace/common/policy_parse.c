@@ -480,6 +480,10 @@ static int key_addr(struct ctx *c, const yaml_node_t *n, const char *path,
 		return err(c, n, path,
 			   "\"%s\" is a kernel symbol: name the guest's kernel image in kernel.image",
 			   name);
+	if (c->env->provisional) {
+		*out = 0;	/* known at attach; this read is thrown away */
+		return 0;
+	}
 	if (c->env->symbol(c->env, name, &base))
 		return err(c, n, path, "no symbol \"%s\" in the guest kernel's symbols",
 			   name);
@@ -1581,7 +1585,7 @@ static int parse_guest(struct ctx *c, const yaml_node_t *n)
 static int parse_kernel(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const fields[] = {
-		"image", "system_map", "isf", NULL,
+		"image", "system_map", "isf", "memory", NULL,
 	};
 	struct policy *p = c->p;
 	char why[600];
@@ -1598,9 +1602,17 @@ static int parse_kernel(struct ctx *c, const yaml_node_t *n)
 	v = get(c, n, "isf");
 	if (v && dup_str(c, v, "kernel.isf", &p->kernel_isf))
 		return -1;
-	if (!p->kernel_image && !p->kernel_system_map && !p->kernel_isf)
+	v = get(c, n, "memory");
+	if (v && get_bool(c, v, "kernel.memory", &p->kernel_memory))
+		return -1;
+	if (p->kernel_memory && (p->kernel_image || p->kernel_system_map ||
+				 p->kernel_isf))
+		return err(c, v, "kernel.memory",
+			   "reads the symbols and types from the guest itself: give no files with it");
+	if (!p->kernel_image && !p->kernel_system_map && !p->kernel_isf &&
+	    !p->kernel_memory)
 		return err(c, n, "kernel",
-			   "needs image (the guest kernel's vmlinuz or vmlinux), system_map or isf");
+			   "needs image (the guest kernel's vmlinuz or vmlinux), system_map, isf or memory: true");
 	if (p->kernel_system_map && p->kernel_isf)
 		return err(c, n, "kernel",
 			   "give one of system_map or isf: both are symbol tables");
@@ -1662,6 +1674,12 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 	v = get(c, root, "stats_interval");
 	if (v && get_u32(c, v, "stats_interval", 86400, &p->stats_interval))
 		return -1;
+	if (c->env && c->env->provisional) {
+		/* only what attaching needs: the rest once symbols are known */
+		p->provisional = true;
+		v = get(c, root, "log");
+		return v ? parse_log(c, v) : 0;
+	}
 	v = get(c, root, "monitors");
 	if (v && parse_monitors(c, v))
 		return -1;

@@ -670,7 +670,7 @@ static void check_symbols(void)
 		  "  - {va: _stext, gfn: 1, rights: r}\n",
 		  "inline.yaml:4:5: access[0]: needs rights and one of gfn (frames) or va (kernel addresses)" },
 		{ "guest: 7\nkernel: {}\n",
-		  "inline.yaml:2:9: kernel: needs image (the guest kernel's vmlinuz or vmlinux), system_map or isf" },
+		  "inline.yaml:2:9: kernel: needs image (the guest kernel's vmlinuz or vmlinux), system_map, isf or memory: true" },
 		{ "guest: 7\nmonitors: {msr: [LSTAR]}\nrules: [{name: l, event: msr, msr: LSTAR, action: forward}]\n"
 		  "forwarded: {decide: [{event: cpuid, value: 1, verdict: continue}]}\n",
 		  "inline.yaml:4:44: forwarded.decide[0].value: a written value needs event: msr or event: cr" },
@@ -758,6 +758,22 @@ static void check_symbols(void)
 	EXPECT_EQ(policy_load_buffer_env("inline.yaml", doc, sizeof(doc) - 1,
 					 &fe.env, &p, &d), -1);
 	EXPECT_STREQ(d.msg, "inline.yaml:2:9: kernel: /guest/vmlinuz: cannot open: No such file or directory");
+	/* symbols known only later: what attaching needs, the rest after */
+	fake_env_init(&fe);
+	fe.env.provisional = true;
+	if (policy_load_buffer_env("inline.yaml", doc, sizeof(doc) - 1,
+				   &fe.env, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+	} else {
+		EXPECT_EQ(p.provisional, 1);
+		EXPECT_EQ(p.nr_rules, 0);
+		EXPECT_EQ(p.nr_monitors, 0);
+		EXPECT_EQ(p.nr_access, 0);
+		EXPECT_EQ(p.domid, 7);
+		EXPECT_EQ(p.log.process, 1);
+		EXPECT_EQ(p.log.memory[0].addr, 0);
+		policy_free(&p);
+	}
 	/* no environment at all (a tool that resolves no symbols) */
 	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p,
 				     &d), -1);
