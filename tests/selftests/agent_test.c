@@ -76,47 +76,7 @@ FIXTURE_TEARDOWN(agent)
 		}							\
 	} while (0)
 
-/* A vCPU command that must complete; its result line in self->res. */
-static void vcpu(struct __test_metadata *_metadata,
-		 struct _test_data_agent *self, const char *fmt, ...)
-{
-	char cmd[256];
-	va_list va;
-
-	va_start(va, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, va);
-	va_end(va);
-	ASSERT_EQ(0, run_vcpu(&self->ap, self->res, sizeof(self->res), "%s",
-			      cmd))
-		TH_LOG("%s: %s", cmd, self->res);
-}
-
-static void result_is(struct __test_metadata *_metadata,
-		      struct _test_data_agent *self, const char *result)
-{
-	EXPECT_TRUE(kv_is(self->res, "result", result))
-		TH_LOG("want %s: %s", result, self->res);
-}
-
-/* SIGTERM: exit 0, and the domain is as it was before the agent. */
-static void stop_and_check_clean(struct __test_metadata *_metadata,
-				 struct _test_data_agent *self)
-{
-	ASSERT_EQ(0, agent_stop(&self->ap, SIGTERM)) {
-		char *e = slurp(self->ap.err);
-
-		TH_LOG("agent: %s", e);
-		free(e);
-	}
-	ASSERT_TRUE(dom_state(self->domid, self->st, sizeof(self->st)));
-	EXPECT_EQ(0, kv_num(self->st, "attached")) TH_LOG("%s", self->st);
-	EXPECT_EQ(0, kv_num(self->st, "monitors")) TH_LOG("%s", self->st);
-	EXPECT_EQ(0, kv_num(self->st, "restricted")) TH_LOG("%s", self->st);
-	EXPECT_EQ(0, kv_num(self->st, "pause")) TH_LOG("%s", self->st);
-	/* the agent said goodbye in the log and left the registry */
-	EXPECT_LE(1, count_lines(self->ap.log, "detaching", NULL));
-	EXPECT_NE(0, access(self->ap.reg, F_OK));
-}
+XI_AGENT_FIXTURE_HELPERS(agent)
 
 /* ------------------------------------------------------------- examples */
 

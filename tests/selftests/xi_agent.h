@@ -246,4 +246,55 @@ static inline int run_cmd(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/*
+ * The vCPU and clean-stop helpers of a fixture with the fields ap, domid,
+ * res and st: vcpu() runs a vCPU command that must complete (its result
+ * line in self->res), result_is() checks it, stop_and_check_clean() stops
+ * the agent with SIGTERM (exit 0) and checks the domain is as it was
+ * before it: not attached, no monitors, no restricted frames, not paused;
+ * the agent said goodbye in the log and left the registry.
+ */
+#define XI_AGENT_FIXTURE_HELPERS(fixture)				\
+/* A vCPU command that must complete; its result line in self->res. */	\
+static void vcpu(struct __test_metadata *_metadata,			\
+		 struct _test_data_##fixture *self, const char *fmt, ...) \
+{									\
+	char cmd[256];							\
+	va_list va;							\
+									\
+	va_start(va, fmt);						\
+	vsnprintf(cmd, sizeof(cmd), fmt, va);				\
+	va_end(va);							\
+	ASSERT_EQ(0, run_vcpu(&self->ap, self->res, sizeof(self->res), "%s", \
+			      cmd))					\
+		TH_LOG("%s: %s", cmd, self->res);			\
+}									\
+									\
+static void result_is(struct __test_metadata *_metadata,		\
+		      struct _test_data_##fixture *self, const char *result) \
+{									\
+	EXPECT_TRUE(kv_is(self->res, "result", result))			\
+		TH_LOG("want %s: %s", result, self->res);		\
+}									\
+									\
+/* SIGTERM: exit 0, and the domain is as it was before the agent. */	\
+static void stop_and_check_clean(struct __test_metadata *_metadata,	\
+				 struct _test_data_##fixture *self)	\
+{									\
+	ASSERT_EQ(0, agent_stop(&self->ap, SIGTERM)) {			\
+		char *e = slurp(self->ap.err);				\
+									\
+		TH_LOG("agent: %s", e);					\
+		free(e);						\
+	}								\
+	ASSERT_TRUE(dom_state(self->domid, self->st, sizeof(self->st))); \
+	EXPECT_EQ(0, kv_num(self->st, "attached")) TH_LOG("%s", self->st); \
+	EXPECT_EQ(0, kv_num(self->st, "monitors")) TH_LOG("%s", self->st); \
+	EXPECT_EQ(0, kv_num(self->st, "restricted")) TH_LOG("%s", self->st); \
+	EXPECT_EQ(0, kv_num(self->st, "pause")) TH_LOG("%s", self->st);	\
+	/* the agent said goodbye in the log and left the registry */	\
+	EXPECT_LE(1, count_lines(self->ap.log, "detaching", NULL));	\
+	EXPECT_NE(0, access(self->ap.reg, F_OK));			\
+}
+
 #endif /* XI_AGENT_H */

@@ -263,14 +263,16 @@ static const struct kproc_id *event_process(struct agent *a,
 	return ep->err ? NULL : &ep->id;
 }
 
-static json_t *id_json(const struct kproc_id *id, int err)
+/* @id as a record's field; else why not (@owner: for a CR3's owner) */
+static json_t *id_json(const struct kproc_id *id, int err, bool owner)
 {
 	char comm[4 * KPROC_COMM_LEN + 1];
 
 	if (!id)
 		return json_pack("{s:s}", "error",
-				 err == -ENOENT ? "no task has this address space" :
-						  strerror(-err));
+				 owner && err == -ENOENT ?
+				 "no task has this address space" :
+				 strerror(-err));
 	safe_comm(id->comm, comm, sizeof(comm));
 	return json_pack("{s:i, s:i, s:s, s:o}", "pid", (int)id->pid,
 			 "tgid", (int)id->tgid, "comm", comm,
@@ -293,13 +295,13 @@ static json_t *process_json(struct agent *a, const struct xenintro_event *ev,
 		return NULL;
 	id = event_process(a, ev, ep);
 	o = json_object();
-	json_object_set_new(o, "process", id_json(id, ep->err));
+	json_object_set_new(o, "process", id_json(id, ep->err, false));
 	if (ev->reason == XENINTRO_EVENT_CTRLREG &&
 	    ev->u.ctrlreg.index == XENINTRO_CR3) {
 		err = kproc_cr3_owner(&a->kproc, ev, ev->u.ctrlreg.new_value,
 				      &next);
 		json_object_set_new(o, "next_process",
-				    id_json(err ? NULL : &next, err));
+				    id_json(err ? NULL : &next, err, true));
 	}
 	return o;
 }

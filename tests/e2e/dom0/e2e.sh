@@ -858,11 +858,11 @@ dmesg_mark 21
 
 # 21b: the guest's current process in every record, with nothing on
 # dom0's side: kernel.memory reads the kallsyms tables and the BTF out of
-# the guest's own kernel mapping (from LSTAR's 2 MiB page on). The agent logs each
-# CR3 write (asynchronously: the guest never waits) with the process that
-# was running: current_task through the per-CPU area (GS base, or
-# KERNEL_GS_BASE from ring 3), pid, tgid and comm at the offsets of the
-# image's BTF; and the process whose address space the write loads
+# the guest's own kernel mapping (from LSTAR's 2 MiB page on). The agent
+# logs each CR3 write (asynchronously: the guest never waits) with the
+# process that was running: current_task through the per-CPU area (GS
+# base, or KERNEL_GS_BASE from ring 3), pid, tgid and comm at the offsets
+# of that BTF; and the process whose address space the write loads
 # (next_process: the task list's owner of that mm->pgd). A ping-pong
 # between two processes of the guest is the marker: their pids (which the
 # guest prints) must appear both ways, named "xi_guest"; and every pid the
@@ -921,7 +921,7 @@ s21b() {
 		[ "$rc" = 0 ] && alive g1 2')" "$2" \
 		"$(grep -o 'kernel from guest memory[^"]*' /tmp/s21b.err | head -n1); CR3 records: $total, $named named, $nerr could not be read; the marker ping-pong parent $pa named xi_guest in $npa, child $pc in $npc; address spaces loaded named: $nnext, the parent's $nxa, the child's $nxc; pids also in the guest's /proc afterwards: $checked, names differing: ${bad:-none}; $(grep -o 'process names from [^"]*' /tmp/s21b.err | head -n1)"
 }
-scenario 21b "process names with nothing but the guest (kernel.memory: kallsyms and BTF read from its memory): each CR3 record names the guest process that was running (current_task via the per-CPU area, task_struct offsets from the image's BTF) and the one whose address space it loads (the task list, by mm->pgd); the marker ping-pong's pids are named xi_guest both ways, and names match the guest's /proc" s21b g1
+scenario 21b "process names with nothing but the guest (kernel.memory: kallsyms and BTF read from its memory): each CR3 record names the guest process that was running (current_task via the per-CPU area, task_struct offsets from the BTF in its memory) and the one whose address space it loads (the task list, by mm->pgd); the marker ping-pong's pids are named xi_guest both ways, and names match the guest's /proc" s21b g1
 dmesg_mark 21b
 
 # -------------------------------------------------- 7: detach under load

@@ -23,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int fz_kernel(struct policy_env *e, const struct policy *p, char *why,
 		     size_t len)
 {
-	(void)e;
+	/* kernel.memory: the provisional read before attaching */
+	e->provisional = p->kernel_memory;
 	if (p->kernel_image && !strcmp(p->kernel_image, "missing")) {
 		snprintf(why, len, "%s: cannot open", p->kernel_image);
 		return -1;
