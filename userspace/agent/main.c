@@ -745,6 +745,14 @@ int main(int argc, char **argv)
 		return EXIT_POLICY;
 	}
 	apply_overrides(&a.ov, &a.pol);
+	if (check && a.pol.has_kernel && !a.pol.provisional &&
+	    wants_process(&a.pol) && !kenv_profile(&a.kenv, why, sizeof(why))) {
+		/* process names would fail at attach: say it now */
+		fprintf(stderr, "%s: process names: %s\n", a.policy_path, why);
+		policy_free(&a.pol);
+		kenv_free(&a.kenv);
+		return EXIT_POLICY;
+	}
 	if (check) {
 		printf("%s: ok: %zu rules, %zu monitors, %zu page ranges, %zu decisions\n",
 		       a.policy_path, a.pol.nr_rules, a.pol.nr_monitors,

@@ -234,7 +234,8 @@ static bool find_member(json_t *root, const char *type, const char *member,
 	return false;
 }
 
-static int isf_profile(json_t *root, struct xi_kprofile *p, struct diag *d)
+static int isf_profile(json_t *root, struct xi_kprofile *p, char *why,
+		       size_t len)
 {
 	unsigned int i;
 	uint64_t v;
@@ -247,9 +248,11 @@ static int isf_profile(json_t *root, struct xi_kprofile *p, struct diag *d)
 					    f->type);
 
 		if (!find_member(root, f->type, f->member, 0, 0, &p->offset[i],
-				 &p->size[i]))
-			return diag_error(d, (struct src_mark){ 0 }, NULL,
-					  "no member %s", f->name);
+				 &p->size[i])) {
+			snprintf(why, len, "no member %s", f->name);
+			memset(p, 0, sizeof(*p));
+			return -1;
+		}
 		p->struct_size[i] = get_u64(json_object_get(t, "size"), &v) ?
 				    (long)v : -1;
 	}
@@ -257,7 +260,7 @@ static int isf_profile(json_t *root, struct xi_kprofile *p, struct diag *d)
 }
 
 int xi_isf_load(const char *path, struct xi_ksyms *s, struct xi_kprofile *p,
-		struct diag *d)
+		char *why_no_p, size_t why_len, struct diag *d)
 {
 	json_error_t je;
 	size_t len, qlen;
@@ -288,8 +291,10 @@ int xi_isf_load(const char *path, struct xi_ksyms *s, struct xi_kprofile *p,
 				 "not a JSON object: not an ISF file");
 	if (!ret && s)
 		ret = isf_symbols(root, s, d);
+	if (why_no_p && why_len)
+		why_no_p[0] = '\0';
 	if (!ret && p)
-		ret = isf_profile(root, p, d);
+		isf_profile(root, p, why_no_p, why_len);
 	if (ret && s)
 		xi_ksyms_free(s);
 	json_decref(root);

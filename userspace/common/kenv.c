@@ -24,6 +24,7 @@ static void kenv_unload(struct kenv *e)
 	free(e->sym_path);
 	e->sym_path = NULL;
 	e->have_prof = false;
+	e->no_prof[0] = '\0';
 	e->memory = false;
 	e->env.provisional = false;
 }
@@ -65,9 +66,11 @@ static int kenv_kernel(struct policy_env *pe, const struct policy *p,
 	if (image && xi_kimage_load(image, &e->k, &d))
 		goto fail;
 	if (p->kernel_isf) {
-		if (xi_isf_load(p->kernel_isf, &e->s, &e->prof, &d))
+		if (xi_isf_load(p->kernel_isf, &e->s, &e->prof, e->no_prof,
+				sizeof(e->no_prof), &d))
 			goto fail;
-		e->have_prof = true;
+		/* without the members, the image's BTF may still give them */
+		e->have_prof = !e->no_prof[0];
 	} else if (p->kernel_system_map) {
 		if (xi_sysmap_load(p->kernel_system_map, &e->s, &d))
 			goto fail;
@@ -163,8 +166,11 @@ const struct xi_kprofile *kenv_profile(struct kenv *e, char *why, size_t len)
 	if (e->have_prof)
 		return &e->prof;
 	if (!e->k.elf) {
-		snprintf(why, len,
-			 "struct offsets need kernel.image (its BTF) or kernel.isf");
+		if (e->no_prof[0])
+			snprintf(why, len, "%s: %s", e->sym_path, e->no_prof);
+		else
+			snprintf(why, len,
+				 "struct offsets need kernel.image (its BTF) or kernel.isf");
 		return NULL;
 	}
 	diag_init(&d, e->key);

@@ -53,6 +53,7 @@ struct kenv {
 	struct xi_ksyms s;
 	struct xi_kprofile prof;
 	bool have_prof;
+	char no_prof[128];	/* why an ISF gave no offsets, or "" */
 	bool memory;
 	size_t mem_bytes;
 	struct xenintro *x;

@@ -33,10 +33,11 @@ int xi_sysmap_load(const char *path, struct xi_ksyms *s, struct diag *d);
  * The symbols (into @s, may be NULL) and the struct offsets of
  * xi_kprofile_fields (into @p, may be NULL) of the ISF file at @path.
  * 0, or -1 with the reason in @d ("FILE:LINE:COLUMN: ..." for JSON that
- * does not parse, "FILE: no member task_struct.comm" for one without a
- * member the profile needs).
+ * does not parse). An ISF without a member the profile needs still gives
+ * its symbols: then @p is zeroed and @why_no_p says which member
+ * ("no member task_struct.comm"); else @why_no_p is "".
  */
 int xi_isf_load(const char *path, struct xi_ksyms *s, struct xi_kprofile *p,
-		struct diag *d);
+		char *why_no_p, size_t len, struct diag *d);
 
 #endif /* XI_KSRC_H */

@@ -57,6 +57,21 @@ wait "$xa"
 say "agent exited with $? after SIGTERM (clean detach); $(grep -c . /tmp/demo-cr3.log) log lines, the first ten:"
 head -n 10 /tmp/demo-cr3.log | while IFS= read -r l; do say "  $l"; done
 
+say "looking inside the guest: the agent reads the guest kernel's symbols and struct layouts out of its memory (kernel.memory) and names the processes in each CR3 record"
+printf 'guest: demo\nkernel: {memory: true}\nmonitors:\n  cr3: {sync: false}\nlog: {events: [cr], process: true}\n' >/tmp/demo-ps.yaml
+$XA -g "$d" -f text -o /tmp/demo-ps.log /tmp/demo-ps.yaml 2>/tmp/demo-ps.err &
+xa=$!
+# the agent reads LSTAR from a CR3 write: processes switching make them
+gsend demo d5w "xi_guest pingpong 20"
+wait_file /tmp/demo-ps.err "attached to domain" 60
+grep -F 'kernel from guest memory' /tmp/demo-ps.err | head -n1 | while IFS= read -r l; do say "$l"; done
+gwait demo d5w 60
+kill -TERM "$xa"
+wait "$xa"
+say "CR3 writes logged: $(grep -c . /tmp/demo-ps.log); some that switch to the ping-pong (process= was running, next_process= owns the address space loaded):"
+grep -F 'next_process=' /tmp/demo-ps.log | grep -F 'xi_guest' | head -n 4 |
+	sed 's/.* dom[0-9]* //' | while IFS= read -r l; do say "  $l"; done
+
 say "and cpuid-hide-hypervisor.yaml: CPUID leaf 0x40000000 answered by a kernel rule"
 $XA -g "$d" -f text -o /tmp/demo-cpuid.log /xi/examples/cpuid-hide-hypervisor.yaml 2>/tmp/demo-cpuid.err &
 xa=$!

@@ -19,13 +19,13 @@ notok() { n=$((n + 1)); echo "not ok $n - $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..19"
 kabi=$("$ROOT/tests/lib/debian.sh" kabi 2>/dev/null)
 image=/boot/vmlinuz-$kabi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ -z "$kabi" ] || [ ! -r "$image" ]; then
-	for i in $(seq 1 16); do
+	for i in $(seq 1 19); do
 		notok "profile: no installed Debian kernel image (tests/lib/debian.sh kabi: '$kabi'; make deps installs linux-image-amd64)"
 	done
 	exit 0
@@ -143,3 +143,24 @@ $TOOL ksyms /bin/true >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "an ELF without kallsyms: exit 5, \"$(cat "$tmp/err")\"" \
 	eval '[ "$rc" = 5 ] && grep -q "no kallsyms tables" "$tmp/err"'
+
+# 17-19. the agent's --check with kernel symbols from each source
+AGENT=../agent/xenintro-agent
+printf 'guest: 1\nkernel: {system_map: %s}\nmonitors: {breakpoint: true}\nrules: [{event: breakpoint, rip: commit_creds+4, action: forward}]\n' \
+	"$tmp/System.map" >"$tmp/map.yaml"
+$TOOL ksyms "$image" >"$tmp/System.map"
+$AGENT --check "$tmp/map.yaml" >"$tmp/out" 2>&1
+rc=$?
+check "agent --check, symbols from a System.map made by ksyms: exit $rc, $(tail -n1 "$tmp/out" | cut -c1-80)" \
+	eval '[ "$rc" = 0 ] && grep -q "kernel symbols found in $tmp/System.map" "$tmp/out"'
+printf '{"symbols": {"commit_creds": {"address": 18446744071579467776}}, "user_types": {}}\n' >"$tmp/min.json"
+printf 'guest: 1\nkernel: {isf: %s}\nlog: {process: true}\n' "$tmp/min.json" >"$tmp/isf.yaml"
+$AGENT --check "$tmp/isf.yaml" >"$tmp/out" 2>&1
+rc=$?
+check "agent --check, process names from an ISF without task_struct: exit $rc, \"$(cat "$tmp/out")\"" \
+	eval '[ "$rc" = 2 ] && grep -q "process names: $tmp/min.json: no member task_struct.comm" "$tmp/out"'
+printf 'guest: 1\nkernel: {memory: true}\nrules: [{event: breakpoint, rip: commit_creds, action: forward}]\n' >"$tmp/mem.yaml"
+$AGENT --check "$tmp/mem.yaml" >"$tmp/out" 2>&1
+rc=$?
+check "agent --check, kernel.memory: exit $rc, the rules are left for the attach" \
+	eval '[ "$rc" = 0 ] && grep -q "kernel.memory: monitors, access, rules and forwarded are read at attach" "$tmp/out"'

@@ -144,7 +144,10 @@ static void check_isf(void)
 	struct diag d;
 	char want[512];
 
-	if (xi_isf_load(file("kernel.json", isf), &s, &p, &d)) {
+	char why[128];
+
+	if (xi_isf_load(file("kernel.json", isf), &s, &p, why, sizeof(why),
+			&d)) {
 		FAIL("%s", d.msg);
 		return;
 	}
@@ -162,24 +165,28 @@ static void check_isf(void)
 	EXPECT_EQ(p.size[XI_KF_MM_PGD], 8);
 	EXPECT_EQ(p.struct_size[XI_KF_TASK_COMM], 9792);
 	EXPECT_STREQ(p.format, "ISF");
+	EXPECT_STREQ(why, "");
 	xi_ksyms_free(&s);
 
 	EXPECT_EQ(xi_isf_load(file("broken.json", "{\"symbols\": {\n  \"a\": {\"address\": 1},\n  \"b\": }\n}\n"),
-			      &s, &p, &d), -1);
+			      &s, &p, why, sizeof(why), &d), -1);
 	snprintf(want, sizeof(want), "%s/broken.json:3:", dir);
 	if (strncmp(d.msg, want, strlen(want)))
 		FAIL("got \"%s\", want it to start with \"%s\"", d.msg, want);
+	/* symbols without the types: the symbols, and why no offsets */
 	EXPECT_EQ(xi_isf_load(file("nocomm.json",
-				   "{\"symbols\": {}, \"user_types\": {\"task_struct\": {\"size\": 1, \"fields\": {}}}}"),
-			      &s, &p, &d), -1);
-	snprintf(want, sizeof(want), "%s/nocomm.json: no member task_struct.comm", dir);
-	EXPECT_STREQ(d.msg, want);
+				   "{\"symbols\": {\"x\": {\"address\": 5}}, \"user_types\": {\"task_struct\": {\"size\": 1, \"fields\": {}}}}"),
+			      &s, &p, why, sizeof(why), &d), 0);
+	EXPECT_EQ(s.nr, 1);
+	EXPECT_STREQ(why, "no member task_struct.comm");
+	EXPECT_EQ(p.offset[XI_KF_TASK_PID], 0);
+	xi_ksyms_free(&s);
 	EXPECT_EQ(xi_isf_load(file("nosyms.json", "{\"user_types\": {}}"), &s,
-			      NULL, &d), -1);
+			      NULL, NULL, 0, &d), -1);
 	snprintf(want, sizeof(want), "%s/nosyms.json: no \"symbols\" object: not an ISF file", dir);
 	EXPECT_STREQ(d.msg, want);
 	EXPECT_EQ(xi_isf_load(file("badaddr.json", "{\"symbols\": {\"x\": {\"address\": \"12ab\"}}}"),
-			      &s, NULL, &d), -1);
+			      &s, NULL, NULL, 0, &d), -1);
 	snprintf(want, sizeof(want), "%s/badaddr.json: symbols.x has no integer address", dir);
 	EXPECT_STREQ(d.msg, want);
 }
