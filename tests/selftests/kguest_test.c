@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -65,8 +66,10 @@
 #define CR0_PG_PE	0x80000011ULL
 #define CR4_PAE		0x20ULL
 
-/* The start of the kernel's version string (what a System.map's slide is
- * checked against: a map has no kallsyms token table). */
+/*
+ * The start of the kernel's version string (what a System.map's slide is
+ * checked against: a map has no kallsyms token table).
+ */
 #define LINUX_BANNER	"Linux version 6.1.0-xi-sim"
 
 /* What the test needs to know about the image, from the xenintro tool. */
@@ -139,7 +142,9 @@ static void anchor_line(struct kimg *k, char *line)
 		k->token_len = 0;
 	} else {
 		for (i = 0; i < k->token_len; i++)
-			sscanf(hex + 2 * i, "%2hhx", &k->token_bytes[i]);
+			if (sscanf(hex + 2 * i, "%2hhx",
+				   &k->token_bytes[i]) != 1)
+				k->token_len = 0;	/* not hex: no anchor */
 	}
 	free(hex);
 }
@@ -346,7 +351,7 @@ static int boot_kernel(unsigned int domid, const struct kimg *k,
 struct switcher {
 	pthread_t thread;
 	unsigned int domid;
-	volatile bool stop;
+	atomic_bool stop;	/* set by the test, read by the thread */
 	bool started;
 };
 
@@ -356,7 +361,7 @@ static void *switcher_run(void *arg)
 	unsigned long long root[2] = { ROOT_B * PG, ROOT_A * PG };
 	int i = 0;
 
-	while (!s->stop) {
+	while (!atomic_load(&s->stop)) {
 		sim("cr domid=%u vcpu=1 index=1 value=0x%llx", s->domid,
 		    root[i++ & 1]);
 		usleep(20000);
@@ -403,7 +408,7 @@ FIXTURE_SETUP(kguest)
 FIXTURE_TEARDOWN(kguest)
 {
 	if (self->sw.started) {
-		self->sw.stop = true;
+		atomic_store(&self->sw.stop, true);
 		pthread_join(self->sw.thread, NULL);
 	}
 	if (self->ap.pid) {
@@ -418,7 +423,7 @@ static void switcher_start(struct __test_metadata *_metadata,
 			   struct _test_data_kguest *self)
 {
 	self->sw.domid = self->domid;
-	self->sw.stop = false;
+	atomic_store(&self->sw.stop, false);
 	ASSERT_EQ(0, pthread_create(&self->sw.thread, NULL, switcher_run,
 				    &self->sw));
 	self->sw.started = true;
@@ -428,7 +433,7 @@ static void switcher_stop(struct _test_data_kguest *self)
 {
 	if (!self->sw.started)
 		return;
-	self->sw.stop = true;
+	atomic_store(&self->sw.stop, true);
 	pthread_join(self->sw.thread, NULL);
 	self->sw.started = false;
 }

@@ -43,7 +43,7 @@ struct agent_proc {
 
 /* Start the agent on @policy (extra args may follow, NULL-terminated). */
 static inline int agent_start(struct agent_proc *ap, unsigned int domid,
-		       const char *policy, ...)
+			      const char *policy, ...)
 {
 	char bin[256], guest[16];
 	const char *argv[16];
@@ -205,7 +205,7 @@ static inline bool wait_log(const char *path, const char *needle, int ms)
  * -ETIMEDOUT (then the agent is killed, which releases the vCPU).
  */
 static inline int run_vcpu(struct agent_proc *ap, char *out, size_t len,
-		    const char *fmt, ...)
+			   const char *fmt, ...)
 {
 	static struct vcpu_op op;	/* may outlive a failed call */
 	va_list va;
