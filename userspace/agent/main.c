@@ -293,9 +293,21 @@ static json_t *process_json(struct agent *a, const struct xenintro_event *ev,
 
 	if (!a->have_kproc || !a->pol.log.process)
 		return NULL;
-	id = event_process(a, ev, ep);
 	o = json_object();
-	json_object_set_new(o, "process", id_json(id, ep->err, false));
+	if (xenintro_event_needs_verdict(ev)) {
+		/* the vCPU waits for us: current_task is still its task */
+		id = event_process(a, ev, ep);
+		json_object_set_new(o, "process", id_json(id, ep->err, false));
+	} else {
+		/*
+		 * The guest ran on (asynchronous, or a copy of an event the
+		 * kernel answered): current_task has moved on by now. The
+		 * event's own CR3 still says whose address space it was.
+		 */
+		err = kproc_cr3_owner(&a->kproc, ev, ev->regs.cr3, &next);
+		json_object_set_new(o, "process",
+				    id_json(err ? NULL : &next, err, true));
+	}
 	if (ev->reason == XENINTRO_EVENT_CTRLREG &&
 	    ev->u.ctrlreg.index == XENINTRO_CR3) {
 		err = kproc_cr3_owner(&a->kproc, ev, ev->u.ctrlreg.new_value,

@@ -860,10 +860,11 @@ dmesg_mark 21
 # dom0's side: kernel.memory reads the kallsyms tables and the BTF out of
 # the guest's own kernel mapping (from LSTAR's 2 MiB page on). The agent
 # logs each CR3 write (asynchronously: the guest never waits) with the
-# process that was running: current_task through the per-CPU area (GS
-# base, or KERNEL_GS_BASE from ring 3), pid, tgid and comm at the offsets
-# of that BTF; and the process whose address space the write loads
-# (next_process: the task list's owner of that mm->pgd). A ping-pong
+# process switching away (the owner of the event's own, old CR3: the guest
+# has run on by the time the agent reads, so current_task would be
+# another's) and the process whose address space the write loads
+# (next_process): each found in the task list by mm->pgd, pid, tgid and
+# comm at the offsets of that BTF. A ping-pong
 # between two processes of the guest is the marker: their pids (which the
 # guest prints) must appear both ways, named "xi_guest"; and every pid the
 # records name must carry the name the guest's own /proc gives it, where
@@ -921,7 +922,7 @@ s21b() {
 		[ "$rc" = 0 ] && alive g1 2')" "$2" \
 		"$(grep -o 'kernel from guest memory[^"]*' /tmp/s21b.err | head -n1); CR3 records: $total, $named named, $nerr could not be read; the marker ping-pong parent $pa named xi_guest in $npa, child $pc in $npc; address spaces loaded named: $nnext, the parent's $nxa, the child's $nxc; pids also in the guest's /proc afterwards: $checked, names differing: ${bad:-none}; $(grep -o 'process names from [^"]*' /tmp/s21b.err | head -n1)"
 }
-scenario 21b "process names with nothing but the guest (kernel.memory: kallsyms and BTF read from its memory): each CR3 record names the guest process that was running (current_task via the per-CPU area, task_struct offsets from the BTF in its memory) and the one whose address space it loads (the task list, by mm->pgd); the marker ping-pong's pids are named xi_guest both ways, and names match the guest's /proc" s21b g1
+scenario 21b "process names with nothing but the guest (kernel.memory: kallsyms and BTF read from its memory): each CR3 record names the guest process that was running (the owner of the old CR3) and the one whose address space it loads, both from the task list by mm->pgd with the offsets of the BTF in its memory; the marker ping-pong's pids are named xi_guest both ways, and names match the guest's /proc" s21b g1
 dmesg_mark 21b
 
 # -------------------------------------------------- 7: detach under load
