@@ -1121,6 +1121,17 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	v = get(c, n, "name");
 	if (v && dup_str(c, v, sub(p1, sizeof(p1), path, ".name"), &s.name))
 		goto out;
+	/*
+	 * Stats, logs and decisions refer to rules by name: two rules of
+	 * one name would make them ambiguous.
+	 */
+	for (i = 0; v && i < c->p->nr_rules; i++)
+		if (!strcmp(c->p->rules[i].name, s.name)) {
+			err(c, v, p1, "\"%s\" is already the name of rules[%u] (line %u)",
+			    s.name, c->p->rules[i].source,
+			    c->p->rules[i].mark.line);
+			goto out;
+		}
 	v = get(c, n, "priority");
 	if (v && get_u32(c, v, sub(p1, sizeof(p1), path, ".priority"),
 			 UINT32_MAX, &s.priority))

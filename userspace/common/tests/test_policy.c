@@ -451,6 +451,8 @@ static const struct {
 	  "ambiguous.yaml:7:5: rules[1]: ambiguous with rules[0] (same event and priority, overlapping keys and filters); give one a higher priority" },
 	{ "deny-not-capable.yaml",
 	  "deny-not-capable.yaml:5:5: rules[0].action: deny needs monitors.cr4 with deny_capable: true" },
+	{ "duplicate-rule-name.yaml",
+	  "duplicate-rule-name.yaml:8:11: rules[1].name: \"leaf\" is already the name of rules[0] (line 4)" },
 	{ "decision-unknown-rule.yaml",
 	  "decision-unknown-rule.yaml:8:13: forwarded.decide[0].rule: no rule is named \"pb\"" },
 	{ "decision-bad-verdict.yaml",
