@@ -12,8 +12,11 @@
 
 #include "ksrc.h"
 
-/* Debian ships this line instead of the map (see ksyms.h). */
-#define DEBIAN_STUB	"The real System.map is in"
+/*
+ * Debian's /boot/System.map is a single line that says where the real map
+ * is (the -dbg package); this is how it starts.
+ */
+#define DEBIAN_PLACEHOLDER	"The real System.map is in"
 
 static int add(struct xi_ksyms *s, size_t *cap, size_t *names_len,
 	       size_t *names_cap, uint64_t addr, char type, const char *name)
@@ -73,10 +76,10 @@ int xi_sysmap_load(const char *path, struct xi_ksyms *s, struct diag *d)
 			xi_ksyms_free(s);
 			return diag_error(d, m, NULL, "line too long");
 		}
-		if (line == 1 && strstr(buf, DEBIAN_STUB)) {
+		if (line == 1 && strstr(buf, DEBIAN_PLACEHOLDER)) {
 			fclose(f);
 			return diag_error(d, m, NULL,
-					  "Debian's one-line stub, not a System.map: use the kernel image (kernel.image) instead");
+					  "Debian's one-line placeholder, not a System.map: use the kernel image (kernel.image) instead");
 		}
 		if (strspn(buf, " \t\r\n") == strlen(buf))
 			continue;

@@ -19,6 +19,7 @@
 #include "ksrc.h"
 
 static int test_failed;
+/* mkdtemp() replaces the six X with a unique name */
 static char dir[] = "/tmp/xi-ksrc-XXXXXX";
 
 #define FAIL(...)							\
@@ -90,10 +91,10 @@ static void check_sysmap(void)
 				      "ffffffff81000000 _stext\n"), &s, &d), -1);
 	snprintf(want, sizeof(want), "%s/bad.map:2: expected \"ADDRESS TYPE NAME\" (hex address, one-letter type)", dir);
 	EXPECT_STREQ(d.msg, want);
-	EXPECT_EQ(xi_sysmap_load(file("stub.map",
+	EXPECT_EQ(xi_sysmap_load(file("debian-placeholder.map",
 				      "ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n"),
 				 &s, &d), -1);
-	snprintf(want, sizeof(want), "%s/stub.map:1: Debian's one-line stub, not a System.map: use the kernel image (kernel.image) instead", dir);
+	snprintf(want, sizeof(want), "%s/debian-placeholder.map:1: Debian's one-line placeholder, not a System.map: use the kernel image (kernel.image) instead", dir);
 	EXPECT_STREQ(d.msg, want);
 	EXPECT_EQ(xi_sysmap_load(file("empty.map", "\n"), &s, &d), -1);
 	snprintf(want, sizeof(want), "%s/empty.map: no symbols", dir);
