@@ -196,11 +196,6 @@ static int walk(struct kproc *kp, const struct xenintro_mem_root *root)
 	kp->owners = o;
 	kp->nr_owners = 0;
 	for (i = 0; i < n; i++) {
-		if (!i) {	/* init_task: the kernel's own */
-			kp->swapper.task = t[i].addr;
-			/* comm is 16 bytes with its NUL in the guest too */
-			memcpy(kp->swapper.comm, t[i].comm, KPROC_COMM_LEN - 1);
-		}
 		if (!t[i].cr3)
 			continue;	/* a kernel thread */
 		o->cr3 = CR3_ADDR(t[i].cr3);
@@ -209,6 +204,7 @@ static int walk(struct kproc *kp, const struct xenintro_mem_root *root)
 		o->id.task = t[i].addr;
 		o->id.pid = (int32_t)t[i].pid;
 		o->id.tgid = (int32_t)t[i].tgid;
+		/* comm is 16 bytes with its NUL in the guest too */
 		memcpy(o->id.comm, t[i].comm, KPROC_COMM_LEN - 1);
 		o++;
 		kp->nr_owners++;
