@@ -10,6 +10,9 @@
  * string that does not fit in int64 is put in quotes, and read back with
  * strtoull. Nothing else changes, lines included (errors keep their
  * line; a column can be off by the quotes added before it).
+ *
+ * A file compressed with xz or gzip (by its magic bytes, whatever its
+ * name) is unpacked first.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +23,7 @@
 #include <jansson.h>
 
 #include "ksrc.h"
+#include "unpack.h"
 
 static char *slurp(const char *path, size_t *len, struct diag *d)
 {
@@ -265,6 +269,7 @@ int xi_isf_load(const char *path, struct xi_ksyms *s, struct xi_kprofile *p,
 	json_error_t je;
 	size_t len, qlen;
 	char *raw, *q;
+	enum xi_packing how;
 	json_t *root;
 	int ret = 0;
 
@@ -274,6 +279,19 @@ int xi_isf_load(const char *path, struct xi_ksyms *s, struct xi_kprofile *p,
 	raw = slurp(path, &len, d);
 	if (!raw)
 		return -1;
+	/* Volatility's symbol packs ship ISF files as .json.xz or .json.gz. */
+	how = xi_packing_of((unsigned char *)raw, len);
+	if (how != XI_PACK_NONE) {
+		unsigned char *plain;
+
+		ret = xi_unpack(how, (unsigned char *)raw, len,
+				XI_KSRC_FILE_MAX, "the ISF file", &plain, &len,
+				d);
+		free(raw);
+		if (ret)
+			return -1;
+		raw = (char *)plain;
+	}
 	q = quote_big_ints(raw, len, &qlen);
 	free(raw);
 	if (!q)

@@ -12,14 +12,13 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
-#include <lzma.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "kimage.h"
+#include "unpack.h"
 
 /* Larger than any kernel image or vmlinux a distribution ships. */
 #define XI_KIMAGE_MAX		(512u << 20)
@@ -80,95 +79,6 @@ static int read_whole(const char *path, unsigned char **buf, size_t *len,
 	return 0;
 }
 
-/* Grow @out for a decoder; 0 or -1 at the limit. */
-static int grow(unsigned char **out, size_t *cap)
-{
-	size_t ncap = *cap ? *cap * 2 : 64u << 20;
-	unsigned char *nb;
-
-	if (ncap > XI_VMLINUX_MAX)
-		return -1;
-	nb = realloc(*out, ncap);
-	if (!nb)
-		return -1;
-	*out = nb;
-	*cap = ncap;
-	return 0;
-}
-
-static int unxz(const unsigned char *in, size_t in_len, unsigned char **out,
-		size_t *out_len, struct diag *d)
-{
-	lzma_stream s = LZMA_STREAM_INIT;
-	size_t cap = 0;
-	lzma_ret r;
-
-	*out = NULL;
-	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
-		return diag_error(d, (struct src_mark){ 0 }, NULL,
-				  "xz: cannot set up the decoder");
-	s.next_in = in;
-	s.avail_in = in_len;
-	do {
-		if (!s.avail_out) {
-			if (grow(out, &cap)) {
-				lzma_end(&s);
-				return diag_error(d, (struct src_mark){ 0 }, NULL,
-						  "xz: the kernel unpacks to more than %u MiB",
-						  XI_VMLINUX_MAX >> 20);
-			}
-			s.next_out = *out + s.total_out;
-			s.avail_out = cap - s.total_out;
-		}
-		/* LZMA_FINISH: the input is all there is. */
-		r = lzma_code(&s, LZMA_FINISH);
-	} while (r == LZMA_OK);
-	*out_len = s.total_out;
-	lzma_end(&s);
-	if (r != LZMA_STREAM_END)
-		return diag_error(d, (struct src_mark){ 0 }, NULL,
-				  "xz: the compressed kernel is damaged (liblzma error %d)",
-				  (int)r);
-	return 0;
-}
-
-static int ungzip(const unsigned char *in, size_t in_len, unsigned char **out,
-		  size_t *out_len, struct diag *d)
-{
-	z_stream s;
-	size_t cap = 0;
-	int r;
-
-	memset(&s, 0, sizeof(s));
-	*out = NULL;
-	if (in_len > UINT32_MAX ||
-	    inflateInit2(&s, 16 + MAX_WBITS) != Z_OK)
-		return diag_error(d, (struct src_mark){ 0 }, NULL,
-				  "gzip: cannot set up the decoder");
-	s.next_in = (unsigned char *)in;
-	s.avail_in = (uInt)in_len;
-	do {
-		if (!s.avail_out) {
-			if (grow(out, &cap) || cap - s.total_out > UINT32_MAX) {
-				inflateEnd(&s);
-				return diag_error(d, (struct src_mark){ 0 }, NULL,
-						  "gzip: the kernel unpacks to more than %u MiB",
-						  XI_VMLINUX_MAX >> 20);
-			}
-			s.next_out = *out + s.total_out;
-			s.avail_out = (uInt)(cap - s.total_out);
-		}
-		r = inflate(&s, Z_NO_FLUSH);
-	} while (r == Z_OK);
-	*out_len = s.total_out;
-	inflateEnd(&s);
-	if (r != Z_STREAM_END)
-		return diag_error(d, (struct src_mark){ 0 }, NULL,
-				  "gzip: the compressed kernel is damaged (zlib error %d)",
-				  r);
-	return 0;
-}
-
 /* The version string a bzImage header points to, printable only. */
 static void boot_version(const unsigned char *b, size_t len, char *out,
 			 size_t outlen)
@@ -196,6 +106,7 @@ static int bzimage_unpack(const unsigned char *b, size_t len,
 {
 	size_t setup = b[XI_BOOT_SETUP_SECTS] ? b[XI_BOOT_SETUP_SECTS] : 4;
 	size_t start, off, plen;
+	enum xi_packing how;
 
 	if (get_le(b + XI_BOOT_VERSION, 2) < 0x208)
 		return diag_error(d, (struct src_mark){ 0 }, NULL,
@@ -210,17 +121,14 @@ static int bzimage_unpack(const unsigned char *b, size_t len,
 		return diag_error(d, (struct src_mark){ 0 }, NULL,
 				  "the compressed kernel lies outside the file (truncated?)");
 	b += start + off;
-	if (!memcmp(b, "\xfd" "7zXZ\0", 6)) {
-		p->format = "bzImage/xz";
-		return unxz(b, plen, elf, elf_len, d);
-	}
-	if (b[0] == 0x1f && b[1] == 0x8b) {
-		p->format = "bzImage/gzip";
-		return ungzip(b, plen, elf, elf_len, d);
-	}
-	return diag_error(d, (struct src_mark){ 0 }, NULL,
-			  "the kernel is compressed with something other than xz or gzip (magic %02x %02x %02x %02x)",
-			  b[0], b[1], b[2], b[3]);
+	how = xi_packing_of(b, plen);
+	if (how == XI_PACK_NONE)
+		return diag_error(d, (struct src_mark){ 0 }, NULL,
+				  "the kernel is compressed with something other than xz or gzip (magic %02x %02x %02x %02x)",
+				  b[0], b[1], b[2], b[3]);
+	p->format = how == XI_PACK_XZ ? "bzImage/xz" : "bzImage/gzip";
+	return xi_unpack(how, b, plen, XI_VMLINUX_MAX, "the kernel", elf,
+			 elf_len, d);
 }
 
 /**

@@ -13,6 +13,10 @@
 #include <unistd.h>
 
 #include <elf.h>
+#include <lzma.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <zlib.h>
 
 #include "kenv.h"
 #include "kmem.h"
@@ -192,6 +196,70 @@ static void check_isf(void)
 	EXPECT_STREQ(d.msg, want);
 }
 
+/* @text written to @name compressed, xz or gzip; its path */
+static const char *packed_file(const char *name, const char *text, bool xz,
+			       size_t keep)
+{
+	static char path[256];
+	size_t len = strlen(text), n = 0;
+	unsigned char *out = malloc(len + 4096);
+	gzFile g;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!out)
+		return path;
+	if (xz) {
+		if (lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL,
+					    (const uint8_t *)text, len, out, &n,
+					    len + 4096) != LZMA_OK)
+			FAIL("xz: cannot compress");
+		f = fopen(path, "we");
+		if (!f || fwrite(out, 1, keep && keep < n ? keep : n, f) == 0 ||
+		    fclose(f))
+			FAIL("cannot write %s", path);
+	} else {
+		g = gzopen(path, "wb");
+		if (!g || gzputs(g, text) < 0 || gzclose(g) != Z_OK)
+			FAIL("cannot write %s", path);
+	}
+	free(out);
+	return path;
+}
+
+/* Volatility's symbol packs: the same ISF as .json.xz and .json.gz */
+static void check_isf_packed(void)
+{
+	const struct xi_ksym *k;
+	struct xi_kprofile p;
+	struct xi_ksyms s;
+	struct diag d;
+	char why[128], want[512];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const char *path = i ? packed_file("kernel.json.gz", isf, false, 0)
+				     : packed_file("kernel.json.xz", isf, true, 0);
+
+		if (xi_isf_load(path, &s, &p, why, sizeof(why), &d)) {
+			FAIL("%s", d.msg);
+			continue;
+		}
+		EXPECT_EQ(s.nr, 3);
+		k = xi_ksyms_find(&s, "commit_creds");
+		EXPECT_EQ(k ? k->addr : 0, 18446744071576582080ULL);
+		EXPECT_EQ(p.offset[XI_KF_MM_PGD], 72);
+		xi_ksyms_free(&s);
+	}
+	/* cut short: the decoder's message, nothing loaded */
+	EXPECT_EQ(xi_isf_load(packed_file("cut.json.xz", isf, true, 200), &s,
+			      &p, why, sizeof(why), &d), -1);
+	snprintf(want, sizeof(want), "%s/cut.json.xz: xz: the ISF file is damaged", dir);
+	if (strncmp(d.msg, want, strlen(want)))
+		FAIL("got \"%s\", want it to start with \"%s\"", d.msg, want);
+	EXPECT_EQ(s.nr, 0);
+}
+
 /* A policy naming symbols of a System.map, through the agent's kenv. */
 static void check_policy_with_map(void)
 {
@@ -332,7 +400,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	printf("TAP version 13\n1..4\n");
+	printf("TAP version 13\n1..5\n");
 #define RUN(name, call)							\
 	do {								\
 		test_failed = 0;					\
@@ -343,6 +411,7 @@ int main(void)
 	} while (0)
 	RUN("System.map: symbols, module lines, bad lines at their line", check_sysmap());
 	RUN("ISF: big addresses, offsets through anonymous structs, bad files", check_isf());
+	RUN("ISF packed as .json.xz and .json.gz; a cut .xz gives the decoder's message", check_isf_packed());
 	RUN("a policy naming symbols of a System.map", check_policy_with_map());
 	test_failed = 0;
 	if (check_memory_scan()) {
