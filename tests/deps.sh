@@ -30,6 +30,9 @@ PACKAGES=(
 	# Xen under QEMU for the end-to-end tests (hypervisor and tools of
 	# Debian's release: 4.17 on Debian 12)
 	xen-system-amd64 libxen-dev
+	# GRUB for Xen PVH guests (grub-mkimage and its i386-xen_pvh modules):
+	# the end-to-end guests boot through it so that KASLR randomizes them
+	grub-common grub-xen-bin
 	# test harness scripts (tests/lib/tapcount.py, kunit.py)
 	python3
 	# userspace (libxenintro, tools, agent)

@@ -117,6 +117,37 @@ cpio_gz() {
 	mv "$out.tmp" "$out"
 }
 
+# The guests' kernel command line (console on Xen's PV console, the test
+# /init of tests/e2e/guest/init.sh), for both ways a guest boots.
+GUEST_CMDLINE="console=hvc0 rdinit=/init loglevel=5"
+GRUB_PVH_DIR=/usr/lib/grub/i386-xen_pvh
+
+# guest_grub_image <vmlinuz> <initramfs> <out>: a GRUB for Xen PVH guests
+# (grub-xen-bin) holding the kernel and its initramfs in a memdisk, with a
+# configuration that boots them at once. Xen starts a PVH kernel given
+# directly at its uncompressed entry point, past the decompressor, which
+# is where Linux randomizes its base: such a guest always runs at its
+# link addresses (slide 0). GRUB instead boots the bzImage the way a
+# distribution's bootloader does, so the decompressor runs and KASLR
+# picks a fresh slide at every boot (the kernel then recognises the PVH
+# container from ACPI). The end-to-end guests boot this way: the slide
+# xenintro finds is a real one.
+guest_grub_image() {
+	local vmlinuz=$1 initramfs=$2 out=$3 md
+	md=$(mktemp -d "${TMPDIR:-/tmp}/xi-grub.XXXXXX")
+	cp "$vmlinuz" "$md/vmlinuz"
+	cp "$initramfs" "$md/initramfs.gz"
+	printf '%s\n' "linux (memdisk)/vmlinuz $GUEST_CMDLINE" \
+		'initrd (memdisk)/initramfs.gz' boot >"$md/grub.cfg"
+	tar -C "$md" -cf "$md/memdisk.tar" vmlinuz initramfs.gz
+	grub-mkimage -O i386-xen_pvh -d "$GRUB_PVH_DIR" -o "$out.tmp" \
+		-c "$md/grub.cfg" -m "$md/memdisk.tar" -p '(memdisk)' \
+		memdisk tar linux >"$out.log" 2>&1 ||
+		{ rm -rf "$md"; die "grub-mkimage failed; see $out.log"; }
+	rm -rf "$md"
+	mv "$out.tmp" "$out"
+}
+
 xen_build() {
 	local work=$1 mods bins stage m gmod gmodva kos=() guest_kos=()
 	mkdir -p "$work"
@@ -133,6 +164,8 @@ xen_build() {
 	[ -x "$XEN_TOOLS/xen-access" ] || die "no $XEN_TOOLS/xen-access (xen-utils)"
 	command -v xenstore-read >/dev/null || die "no xenstore-read (xenstore-utils)"
 	command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64"
+	command -v grub-mkimage >/dev/null || die "no grub-mkimage (grub-common)"
+	[ -f "$GRUB_PVH_DIR/linux.mod" ] || die "no $GRUB_PVH_DIR/linux.mod (grub-xen-bin)"
 
 	# Xen: an ELF32 multiboot image QEMU can load, cached per package version.
 	local xver
@@ -200,6 +233,8 @@ xen_build() {
 	install -m 0755 "$E2E_DIR/guest/xi_procs.sh" "$stage/bin/xi_procs"
 	cpio_gz "$stage" "$work/guest-initramfs.gz"
 	rm -rf "$stage"
+	log "e2e: guest boot image (GRUB for PVH, so that KASLR randomizes)"
+	guest_grub_image "$DOM0_KERNEL" "$work/guest-initramfs.gz" "$work/guest-kaslr.bin"
 
 	log "e2e: dom0 initramfs"
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/xi-dom0.XXXXXX")
@@ -223,6 +258,8 @@ xen_build() {
 	cp "${kos[@]}" "$stage/xi/modules/"
 	cp "$DOM0_KERNEL" "$stage/xi/guest/vmlinuz"
 	cp "$work/guest-initramfs.gz" "$stage/xi/guest/initramfs.gz"
+	cp "$work/guest-kaslr.bin" "$stage/xi/guest/kaslr.bin"
+	echo "$GUEST_CMDLINE" >"$stage/xi/guest/cmdline"
 	for m in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs; do
 		m=$(find "/lib/modules/$XEN_KVER/kernel/drivers/xen" -name "$m.ko*" | head -n1)
 		[ -n "$m" ] || die "dom0 module missing under /lib/modules/$XEN_KVER"

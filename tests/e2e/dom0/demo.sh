@@ -20,7 +20,7 @@ else
 	exit 1
 fi
 
-say "starting a PVH guest (Debian's kernel, busybox, 256 MiB, 1 vCPU) ..."
+say "starting a PVH guest (Debian's kernel booted by GRUB, so with KASLR; busybox, 256 MiB, 1 vCPU) ..."
 guest_boot demo || { say "the guest did not boot"; exit 1; }
 d=$(domid demo)
 say "guest 'demo' is dom$d and running; its console says: $(grep -F 'XI-G: up' "$(glog demo)" | head -n1)"

@@ -7,6 +7,11 @@
 # few anchors, one per line:
 #
 #   XI-G: <id> ksym <address> <name>
+#
+# and where the kernel's code sits in guest-physical memory (KASLR moves
+# it there too, independently of the virtual slide):
+#
+#   XI-G: <id> kcode <first>-<last>
 awk -v id="${XI_ID:--}" '
 	NF == 3 && $1 ~ /^ffffffff/ { n[$3]++; a[$3] = $1; name[++k] = $3 }
 	END {
@@ -18,3 +23,4 @@ awk -v id="${XI_ID:--}" '
 			if (n[name[i]] == 1)
 				print "XI-G: " id " ksym " a[name[i]] " " name[i]
 	}' /proc/kallsyms
+sed -n 's/^ *\([0-9a-f]*-[0-9a-f]*\) : Kernel code$/XI-G: '"${XI_ID:--}"' kcode \1/p' /proc/iomem
