@@ -18,6 +18,7 @@
 #   vm         tests/qemu/vm-tests.sh (debug kernel under QEMU: KUnit,
 #              kselftests, kernel splats)
 #   e2e        tests/e2e/run.sh (Xen under QEMU, TAP on stdout), if it exists
+#   e2e-trixie the same on Debian 13's Xen (XEN_DIST=trixie), fewer scenarios
 #
 # Each layer writes <layer>.results into the results directory
 # ($XENINTRO_CACHE/results/<timestamp>, also reachable as results/latest);
@@ -36,7 +37,7 @@ R=$XENINTRO_RESULTS
 # warm). Under QEMU's emulated SVM a guest still dies now and then on its
 # own, monitored or not; the e2e layer re-runs a scenario once on a fresh
 # guest when that happens and says so (tests/e2e/README.md).
-LAYERS=${XENINTRO_LAYERS:-setup lint userspace kunit-py vm e2e}
+LAYERS=${XENINTRO_LAYERS:-setup lint userspace kunit-py vm e2e e2e-trixie}
 start=$(date +%s)
 echo "make check: results in $R"
 
@@ -113,6 +114,14 @@ if want e2e; then
 	else
 		echo "== e2e: no tests/e2e/run.sh yet; not run"
 	fi
+fi
+
+# Debian 13's Xen (4.20 today): the second release of the backend's table
+# on a real hypervisor, a shorter set of scenarios.
+if want e2e-trixie; then
+	tap_layer e2e-trixie "XEN_DIST=trixie tests/e2e/run.sh" \
+		env XEN_DIST=trixie bash "$XENINTRO_ROOT/tests/e2e/run.sh"
+	files+=("$R/e2e-trixie.results")
 fi
 
 echo "make check took $(($(date +%s) - start))s; results in $R"

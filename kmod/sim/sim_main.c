@@ -23,6 +23,50 @@
 #include <linux/xarray.h>
 
 #include "sim.h"
+#include "../xen_release.h"
+
+/*
+ * The Xen release the simulator plays, chosen through the core's table of
+ * releases exactly as the Xen backend chooses its own, so that a test can
+ * show a release the table does not know refused. domctl_version, if not
+ * 0, is the only domctl interface version the simulated Xen accepts: a
+ * modified Xen build, which must be refused too.
+ */
+static char *xen_release = "4.17";
+module_param(xen_release, charp, 0444);
+MODULE_PARM_DESC(xen_release, "Xen release to simulate, MAJOR.MINOR (default 4.17)");
+static uint domctl_version;
+module_param(domctl_version, uint, 0444);
+MODULE_PARM_DESC(domctl_version, "the only domctl interface version the simulated Xen accepts (default 0: the one its release defines)");
+
+static const struct xenintro_xen_release *sim_release;
+
+static int sim_probe_vm_event_version(void *ctx, u32 version, u32 *out)
+{
+	if (domctl_version && version != domctl_version)
+		return -EACCES;
+	*out = XVE_INTERFACE_VERSION;
+	return 0;
+}
+
+static int sim_select_release(void)
+{
+	static const struct xenintro_xen_probe probe = {
+		.who = KBUILD_MODNAME,
+		.vm_event_version = sim_probe_vm_event_version,
+	};
+	unsigned int major, minor;
+	char end;
+
+	if (sscanf(xen_release, "%u.%u%c", &major, &minor, &end) != 2 ||
+	    major > 0xffff || minor > 0xffff) {
+		pr_err("xen_release=%s: expected MAJOR.MINOR, e.g. 4.17\n",
+		       xen_release);
+		return -EINVAL;
+	}
+	return xenintro_xen_release_select(major << 16 | minor, &probe,
+					   &sim_release);
+}
 
 /* Protects sim_domains (membership) and the final sim_domain_put(). */
 static DEFINE_MUTEX(sim_domains_mutex);
@@ -206,6 +250,9 @@ static int __init sim_init(void)
 
 	xenintro_xen_abi_check();
 
+	ret = sim_select_release();
+	if (ret)
+		return ret;
 	ret = sim_fault_wq_init();
 	if (ret)
 		return ret;
@@ -218,7 +265,8 @@ static int __init sim_init(void)
 		pr_err("cannot register the simulated backend: %d\n", ret);
 		goto out_debugfs;
 	}
-	pr_info("simulated Xen 4.17 monitor interface ready\n");
+	pr_info("simulated Xen %u.%u monitor interface ready\n",
+		sim_release->major, sim_release->minor);
 	return 0;
 
 out_debugfs:
@@ -248,4 +296,4 @@ module_init(sim_init);
 module_exit(sim_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("xenintro: simulated Xen 4.17 monitor interface for tests");
+MODULE_DESCRIPTION("xenintro: simulated Xen monitor interface for tests");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * xenintro_xen.ko: the Xen 4.17 backend. The only code of xenintro that
- * makes hypercalls.
+ * xenintro_xen.ko: the Xen backend (Xen 4.16 to 4.20, the facts of each
+ * in ../xen_release.c). The only code of xenintro that makes hypercalls.
  *
  * Files: xen_main.c (load-time probe, the operations table, noticing
  * dead guests), xen_domctl.c (domctl and memory_op wrappers),
@@ -15,6 +15,7 @@
 #include <linux/types.h>
 
 #include "../hv_ops.h"
+#include "../xen_release.h"
 #include "xen_hypercall.h"
 
 /**
@@ -48,7 +49,9 @@ struct xi_xen_dom {
 };
 
 /* xen_domctl.c */
+extern const struct xenintro_xen_release *xi_release;
 int xi_domctl(struct xi_domctl *d);
+int xi_probe_vm_event_version(void *ctx, u32 domctl_version, u32 *version);
 int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info);
 int xi_pause(u16 domid, bool pause);
 int xi_singlestep_off(u16 domid, u32 vcpu);

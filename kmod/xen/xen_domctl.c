@@ -18,16 +18,28 @@
 
 #include "xen.h"
 
-int xi_domctl(struct xi_domctl *d)
+/*
+ * The release the hypervisor runs, chosen once at load (xi_xen_probe())
+ * before any other domctl, and only read afterwards.
+ */
+const struct xenintro_xen_release *xi_release __ro_after_init;
+
+static int xi_domctl_version(struct xi_domctl *d, u32 version)
 {
 	might_sleep();
-	d->interface_version = XI_DOMCTL_INTERFACE_VERSION;
+	d->interface_version = version;
 	return _hypercall1(long, domctl, d);
 }
 
+int xi_domctl(struct xi_domctl *d)
+{
+	return xi_domctl_version(d, xi_release->domctl_version);
+}
+
 /*
- * Xen 4.17 answers getdomaininfo for a missing domain with the next one
- * up (it is an enumeration), so the returned id is compared.
+ * Up to 4.17 Xen answers getdomaininfo for a missing domain with the next
+ * one up (it is an enumeration), so the returned id is compared; later
+ * releases fail it with -ESRCH themselves.
  */
 int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info)
 {
@@ -40,7 +52,7 @@ int xi_getdomaininfo(u16 domid, struct xi_domctl_getdomaininfo *info)
 	ret = xi_domctl(&d);
 	if (ret)
 		return ret;
-	if (d.u.getdomaininfo.domain != domid)
+	if (xi_release->getdomaininfo_next && d.u.getdomaininfo.domain != domid)
 		return -ESRCH;
 	*info = d.u.getdomaininfo;
 	return 0;
@@ -132,6 +144,30 @@ int xi_vm_event_op(u16 domid, u32 op, u32 *out)
 	ret = xi_domctl(&d);
 	if (!ret && out)
 		*out = d.u.vm_event_op.port_or_version;
+	return ret;
+}
+
+/*
+ * For xenintro_xen_release_select(): the vm_event interface version, asked
+ * with a candidate domctl version (no domain: GET_VERSION is the only
+ * vm_event op Xen takes without one; any other NULL-dereferences in Xen
+ * before 4.18.5, 4.19.3 and 4.20.1).
+ */
+int xi_probe_vm_event_version(void *ctx, u32 domctl_version, u32 *version)
+{
+	struct xi_domctl d = {
+		.cmd = XI_DOMCTL_vm_event_op,
+		.domain = XI_DOMID_INVALID,
+		.u.vm_event_op = {
+			.op = XI_VM_EVENT_GET_VERSION,
+			.mode = XI_VM_EVENT_MODE_MONITOR,
+		},
+	};
+	int ret;
+
+	ret = xi_domctl_version(&d, domctl_version);
+	if (!ret)
+		*version = d.u.vm_event_op.port_or_version;
 	return ret;
 }
 

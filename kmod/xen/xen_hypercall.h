@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The Xen 4.17 control interfaces the backend uses and Linux's headers do
- * not carry: domctl (pause, domain info, vm_event, monitor, page types),
+ * The Xen control interfaces the backend uses and Linux's headers do not
+ * carry: domctl (pause, domain info, vm_event, monitor, page types),
  * XENMEM_access_op and the dm_op event injection. Written from the layouts
  * Xen 4.17's public headers define (public/domctl.h, public/memory.h,
  * public/hvm/dm_op.h), not copied from them; every layout is asserted in
- * xen_hypercall_abi_check().
+ * xen_hypercall_abi_check(). They are the same from Xen 4.16 to 4.20; the
+ * domctl interface version, which is not, comes from ../xen_release.c.
  *
  * What Linux 6.1 does define (hypercall numbers, memory reservations,
  * HVM params, event channels) comes from <xen/interface/...>.
@@ -17,10 +18,6 @@
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
-
-/* Xen 4.17 */
-#define XI_XEN_VERSION_4_17		0x00040011
-#define XI_DOMCTL_INTERFACE_VERSION	0x15
 
 #define XI_DOMID_INVALID		0x7ff4
 

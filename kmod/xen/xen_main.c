@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xenintro_xen.ko: the Xen 4.17 backend of xenintro.
+ * xenintro_xen.ko: the Xen backend of xenintro.
  *
- * At load it refuses anything but a Xen 4.17 dom0 with vm_event interface
- * 7, then registers its operations table with xenintro.ko. A session pins
+ * At load it refuses anything but a PV dom0 of a Xen release the core's
+ * table lists (4.16 to 4.20) that accepts that release's domctl interface
+ * and speaks vm_event interface 7, then registers its operations table
+ * with xenintro.ko. A session pins
  * this module, so it cannot be removed while a guest is monitored.
  *
  * A guest that dies while monitored is noticed by polling getdomaininfo
@@ -156,12 +158,13 @@ static int xi_op_monitor(struct xenintro_domain *dom,
 	 * whether it is monitored, so enabling the EFER monitor drops EFER's
 	 * read intercept: the guest then reads EFER.SVME, writes it back and
 	 * dies of a #GP (seen under QEMU's SVM), and disabling the monitor
-	 * does not restore the intercept. Refuse it rather than kill guests.
+	 * does not restore the intercept. Refuse it rather than kill guests,
+	 * on every release: none is known to have fixed it.
 	 */
 	if (enable && m->event == XENINTRO_MONITOR_MSR &&
 	    m->index == XI_MSR_EFER &&
 	    boot_cpu_data.x86_vendor != X86_VENDOR_INTEL) {
-		pr_warn_ratelimited("xenintro_xen: dom%u: EFER monitoring refused: Xen 4.17 on AMD drops the guest's EFER read intercept\n",
+		pr_warn_ratelimited("xenintro_xen: dom%u: EFER monitoring refused: Xen on AMD drops the guest's EFER read intercept (seen on 4.17)\n",
 				    hv->domid);
 		return -EOPNOTSUPP;
 	}
@@ -369,7 +372,7 @@ static int xi_op_singlestep_off(struct xenintro_domain *dom, u32 vcpu)
 }
 
 static const struct xenintro_hv_ops xi_xen_ops = {
-	.name = "xen-4.17",
+	.name = "xen",
 	.owner = THIS_MODULE,
 	.domain_info = xi_domain_info,
 	.pause = xi_op_pause,
@@ -390,34 +393,33 @@ static const struct xenintro_hv_ops xi_xen_ops = {
 	.vcpu_paging = xi_op_vcpu_paging,
 };
 
+/*
+ * Which Xen this is, from the one table of releases (../xen_release.c):
+ * a release it lists, whose domctl interface version the hypervisor then
+ * accepts; anything else is refused with the reason, never guessed at.
+ */
 static int __init xi_xen_probe(void)
 {
-	u32 version = 0;
-	int ver, ret;
+	static const struct xenintro_xen_probe probe = {
+		.who = "xenintro_xen",
+		.vm_event_version = xi_probe_vm_event_version,
+	};
+	int ver;
 
 	if (!xen_initial_domain()) {
 		pr_err("xenintro_xen: not running in a Xen dom0; refusing to load\n");
 		return -ENODEV;
 	}
+	/*
+	 * The monitor ring is mapped the PV way: its frame written into a
+	 * dom0 page table (xen_ring.c). A PVH dom0 has no such page tables.
+	 */
+	if (!xen_pv_domain()) {
+		pr_err("xenintro_xen: dom0 is not PV (PVH?): only a PV dom0 can map the monitor ring; refusing to load\n");
+		return -EOPNOTSUPP;
+	}
 	ver = HYPERVISOR_xen_version(XENVER_version, NULL);
-	if (ver != XI_XEN_VERSION_4_17) {
-		pr_err("xenintro_xen: Xen %d.%d is not supported (only 4.17)\n",
-		       ver >> 16, ver & 0xffff);
-		return -EOPNOTSUPP;
-	}
-	ret = xi_vm_event_op(XI_DOMID_INVALID, XI_VM_EVENT_GET_VERSION,
-			     &version);
-	if (ret == -EACCES) {
-		pr_err("xenintro_xen: Xen refused domctl interface 0x%x\n",
-		       XI_DOMCTL_INTERFACE_VERSION);
-		return -EOPNOTSUPP;
-	}
-	if (ret || version != XVE_INTERFACE_VERSION) {
-		pr_err("xenintro_xen: vm_event interface %u (error %d); only %u is supported\n",
-		       version, ret, XVE_INTERFACE_VERSION);
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return xenintro_xen_release_select((u32)ver, &probe, &xi_release);
 }
 
 static int __init xi_xen_init(void)
@@ -431,8 +433,9 @@ static int __init xi_xen_init(void)
 	ret = xenintro_register_backend(&xi_xen_ops);
 	if (ret)
 		return ret;
-	pr_info("xenintro_xen: Xen 4.17 backend ready (vm_event %u)\n",
-		XVE_INTERFACE_VERSION);
+	pr_info("xenintro_xen: Xen %u.%u backend ready (domctl 0x%x, vm_event %u)\n",
+		xi_release->major, xi_release->minor,
+		xi_release->domctl_version, XVE_INTERFACE_VERSION);
 	return 0;
 }
 
@@ -446,5 +449,5 @@ module_init(xi_xen_init);
 module_exit(xi_xen_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("xenintro: Xen 4.17 hypervisor backend");
+MODULE_DESCRIPTION("xenintro: Xen hypervisor backend (Xen 4.16 to 4.20)");
 MODULE_SOFTDEP("pre: xenintro");

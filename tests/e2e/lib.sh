@@ -21,9 +21,26 @@ E2E_DIR="$XENINTRO_ROOT/tests/e2e"
 # kernel ABI for experiments (its headers and image must both be installed).
 XEN_KVER=${XEN_KVER:-$(debian_kabi 2>/dev/null || true)}
 XEN_KDIR=${XEN_KDIR:-${XEN_KVER:+/usr/src/linux-headers-$XEN_KVER}}
-XEN_VERSION=$(debian_xen_version 2>/dev/null || true)
-XEN_TOOLS=$(debian_xen_tools 2>/dev/null || true)
-XEN_GZ=$(debian_xen_gz 2>/dev/null || true)
+# XEN_DIST=trixie: Debian 13's Xen instead (4.20 today), its hypervisor and
+# tools unpacked from Debian's archive by tests/lib/trixie.sh into
+# $XENINTRO_CACHE/trixie/root (XEN_ROOT), with its own C library for the
+# tools; the dom0 kernel stays Debian 12's. XEN_TOOLS is then a path
+# inside XEN_ROOT, as dom0 sees it.
+XEN_DIST=${XEN_DIST:-host}
+XEN_ROOT=
+if [ "$XEN_DIST" = trixie ]; then
+	# shellcheck source=tests/lib/trixie.sh
+	. "$XENINTRO_ROOT/tests/lib/trixie.sh"
+	XEN_ROOT=$TRIXIE_ROOT
+	XEN_VERSION=$(trixie_xen_version 2>/dev/null || true)
+	XEN_TOOLS=$(trixie_xen_tools 2>/dev/null || true)
+	XEN_TOOLS=${XEN_TOOLS#"$XEN_ROOT"}
+	XEN_GZ=$(trixie_xen_gz 2>/dev/null || true)
+else
+	XEN_VERSION=$(debian_xen_version 2>/dev/null || true)
+	XEN_TOOLS=$(debian_xen_tools 2>/dev/null || true)
+	XEN_GZ=$(debian_xen_gz 2>/dev/null || true)
+fi
 # The CPU model testing.md found to work (max or EPYC kill the PV dom0 at
 # its first instructions), plus SMEP and SMAP so that a guest has them in
 # CR4 for scenario 14b to try clearing. Xen must then not use them itself
@@ -94,6 +111,30 @@ copy_with_libs() {
 	done
 }
 
+# copy_with_libs_from <root> <stage> <binary...>: the same for binaries of
+# an unpacked tree (Debian 13's tools): paths are inside <root>, and the
+# libraries are those <root>'s own dynamic loader resolves there (its
+# --list runs on the host: same architecture, its own C library).
+copy_with_libs_from() {
+	local root=$1 stage=$2 bin lib ld
+	shift 2
+	ld="$root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+	[ -x "$ld" ] || die "no dynamic loader in $root"
+	install -D -m 0755 "$(readlink -f "$ld")" "$stage/lib64/ld-linux-x86-64.so.2"
+	for bin in "$@"; do
+		install -D -m 0755 "$root$bin" "$stage$bin"
+		while read -r lib; do
+			case "$lib" in "$root"/*) ;; *) continue ;; esac
+			[ -e "$stage${lib#"$root"}" ] ||
+				install -D -m 0755 "$(readlink -f "$lib")" "$stage${lib#"$root"}"
+		done < <("$ld" --library-path "$root/usr/lib/x86_64-linux-gnu" --list "$root$bin" |
+			grep -o '/[^ ]*' | sort -u)
+		"$ld" --library-path "$root/usr/lib/x86_64-linux-gnu" --list "$root$bin" |
+			grep -q 'not found' && die "$bin needs a library that is not in $root"
+	done
+	return 0
+}
+
 # busybox_into <stage>: busybox-static with a link per applet.
 busybox_into() {
 	local stage=$1 applet
@@ -159,9 +200,16 @@ xen_build() {
 	[ -d "$XEN_KDIR" ] || die "no $XEN_KDIR (install linux-headers-$XEN_KVER)"
 	[ -d "/lib/modules/$XEN_KVER/kernel/drivers/xen" ] ||
 		die "no /lib/modules/$XEN_KVER/kernel/drivers/xen (install linux-image-$XEN_KVER)"
+	if [ "$XEN_DIST" = trixie ]; then
+		trixie_fetch >&2 || die "could not fetch Debian 13's Xen (see $TRIXIE_DIR/*.log)"
+		XEN_VERSION=$(trixie_xen_version) || die "no Debian 13 Xen image"
+		XEN_TOOLS=$(trixie_xen_tools) || die "no Debian 13 Xen tools"
+		XEN_TOOLS=${XEN_TOOLS#"$XEN_ROOT"}
+		XEN_GZ=$(trixie_xen_gz)
+	fi
 	[ -n "$XEN_GZ" ] || die "no Xen image: $(debian_xen_gz 2>&1 >/dev/null)"
 	[ -n "$XEN_TOOLS" ] || die "no Xen tools: $(debian_xen_tools 2>&1 >/dev/null)"
-	[ -x "$XEN_TOOLS/xen-access" ] || die "no $XEN_TOOLS/xen-access (xen-utils)"
+	[ -x "$XEN_ROOT$XEN_TOOLS/xen-access" ] || die "no $XEN_ROOT$XEN_TOOLS/xen-access (xen-utils)"
 	command -v xenstore-read >/dev/null || die "no xenstore-read (xenstore-utils)"
 	command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64"
 	command -v grub-mkimage >/dev/null || die "no grub-mkimage (grub-common)"
@@ -169,7 +217,11 @@ xen_build() {
 
 	# Xen: an ELF32 multiboot image QEMU can load, cached per package version.
 	local xver
-	xver=$(dpkg-query -W -f='${Version}' "$(debian_xen_pkg)" 2>/dev/null || echo unknown)
+	if [ "$XEN_DIST" = trixie ]; then
+		xver=$(sed -n 's/^xen-hypervisor-[^=]*=//p' "$XEN_ROOT/.packages")
+	else
+		xver=$(dpkg-query -W -f='${Version}' "$(debian_xen_pkg)" 2>/dev/null || echo unknown)
+	fi
 	XEN_IMAGE="$XENINTRO_CACHE/xen/xen-$XEN_VERSION-$xver"
 	if [ ! -s "$XEN_IMAGE" ]; then
 		mkdir -p "$(dirname "$XEN_IMAGE")"
@@ -246,9 +298,12 @@ xen_build() {
 	done
 	install -m 0755 "$bins/xi_agent" "$stage/xi/xi_agent"
 	# Dynamic (Debian's libxenforeignmemory, libxenctrl): its libraries
-	# come along, at the paths ldd gives.
-	copy_with_libs "$stage" "$bins/xi_membench"
-	ln -s "$bins/xi_membench" "$stage/xi/xi_membench"
+	# come along, at the paths ldd gives. Not with Debian 13's Xen: this
+	# libxenctrl is the host's, whose domctl version that Xen refuses.
+	if [ "$XEN_DIST" != trixie ]; then
+		copy_with_libs "$stage" "$bins/xi_membench"
+		ln -s "$bins/xi_membench" "$stage/xi/xi_membench"
+	fi
 	install -m 0755 "$XENINTRO_ROOT/userspace/agent/xenintro-agent.static" \
 		"$stage/xi/xenintro-agent"
 	install -m 0755 "$XENINTRO_ROOT/userspace/cli/xenintro.static" \
@@ -269,12 +324,21 @@ xen_build() {
 		*) die "cannot handle $m" ;;
 		esac
 	done
-	copy_with_libs "$stage" "$XEN_TOOLS/xl" "$XEN_TOOLS/xenstored" \
-		"$XEN_TOOLS/xen-init-dom0" "$XEN_TOOLS/xenconsoled" \
-		"$XEN_TOOLS/xen-access" /usr/bin/xenstore
-	# xl console (and pthread_cancel in general) dlopen()s libgcc_s.
-	install -D -m 0644 "$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)" \
-		"$stage/lib/x86_64-linux-gnu/libgcc_s.so.1"
+	if [ "$XEN_DIST" = trixie ]; then
+		copy_with_libs_from "$XEN_ROOT" "$stage" "$XEN_TOOLS/xl" \
+			"$XEN_TOOLS/xenstored" "$XEN_TOOLS/xen-init-dom0" \
+			"$XEN_TOOLS/xenconsoled" "$XEN_TOOLS/xen-access" \
+			/usr/bin/xenstore
+		install -D -m 0644 "$(readlink -f "$XEN_ROOT/usr/lib/x86_64-linux-gnu/libgcc_s.so.1")" \
+			"$stage/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"
+	else
+		copy_with_libs "$stage" "$XEN_TOOLS/xl" "$XEN_TOOLS/xenstored" \
+			"$XEN_TOOLS/xen-init-dom0" "$XEN_TOOLS/xenconsoled" \
+			"$XEN_TOOLS/xen-access" /usr/bin/xenstore
+		# xl console (and pthread_cancel in general) dlopen()s libgcc_s.
+		install -D -m 0644 "$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)" \
+			"$stage/lib/x86_64-linux-gnu/libgcc_s.so.1"
+	fi
 	for m in read write ls list rm; do
 		ln -sf xenstore "$stage/usr/bin/xenstore-$m"
 	done

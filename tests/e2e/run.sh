@@ -18,7 +18,12 @@
 # Environment: XENINTRO_E2E_TIMEOUT (QEMU limit, s, default 840),
 # XENINTRO_E2E_LIMIT (the whole run's budget, s, default 900),
 # XENINTRO_E2E_APPEND (extra dom0 command line; see below),
-# XENINTRO_QEMU_WAIT (how long to wait for another QEMU to end, s).
+# XENINTRO_QEMU_WAIT (how long to wait for another QEMU to end, s),
+# XEN_DIST=trixie (Debian 13's Xen, fetched by tests/lib/trixie.sh, with
+# the same dom0 kernel and modules; results in e2e-trixie/), and
+# XENINTRO_E2E_ONLY (scenario ids joined by "+": only those run; for
+# XEN_DIST=trixie a default set, one per kind of event, the agent, memory
+# and guest awareness, keeps this second boot short).
 set -euo pipefail
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -27,7 +32,16 @@ set -euo pipefail
 
 start=$(date +%s)
 results_init
-logdir="$XENINTRO_RESULTS/e2e"
+case "${XEN_DIST:-host}" in
+trixie)
+	logdir="$XENINTRO_RESULTS/e2e-trixie"
+	ONLY=${XENINTRO_E2E_ONLY-1+2+4+5a+5b+11+13+14+15+16+16b+19+20+21+21b+9}
+	;;
+*)
+	logdir="$XENINTRO_RESULTS/e2e"
+	ONLY=${XENINTRO_E2E_ONLY-}
+	;;
+esac
 mkdir -p "$logdir"
 # Keep TAP on fd 3 and send everything else to stderr: helpers may print.
 exec 3>&1 1>&2
@@ -51,7 +65,7 @@ fi
 
 # XENINTRO_E2E_APPEND: more dom0 command line, e.g. xi.crash=7 (panics the
 # guest at scenario 7 to exercise the harness's recovery).
-DOM0_CMDLINE+="${XENINTRO_E2E_APPEND:+ $XENINTRO_E2E_APPEND}"
+DOM0_CMDLINE+="${XENINTRO_E2E_APPEND:+ $XENINTRO_E2E_APPEND}${ONLY:+ xi.only=$ONLY}"
 rc=0
 QEMU_WAITED=0
 xen_boot e2e "$logdir/console.log" "${XENINTRO_E2E_TIMEOUT:-840}" || rc=$?
@@ -63,7 +77,7 @@ log "e2e: QEMU exited with $rc; whole run ${elapsed}s (+${QEMU_WAITED}s waiting 
 
 "$PYTHON" "$XENINTRO_ROOT/tests/e2e/parse.py" --console "$logdir/console.log" \
 	--qemu-rc "$rc" --elapsed "$elapsed" --limit "${XENINTRO_E2E_LIMIT:-900}" \
-	--waited "$QEMU_WAITED" \
+	--waited "$QEMU_WAITED" ${ONLY:+--only "$ONLY"} \
 	--splats "$logdir/splats.txt" --guest-dir "$logdir" \
 	--contention "$logdir/console.log.contention" \
 	--stopped "$logdir/console.log.stopped" | tee "$logdir/e2e.tap" >&3

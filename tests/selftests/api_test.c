@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -339,6 +340,69 @@ TEST(module_unloads_after_close)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, handshake(fd, 0));
 	close(fd);
+}
+
+/* Whether the kernel log holds @text (klogctl: the whole ring buffer). */
+static bool kmsg_has(const char *text)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	bool found = false;
+	char *buf;
+
+	if (len <= 0)
+		return false;
+	buf = calloc(1, len + 1);
+	if (!buf)
+		return false;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	if (len > 0)
+		found = strstr(buf, text);
+	free(buf);
+	return found;
+}
+
+/*
+ * The simulated hypervisor chooses the Xen release it plays through the
+ * same table as the Xen backend (kmod/xen_release.c): a release the table
+ * does not know, and a modified build that refuses its release's domctl
+ * version, are refused at load with the reason in the kernel log; a known
+ * one loads.
+ */
+#define UNKNOWN_RELEASE_MSG \
+	"xenintro_sim: Xen 4.21 is not supported (this build knows Xen 4.16 to 4.20)"
+#define MODIFIED_BUILD_MSG \
+	"xenintro_sim: Xen 4.18 refused domctl interface 0x16, the one Xen 4.18 defines"
+
+TEST(sim_xen_release_from_the_table)
+{
+	const char *dir = getenv("XENINTRO_KO_DIR");
+	bool had_sim = module_loaded("xenintro_sim");
+
+	if (device_absent())
+		SKIP(return, NO_DEVICE);
+	if (!dir)
+		SKIP(return, "XENINTRO_KO_DIR not set: cannot reload the module");
+	if (had_sim)
+		ASSERT_EQ(0, unload_module("xenintro_sim"));
+
+	EXPECT_EQ(-EOPNOTSUPP, load_module(dir, "xenintro_sim", "xen_release=4.21"));
+	EXPECT_FALSE(module_loaded("xenintro_sim"));
+	EXPECT_TRUE(kmsg_has(UNKNOWN_RELEASE_MSG));
+
+	EXPECT_EQ(-EOPNOTSUPP, load_module(dir, "xenintro_sim",
+					   "xen_release=4.18 domctl_version=0x15"));
+	EXPECT_FALSE(module_loaded("xenintro_sim"));
+	EXPECT_TRUE(kmsg_has(MODIFIED_BUILD_MSG));
+
+	EXPECT_EQ(-EINVAL, load_module(dir, "xenintro_sim", "xen_release=four"));
+	EXPECT_FALSE(module_loaded("xenintro_sim"));
+
+	ASSERT_EQ(0, load_module(dir, "xenintro_sim", "xen_release=4.20"));
+	EXPECT_TRUE(kmsg_has("xenintro_sim: simulated Xen 4.20 monitor interface ready"));
+	ASSERT_EQ(0, unload_module("xenintro_sim"));
+
+	if (had_sim)
+		ASSERT_EQ(0, load_module(dir, "xenintro_sim", ""));
 }
 
 TEST_HARNESS_MAIN

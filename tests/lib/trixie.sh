@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Debian 13 (trixie) for the second Xen of the end-to-end tests: its Xen
+# hypervisor and tools, downloaded from Debian's archive with a private
+# apt configuration under $XENINTRO_CACHE/trixie (the host's own apt
+# sources and state are never touched) and unpacked with dpkg -x into
+# $XENINTRO_CACHE/trixie/root. The unpacked tree holds what a Debian 13
+# dom0 runs: the hypervisor (boot/xen-*.gz), the tools (usr/lib/xen-*/bin)
+# and every shared library they need, Debian 13's C library included.
+#
+# Nothing is pinned: the release comes from what the metapackage
+# xen-system-amd64 depends on in trixie today, and the download is done
+# again when the archive moves it.
+#
+#   trixie_fetch            download and unpack (once per version)
+#   trixie_xen_gz, trixie_xen_tools, trixie_xen_version, TRIXIE_ROOT
+#
+# Sourced by tests/e2e/lib.sh (after tests/lib/common.sh), or run as
+# `tests/lib/trixie.sh fetch` (make deps).
+
+TRIXIE_DIR=${XENINTRO_CACHE:-/var/cache/xenintro}/trixie
+TRIXIE_ROOT=$TRIXIE_DIR/root
+
+# Debian's archive, as the host reaches it (its own sources name the
+# mirror), with Debian 13's suites and Debian's keyring.
+trixie_sources() {
+	local uri sec
+	uri=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\) *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+	[ -n "$uri" ] || uri=$(sed -n 's/^deb *\(http[^ ]*\/debian\) .*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n1)
+	uri=${uri:-http://deb.debian.org/debian}
+	sec=$(sed -n 's/^URIs: *\(http[^ ]*\/debian-security\) *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+	sec=${sec:-http://deb.debian.org/debian-security}
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie trixie-updates main\n' "$uri"
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie-security main\n' "$sec"
+}
+
+# apt-get/apt-cache with everything under $TRIXIE_DIR/apt: its own sources,
+# lists, package cache and an empty dpkg status (nothing is "installed").
+trixie_apt() {
+	local tool=$1
+	shift
+	"$tool" -q -o Dir::Etc::SourceList="$TRIXIE_DIR/apt/sources.list" \
+		-o Dir::Etc::SourceParts="$TRIXIE_DIR/apt/empty" \
+		-o Dir::Etc::Preferences="$TRIXIE_DIR/apt/empty/none" \
+		-o Dir::Etc::PreferencesParts="$TRIXIE_DIR/apt/empty" \
+		-o Dir::State="$TRIXIE_DIR/apt/state" \
+		-o Dir::State::status="$TRIXIE_DIR/apt/status" \
+		-o Dir::Cache="$TRIXIE_DIR/apt/cache" \
+		-o APT::Architecture=amd64 -o APT::Architectures::=amd64 \
+		-o Debug::NoLocking=1 "$@"
+}
+
+# trixie_dep <package> <extended regex>: the dependency of <package> in
+# trixie whose name matches (xen-system-amd64 -> xen-hypervisor-4.20-amd64).
+trixie_dep() {
+	trixie_apt apt-cache depends --no-recommends --no-suggests "$1" 2>/dev/null |
+		sed -n 's/^ *Depends: *//p' | tr -d '<>' | grep -E "^($2)\$" | head -n1
+}
+
+# The Xen packages and every library package they need, recursively
+# (shared libraries only: the tools' scripts and their interpreters stay
+# out, as in the Debian 12 dom0).
+trixie_packages() {
+	local hv utils
+	hv=$(trixie_dep xen-system-amd64 'xen-hypervisor-[0-9][^ ]*-amd64')
+	utils=$(trixie_dep xen-system-amd64 'xen-utils-[0-9][^ ]*')
+	[ -n "$hv" ] && [ -n "$utils" ] || return 1
+	{
+		echo "$hv"
+		echo "$utils"
+		echo xenstore-utils
+		trixie_apt apt-cache depends --recurse --no-recommends \
+			--no-suggests --no-conflicts --no-breaks --no-replaces \
+			--no-enhances --no-pre-depends "$utils" xenstore-utils 2>/dev/null |
+			grep -E '^(lib[^ ]*|zlib1g)$' | grep -vE -- '-(dev|doc|common|data)$'
+		echo libgcc-s1
+	} | sort -u
+}
+
+trixie_fetch() {
+	local stamp pkgs p
+	mkdir -p "$TRIXIE_DIR/apt/state/lists/partial" "$TRIXIE_DIR/apt/cache/archives/partial" \
+		"$TRIXIE_DIR/apt/empty" "$TRIXIE_DIR/debs"
+	trixie_sources >"$TRIXIE_DIR/apt/sources.list"
+	: >"$TRIXIE_DIR/apt/status"
+	# The package lists once a day: a new Xen point release is picked up.
+	stamp="$TRIXIE_DIR/apt/updated"
+	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+		trixie_apt apt-get update >"$TRIXIE_DIR/apt/update.log" 2>&1 || {
+			echo "trixie: apt-get update failed; see $TRIXIE_DIR/apt/update.log" >&2
+			return 1
+		}
+		touch "$stamp"
+	fi
+	pkgs=$(trixie_packages) || {
+		echo "trixie: no xen-system-amd64 dependencies in Debian 13's lists" >&2
+		return 1
+	}
+	# One stamp per set of package versions: unpacked again when one moves.
+	local want
+	want=$(for p in $pkgs; do
+		printf '%s=%s\n' "$p" "$(trixie_apt apt-cache policy "$p" 2>/dev/null |
+			sed -n 's/^ *Candidate: *//p')"
+	done)
+	if [ -f "$TRIXIE_ROOT/.packages" ] && [ "$(cat "$TRIXIE_ROOT/.packages")" = "$want" ]; then
+		return 0
+	fi
+	# shellcheck disable=SC2086 # one word per package
+	(cd "$TRIXIE_DIR/debs" && rm -f ./*.deb &&
+		trixie_apt apt-get download $pkgs) >"$TRIXIE_DIR/download.log" 2>&1 || {
+		echo "trixie: apt-get download failed; see $TRIXIE_DIR/download.log" >&2
+		return 1
+	}
+	rm -rf "$TRIXIE_ROOT.tmp"
+	mkdir -p "$TRIXIE_ROOT.tmp"
+	for p in "$TRIXIE_DIR"/debs/*.deb; do
+		dpkg -x "$p" "$TRIXIE_ROOT.tmp" || return 1
+	done
+	printf '%s\n' "$want" >"$TRIXIE_ROOT.tmp/.packages"
+	rm -rf "$TRIXIE_ROOT"
+	mv "$TRIXIE_ROOT.tmp" "$TRIXIE_ROOT"
+}
+
+trixie_xen_gz() {
+	local f
+	f=$(find "$TRIXIE_ROOT/boot" -maxdepth 1 -name 'xen-*-amd64.gz' 2>/dev/null | sort | tail -n1)
+	[ -n "$f" ] || { echo "no Debian 13 Xen image under $TRIXIE_ROOT/boot (trixie_fetch)" >&2; return 1; }
+	echo "$f"
+}
+
+trixie_xen_tools() {
+	local d
+	d=$(find "$TRIXIE_ROOT/usr/lib" -maxdepth 3 -path '*/xen-*/bin/xl' 2>/dev/null | sort | tail -n1)
+	[ -n "$d" ] || { echo "no Debian 13 xl under $TRIXIE_ROOT/usr/lib (trixie_fetch)" >&2; return 1; }
+	echo "${d%/xl}"
+}
+
+trixie_xen_version() {
+	local f
+	f=$(trixie_xen_gz) || return 1
+	f=${f##*/xen-}
+	echo "${f%-amd64.gz}"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -euo pipefail
+	case "${1:-}" in
+	fetch) trixie_fetch && echo "trixie: Xen $(trixie_xen_version) in $TRIXIE_ROOT" ;;
+	*)
+		echo "usage: $0 fetch" >&2
+		exit 2
+		;;
+	esac
+fi
