@@ -21,6 +21,7 @@
 #include <linux/vmalloc.h>
 #include <kunit/visibility.h>
 
+#include "compat.h"
 #include "xenintro.h"
 
 /**
@@ -128,9 +129,9 @@ int xenintro_rings_mmap(struct xenintro_agent_rings *r,
 	if (!writable && (vma->vm_flags & VM_WRITE))
 		return -EPERM;
 
-	vma->vm_flags &= ~VM_MAYEXEC;
+	vm_flags_clear(vma, VM_MAYEXEC);
 	if (!writable)
-		vma->vm_flags &= ~VM_MAYWRITE;
+		vm_flags_clear(vma, VM_MAYWRITE);
 	return remap_vmalloc_range(vma, mem, 0);
 }
 

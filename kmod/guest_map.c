@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "xenintro.h"
 
 /* "xeni": the pseudo filesystem's magic, seen by nobody but the VFS. */
@@ -140,8 +141,8 @@ int xenintro_frames_mmap(struct xenintro_domain *dom,
 		return -EPERM;
 
 	/* Read-only for good, not inherited, not dumped, never grown. */
-	vma->vm_flags &= ~(VM_MAYWRITE | VM_MAYEXEC);
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
+	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &xenintro_frames_vm_ops;
 	vma->vm_private_data = NULL;
 	return 0;
@@ -201,11 +202,11 @@ static int xenintro_frames_fill(struct xenintro_session *s,
 	if (ret < 0) {
 		/*
 		 * Whatever went in comes out; the agent may try again.
-		 * zap_page_range(), not zap_vma_ptes(): that one handles
+		 * zap_vma_pages(), not zap_vma_ptes(): that one handles
 		 * VM_PFNMAP only, and the simulator maps struct pages
 		 * (VM_MIXEDMAP).
 		 */
-		zap_page_range(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+		zap_vma_pages(vma);
 		return ret;
 	}
 	mf->mapped = ret;

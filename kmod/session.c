@@ -333,5 +333,8 @@ const struct file_operations xenintro_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = xenintro_poll,
 	.mmap = xenintro_mmap,
-	.llseek = no_llseek,
+	/*
+	 * No .llseek: since Linux 6.0 a file without one is not seekable
+	 * (lseek gets -ESPIPE), and 6.12 removed no_llseek, which said so.
+	 */
 };

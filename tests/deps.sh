@@ -25,6 +25,9 @@ PACKAGES=(
 	gcc make perl pkg-config kmod rsync xz-utils
 	# static analysis (make C=2)
 	sparse
+	# a Debian 13 root to build the modules against Debian 13's kernel
+	# headers with its gcc (tests/lib/trixie.sh)
+	debootstrap
 	# QEMU (TCG only) and the initramfs of the test VM
 	qemu-system-x86 busybox-static cpio gzip
 	# Xen under QEMU for the end-to-end tests (hypervisor and tools of

@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 #include <linux/xenintro.h>
 
+#include "../compat.h"
 #include "sim.h"
 
 /* Xen's XEN_DOMCTL_MONITOR_EVENT_* numbers not in the uAPI. */
@@ -632,7 +633,7 @@ int sim_op_map_frames(struct xenintro_domain *dom, struct vm_area_struct *vma,
 	if (!d)
 		return -ESRCH;
 	/* Pages with a struct page and a refcount: a mixed mapping. */
-	vma->vm_flags |= VM_MIXEDMAP;
+	vm_flags_set(vma, VM_MIXEDMAP);
 	for (i = 0; i < nr; i++) {
 		/* a failure after some frames went in: the core's undo */
 		ret = sim_fault_check(d, SIM_FP_MAP_FRAME, false);

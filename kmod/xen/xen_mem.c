@@ -28,6 +28,7 @@
 #include <xen/features.h>
 #include <xen/xen-ops.h>
 
+#include "../compat.h"
 #include "xen.h"
 
 static int xi_mem_window(struct xi_xen_dom *xd)
@@ -142,7 +143,7 @@ int xi_op_map_frames(struct xenintro_domain *dom, struct vm_area_struct *vma,
 	if (xen_feature(XENFEAT_auto_translated_physmap))
 		return -EOPNOTSUPP;
 	/* The remap code requires exactly this kind of mapping. */
-	vma->vm_flags |= VM_IO | VM_PFNMAP;
+	vm_flags_set(vma, VM_IO | VM_PFNMAP);
 	ret = xen_remap_domain_gfn_array(vma, vma->vm_start,
 					 (xen_pfn_t *)gfns, nr, errs,
 					 vma->vm_page_prot, xd->domid, NULL);

@@ -16,6 +16,8 @@
 #
 #   trixie_fetch            download and unpack (once per version)
 #   trixie_xen_gz, trixie_xen_tools, trixie_xen_version, TRIXIE_ROOT
+#   trixie_buildroot        a Debian 13 root to build modules for 6.12
+#   trixie_build_modules    the modules built there (W=1, C=2: make args)
 #
 # Sourced by tests/e2e/lib.sh (after tests/lib/common.sh), or run as
 # `tests/lib/trixie.sh fetch` (make deps).
@@ -144,12 +146,91 @@ trixie_xen_version() {
 	echo "${f%-amd64.gz}"
 }
 
+# A Debian 13 root to build the modules for Debian 13's kernel: its
+# headers' .config was made by gcc 14 (-fmin-function-alignment=16, which
+# Debian 12's gcc 12 rejects), so the build runs in a minimal Debian 13
+# made by debootstrap, with its gcc, make, sparse and the headers that
+# linux-headers-amd64 points to there today. Made once; its packages are
+# brought up to date once a day (a new kernel ABI is then followed).
+TRIXIE_BUILDROOT=$TRIXIE_DIR/buildroot
+
+# trixie_chroot <command...>: in the build root, with /proc mounted in a
+# private mount namespace (gone with the command; nothing to clean up).
+trixie_chroot() {
+	unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
+		"$TRIXIE_BUILDROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+trixie_buildroot() {
+	local uri stamp="$TRIXIE_BUILDROOT/.xenintro-updated"
+	command -v debootstrap >/dev/null || {
+		echo "trixie: no debootstrap (make deps installs it)" >&2
+		return 1
+	}
+	mkdir -p "$TRIXIE_DIR"
+	if [ ! -x "$TRIXIE_BUILDROOT/usr/bin/apt-get" ]; then
+		uri=$(trixie_sources | sed -n '1s/.*\] *\([^ ]*\) .*/\1/p')
+		rm -rf "$TRIXIE_BUILDROOT"
+		debootstrap --variant=minbase trixie "$TRIXIE_BUILDROOT" "$uri" \
+			>"$TRIXIE_DIR/debootstrap.log" 2>&1 || {
+			echo "trixie: debootstrap failed; see $TRIXIE_DIR/debootstrap.log" >&2
+			return 1
+		}
+		trixie_sources | sed 's/\[signed-by=[^]]*\] //' \
+			>"$TRIXIE_BUILDROOT/etc/apt/sources.list"
+	fi
+	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+		{ trixie_chroot apt-get -q update &&
+			trixie_chroot apt-get -q -y --no-install-recommends install \
+				linux-headers-amd64 make gcc libc6-dev sparse &&
+			trixie_chroot apt-get -q clean; } >"$TRIXIE_DIR/buildroot.log" 2>&1 || {
+			echo "trixie: installing the build packages failed; see $TRIXIE_DIR/buildroot.log" >&2
+			return 1
+		}
+		touch "$stamp"
+	fi
+}
+
+# trixie_kdir: the headers linux-headers-amd64 depends on in the build
+# root, as a path inside it.
+trixie_kdir() {
+	local dep
+	dep=$(trixie_chroot dpkg-query -W -f='${Depends}' linux-headers-amd64 |
+		tr ',|' '\n\n' | awk '{ print $1 }' |
+		grep -E '^linux-headers-[0-9][^ ]*-amd64$' | head -n1)
+	[ -n "$dep" ] && [ -f "$TRIXIE_BUILDROOT/usr/src/${dep}/Makefile" ] || {
+		echo "trixie: no linux-headers-*-amd64 in the build root" >&2
+		return 1
+	}
+	echo "/usr/src/$dep"
+}
+
+# trixie_build_modules <make args...>: the modules built in the build root
+# against Debian 13's headers, in /build/xenintro there (sources mirrored
+# as for every scratch build); make's output on stdout, its status.
+trixie_build_modules() {
+	local kdir
+	trixie_buildroot && kdir=$(trixie_kdir) || return 1
+	mkdir -p "$TRIXIE_BUILDROOT/build/xenintro"
+	sync_sources "$TRIXIE_BUILDROOT/build/xenintro"
+	echo "trixie: make -C $kdir M=/build/xenintro $* modules (gcc: $(trixie_chroot gcc -dumpfullversion))"
+	trixie_chroot make -C "$kdir" M=/build/xenintro "$@" modules
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -euo pipefail
 	case "${1:-}" in
 	fetch) trixie_fetch && echo "trixie: Xen $(trixie_xen_version) in $TRIXIE_ROOT" ;;
+	buildroot) trixie_buildroot && echo "trixie: build root $TRIXIE_BUILDROOT, headers $(trixie_kdir)" ;;
+	build)
+		shift
+		# shellcheck source=tests/lib/common.sh
+		. "$(dirname "$0")/common.sh"
+		trixie_build_modules "$@"
+		;;
 	*)
-		echo "usage: $0 fetch" >&2
+		echo "usage: $0 fetch | buildroot | build [make args...]" >&2
 		exit 2
 		;;
 	esac
