@@ -31,6 +31,8 @@ struct ctx {
 	struct policy *p;
 	struct policy_env *env;	/* NULL: no kernel symbols here */
 	bool kernel_ok;		/* env has the policy's kernel.image */
+	struct access_map amap;	/* the rights access: leaves, once read */
+	bool amap_built;
 };
 
 static struct src_mark mark_of(const yaml_node_t *n)
@@ -336,6 +338,87 @@ static int get_event(struct ctx *c, const yaml_node_t *n, const char *path,
 			   "unknown event \"%s\" (mem_access, cr, msr, cpuid, breakpoint, singlestep, guest_request, debug_exception, desc_access, emul_unimpl, vmexit)",
 			   s);
 	return 0;
+}
+
+/* "w", "rx": the letters of XENINTRO_ACCESS_* bits */
+static const char *rights_letters(uint32_t rights, char buf[4])
+{
+	char *q = buf;
+
+	if (rights & XENINTRO_ACCESS_R)
+		*q++ = 'r';
+	if (rights & XENINTRO_ACCESS_W)
+		*q++ = 'w';
+	if (rights & XENINTRO_ACCESS_X)
+		*q++ = 'x';
+	*q = '\0';
+	return buf;
+}
+
+/*
+ * Can an @event ever happen under this policy? Xen raises one only where
+ * a monitor asks for it, a page fault only where the access: section took
+ * the right away; both are read before the rules, decisions and log that
+ * refer to events. @first..@last: the registers or MSRs (cr, msr) or the
+ * frames (mem_access) concerned; @access: the fault kinds of a mem_access
+ * rule (0: any), @where: what to call those frames in @why (NULL: by
+ * number). True, or false with the reason in @why.
+ */
+static bool event_possible(struct ctx *c, uint32_t event, uint64_t first,
+			   uint64_t last, uint32_t access, const char *where,
+			   char *why, size_t len)
+{
+	uint32_t need = access ? access : XENINTRO_ACCESS_RWX;
+	char hint[64], l1[4], frames[48];
+
+	if (event != XENINTRO_EVENT_MEM_ACCESS) {
+		if (policy_monitored(c->p, event, first, last, hint,
+				     sizeof(hint)))
+			return true;
+		static const char *const crs[] = { "cr0", "cr3", "cr4", "xcr0" };
+		char what[48] = "";
+
+		if (event == XENINTRO_EVENT_CTRLREG && last < 4)
+			snprintf(what, sizeof(what), " for %s%s%s", crs[first],
+				 first == last ? "" : "..",
+				 first == last ? "" : crs[last]);
+		else if (event == XENINTRO_EVENT_MSR && first == last &&
+			 x86_msr_name((uint32_t)first))
+			snprintf(what, sizeof(what), " for %s",
+				 x86_msr_name((uint32_t)first));
+		else if (event == XENINTRO_EVENT_MSR && first == last)
+			snprintf(what, sizeof(what), " for MSR 0x%" PRIx64,
+				 first);
+		else if (event == XENINTRO_EVENT_MSR && last <= UINT32_MAX)
+			snprintf(what, sizeof(what),
+				 " for MSRs 0x%" PRIx64 "..0x%" PRIx64, first,
+				 last);
+		snprintf(why, len, "no monitor raises %s events%s (add %s)",
+			 policy_event_name(event), what, hint);
+		return false;
+	}
+	if (!c->amap_built) {
+		if (access_map_build(c->p, &c->amap)) {
+			snprintf(why, len, "out of memory");
+			return false;
+		}
+		c->amap_built = true;
+	}
+	if (access_map_removed(&c->amap, first, last) & need)
+		return true;
+	if (where)
+		snprintf(frames, sizeof(frames), "%s", where);
+	else if (first == 0 && last == UINT64_MAX)
+		snprintf(frames, sizeof(frames), "any frame");
+	else if (first == last)
+		snprintf(frames, sizeof(frames), "frame 0x%" PRIx64, first);
+	else
+		snprintf(frames, sizeof(frames),
+			 "frames 0x%" PRIx64 "..0x%" PRIx64, first, last);
+	snprintf(why, len,
+		 "no access: entry takes %s away from %s, and only that makes a page fault",
+		 access ? rights_letters(need, l1) : "a right", frames);
+	return false;
 }
 
 static int get_verdict(struct ctx *c, const yaml_node_t *n, const char *path,
@@ -1083,6 +1166,36 @@ static int parse_rule_key(struct ctx *c, const yaml_node_t *n,
 	}
 }
 
+/*
+ * A rule on events that never happen would look like protection and do
+ * nothing: one of its kernel records (from @from on) must be reachable.
+ */
+static int check_rule_fires(struct ctx *c, const yaml_node_t *ev,
+			    const struct rule_spec *s, size_t from)
+{
+	char why[256], field[PATH_MAX_LEN];
+	size_t i;
+
+	for (i = from; i < c->p->nr_rules; i++) {
+		const struct xenintro_rule *r = &c->p->rules[i].rule;
+
+		if (event_possible(c, r->event, r->first, r->last,
+				   r->event == XENINTRO_EVENT_MEM_ACCESS ?
+				   r->u.mem_access.access : 0,
+				   s->nr_keys ? "the frames behind it" : NULL,
+				   why, sizeof(why)))
+			return 0;
+	}
+	if (s->event == XENINTRO_EVENT_MEM_ACCESS) {
+		sub(field, sizeof(field), s->path, ".%s",
+		    s->nr_keys ? "va" : "gfn");
+		return diag_error(c->d, s->key_mark, field,
+				  "the rule never fires: %s", why);
+	}
+	return err(c, ev, sub(field, sizeof(field), s->path, ".event"),
+		   "the rule never fires: %s", why);
+}
+
 static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 {
 	static const char *const common[] = {
@@ -1093,7 +1206,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	char path[PATH_MAX_LEN], p1[PATH_MAX_LEN];
 	struct rule_spec s;
 	yaml_node_t *v, *ev;
-	size_t i, k = 0;
+	size_t i, k = 0, nr_before;
 	int ret = -1;
 
 	memset(&s, 0, sizeof(s));
@@ -1194,7 +1307,10 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 				i ? &s.clear_mask : &s.set_mask))
 			goto out;
 	}
+	nr_before = c->p->nr_rules;
 	ret = rule_build(&s, c->p, c->d);
+	if (!ret)
+		ret = check_rule_fires(c, ev, &s, nr_before);
 out:
 	free(s.name);
 	free(s.keys);
@@ -1286,8 +1402,8 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 		"event", "rule", "rip", "value", "process", "verdict", "log",
 		NULL,
 	};
-	char p1[PATH_MAX_LEN];
-	const char *why;
+	char p1[PATH_MAX_LEN], why[256];
+	const char *problem;
 	yaml_node_t *v;
 	size_t i;
 
@@ -1299,6 +1415,9 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 	if (v && get_event(c, v, sub(p1, sizeof(p1), path, ".event"),
 			   &dc->event))
 		return -1;
+	if (v && !event_possible(c, dc->event, 0, UINT64_MAX, 0, NULL, why,
+				 sizeof(why)))
+		return err(c, v, p1, "the decision never applies: %s", why);
 	v = get(c, n, "rule");
 	if (v) {
 		sub(p1, sizeof(p1), path, ".rule");
@@ -1348,10 +1467,10 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 	sub(p1, sizeof(p1), path, ".verdict");
 	if (get_verdict(c, v, p1, true, &dc->verdict))
 		return -1;
-	why = decision_problem(dc->event, dc->verdict);
-	if (why)
+	problem = decision_problem(dc->event, dc->verdict);
+	if (problem)
 		return err(c, v, p1, "%s: %s", policy_verdict_name(dc->verdict),
-			   why);
+			   problem);
 	v = get(c, n, "log");
 	if (v && get_bool(c, v, sub(p1, sizeof(p1), path, ".log"), &dc->log))
 		return -1;
@@ -1434,7 +1553,7 @@ static int parse_mem_capture(struct ctx *c, const yaml_node_t *n,
 		"events", "at", "offset", "length", "as", NULL,
 	};
 	static const char *const kinds[] = { "hex", "string", NULL };
-	char p1[PATH_MAX_LEN];
+	char p1[PATH_MAX_LEN], why[256];
 	yaml_node_item_t *it;
 	uint32_t kind, ev;
 	yaml_node_t *v;
@@ -1488,6 +1607,11 @@ static int parse_mem_capture(struct ctx *c, const yaml_node_t *n,
 			sub(p1, sizeof(p1), path, ".events[%zu]", i);
 			if (get_event(c, node(c, *it), p1, &ev))
 				return -1;
+			if (!c->p->provisional &&
+			    !event_possible(c, ev, 0, UINT64_MAX, 0, NULL, why,
+					    sizeof(why)))
+				return err(c, node(c, *it), p1,
+					   "never captured: %s", why);
 			m->events |= 1U << ev;
 		}
 	}
@@ -1502,7 +1626,7 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 	};
 	static const char *const formats[] = { "json", "text", NULL };
 	struct policy_log *l = &c->p->log;
-	char p1[PATH_MAX_LEN];
+	char p1[PATH_MAX_LEN], why[256];
 	yaml_node_item_t *it;
 	uint32_t fmt, ev;
 	yaml_node_t *v;
@@ -1543,6 +1667,11 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 			sub(p1, sizeof(p1), "log.events", "[%zu]", i);
 			if (get_event(c, node(c, *it), p1, &ev))
 				return -1;
+			if (!c->p->provisional &&
+			    !event_possible(c, ev, 0, UINT64_MAX, 0, NULL, why,
+					    sizeof(why)))
+				return err(c, node(c, *it), p1,
+					   "nothing to log: %s", why);
 			l->events |= 1U << ev;
 		}
 	}
@@ -1779,6 +1908,7 @@ int policy_load_buffer_env(const char *name, const char *buf, size_t len,
 		ret = diag_error(d, start, NULL, "empty policy");
 	else
 		ret = parse_top(&c, root);
+	access_map_free(&c.amap);
 	yaml_document_delete(&doc);
 	/* a second document ("---") would be ignored silently: refuse it */
 	if (!ret) {

@@ -75,4 +75,37 @@ int rule_build(const struct rule_spec *s, struct policy *p, struct diag *d);
  */
 int rules_check_table(const struct policy *p, struct diag *d);
 
+/*
+ * Can an event ever happen? Xen raises an event only for what a monitor
+ * enables, and a page fault only where rights were taken away; a rule, a
+ * decision or a log filter on anything else would silently do nothing,
+ * so the parser refuses them (userspace/README.md, "rules").
+ */
+
+/* The page rights a policy leaves, as disjoint runs of frames. */
+struct access_run {
+	uint64_t first, last;
+	uint8_t rights;		/* XENINTRO_ACCESS_*: the last entry's */
+};
+struct access_map {
+	struct access_run *runs;	/* sorted, disjoint */
+	size_t nr;
+};
+/* From @p->access, later entries winning as SET_ACCESS in order. 0, -ENOMEM. */
+int access_map_build(const struct policy *p, struct access_map *m);
+void access_map_free(struct access_map *m);
+/*
+ * The rights taken away from any frame of @first..@last (XENINTRO_ACCESS_*
+ * bits; 0: every frame there is rwx, no access can fault).
+ */
+uint32_t access_map_removed(const struct access_map *m, uint64_t first,
+			    uint64_t last);
+/*
+ * Does a monitor of @p raise @event (XENINTRO_EVENT_*, not MEM_ACCESS)?
+ * For CTRLREG and MSR, one for an index in @first..@last. If not, false,
+ * and @hint says which monitor would (e.g. "monitors.cpuid: true").
+ */
+bool policy_monitored(const struct policy *p, uint32_t event, uint64_t first,
+		      uint64_t last, char *hint, size_t len);
+
 #endif /* XI_RULE_BUILD_H */

@@ -463,6 +463,18 @@ static const struct {
 	  "two-documents.yaml:3:1: a second YAML document; a policy is one" },
 	{ "missing.yaml",
 	  "missing.yaml: cannot open: No such file or directory" },
+	{ "never-fires-cpuid.yaml",
+	  "never-fires-cpuid.yaml:5:12: rules[0].event: the rule never fires: no monitor raises cpuid events (add monitors.cpuid: true)" },
+	{ "never-fires-cr.yaml",
+	  "never-fires-cr.yaml:7:12: rules[0].event: the rule never fires: no monitor raises cr events for cr4 (add monitors.cr4: true)" },
+	{ "never-fires-mem-access.yaml",
+	  "never-fires-mem-access.yaml:9:10: rules[0].gfn: the rule never fires: no access: entry takes w away from frames 0x1800..0x1fff, and only that makes a page fault" },
+	{ "log-unmonitored-event.yaml",
+	  "log-unmonitored-event.yaml:6:19: log.events[1]: nothing to log: no monitor raises msr events (add MSRs to monitors.msr)" },
+	{ "deny-cr3.yaml",
+	  "deny-cr3.yaml:6:5: rules[0].action: deny on cr3 is refused: the guest kernel switches address spaces by writing CR3 (every context switch, and with KPTI every kernel entry and exit), and a vetoed write leaves it on the wrong page tables; log CR3 writes with action: continue and notify: true" },
+	{ "deny-xcr0.yaml",
+	  "deny-xcr0.yaml:6:5: rules[0].action: deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true" },
 };
 
 static void check_bad(const char *file, const char *msg)
@@ -673,7 +685,7 @@ static void check_symbols(void)
 		  "inline.yaml:4:5: access[0]: needs rights and one of gfn (frames) or va (kernel addresses)" },
 		{ "guest: 7\nkernel: {}\n",
 		  "inline.yaml:2:9: kernel: needs image (the guest kernel's vmlinuz or vmlinux), system_map, isf or memory: true" },
-		{ "guest: 7\nmonitors: {msr: [LSTAR]}\nrules: [{name: l, event: msr, msr: LSTAR, action: forward}]\n"
+		{ "guest: 7\nmonitors: {msr: [LSTAR], cpuid: true}\nrules: [{name: l, event: msr, msr: LSTAR, action: forward}]\n"
 		  "forwarded: {decide: [{event: cpuid, value: 1, verdict: continue}]}\n",
 		  "inline.yaml:4:44: forwarded.decide[0].value: a written value needs event: msr or event: cr" },
 		{ "guest: 7\nlog: {process: true}\n",
@@ -782,6 +794,74 @@ static void check_symbols(void)
 	EXPECT_STREQ(d.msg, "inline.yaml:2:9: kernel: kernel symbols cannot be resolved here");
 }
 
+/*
+ * What can never happen is refused, what can is not: page rights as the
+ * last entry naming a frame leaves them, the fault kinds a rule filters
+ * on, monitors for a part of a range, decisions and captures.
+ */
+static void check_reachable(void)
+{
+	static const struct { const char *doc, *msg; } cases[] = {
+		/* rx then rwx again: nothing is taken away any more */
+		{ "guest: 5\naccess:\n  - {gfn: {first: 0x10, last: 0x1f}, rights: rx}\n"
+		  "  - {gfn: {first: 0x10, last: 0x1f}, rights: rwx}\n"
+		  "rules: [{event: mem_access, gfn: 0x18, action: emulate}]\n",
+		  "inline.yaml:5:34: rules[0].gfn: the rule never fires: no access: entry takes a right away from frame 0x18, and only that makes a page fault" },
+		/* x is still allowed: execution never faults there */
+		{ "guest: 5\naccess: [{gfn: {first: 0x10, last: 0x1f}, rights: rx}]\n"
+		  "rules: [{event: mem_access, gfn: {first: 0, last: 0x100}, access: x, action: deny}]\n",
+		  "inline.yaml:3:34: rules[0].gfn: the rule never fires: no access: entry takes x away from frames 0x0..0x100, and only that makes a page fault" },
+		{ "guest: 5\nmonitors: {cpuid: true}\n"
+		  "forwarded: {decide: [{event: breakpoint, verdict: reinject}]}\n",
+		  "inline.yaml:3:30: forwarded.decide[0].event: the decision never applies: no monitor raises breakpoint events (add monitors.breakpoint: true)" },
+		{ "guest: 5\nmonitors: {cpuid: true}\n"
+		  "log: {memory: [{at: rdi, length: 8, events: [cpuid, singlestep]}]}\n",
+		  "inline.yaml:3:53: log.memory[0].events[1]: never captured: no monitor raises singlestep events (add monitors.singlestep: true)" },
+		{ "guest: 5\nmonitors: {msr: [LSTAR]}\n"
+		  "rules: [{event: msr, msr: {first: 0x174, last: 0x176}, action: forward}]\n",
+		  "inline.yaml:3:17: rules[0].event: the rule never fires: no monitor raises msr events for MSRs 0x174..0x176 (add them to monitors.msr)" },
+		{ "guest: 5\nmonitors: {cpuid: true}\nlog: {events: [mem_access]}\n",
+		  "inline.yaml:3:16: log.events[0]: nothing to log: no access: entry takes a right away from any frame, and only that makes a page fault" },
+		/* a range of CRs that holds CR3 cannot deny either */
+		{ "guest: 5\nmonitors: {cr0: {deny_capable: true}, cr3: {deny_capable: true}}\n"
+		  "rules: [{event: cr, cr: {first: cr0, last: cr3}, action: deny}]\n",
+		  "inline.yaml:3:9: rules[0].action: deny on cr3 is refused: the guest kernel switches address spaces by writing CR3 (every context switch, and with KPTI every kernel entry and exit), and a vetoed write leaves it on the wrong page tables; log CR3 writes with action: continue and notify: true" },
+	};
+	static const char good[] =
+		"guest: 5\n"
+		"monitors: {cr4: true, msr: [SYSENTER_ESP], breakpoint: true}\n"
+		"access:\n"
+		"  - {gfn: {first: 0x10, last: 0x1f}, rights: r}\n"
+		"  - {gfn: {first: 0x14, last: 0x17}, rights: rwx}\n"
+		"rules:\n"
+		/* 0x14..0x17 are rwx again, 0x18 still lost w and x */
+		"  - {event: mem_access, gfn: {first: 0x14, last: 0x18}, access: x, action: deny}\n"
+		/* one of the three MSRs is monitored, one of cr0..cr4 */
+		"  - {event: msr, msr: {first: 0x174, last: 0x176}, action: forward}\n"
+		"  - {event: cr, cr: {first: cr0, last: cr4}, action: continue}\n"
+		"forwarded: {decide: [{event: breakpoint, verdict: reinject}]}\n"
+		"log: {events: [mem_access, msr, cr, breakpoint]}\n";
+	struct policy p;
+	struct diag d;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (!policy_load_buffer("inline.yaml", cases[i].doc,
+					strlen(cases[i].doc), &p, &d)) {
+			fail(__FILE__, __LINE__, "cases[%zu] accepted", i);
+			policy_free(&p);
+			continue;
+		}
+		EXPECT_STREQ(d.msg, cases[i].msg);
+	}
+	if (policy_load_buffer("inline.yaml", good, sizeof(good) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.nr_rules, 3);
+	policy_free(&p);
+}
+
 /* The JSON record of an event: the fields a SIEM keys on. */
 static void check_event_json(void)
 {
@@ -820,7 +900,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 7;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 8;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -856,6 +936,7 @@ int main(void)
 	RUN("huge policy refused", check_huge_policy());
 	RUN("decisions for forwarded events", check_decisions());
 	RUN("kernel symbols in policies", check_symbols());
+	RUN("rules, decisions and log filters that can never apply", check_reachable());
 	RUN("event JSON record", check_event_json());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;
