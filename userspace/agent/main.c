@@ -747,6 +747,17 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	a.policy_path = argv[optind];
+	/* a domid that cannot be a guest's is wrong now, --check or not;
+	 * a name is looked up at attach (xenstore need not run for --check) */
+	if (a.ov.guest && guest_is_domid(a.ov.guest) &&
+	    guest_domid(a.ov.guest, &a.domid, why, sizeof(why))) {
+		fprintf(stderr, "%s: --guest: %s\n", prog, why);
+		return EXIT_USAGE;
+	}
+	if (a.ov.guest && !*a.ov.guest) {
+		fprintf(stderr, "%s: --guest: an empty guest name\n", prog);
+		return EXIT_USAGE;
+	}
 
 	/* symbols at the image's link addresses: checks every name */
 	kenv_init(&a.kenv);

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "guest.h"
 #include "policy.h"
 #include "rule_build.h"
 #include "x86_names.h"
@@ -1704,18 +1705,22 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 	return 0;
 }
 
+/*
+ * A domid or a guest's name, by guest_is_domid()'s rule (xl's): only
+ * plain decimal digits are a domid, so "2019-web" is a name.
+ */
 static int parse_guest(struct ctx *c, const yaml_node_t *n)
 {
 	struct policy *p = c->p;
-	uint64_t domid;
+	char why[96];
 
-	if (is_plain(n) && *scalar(n) >= '0' && *scalar(n) <= '9') {
-		if (get_u64(c, n, "guest", 0x7fef, &domid))
-			return -1;
-		if (!domid)
+	if (n->type == YAML_SCALAR_NODE && guest_is_domid(scalar(n))) {
+		if (!is_plain(n))
 			return err(c, n, "guest",
-				   "domain 0 is dom0 itself, not a guest");
-		p->domid = (uint32_t)domid;
+				   "\"%s\" is quoted: all digits are a domid, never a name; write %s for domain %s",
+				   scalar(n), scalar(n), scalar(n));
+		if (guest_domid(scalar(n), &p->domid, why, sizeof(why)))
+			return err(c, n, "guest", "%s", why);
 		return 0;
 	}
 	return dup_str(c, n, "guest", &p->guest_name);

@@ -7,6 +7,7 @@
  * events. The examples are the ones in userspace/examples/ (XI_SRCDIR).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "decide.h"
 #include "event_log.h"
+#include "guest.h"
 #include "policy.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -862,6 +864,74 @@ static void check_reachable(void)
 	policy_free(&p);
 }
 
+/*
+ * Guests: only plain decimal digits are a domid (xl's rule), so a name
+ * may start with a digit; dom0 and domids beyond 32751 are refused, in
+ * the policy and on the command line (guest_resolve()) alike.
+ */
+static void check_guests(void)
+{
+	static const struct { const char *doc, *name; uint32_t domid; } good[] = {
+		{ "guest: 2019-web\n", "2019-web", POLICY_DOMID_NONE },
+		{ "guest: \"2019-web\"\n", "2019-web", POLICY_DOMID_NONE },
+		{ "guest: 1st\n", "1st", POLICY_DOMID_NONE },
+		{ "guest: 0x10\n", "0x10", POLICY_DOMID_NONE },
+		{ "guest: 42\n", NULL, 42 },
+		{ "guest: 32751\n", NULL, 32751 },
+	};
+	static const struct { const char *doc, *msg; } bad_guest[] = {
+		{ "guest: 0\n",
+		  "inline.yaml:1:8: guest: domain 0 is dom0 itself, not a guest" },
+		{ "guest: 32752\n",
+		  "inline.yaml:1:8: guest: 32752 is not a domain id: guests have 1 to 32751" },
+		{ "guest: 99999999999999999999999\n",
+		  "inline.yaml:1:8: guest: 99999999999999999999999 is not a domain id: guests have 1 to 32751" },
+		{ "guest: \"42\"\n",
+		  "inline.yaml:1:8: guest: \"42\" is quoted: all digits are a domid, never a name; write 42 for domain 42" },
+	};
+	struct policy p;
+	struct diag d;
+	char why[256];
+	uint32_t domid;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		if (policy_load_buffer("inline.yaml", good[i].doc,
+				       strlen(good[i].doc), &p, &d)) {
+			fail(__FILE__, __LINE__, "%s", d.msg);
+			continue;
+		}
+		EXPECT_EQ(p.domid, good[i].domid);
+		if (good[i].name)
+			EXPECT_STREQ(p.guest_name, good[i].name);
+		else
+			EXPECT_EQ(p.guest_name == NULL, 1);
+		policy_free(&p);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_guest); i++) {
+		if (!policy_load_buffer("inline.yaml", bad_guest[i].doc,
+					strlen(bad_guest[i].doc), &p, &d)) {
+			fail(__FILE__, __LINE__, "%s accepted", bad_guest[i].doc);
+			policy_free(&p);
+			continue;
+		}
+		EXPECT_STREQ(d.msg, bad_guest[i].msg);
+	}
+
+	/* the command line's --guest, -g and the tool's GUEST */
+	EXPECT_EQ(guest_resolve("7", &domid, why, sizeof(why)), 0);
+	EXPECT_EQ(domid, 7);
+	EXPECT_EQ(guest_resolve("0", &domid, why, sizeof(why)), -EINVAL);
+	EXPECT_STREQ(why, "domain 0 is dom0 itself, not a guest");
+	EXPECT_EQ(guest_resolve("99999", &domid, why, sizeof(why)), -EINVAL);
+	EXPECT_STREQ(why, "99999 is not a domain id: guests have 1 to 32751");
+	/* a name: looked up in xenstore (absent here, or without it) */
+	ret = guest_resolve("2019-web", &domid, why, sizeof(why));
+	EXPECT_EQ(ret == -EHOSTUNREACH || ret == -ENOENT, 1);
+	EXPECT_EQ(strstr(why, "\"2019-web\"") != NULL, 1);
+}
+
 /* The JSON record of an event: the fields a SIEM keys on. */
 static void check_event_json(void)
 {
@@ -900,7 +970,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 8;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 9;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -937,6 +1007,7 @@ int main(void)
 	RUN("decisions for forwarded events", check_decisions());
 	RUN("kernel symbols in policies", check_symbols());
 	RUN("rules, decisions and log filters that can never apply", check_reachable());
+	RUN("guests: names with a leading digit, domids 1..32751", check_guests());
 	RUN("event JSON record", check_event_json());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only OR MIT
+#
+# xenintro-agent's command line without a device: what --check accepts
+# and refuses, with its exit status and message, and the systemd unit's
+# command lines for an instance. TAP on stdout.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+AGENT=$PWD/xenintro-agent
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect <name> <status> <stderr text or ""> <command...>: the exit status,
+# and a line of standard error holding the text (empty: stderr empty)
+expect() {
+	local name=$1 want_rc=$2 want_err=$3 rc=0
+	shift 3
+	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	if [ "$rc" != "$want_rc" ]; then
+		notok "$name: exit $rc, not $want_rc: $(head -c 300 "$tmp/err")"
+	elif [ -n "$want_err" ] && ! grep -qxF -- "$want_err" "$tmp/err"; then
+		notok "$name: stderr $(head -c 300 "$tmp/err"), not: $want_err"
+	elif [ -z "$want_err" ] && [ -s "$tmp/err" ]; then
+		notok "$name: unexpected stderr: $(head -c 300 "$tmp/err")"
+	else
+		ok "$name"
+	fi
+}
+
+echo "TAP version 13"
+echo "1..10"
+
+# ---- guests named with a leading digit (issue 17, defect 4) ----------
+printf 'guest: 2019-web\nmonitors: {cpuid: true}\n' >"$tmp/2019-web.yaml"
+expect "a policy for guest 2019-web (a name, not a bad number) passes --check" 0 "" \
+	"$AGENT" --check "$tmp/2019-web.yaml"
+expect "--guest 2019-web is a name for --check" 0 "" \
+	"$AGENT" --check --guest 2019-web "$tmp/2019-web.yaml"
+expect "--check -g 0 is refused: dom0 is no guest" 1 \
+	"xenintro-agent: --guest: domain 0 is dom0 itself, not a guest" \
+	"$AGENT" --check -g 0 "$tmp/2019-web.yaml"
+expect "--check -g 99999 is refused: beyond the last domid" 1 \
+	"xenintro-agent: --guest: 99999 is not a domain id: guests have 1 to 32751" \
+	"$AGENT" --check -g 99999 "$tmp/2019-web.yaml"
+expect "--check -g 32751 (the last domid) is accepted" 0 "" \
+	"$AGENT" --check -g 32751 "$tmp/2019-web.yaml"
+# without a device, attaching fails; the name must be looked up first (in
+# xenstore, which this machine may not run), never read as a number
+rc=0
+"$AGENT" "$tmp/2019-web.yaml" >/dev/null 2>"$tmp/err" || rc=$?
+if [ "$rc" = 3 ] && grep -qE 'guest name "2019-web"|no guest named "2019-web"|cannot open' "$tmp/err" &&
+	! grep -q 'not a domain id' "$tmp/err"; then
+	ok "running the policy looks 2019-web up by name (exit 3: $(head -n1 "$tmp/err"))"
+else
+	notok "running the policy: exit $rc: $(head -c 300 "$tmp/err")"
+fi
+
+# The unit's command lines for instance 2019-web: %i is the instance as
+# typed (systemctl start xenintro-agent@2019-web), @SBINDIR@ this build;
+# ExecStart gets --check so that it needs no device.
+mkdir -p "$tmp/etc"
+cp "$tmp/2019-web.yaml" "$tmp/etc/2019-web.yaml"
+unit_line() {
+	sed -n "s/^$1=//p" xenintro-agent@.service | sed "s|@SBINDIR@|$PWD|g; s|%i|$2|g; s|/etc/xenintro/|$tmp/etc/|g"
+}
+pre=$(unit_line ExecStartPre 2019-web)
+start=$(unit_line ExecStart 2019-web)
+expect "unit instance 2019-web: ExecStartPre ($pre) passes" 0 "" bash -c "$pre >/dev/null"
+expect "unit instance 2019-web: ExecStart's --guest %i is the guest named 2019-web" 0 "" \
+	bash -c "${start/xenintro-agent /xenintro-agent --check } >/dev/null"
+cp "$tmp/2019-web.yaml" "$tmp/etc/0.yaml"
+start=$(unit_line ExecStart 0)
+expect "unit instance 0: ExecStart refuses dom0" 1 \
+	"xenintro-agent: --guest: domain 0 is dom0 itself, not a guest" \
+	bash -c "${start/xenintro-agent /xenintro-agent --check }"
+if command -v systemd-analyze >/dev/null; then
+	mkdir -p "$tmp/units"
+	sed "s|@SBINDIR@|$PWD|g" xenintro-agent@.service >"$tmp/units/xenintro-agent@.service"
+	ln -s xenintro-agent@.service "$tmp/units/xenintro-agent@2019-web.service"
+	expect "systemd-analyze verify xenintro-agent@2019-web.service" 0 "" \
+		timeout 60 systemd-analyze verify --man=no "$tmp/units/xenintro-agent@2019-web.service"
+else
+	ok "systemd-analyze verify # SKIP no systemd-analyze here"
+fi
