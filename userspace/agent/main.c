@@ -776,6 +776,27 @@ int main(int argc, char **argv)
 		kenv_free(&a.kenv);
 		return EXIT_POLICY;
 	}
+	/*
+	 * The log opens only at attach: a path that cannot be opened would
+	 * pass --check and stop the agent later. Checked without creating
+	 * the file; -o's own path is an option's error.
+	 */
+	if (a.pol.log.file &&
+	    event_log_check(a.pol.log.file, why, sizeof(why))) {
+		if (a.ov.log_file) {
+			fprintf(stderr, "%s: --log: %s\n", prog, why);
+			ret = EXIT_USAGE;
+		} else {
+			diag_init(&d, a.policy_path);
+			diag_error(&d, a.pol.log.file_mark, "log.file", "%s",
+				   why);
+			fprintf(stderr, "%s\n", d.msg);
+			ret = EXIT_POLICY;
+		}
+		policy_free(&a.pol);
+		kenv_free(&a.kenv);
+		return ret;
+	}
 	if (check) {
 		printf("%s: ok: %zu rules, %zu monitors, %zu page ranges, %zu decisions\n",
 		       a.policy_path, a.pol.nr_rules, a.pol.nr_monitors,

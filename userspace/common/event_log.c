@@ -3,10 +3,57 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "event_log.h"
 #include "x86_names.h"
+
+int event_log_check(const char *path, char *why, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+	int e;
+
+	if (!stat(path, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(why, len, "%s is a directory", path);
+			return -EISDIR;
+		}
+		if (access(path, W_OK)) {
+			e = errno;
+			snprintf(why, len, "cannot write %s: %s", path,
+				 strerror(e));
+			return -e;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		/* ENOTDIR: a part of the path is a file */
+		e = errno;
+		snprintf(why, len, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s: no directory %s", path, dir);
+		return -ENOENT;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		e = errno;
+		snprintf(why, len, "%s: cannot create files in %s: %s", path,
+			 dir, strerror(e));
+		return -e;
+	}
+	return 0;
+}
 
 int event_log_open(struct event_log *l, const char *path,
 		   enum log_format format)

@@ -94,6 +94,7 @@ struct policy_log {
 	size_t nr_memory;
 	enum log_format format;
 	char *file;		/* NULL: stdout */
+	struct src_mark file_mark;	/* where the policy names it */
 	uint32_t events;	/* bit (1 << XENINTRO_EVENT_*) per kind logged */
 	bool notify;		/* log the kernel's NOTIFY copies */
 	bool forwarded;		/* log events the agent decided */

@@ -1651,6 +1651,7 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 	}
 	v = get(c, n, "file");
 	if (v) {
+		l->file_mark = mark_of(v);
 		if (dup_str(c, v, "log.file", &l->file))
 			return -1;
 		if (!strcmp(l->file, "-")) {

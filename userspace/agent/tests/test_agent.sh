@@ -31,7 +31,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..17"
 
 # ---- guests named with a leading digit (issue 17, defect 4) ----------
 printf 'guest: 2019-web\nmonitors: {cpuid: true}\n' >"$tmp/2019-web.yaml"
@@ -84,4 +84,43 @@ if command -v systemd-analyze >/dev/null; then
 		timeout 60 systemd-analyze verify --man=no "$tmp/units/xenintro-agent@2019-web.service"
 else
 	ok "systemd-analyze verify # SKIP no systemd-analyze here"
+fi
+
+# ---- log.file checked by --check (issue 17, defect 5) ----------------
+chmod 755 "$tmp"	# for the unprivileged run below
+logpol() { printf 'guest: 5\nmonitors: {cpuid: true}\nlog:\n  file: %s\n' "$1" >"$tmp/log.yaml"; chmod 644 "$tmp/log.yaml"; }
+logpol "$tmp/missing/agent.log"
+expect "--check: log.file in a missing directory, at its line" 2 \
+	"$tmp/log.yaml:4:9: log.file: $tmp/missing/agent.log: no directory $tmp/missing" \
+	"$AGENT" --check "$tmp/log.yaml"
+expect "running: the same, before any device is opened" 2 \
+	"$tmp/log.yaml:4:9: log.file: $tmp/missing/agent.log: no directory $tmp/missing" \
+	"$AGENT" -g 5 "$tmp/log.yaml"
+expect "--check: -o overrides the policy's log.file" 0 "" \
+	"$AGENT" --check -o "$tmp/ok.log" "$tmp/log.yaml"
+if [ -e "$tmp/ok.log" ]; then
+	notok "--check created the log file $tmp/ok.log"
+else
+	ok "--check created no log file"
+fi
+expect "--check: -o in a missing directory is an option's error" 1 \
+	"xenintro-agent: --log: $tmp/nodir/x.log: no directory $tmp/nodir" \
+	"$AGENT" --check -o "$tmp/nodir/x.log" "$tmp/log.yaml"
+logpol "$tmp"
+expect "--check: log.file that is a directory" 2 \
+	"$tmp/log.yaml:4:9: log.file: $tmp is a directory" \
+	"$AGENT" --check "$tmp/log.yaml"
+mkdir "$tmp/ro"
+chmod 555 "$tmp/ro"
+logpol "$tmp/ro/agent.log"
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+	expect "--check: log.file in a directory the agent cannot write (as nobody)" 2 \
+		"$tmp/log.yaml:4:9: log.file: $tmp/ro/agent.log: cannot create files in $tmp/ro: Permission denied" \
+		runuser -u nobody -- "$AGENT" --check "$tmp/log.yaml"
+elif [ "$(id -u)" != 0 ]; then
+	expect "--check: log.file in a directory the agent cannot write" 2 \
+		"$tmp/log.yaml:4:9: log.file: $tmp/ro/agent.log: cannot create files in $tmp/ro: Permission denied" \
+		"$AGENT" --check "$tmp/log.yaml"
+else
+	ok "--check: unwritable log directory # SKIP root without runuser"
 fi
