@@ -28,6 +28,7 @@
 #include "registry.h"
 #include "signals.h"
 #include "stats.h"
+#include "version.h"
 
 /* Exit codes: documented in xenintro-agent(8) and userspace/README.md. */
 enum {
@@ -114,7 +115,7 @@ static void usage(FILE *f)
 		"                           before sleeping (0..%u; costs a dom0 CPU)\n"
 		"  -d, --device PATH        the xenintro device (default %s)\n"
 		"  -h, --help               this help\n"
-		"  -V, --version            version\n"
+		"  -V, --version            the agent's version line, and exit\n"
 		"\n"
 		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGINT/SIGTERM\n"
 		"detach and exit 0. Exit codes: 0 ok, 1 usage, 2 policy invalid, 3 cannot\n"
@@ -733,9 +734,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("xenintro-agent (libxenintro %d.%d, uAPI %d)\n",
-			       LIBXENINTRO_VERSION_MAJOR,
-			       LIBXENINTRO_VERSION_MINOR, XENINTRO_API_VERSION);
+			xi_print_version(stdout, prog);
 			return EXIT_OK;
 		default:
 			usage(stderr);
