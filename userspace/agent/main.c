@@ -90,6 +90,12 @@ static void say(struct agent *a, const char *level, const char *fmt, ...)
 		event_log_msg(&a->log, level, "%s", msg);
 }
 
+/* "1 rule", "2 rules": the noun's plural ending for @n */
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -484,7 +490,8 @@ static int kernel_live(struct agent *a)
 		    "kernel %s: KASLR slide 0x%" PRIx64 " (LSTAR 0x%" PRIx64 " is entry_SYSCALL_64, %s matches at the slide)",
 		    a->kenv.sym_path, f->slide, f->lstar, f->anchor_name);
 	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
-		say(a, "error", "%s", d.msg);
+		for (unsigned int i = 0; i < diag_kept(&d); i++)
+			say(a, "error", "%s", diag_message(&d, i));
 		return -1;
 	}
 	apply_overrides(&a->ov, &np);
@@ -504,8 +511,14 @@ static void reload(struct agent *a)
 
 	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
 		a->ac.reload_failures++;
-		say(a, "error", "reload failed, keeping the old policy: %s",
-		    d.msg);
+		/* one record per reload: the first error, and how many */
+		if (d.nr > 1)
+			say(a, "error",
+			    "reload failed, keeping the old policy: %s (and %u more error%s; --check lists them)",
+			    d.msg, d.nr - 1, d.nr == 2 ? "" : "s");
+		else
+			say(a, "error",
+			    "reload failed, keeping the old policy: %s", d.msg);
 		return;
 	}
 	if (np.has_kernel && !a->kenv.x) {
@@ -570,8 +583,9 @@ static void reload(struct agent *a)
 	a->ac.reloads++;
 	a->next_stats_ms = a->pol.stats_interval ?
 		now_ms() + a->pol.stats_interval * 1000LL : 0;
-	say(a, "info", "policy %s reloaded: %zu rules, %zu monitors",
-	    a->policy_path, a->pol.nr_rules, a->pol.nr_monitors);
+	say(a, "info", "policy %s reloaded: %zu rule%s, %zu monitor%s",
+	    a->policy_path, a->pol.nr_rules, plural(a->pol.nr_rules),
+	    a->pol.nr_monitors, plural(a->pol.nr_monitors));
 	report_stats(a, false);
 }
 
@@ -762,7 +776,7 @@ int main(int argc, char **argv)
 	kenv_init(&a.kenv);
 	a.kenv.image_override = a.ov.kernel;
 	if (policy_load_env(a.policy_path, &a.kenv.env, &a.pol, &d)) {
-		fprintf(stderr, "%s\n", d.msg);
+		diag_print(stderr, &d);	/* every error, as compilers do */
 		kenv_free(&a.kenv);
 		return EXIT_POLICY;
 	}
@@ -797,9 +811,11 @@ int main(int argc, char **argv)
 		return ret;
 	}
 	if (check) {
-		printf("%s: ok: %zu rules, %zu monitors, %zu page ranges, %zu decisions\n",
-		       a.policy_path, a.pol.nr_rules, a.pol.nr_monitors,
-		       a.pol.nr_access, a.pol.nr_decisions);
+		printf("%s: ok: %zu rule%s, %zu monitor%s, %zu page range%s, %zu decision%s\n",
+		       a.policy_path, a.pol.nr_rules, plural(a.pol.nr_rules),
+		       a.pol.nr_monitors, plural(a.pol.nr_monitors),
+		       a.pol.nr_access, plural(a.pol.nr_access),
+		       a.pol.nr_decisions, plural(a.pol.nr_decisions));
 		if (a.pol.provisional)
 			printf("%s: kernel.memory: monitors, access, rules and forwarded are read at attach, with the guest's own symbols (--kernel IMAGE checks them now)\n",
 			       a.policy_path);
@@ -852,9 +868,10 @@ int main(int argc, char **argv)
 	iso_time_now(a.started, sizeof(a.started));
 	a.next_stats_ms = a.pol.stats_interval ?
 		now_ms() + a.pol.stats_interval * 1000LL : 0;
-	say(&a, "info", "attached to domain %u%s%s%s: %zu rules, %zu monitors",
+	say(&a, "info", "attached to domain %u%s%s%s: %zu rule%s, %zu monitor%s",
 	    a.domid, a.guest[0] ? " (" : "", a.guest, a.guest[0] ? ")" : "",
-	    a.pol.nr_rules, a.pol.nr_monitors);
+	    a.pol.nr_rules, plural(a.pol.nr_rules), a.pol.nr_monitors,
+	    plural(a.pol.nr_monitors));
 	report_stats(&a, false);
 
 	ret = run(&a);

@@ -165,9 +165,10 @@ static int cmd_version(int argc, char **argv)
 	json_object_set_new(o, "device", json_string(XENINTRO_DEVICE));
 	r = xenintro_open(&x, XENINTRO_FEATURE_RINGS, 0);
 	if (r) {
-		json_object_set_new(o, "device_error", json_string(
-			r == -ENOENT ? "missing (is xenintro.ko loaded?)" :
-			strerror(-r)));
+		char problem[128];
+
+		apply_device_problem(r, problem, sizeof(problem));
+		json_object_set_new(o, "device_error", json_string(problem));
 	} else {
 		feats = json_array();
 		for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)

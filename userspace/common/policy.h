@@ -163,8 +163,9 @@ struct policy_env {
 
 /*
  * Read and check the policy in @path. 0 with @p filled (free it with
- * policy_free()), or -1 with the first error in @d (@p then holds
- * nothing to free).
+ * policy_free()), or -1 with its errors in @d, in the order of the file,
+ * up to DIAG_MAX_ERRORS (d->msg is the first; @p then holds nothing to
+ * free).
  */
 int policy_load(const char *path, struct policy *p, struct diag *d);
 /* The same from a buffer; @name is what errors call the file. */

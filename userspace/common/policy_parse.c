@@ -34,7 +34,24 @@ struct ctx {
 	bool kernel_ok;		/* env has the policy's kernel.image */
 	struct access_map amap;	/* the rights access: leaves, once read */
 	bool amap_built;
+	/*
+	 * An error in what other sections refer to (monitors, access,
+	 * rules, a misspelt section): checks of one section against another
+	 * would only repeat it, so they are left out.
+	 */
+	bool refs_broken;
 };
+
+/*
+ * Errors are reported as compilers do: all of them, up to the diag's
+ * max. A list item, a field of a section or a section with an error is
+ * left out and the parse goes on with the next, so that one mistake
+ * makes one message; past the max it stops.
+ */
+static bool too_many(const struct ctx *c)
+{
+	return c->d->nr > c->d->max;
+}
 
 static struct src_mark mark_of(const yaml_node_t *n)
 {
@@ -76,6 +93,8 @@ static const char *type_name(const yaml_node_t *n)
 		return "a list";
 	if (is_null(n))
 		return "nothing";
+	if (!*scalar(n))
+		return "an empty string";
 	return is_plain(n) ? "a scalar" : "a quoted string";
 }
 
@@ -89,7 +108,9 @@ static int err(struct ctx *c, const yaml_node_t *n, const char *path,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return diag_error(c->d, mark_of(n), path, "%s", msg);
+	/* the root mapping's path is "": name it */
+	return diag_error(c->d, mark_of(n), path && !*path ? "the policy" : path,
+			  "%s", msg);
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -120,15 +141,20 @@ static int check_fields(struct ctx *c, const yaml_node_t *n, const char *path,
 	char field[PATH_MAX_LEN];
 	size_t i;
 
+	int ret = 0;
+
 	if (n->type != YAML_MAPPING_NODE)
 		return err(c, n, path, "expected a mapping, got %s",
 			   type_name(n));
-	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
-	     a++) {
+	/* every bad field of the mapping: a typo seldom comes alone */
+	for (a = n->data.mapping.pairs.start;
+	     a < n->data.mapping.pairs.top && !too_many(c); a++) {
 		yaml_node_t *k = node(c, a->key);
 
-		if (!is_plain(k) || is_null(k))
-			return err(c, k, path, "field names must be plain words");
+		if (!is_plain(k) || is_null(k)) {
+			ret = err(c, k, path, "field names must be plain words");
+			continue;
+		}
 		sub(field, sizeof(field), path, "%s%s", *path ? "." : "",
 		    scalar(k));
 		for (b = n->data.mapping.pairs.start; b < a; b++) {
@@ -136,17 +162,21 @@ static int check_fields(struct ctx *c, const yaml_node_t *n, const char *path,
 
 			if (kb->type == YAML_SCALAR_NODE &&
 			    !strcmp(scalar(kb), scalar(k)))
-				return err(c, k, field,
-					   "duplicate field (first at line %u)",
-					   mark_of(kb).line);
+				break;
+		}
+		if (b < a) {
+			ret = err(c, k, field,
+				  "duplicate field (first at line %u)",
+				  mark_of(node(c, b->key)).line);
+			continue;
 		}
 		for (i = 0; allowed[i]; i++)
 			if (!strcmp(allowed[i], scalar(k)))
 				break;
 		if (!allowed[i])
-			return err(c, k, field, "unknown field");
+			ret = err(c, k, field, "unknown field");
 	}
-	return 0;
+	return ret;
 }
 
 /* The value of field @key of mapping @n, or NULL. */
@@ -154,10 +184,16 @@ static yaml_node_t *get(struct ctx *c, const yaml_node_t *n, const char *key)
 {
 	yaml_node_pair_t *pr;
 
+	if (n->type != YAML_MAPPING_NODE)
+		return NULL;
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-	     pr++)
-		if (!strcmp(scalar(node(c, pr->key)), key))
+	     pr++) {
+		yaml_node_t *k = node(c, pr->key);
+
+		/* check_fields() refused any other key, maybe going on */
+		if (k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), key))
 			return node(c, pr->value);
+	}
 	return NULL;
 }
 
@@ -187,8 +223,12 @@ static int get_u64(struct ctx *c, const yaml_node_t *n, const char *path,
 	if (*end)
 		return err(c, n, path, "expected a number, got \"%s\"",
 			   scalar(n));
-	if (errno == ERANGE || *out > max)
+	/* the limit in the base the value was written in */
+	if ((errno == ERANGE || *out > max) && base == 16)
 		return err(c, n, path, "%s is out of range (at most 0x%" PRIx64 ")",
+			   scalar(n), max);
+	if (errno == ERANGE || *out > max)
+		return err(c, n, path, "%s is out of range (at most %" PRIu64 ")",
 			   scalar(n), max);
 	return 0;
 }
@@ -372,6 +412,8 @@ static bool event_possible(struct ctx *c, uint32_t event, uint64_t first,
 	uint32_t need = access ? access : XENINTRO_ACCESS_RWX;
 	char hint[64], l1[4], frames[48];
 
+	if (c->refs_broken)
+		return true;	/* the monitors or rights are not all known */
 	if (event != XENINTRO_EVENT_MEM_ACCESS) {
 		if (policy_monitored(c->p, event, first, last, hint,
 				     sizeof(hint)))
@@ -786,6 +828,7 @@ static int parse_msr_monitors(struct ctx *c, const yaml_node_t *n,
 	uint64_t msr, ignore;
 	uint32_t flags;
 	size_t i;
+	int ret = 0;
 	bool on;
 
 	if (get_list(c, n, path))
@@ -794,15 +837,21 @@ static int parse_msr_monitors(struct ctx *c, const yaml_node_t *n,
 		yaml_node_t *m = node(c, *it);
 		yaml_node_t *num = m;
 
+		if (too_many(c))
+			return -1;
 		sub(p1, sizeof(p1), path, "[%zu]", i);
 		flags = 0;
 		if (m->type == YAML_MAPPING_NODE) {
 			if (parse_monitor_value(c, m, p1, msr_flags, -1, &on,
-						&flags, &ignore))
-				return -1;
+						&flags, &ignore)) {
+				ret = -1;
+				continue;
+			}
 			num = get(c, m, "msr");
-			if (!num)
-				return err(c, m, p1, "needs msr: NAME or number");
+			if (!num) {
+				ret = err(c, m, p1, "needs msr: NAME or number");
+				continue;
+			}
 			sub(p2, sizeof(p2), p1, ".msr");
 		} else {
 			snprintf(p2, sizeof(p2), "%s", p1);
@@ -810,9 +859,9 @@ static int parse_msr_monitors(struct ctx *c, const yaml_node_t *n,
 		if (key_msr(c, num, p2, &msr) ||
 		    add_monitor(c, num, p2, XENINTRO_MONITOR_MSR,
 				(uint32_t)msr, flags, 0))
-			return -1;
+			ret = -1;
 	}
-	return 0;
+	return ret;
 }
 
 static int parse_monitors(struct ctx *c, const yaml_node_t *n)
@@ -842,9 +891,12 @@ static int parse_monitors(struct ctx *c, const yaml_node_t *n)
 	uint32_t cr, flags;
 	yaml_node_t *v;
 	size_t i;
+	int ret;
 	bool on;
 
-	if (check_fields(c, n, "monitors", fields))
+	/* a misspelt monitor leaves the others to check */
+	ret = check_fields(c, n, "monitors", fields);
+	if (n->type != YAML_MAPPING_NODE)
 		return -1;
 	for (i = 0; i < 4; i++) {
 		v = get(c, n, fields[i]);
@@ -853,27 +905,25 @@ static int parse_monitors(struct ctx *c, const yaml_node_t *n)
 		x86_cr_index(fields[i], &cr);
 		sub(p1, sizeof(p1), "monitors.", "%s", fields[i]);
 		if (parse_monitor_value(c, v, p1, cr_flags, (int)cr, &on,
-					&flags, &ignore))
-			return -1;
-		if (on && add_monitor(c, v, p1, XENINTRO_MONITOR_CTRLREG, cr,
-				      flags, ignore))
-			return -1;
+					&flags, &ignore) ||
+		    (on && add_monitor(c, v, p1, XENINTRO_MONITOR_CTRLREG, cr,
+				       flags, ignore)))
+			ret = -1;
 	}
 	v = get(c, n, "msr");
 	if (v && parse_msr_monitors(c, v, "monitors.msr"))
-		return -1;
+		ret = -1;
 	for (i = 0; i < ARRAY_SIZE(simple); i++) {
 		v = get(c, n, simple[i].name);
 		if (!v)
 			continue;
 		sub(p1, sizeof(p1), "monitors.", "%s", simple[i].name);
 		if (parse_monitor_value(c, v, p1, simple[i].flags, -1, &on,
-					&flags, &ignore))
-			return -1;
-		if (on && add_monitor(c, v, p1, simple[i].event, 0, flags, 0))
-			return -1;
+					&flags, &ignore) ||
+		    (on && add_monitor(c, v, p1, simple[i].event, 0, flags, 0)))
+			ret = -1;
 	}
-	return 0;
+	return ret;
 }
 
 /*
@@ -939,65 +989,69 @@ static int va_runs(struct ctx *c, const yaml_node_t *n, const char *path,
 	return 0;
 }
 
-static int parse_access(struct ctx *c, const yaml_node_t *n)
+/* access[@i]: {gfn: RANGE or va: RANGE, rights: LETTERS} */
+static int parse_access_entry(struct ctx *c, const yaml_node_t *e, size_t i)
 {
 	static const char *const fields[] = { "gfn", "va", "rights", NULL };
 	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN];
-	yaml_node_item_t *it;
+	struct rule_key *runs;
 	uint64_t first, last;
 	uint32_t rights;
 	yaml_node_t *va;
+	size_t k, nr;
+
+	sub(p1, sizeof(p1), "access", "[%zu]", i);
+	if (check_fields(c, e, p1, fields))
+		return -1;
+	va = get(c, e, "va");
+	if (!!get(c, e, "gfn") + !!va != 1 || !get(c, e, "rights"))
+		return err(c, e, p1,
+			   "needs rights and one of gfn (frames) or va (kernel addresses)");
+	if (get_range(c, va ? va : get(c, e, "gfn"),
+		      sub(p2, sizeof(p2), p1, va ? ".va" : ".gfn"),
+		      va ? key_addr : key_u64, &first, &last))
+		return -1;
+	if (first > last)
+		return err(c, va ? va : get(c, e, "gfn"), p2,
+			   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
+			   first, last);
+	if (!va && last - first >= XENINTRO_ACCESS_NR_MAX)
+		return err(c, get(c, e, "gfn"), p2,
+			   "more than %u frames in one range",
+			   XENINTRO_ACCESS_NR_MAX);
+	if (get_rights(c, get(c, e, "rights"),
+		       sub(p1, sizeof(p1), "access", "[%zu].rights", i),
+		       &rights))
+		return -1;
+	if (!va)
+		return add_access(c, e, p1, first, last - first + 1,
+				  (uint8_t)rights);
+	if (va_runs(c, va, p2, first, last, &runs, &nr))
+		return -1;
+	for (k = 0; k < nr; k++)
+		if (add_access(c, e, p1, runs[k].first,
+			       runs[k].last - runs[k].first + 1,
+			       (uint8_t)rights))
+			break;
+	free(runs);
+	return k < nr ? -1 : 0;
+}
+
+static int parse_access(struct ctx *c, const yaml_node_t *n)
+{
+	yaml_node_item_t *it;
 	size_t i;
+	int ret = 0;
 
 	if (get_list(c, n, "access"))
 		return -1;
 	for_each_item(c, n, it, i) {
-		yaml_node_t *e = node(c, *it);
-
-		sub(p1, sizeof(p1), "access", "[%zu]", i);
-		if (check_fields(c, e, p1, fields))
+		if (too_many(c))
 			return -1;
-		va = get(c, e, "va");
-		if (!!get(c, e, "gfn") + !!va != 1 || !get(c, e, "rights"))
-			return err(c, e, p1,
-				   "needs rights and one of gfn (frames) or va (kernel addresses)");
-		if (get_range(c, va ? va : get(c, e, "gfn"),
-			      sub(p2, sizeof(p2), p1, va ? ".va" : ".gfn"),
-			      va ? key_addr : key_u64, &first, &last))
-			return -1;
-		if (first > last)
-			return err(c, va ? va : get(c, e, "gfn"), p2,
-				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
-				   first, last);
-		if (!va && last - first >= XENINTRO_ACCESS_NR_MAX)
-			return err(c, get(c, e, "gfn"), p2,
-				   "more than %u frames in one range",
-				   XENINTRO_ACCESS_NR_MAX);
-		if (get_rights(c, get(c, e, "rights"),
-			       sub(p1, sizeof(p1), "access", "[%zu].rights", i),
-			       &rights))
-			return -1;
-		if (va) {
-			struct rule_key *runs;
-			size_t k, nr;
-
-			if (va_runs(c, va, p2, first, last, &runs, &nr))
-				return -1;
-			for (k = 0; k < nr; k++)
-				if (add_access(c, e, p1, runs[k].first,
-					       runs[k].last - runs[k].first + 1,
-					       (uint8_t)rights))
-					break;
-			free(runs);
-			if (k < nr)
-				return -1;
-			continue;
-		}
-		if (add_access(c, e, p1, first, last - first + 1,
-			       (uint8_t)rights))
-			return -1;
+		if (parse_access_entry(c, node(c, *it), i))
+			ret = -1;
 	}
-	return 0;
+	return ret;
 }
 
 /* The fields each event's rules may have, besides the common ones. */
@@ -1322,6 +1376,7 @@ static int parse_rules(struct ctx *c, const yaml_node_t *n)
 {
 	yaml_node_item_t *it;
 	size_t i;
+	int ret = 0;
 
 	if (get_list(c, n, "rules"))
 		return -1;
@@ -1329,14 +1384,16 @@ static int parse_rules(struct ctx *c, const yaml_node_t *n)
 		if (i >= XENINTRO_RULES_MAX)
 			return err(c, node(c, *it), "rules",
 				   "more than %u rules", XENINTRO_RULES_MAX);
-		if (parse_rule(c, node(c, *it), (unsigned int)i))
+		if (too_many(c))
 			return -1;
+		if (parse_rule(c, node(c, *it), (unsigned int)i))
+			ret = -1;
 	}
 	c->p->nr_policy_rules = i;
 	if (c->p->nr_rules > XENINTRO_RULES_MAX)
 		return err(c, n, "rules", "%zu kernel rules, more than %u",
 			   c->p->nr_rules, XENINTRO_RULES_MAX);
-	return 0;
+	return ret;
 }
 
 /* Does a decision's verdict suit its event? (as rule actions do) */
@@ -1427,7 +1484,8 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 		for (i = 0; i < c->p->nr_rules; i++)
 			if (!strcmp(c->p->rules[i].name, dc->rule))
 				break;
-		if (i == c->p->nr_rules)
+		/* with a rule in error, it may be that one */
+		if (i == c->p->nr_rules && !c->refs_broken)
 			return err(c, v, p1, "no rule is named \"%s\"",
 				   dc->rule);
 	}
@@ -1487,25 +1545,30 @@ static int parse_forwarded(struct ctx *c, const yaml_node_t *n)
 	const char *why;
 	yaml_node_t *v;
 	size_t i, nr;
+	int ret;
 
-	if (check_fields(c, n, "forwarded", fields))
+	ret = check_fields(c, n, "forwarded", fields);
+	if (n->type != YAML_MAPPING_NODE)
 		return -1;
 	v = get(c, n, "default");
 	if (v) {
 		if (get_verdict(c, v, "forwarded.default", true,
-				&p->forward_default))
-			return -1;
-		why = decision_problem(0, p->forward_default);
-		if (why)
-			return err(c, v, "forwarded.default", "%s: %s",
-				   policy_verdict_name(p->forward_default), why);
+				&p->forward_default)) {
+			ret = -1;
+		} else {
+			why = decision_problem(0, p->forward_default);
+			if (why)
+				ret = err(c, v, "forwarded.default", "%s: %s",
+					  policy_verdict_name(p->forward_default),
+					  why);
+		}
 	}
 	v = get(c, n, "log");
 	if (v && get_bool(c, v, "forwarded.log", &p->forward_default_log))
-		return -1;
+		ret = -1;
 	v = get(c, n, "decide");
 	if (!v)
-		return 0;
+		return ret;
 	if (get_list(c, v, "forwarded.decide"))
 		return -1;
 	nr = (size_t)(v->data.sequence.items.top -
@@ -1514,12 +1577,14 @@ static int parse_forwarded(struct ctx *c, const yaml_node_t *n)
 	if (!p->decisions)
 		return err(c, v, "forwarded.decide", "out of memory");
 	for_each_item(c, v, it, i) {
+		if (too_many(c))
+			return -1;
 		sub(p1, sizeof(p1), "forwarded.decide", "[%zu]", i);
 		p->nr_decisions = i + 1;
 		if (parse_decision(c, node(c, *it), p1, &p->decisions[i]))
-			return -1;
+			ret = -1;
 	}
-	return 0;
+	return ret;
 }
 
 static const char *const mem_at_names[MEM_AT_NR] = {
@@ -1632,29 +1697,32 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 	uint32_t fmt, ev;
 	yaml_node_t *v;
 	size_t i;
+	int ret;
 
-	if (check_fields(c, n, "log", fields))
+	ret = check_fields(c, n, "log", fields);
+	if (n->type != YAML_MAPPING_NODE)
 		return -1;
 	v = get(c, n, "process");
 	if (v) {
 		if (get_bool(c, v, "log.process", &l->process))
-			return -1;
-		if (l->process && !c->kernel_ok)
-			return err(c, v, "log.process",
-				   "the process comes from the guest kernel's task_struct: name its image in kernel.image");
+			ret = -1;
+		else if (l->process && !c->kernel_ok)
+			ret = err(c, v, "log.process",
+				  "the process comes from the guest kernel's task_struct: name its image in kernel.image");
 	}
 	v = get(c, n, "format");
 	if (v) {
 		if (get_enum(c, v, "log.format", formats, "format", &fmt))
-			return -1;
-		l->format = fmt ? LOG_TEXT : LOG_JSON;
+			ret = -1;
+		else
+			l->format = fmt ? LOG_TEXT : LOG_JSON;
 	}
 	v = get(c, n, "file");
 	if (v) {
 		l->file_mark = mark_of(v);
-		if (dup_str(c, v, "log.file", &l->file))
-			return -1;
-		if (!strcmp(l->file, "-")) {
+		if (dup_str(c, v, "log.file", &l->file)) {
+			ret = -1;
+		} else if (!strcmp(l->file, "-")) {
 			free(l->file);
 			l->file = NULL;
 		}
@@ -1662,48 +1730,56 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 	v = get(c, n, "events");
 	if (v && !(is_plain(v) && !strcmp(scalar(v), "all"))) {
 		if (v->type != YAML_SEQUENCE_NODE)
-			return err(c, v, "log.events",
-				   "expected a list of event names or all");
-		l->events = 0;
+			ret = err(c, v, "log.events",
+				  "expected a list of event names or all");
+		else
+			l->events = 0;
+	}
+	if (v && v->type == YAML_SEQUENCE_NODE) {
 		for_each_item(c, v, it, i) {
 			sub(p1, sizeof(p1), "log.events", "[%zu]", i);
-			if (get_event(c, node(c, *it), p1, &ev))
-				return -1;
+			if (get_event(c, node(c, *it), p1, &ev)) {
+				ret = -1;
+				continue;
+			}
 			if (!c->p->provisional &&
 			    !event_possible(c, ev, 0, UINT64_MAX, 0, NULL, why,
 					    sizeof(why)))
-				return err(c, node(c, *it), p1,
-					   "nothing to log: %s", why);
+				ret = err(c, node(c, *it), p1,
+					  "nothing to log: %s", why);
 			l->events |= 1U << ev;
 		}
 	}
 	v = get(c, n, "notify");
 	if (v && get_bool(c, v, "log.notify", &l->notify))
-		return -1;
+		ret = -1;
 	v = get(c, n, "forwarded");
 	if (v && get_bool(c, v, "log.forwarded", &l->forwarded))
-		return -1;
+		ret = -1;
 	v = get(c, n, "async");
 	if (v && get_bool(c, v, "log.async", &l->async))
-		return -1;
+		ret = -1;
 	v = get(c, n, "memory");
-	if (v) {
-		if (v->type != YAML_SEQUENCE_NODE)
-			return err(c, v, "log.memory",
-				   "expected a list of {at, length, as}");
-		for_each_item(c, v, it, i) {
-			sub(p1, sizeof(p1), "log.memory", "[%zu]", i);
-			if (l->nr_memory == POLICY_MEM_CAPTURES)
-				return err(c, node(c, *it), p1,
-					   "at most %d memory captures",
-					   POLICY_MEM_CAPTURES);
-			if (parse_mem_capture(c, node(c, *it), p1,
-					      &l->memory[l->nr_memory]))
-				return -1;
+	if (v && v->type != YAML_SEQUENCE_NODE)
+		return err(c, v, "log.memory",
+			   "expected a list of {at, length, as}");
+	if (!v)
+		return ret;
+	for_each_item(c, v, it, i) {
+		if (too_many(c))
+			return -1;
+		sub(p1, sizeof(p1), "log.memory", "[%zu]", i);
+		if (i >= POLICY_MEM_CAPTURES)
+			return err(c, node(c, *it), p1,
+				   "at most %d memory captures",
+				   POLICY_MEM_CAPTURES);
+		if (parse_mem_capture(c, node(c, *it), p1,
+				      &l->memory[l->nr_memory]))
+			ret = -1;
+		else
 			l->nr_memory++;
-		}
 	}
-	return 0;
+	return ret;
 }
 
 /*
@@ -1724,6 +1800,10 @@ static int parse_guest(struct ctx *c, const yaml_node_t *n)
 			return err(c, n, "guest", "%s", why);
 		return 0;
 	}
+	if (n->type != YAML_SCALAR_NODE || is_null(n) || !*scalar(n))
+		return err(c, n, "guest",
+			   "expected a guest name or domid, got %s",
+			   type_name(n));
 	return dup_str(c, n, "guest", &p->guest_name);
 }
 
@@ -1783,64 +1863,71 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 	uint32_t v32;
 	yaml_node_t *v;
 
-	if (check_fields(c, root, "", fields))
-		return -1;
+	/* a misspelt section is reported; the others are read all the same */
+	if (check_fields(c, root, "", fields)) {
+		if (root->type != YAML_MAPPING_NODE)
+			return -1;
+		c->refs_broken = true;
+	}
 	v = get(c, root, "guest");
 	if (!v)
-		return err(c, root, "guest", "missing (a domid or a name)");
-	if (parse_guest(c, v))
-		return -1;
-	/* before everything that may name a symbol */
-	v = get(c, root, "kernel");
-	if (v && parse_kernel(c, v))
-		return -1;
+		err(c, root, "guest", "missing (a domid or a name)");
+	else
+		parse_guest(c, v);
 	v = get(c, root, "default_verdict");
-	if (v && get_enum(c, v, "default_verdict", verdicts, "verdict",
-			  &p->default_verdict))
-		return -1;
+	if (v)
+		get_enum(c, v, "default_verdict", verdicts, "verdict",
+			 &p->default_verdict);
 	v = get(c, root, "deadline_ms");
-	if (v) {
-		if (get_u32(c, v, "deadline_ms", XENINTRO_DEADLINE_MAX_MS,
-			    &p->deadline_ms))
-			return -1;
-		if (!p->deadline_ms)
-			return err(c, v, "deadline_ms",
-				   "0 would answer every event at once; leave it out for the default");
-	}
+	if (v && !get_u32(c, v, "deadline_ms", XENINTRO_DEADLINE_MAX_MS,
+			  &p->deadline_ms) && !p->deadline_ms)
+		err(c, v, "deadline_ms",
+		    "0 would answer every event at once; leave it out for the default");
 	v = get(c, root, "ring_entries");
-	if (v) {
-		if (get_u32(c, v, "ring_entries", XENINTRO_RING_MAX, &v32))
-			return -1;
+	if (v && !get_u32(c, v, "ring_entries", XENINTRO_RING_MAX, &v32)) {
 		if (v32 < XENINTRO_RING_MIN || (v32 & (v32 - 1)))
-			return err(c, v, "ring_entries",
-				   "must be a power of two from %u to %u",
-				   XENINTRO_RING_MIN, XENINTRO_RING_MAX);
-		p->ring_entries = v32;
+			err(c, v, "ring_entries",
+			    "must be a power of two from %u to %u",
+			    XENINTRO_RING_MIN, XENINTRO_RING_MAX);
+		else
+			p->ring_entries = v32;
 	}
 	v = get(c, root, "stats_interval");
-	if (v && get_u32(c, v, "stats_interval", 86400, &p->stats_interval))
+	if (v)
+		get_u32(c, v, "stats_interval", 86400, &p->stats_interval);
+	/*
+	 * Before everything that may name a symbol; without the symbols
+	 * every one of them would only be an error again.
+	 */
+	v = get(c, root, "kernel");
+	if (v && parse_kernel(c, v))
 		return -1;
 	if (c->env && c->env->provisional) {
 		/* only what attaching needs: the rest once symbols are known */
 		p->provisional = true;
 		v = get(c, root, "log");
-		return v ? parse_log(c, v) : 0;
+		if (v)
+			parse_log(c, v);
+		return c->d->failed ? -1 : 0;
 	}
+	/* what the rules, decisions and log refer to comes first */
 	v = get(c, root, "monitors");
 	if (v && parse_monitors(c, v))
-		return -1;
+		c->refs_broken = true;
 	v = get(c, root, "access");
-	if (v && parse_access(c, v))
-		return -1;
-	/* before forwarded: decisions name rules */
+	if (v && !too_many(c) && parse_access(c, v))
+		c->refs_broken = true;
 	v = get(c, root, "rules");
-	if (v && parse_rules(c, v))
-		return -1;
+	if (v && !too_many(c) && parse_rules(c, v))
+		c->refs_broken = true;
 	v = get(c, root, "forwarded");
-	if (v && parse_forwarded(c, v))
-		return -1;
+	if (v && !too_many(c))
+		parse_forwarded(c, v);
 	v = get(c, root, "log");
-	if (v && parse_log(c, v))
+	if (v && !too_many(c))
+		parse_log(c, v);
+	/* across the whole table: only once every part of it was read */
+	if (c->d->failed)
 		return -1;
 	return rules_check_table(p, c->d);
 }
@@ -1894,7 +1981,8 @@ int policy_load_buffer_env(const char *name, const char *buf, size_t len,
 	struct src_mark start = { 1, 1 };
 	int ret;
 
-	diag_init(d, name);
+	/* every error, as compilers report them (see too_many()) */
+	diag_init_max(d, name, DIAG_MAX_ERRORS);
 	policy_defaults(p);
 	/* A policy is a few KiB: the bound keeps memory and time bounded. */
 	if (len > POLICY_FILE_MAX)
@@ -1929,6 +2017,7 @@ int policy_load_buffer_env(const char *name, const char *buf, size_t len,
 		}
 	}
 	yaml_parser_delete(&y);
+	diag_sort(d);
 	if (ret) {
 		policy_free(p);
 		policy_defaults(p);

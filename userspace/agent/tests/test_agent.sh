@@ -31,7 +31,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..17"
+echo "1..24"
 
 # ---- guests named with a leading digit (issue 17, defect 4) ----------
 printf 'guest: 2019-web\nmonitors: {cpuid: true}\n' >"$tmp/2019-web.yaml"
@@ -123,4 +123,40 @@ elif [ "$(id -u)" != 0 ]; then
 		"$AGENT" --check "$tmp/log.yaml"
 else
 	ok "--check: unwritable log directory # SKIP root without runuser"
+fi
+
+# ---- messages (issue 17, defect 7) -----------------------------------
+printf 'guest: 5\nmonitors: {cpuid: true}\nrules: [{event: cpuid, leaf: 1, action: continue}]\n' >"$tmp/one.yaml"
+expect "--check counts in the singular: 1 rule, 1 monitor" 0 "" \
+	"$AGENT" --check "$tmp/one.yaml"
+if grep -qxF "$tmp/one.yaml: ok: 1 rule, 1 monitor, 0 page ranges, 0 decisions" "$tmp/out"; then
+	ok "--check's summary: $(cat "$tmp/out")"
+else
+	notok "--check's summary: $(cat "$tmp/out")"
+fi
+expect "-d /dev/null: not a xenintro device (exit 3)" 3 \
+	"xenintro-agent: /dev/null: not a xenintro device" \
+	"$AGENT" -d /dev/null "$tmp/one.yaml"
+printf 'guest: ""\n' >"$tmp/empty.yaml"
+expect "guest: \"\": an empty string, not a quoted string" 2 \
+	"$tmp/empty.yaml:1:8: guest: expected a guest name or domid, got an empty string" \
+	"$AGENT" --check "$tmp/empty.yaml"
+printf -- '- guest: 5\n' >"$tmp/list.yaml"
+expect "a top-level list: the policy is named" 2 \
+	"$tmp/list.yaml:1:1: the policy: expected a mapping, got a list" \
+	"$AGENT" --check "$tmp/list.yaml"
+printf 'guest: 5\nring_entries: 8192\n' >"$tmp/limit.yaml"
+expect "a decimal limit in decimal" 2 \
+	"$tmp/limit.yaml:2:15: ring_entries: 8192 is out of range (at most 4096)" \
+	"$AGENT" --check "$tmp/limit.yaml"
+# every error, one line each, in the order of the file
+printf 'guest: 5\ndeadline_ms: 0\nmonitors: {cpuid: ture}\n' >"$tmp/two.yaml"
+rc=0
+"$AGENT" --check "$tmp/two.yaml" >/dev/null 2>"$tmp/err" || rc=$?
+printf '%s\n' "$tmp/two.yaml:2:14: deadline_ms: 0 would answer every event at once; leave it out for the default" \
+	"$tmp/two.yaml:3:19: monitors.cpuid: expected true or false, got a scalar \"ture\"" >"$tmp/want"
+if [ "$rc" = 2 ] && diff -u "$tmp/want" "$tmp/err" >"$tmp/diff"; then
+	ok "--check reports both errors of a policy, in file order (exit 2)"
+else
+	notok "--check with two errors: exit $rc: $(cat "$tmp/diff")"
 fi

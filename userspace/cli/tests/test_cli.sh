@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..9"
 
 # ---- versions (issue 17, defect 6) -----------------------------------
 # what the line must say: the library's version from its Makefile (the
@@ -50,7 +50,7 @@ if [ -e /dev/xenintro ]; then
 else
 	check "xenintro version without /dev/xenintro: exit $rc (3), the version line, then why: $(tail -n1 "$tmp/out")" \
 		bash -c '[ "$1" = 3 ] && [ "$(head -n1 "$2")" = "xenintro $3" ] &&
-			grep -q "^device:   /dev/xenintro: missing (is xenintro.ko loaded?)$" "$2"' \
+			grep -q "^device:   /dev/xenintro: no such file (is xenintro.ko loaded?)$" "$2"' \
 		_ "$rc" "$tmp/out" "$want"
 fi
 rc=0
@@ -67,3 +67,13 @@ rc=0
 "$TOOL" --help >"$tmp/help" 2>&1 || rc=$?
 check "xenintro --help names --version (exit $rc)" \
 	bash -c '[ "$1" = 0 ] && grep -q -- "--version" "$2"' _ "$rc" "$tmp/help"
+
+# ---- a file that is no xenintro device (issue 17, defect 7) ----------
+rc=0
+"$TOOL" watch -d /dev/null 5 --events cpuid >/dev/null 2>"$tmp/err" || rc=$?
+check "watch -d /dev/null: exit $rc (3), $(cat "$tmp/err")" \
+	bash -c '[ "$1" = 3 ] && [ "$(cat "$2")" = "xenintro: /dev/null: not a xenintro device" ]' _ "$rc" "$tmp/err"
+rc=0
+"$TOOL" stats 0 >/dev/null 2>"$tmp/err" || rc=$?
+check "stats 0: exit $rc (1), $(cat "$tmp/err")" \
+	bash -c '[ "$1" = 1 ] && [ "$(cat "$2")" = "xenintro: domain 0 is dom0 itself, not a guest" ]' _ "$rc" "$tmp/err"

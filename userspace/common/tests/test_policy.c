@@ -436,7 +436,7 @@ static const struct {
 	{ "memory-bad-register.yaml",
 	  "memory-bad-register.yaml:6:11: log.memory[0].at: unknown register \"rsx\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, an address, or a kernel symbol (with kernel.image)" },
 	{ "memory-too-long.yaml",
-	  "memory-too-long.yaml:7:15: log.memory[0].length: 4096 is out of range (at most 0x400)" },
+	  "memory-too-long.yaml:7:15: log.memory[0].length: 4096 is out of range (at most 1024)" },
 	{ "set-registers-no-answer.yaml",
 	  "set-registers-no-answer.yaml:8:13: rules[1].action: set_registers needs an answer: {eax, ebx, ecx, edx}" },
 	{ "notify-forward.yaml",
@@ -932,6 +932,78 @@ static void check_guests(void)
 	EXPECT_EQ(strstr(why, "\"2019-web\"") != NULL, 1);
 }
 
+/*
+ * Every error of a policy, as compilers report them: in the order of the
+ * file, one per mistake (a rule or a field in error is left out, so that
+ * nothing is reported twice), at most DIAG_MAX_ERRORS.
+ */
+static void check_all_errors(void)
+{
+	static const char doc[] =
+		"log: {format: xml}\n"
+		"guest: 0\n"
+		"deadline_ms: 0\n"
+		"monitors:\n"
+		"  cpuid: ture\n"
+		"rules:\n"
+		"  - {event: cpuid, leaf: 1, acton: continue, prio: 1}\n"
+		"  - {event: msr, msr: KSTAR, action: continue}\n"
+		"  - {name: fine, event: cpuid, leaf: 2, action: continue}\n"
+		"forwarded:\n"
+		"  decide:\n"
+		"    - {rule: nosuch, verdict: continue}\n";
+	static const char *const want[] = {
+		"inline.yaml:1:15: log.format: unknown format \"xml\"",
+		"inline.yaml:2:8: guest: domain 0 is dom0 itself, not a guest",
+		"inline.yaml:3:14: deadline_ms: 0 would answer every event at once; leave it out for the default",
+		"inline.yaml:5:10: monitors.cpuid: expected true or false, got a scalar \"ture\"",
+		"inline.yaml:7:29: rules[0].acton: unknown field",
+		"inline.yaml:7:46: rules[0].prio: unknown field",
+		"inline.yaml:8:23: rules[1].msr: unknown MSR name \"KSTAR\"",
+	};
+	/* a misspelt section: the rule is not said to "never fire" too */
+	static const char typo[] =
+		"guest: 5\nmonitor: {cpuid: true}\n"
+		"rules: [{event: cpuid, leaf: 1, action: continue}]\n";
+	struct policy p;
+	struct diag d;
+	char *doc30 = NULL, *out = NULL;
+	size_t i, len = 0;
+	FILE *f;
+
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p,
+				     &d), -1);
+	EXPECT_EQ(d.nr, ARRAY_SIZE(want));
+	EXPECT_EQ(diag_kept(&d), ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		EXPECT_STREQ(diag_message(&d, (unsigned int)i), want[i]);
+	EXPECT_STREQ(d.msg, want[0]);
+	EXPECT_EQ(p.nr_rules, 0);
+
+	EXPECT_EQ(policy_load_buffer("inline.yaml", typo, sizeof(typo) - 1,
+				     &p, &d), -1);
+	EXPECT_EQ(d.nr, 1);
+	EXPECT_STREQ(d.msg, "inline.yaml:2:1: monitor: unknown field");
+
+	/* 30 bad entries: the first 20, then the parse stops */
+	f = open_memstream(&doc30, &len);
+	fputs("guest: 5\naccess:\n", f);
+	for (i = 0; i < 30; i++)
+		fprintf(f, "  - {gfn: %zu, rights: rwz}\n", i);
+	fclose(f);
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc30, len, &p, &d), -1);
+	EXPECT_EQ(diag_kept(&d), DIAG_MAX_ERRORS);
+	EXPECT_EQ(d.nr, DIAG_MAX_ERRORS + 1);
+	EXPECT_STREQ(diag_message(&d, DIAG_MAX_ERRORS - 1),
+		     "inline.yaml:22:23: access[19].rights: expected r, w and x letters (e.g. rx) or none, got \"rwz\"");
+	f = open_memstream(&out, &len);
+	diag_print(f, &d);
+	fclose(f);
+	EXPECT_EQ(strstr(out, "inline.yaml: too many errors, stopped after 20\n") != NULL, 1);
+	free(doc30);
+	free(out);
+}
+
 /* The JSON record of an event: the fields a SIEM keys on. */
 static void check_event_json(void)
 {
@@ -970,7 +1042,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 9;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 10;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1008,6 +1080,7 @@ int main(void)
 	RUN("kernel symbols in policies", check_symbols());
 	RUN("rules, decisions and log filters that can never apply", check_reachable());
 	RUN("guests: names with a leading digit, domids 1..32751", check_guests());
+	RUN("every error of a policy, in file order, at most 20", check_all_errors());
 	RUN("event JSON record", check_event_json());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;
