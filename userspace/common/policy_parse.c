@@ -40,6 +40,7 @@ struct ctx {
 	 * would only repeat it, so they are left out.
 	 */
 	bool refs_broken;
+	bool list_full;	/* POLICY_ACCESS_MAX or _MONITORS_MAX reached */
 };
 
 /*
@@ -733,7 +734,14 @@ static int add_monitor(struct ctx *c, const yaml_node_t *n, const char *path,
 		if (p->monitors[i].event == event &&
 		    p->monitors[i].index == index)
 			return err(c, n, path, "monitored twice");
-	m = realloc(p->monitors, (p->nr_monitors + 1) * sizeof(*m));
+	if (p->nr_monitors == POLICY_MONITORS_MAX) {
+		c->list_full = true;
+		return err(c, n, path,
+			   "more than %d monitors (each is an ioctl at attach); monitor fewer MSRs",
+			   POLICY_MONITORS_MAX);
+	}
+	m = policy_grow(p->monitors, &p->monitors_room, p->nr_monitors,
+			sizeof(*m));
 	if (!m)
 		return err(c, n, path, "out of memory");
 	p->monitors = m;
@@ -837,7 +845,7 @@ static int parse_msr_monitors(struct ctx *c, const yaml_node_t *n,
 		yaml_node_t *m = node(c, *it);
 		yaml_node_t *num = m;
 
-		if (too_many(c))
+		if (too_many(c) || c->list_full)
 			return -1;
 		sub(p1, sizeof(p1), path, "[%zu]", i);
 		flags = 0;
@@ -937,7 +945,14 @@ static int add_access(struct ctx *c, const yaml_node_t *n, const char *path,
 	struct policy *p = c->p;
 	struct policy_access *a;
 
-	a = realloc(p->access, (p->nr_access + 1) * sizeof(*a));
+	if (p->nr_access == POLICY_ACCESS_MAX) {
+		c->list_full = true;
+		return err(c, n, path,
+			   "more than %d page ranges (a va: range counts once per run of contiguous frames); merge neighbouring ranges",
+			   POLICY_ACCESS_MAX);
+	}
+	a = policy_grow(p->access, &p->access_room, p->nr_access,
+			sizeof(*a));
 	if (!a)
 		return err(c, n, path, "out of memory");
 	p->access = a;
@@ -961,7 +976,7 @@ static int va_runs(struct ctx *c, const yaml_node_t *n, const char *path,
 	uint64_t pages = ((last | 0xfff) - va + 1) >> 12;
 	struct rule_key *r = NULL, *nr_r;
 	char why[160];
-	size_t n_runs = 0;
+	size_t n_runs = 0, room = 0;
 
 	if (!pages || pages > XENINTRO_ACCESS_NR_MAX)
 		return err(c, n, path, "more than %u pages in one range",
@@ -975,7 +990,7 @@ static int va_runs(struct ctx *c, const yaml_node_t *n, const char *path,
 			r[n_runs - 1].last = gfn;
 			continue;
 		}
-		nr_r = realloc(r, (n_runs + 1) * sizeof(*r));
+		nr_r = policy_grow(r, &room, n_runs, sizeof(*r));
 		if (!nr_r) {
 			free(r);
 			return err(c, n, path, "out of memory");
@@ -993,7 +1008,7 @@ static int va_runs(struct ctx *c, const yaml_node_t *n, const char *path,
 static int parse_access_entry(struct ctx *c, const yaml_node_t *e, size_t i)
 {
 	static const char *const fields[] = { "gfn", "va", "rights", NULL };
-	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN];
+	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN], p3[PATH_MAX_LEN];
 	struct rule_key *runs;
 	uint64_t first, last;
 	uint32_t rights;
@@ -1020,8 +1035,7 @@ static int parse_access_entry(struct ctx *c, const yaml_node_t *e, size_t i)
 			   "more than %u frames in one range",
 			   XENINTRO_ACCESS_NR_MAX);
 	if (get_rights(c, get(c, e, "rights"),
-		       sub(p1, sizeof(p1), "access", "[%zu].rights", i),
-		       &rights))
+		       sub(p3, sizeof(p3), p1, ".rights"), &rights))
 		return -1;
 	if (!va)
 		return add_access(c, e, p1, first, last - first + 1,
@@ -1046,7 +1060,8 @@ static int parse_access(struct ctx *c, const yaml_node_t *n)
 	if (get_list(c, n, "access"))
 		return -1;
 	for_each_item(c, n, it, i) {
-		if (too_many(c))
+		/* past the bound, every entry would only say so again */
+		if (too_many(c) || c->list_full)
 			return -1;
 		if (parse_access_entry(c, node(c, *it), i))
 			ret = -1;

@@ -56,7 +56,7 @@ static int push_rule(struct policy *p, const struct rule_spec *s,
 	struct policy_rule *pr;
 	char buf[32];
 
-	pr = realloc(p->rules, (p->nr_rules + 1) * sizeof(*pr));
+	pr = policy_grow(p->rules, &p->rules_room, p->nr_rules, sizeof(*pr));
 	if (!pr)
 		return -1;
 	p->rules = pr;

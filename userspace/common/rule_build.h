@@ -8,7 +8,32 @@
 #ifndef XI_RULE_BUILD_H
 #define XI_RULE_BUILD_H
 
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "policy.h"
+
+/*
+ * Room for element @nr of the array @arr of @size-byte elements, which
+ * has room for *@room: @arr itself, or a copy with twice the room (a list
+ * built one element at a time costs O(n) copies, not O(n^2)). NULL when
+ * out of memory, @arr then left as it was.
+ */
+static inline void *policy_grow(void *arr, size_t *room, size_t nr,
+				size_t size)
+{
+	size_t want = *room ? 2 * *room : 16;
+	void *n;
+
+	if (nr < *room)
+		return arr;
+	if (want > SIZE_MAX / size)
+		return NULL;
+	n = realloc(arr, want * size);
+	if (n)
+		*room = want;
+	return n;
+}
 
 /* One key range of a rule that has several (a list of RIPs, or the
  * frame runs behind a range of kernel addresses). */

@@ -81,6 +81,7 @@ struct fake_env {
 	int kernel_calls;
 	const char *fail;		/* kernel() refuses with this */
 	bool moved;			/* FAKE_MOVED is elsewhere */
+	bool scattered;			/* no two pages in neighbouring frames */
 };
 
 static int fake_kernel(struct policy_env *pe, const struct policy *p,
@@ -127,6 +128,8 @@ static int fake_frame(struct policy_env *pe, uint64_t va, uint64_t *gfn,
 		return -1;
 	}
 	*gfn = (va - FAKE_MAP) >> 12;
+	if (f->scattered)
+		*gfn *= 2;
 	if (f->moved && va >= FAKE_MOVED && va < FAKE_MOVED + (2 << 20))
 		*gfn = 0x100000 + ((va - FAKE_MOVED) >> 12);
 	return 0;
@@ -1004,6 +1007,71 @@ static void check_all_errors(void)
 	free(out);
 }
 
+/* A policy with @n access entries (@msrs: @n MSR monitors), a line each. */
+static char *many(size_t n, bool msrs)
+{
+	char *doc = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&doc, &len);
+
+	fputs(msrs ? "guest: 5\nmonitors:\n  msr:\n" : "guest: 5\naccess:\n", f);
+	for (i = 0; i < n; i++) {
+		if (msrs)
+			fprintf(f, "    - 0x%zx\n", i);
+		else
+			fprintf(f, "  - {gfn: %zu, rights: r}\n", i);
+	}
+	fclose(f);
+	return doc;
+}
+
+/*
+ * Page ranges and monitors are bounded (POLICY_ACCESS_MAX, _MONITORS_MAX)
+ * and their lists grow by doubling: the exact bound is taken, one more is
+ * refused at its entry, and so is a va: range whose frames make more runs.
+ */
+static void check_list_bounds(void)
+{
+	const char *va_doc =
+		"guest: 5\nkernel: {image: /k}\naccess:\n"
+		"  - {va: {first: _stext, last: _stext+0x400fff}, rights: r}\n";
+	struct fake_env fe;
+	struct policy p;
+	struct diag d;
+	char *doc;
+
+	doc = many(POLICY_ACCESS_MAX, false);
+	if (policy_load_buffer("inline.yaml", doc, strlen(doc), &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+	} else {
+		EXPECT_EQ(p.nr_access, POLICY_ACCESS_MAX);
+		/* 16, 32, ... 1024: doubled, not one realloc per entry */
+		EXPECT_EQ(p.access_room, POLICY_ACCESS_MAX);
+		policy_free(&p);
+	}
+	free(doc);
+	doc = many(POLICY_ACCESS_MAX + 1, false);
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, strlen(doc), &p, &d),
+		  -1);
+	EXPECT_EQ(d.nr, 1);
+	EXPECT_STREQ(d.msg, "inline.yaml:1027:5: access[1024]: more than 1024 page ranges (a va: range counts once per run of contiguous frames); merge neighbouring ranges");
+	free(doc);
+
+	/* one va: range of 1025 pages in 1025 frames far apart */
+	fake_env_init(&fe);
+	fe.scattered = true;
+	EXPECT_EQ(policy_load_buffer_env("inline.yaml", va_doc, strlen(va_doc),
+					 &fe.env, &p, &d), -1);
+	EXPECT_STREQ(d.msg, "inline.yaml:4:5: access[0]: more than 1024 page ranges (a va: range counts once per run of contiguous frames); merge neighbouring ranges");
+
+	doc = many(POLICY_MONITORS_MAX + 1, true);
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, strlen(doc), &p, &d),
+		  -1);
+	EXPECT_EQ(d.nr, 1);
+	EXPECT_STREQ(d.msg, "inline.yaml:1028:7: monitors.msr[1024]: more than 1024 monitors (each is an ioctl at attach); monitor fewer MSRs");
+	free(doc);
+}
+
 /* The JSON record of an event: the fields a SIEM keys on. */
 static void check_event_json(void)
 {
@@ -1042,7 +1110,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 10;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 11;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1081,6 +1149,7 @@ int main(void)
 	RUN("rules, decisions and log filters that can never apply", check_reachable());
 	RUN("guests: names with a leading digit, domids 1..32751", check_guests());
 	RUN("every error of a policy, in file order, at most 20", check_all_errors());
+	RUN("at most 1024 page ranges and monitors, lists grown by doubling", check_list_bounds());
 	RUN("event JSON record", check_event_json());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;
