@@ -1096,6 +1096,188 @@ static void check_event_json(void)
 	json_decref(o);
 }
 
+/*
+ * A line of the text log read as logfmt, as a machine would: fields apart
+ * at spaces, each key=value or a bare word, a value bare or in quotes with
+ * \" \\ \n \r \t \xNN escapes. 0 with the fields in @f, -1 if the
+ * line is not logfmt.
+ */
+struct logfmt_field {
+	char key[64];
+	char val[512];
+	bool has_val;
+};
+
+static int logfmt_parse(const char *q, struct logfmt_field *f, size_t max,
+			size_t *nr)
+{
+	size_t n = 0, k, v;
+
+	for (;;) {
+		while (*q == ' ')
+			q++;
+		if (!*q || *q == '\n')
+			break;
+		if (n == max)
+			return -1;
+		memset(&f[n], 0, sizeof(f[n]));
+		for (k = 0; *q && *q != ' ' && *q != '=' && *q != '\n'; q++) {
+			if (*q == '"' || k + 1 >= sizeof(f[n].key))
+				return -1;
+			f[n].key[k++] = *q;
+		}
+		if (*q == '=') {
+			f[n].has_val = true;
+			q++;
+			v = 0;
+			if (*q == '"') {
+				for (q++; *q != '"'; q++) {
+					char ch = *q;
+
+					if (!ch || ch == '\n' ||
+					    v + 1 >= sizeof(f[n].val))
+						return -1;
+					if (ch == '\\') {
+						q++;
+						ch = *q == 'n' ? '\n' : *q == 'r' ? '\r' :
+						     *q == 't' ? '\t' : *q;
+						if (*q == 'x') {
+							unsigned int b;
+
+							if (sscanf(q + 1, "%2x", &b) != 1)
+								return -1;
+							ch = (char)b;
+							q += 2;
+						} else if (!strchr("\"\\nrt", *q)) {
+							return -1;
+						}
+					}
+					f[n].val[v++] = ch;
+				}
+				q++;
+				if (*q && *q != ' ' && *q != '\n')
+					return -1;	/* "a"b */
+			} else {
+				for (; *q && *q != ' ' && *q != '\n'; q++) {
+					if (*q == '"' || *q == '=' ||
+					    v + 1 >= sizeof(f[n].val))
+						return -1;
+					f[n].val[v++] = *q;
+				}
+			}
+		}
+		n++;
+	}
+	*nr = n;
+	return 0;
+}
+
+static const char *logfmt_get(const struct logfmt_field *f, size_t nr,
+			      const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (f[i].has_val && !strcmp(f[i].key, key))
+			return f[i].val;
+	return NULL;
+}
+
+/*
+ * The text log: every value that holds a space, a quote, '=', a
+ * backslash or a control character is quoted and escaped, so each line
+ * reads back as logfmt fields with exactly the values written.
+ */
+static void check_text_log(void)
+{
+	static const char guest[] = "web 1 \"x\"";
+	static const char msg[] = "policy /etc/x y.yaml: a=b \"q\" \\ done\nnext\ttab\x01";
+	struct logfmt_field f[48];
+	struct xenintro_event ev;
+	struct event_log l;
+	char path[] = "/tmp/xi-text-log-XXXXXX", *line = NULL;
+	json_t *procs, *mem, *st;
+	size_t cap = 0, nr, n = 0;
+	FILE *in;
+	int fd;
+
+	fd = mkstemp(path);
+	if (fd < 0 || event_log_open(&l, path, LOG_TEXT)) {
+		fail(__FILE__, __LINE__, "cannot open %s", path);
+		return;
+	}
+	close(fd);
+	l.guest = guest;
+	event_log_msg(&l, "info", "%s", msg);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = 9;
+	ev.domid = 5;
+	ev.reason = XENINTRO_EVENT_CTRLREG;
+	ev.flags = XENINTRO_EF_SYNC;
+	ev.rule = 0;
+	ev.u.ctrlreg.index = XENINTRO_CR3;
+	ev.u.ctrlreg.old_value = 0x5000;
+	ev.u.ctrlreg.new_value = 0x6000;
+	procs = json_pack("{s:{s:i,s:i,s:s,s:s}, s:{s:s}}",
+			  "process", "pid", 8, "tgid", 7, "comm", "my prog",
+			  "task", "0x1",
+			  "next_process", "error", "no task has this address space");
+	mem = json_pack("[{s:s,s:s}, {s:s,s:s}, {s:s,s:s}]",
+			"at", "rdi", "string", "x\"y z",
+			"at", "rsi", "hex", "00ff",
+			"at", "rdx", "error", "Operation not supported");
+	event_log_event_ctx(&l, &ev, "my rule=1", XENINTRO_VERDICT_CONTINUE,
+			    mem, procs);
+
+	st = json_pack("{s:i, s:{s:i}, s:[{s:s,s:i}]}", "domid", 5,
+		       "kernel", "requests", 3,
+		       "rules", "name", "leaf \"0\"", "hits", 2);
+	event_log_record(&l, "stats", st);
+	event_log_close(&l);
+
+	in = fopen(path, "re");
+	while (in && getline(&line, &cap, in) > 0) {
+		n++;
+		if (logfmt_parse(line, f, ARRAY_SIZE(f), &nr)) {
+			fail(__FILE__, __LINE__, "line %zu is not logfmt: %s", n,
+			     line);
+			continue;
+		}
+		if (n == 1) {
+			EXPECT_EQ(nr, 5);
+			EXPECT_STREQ(f[1].key, "agent");
+			EXPECT_STREQ(logfmt_get(f, nr, "guest"), guest);
+			EXPECT_STREQ(logfmt_get(f, nr, "level"), "info");
+			EXPECT_STREQ(logfmt_get(f, nr, "msg"), msg);
+		} else if (n == 2) {
+			EXPECT_STREQ(f[1].key, "dom5");
+			EXPECT_STREQ(logfmt_get(f, nr, "seq"), "9");
+			EXPECT_STREQ(logfmt_get(f, nr, "rule_name"), "my rule=1");
+			EXPECT_STREQ(logfmt_get(f, nr, "verdict"), "continue");
+			EXPECT_STREQ(logfmt_get(f, nr, "process"), "7/8:my prog");
+			EXPECT_STREQ(logfmt_get(f, nr, "next_process"),
+				     "error:no task has this address space");
+			EXPECT_STREQ(logfmt_get(f, nr, "mem.rdi"), "x\"y z");
+			EXPECT_STREQ(logfmt_get(f, nr, "mem.rsi"), "00ff");
+			EXPECT_STREQ(logfmt_get(f, nr, "mem.rdx"),
+				     "error:Operation not supported");
+		} else if (n == 3) {
+			EXPECT_STREQ(f[1].key, "stats");
+			EXPECT_STREQ(logfmt_get(f, nr, "guest"), guest);
+			EXPECT_STREQ(logfmt_get(f, nr, "domid"), "5");
+			EXPECT_STREQ(logfmt_get(f, nr, "kernel.requests"), "3");
+			EXPECT_STREQ(logfmt_get(f, nr, "rules[0].name"), "leaf \"0\"");
+			EXPECT_STREQ(logfmt_get(f, nr, "rules[0].hits"), "2");
+		}
+	}
+	EXPECT_EQ(n, 3);
+	if (in)
+		fclose(in);
+	free(line);
+	unlink(path);
+}
+
 static void check_iso_time(void)
 {
 	char buf[40];
@@ -1110,7 +1292,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 11;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 12;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1151,6 +1333,7 @@ int main(void)
 	RUN("every error of a policy, in file order, at most 20", check_all_errors());
 	RUN("at most 1024 page ranges and monitors, lists grown by doubling", check_list_bounds());
 	RUN("event JSON record", check_event_json());
+	RUN("text log: values quoted and escaped, lines read back as logfmt", check_text_log());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;
 }
