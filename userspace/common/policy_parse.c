@@ -141,7 +141,6 @@ static int check_fields(struct ctx *c, const yaml_node_t *n, const char *path,
 	yaml_node_pair_t *a, *b;
 	char field[PATH_MAX_LEN];
 	size_t i;
-
 	int ret = 0;
 
 	if (n->type != YAML_MAPPING_NODE)
@@ -410,8 +409,9 @@ static bool event_possible(struct ctx *c, uint32_t event, uint64_t first,
 			   uint64_t last, uint32_t access, const char *where,
 			   char *why, size_t len)
 {
+	static const char *const crs[] = { "cr0", "cr3", "cr4", "xcr0" };
 	uint32_t need = access ? access : XENINTRO_ACCESS_RWX;
-	char hint[64], l1[4], frames[48];
+	char hint[64], l1[4], frames[48], what[48] = "";
 
 	if (c->refs_broken)
 		return true;	/* the monitors or rights are not all known */
@@ -419,9 +419,6 @@ static bool event_possible(struct ctx *c, uint32_t event, uint64_t first,
 		if (policy_monitored(c->p, event, first, last, hint,
 				     sizeof(hint)))
 			return true;
-		static const char *const crs[] = { "cr0", "cr3", "cr4", "xcr0" };
-		char what[48] = "";
-
 		if (event == XENINTRO_EVENT_CTRLREG && last < 4)
 			snprintf(what, sizeof(what), " for %s%s%s", crs[first],
 				 first == last ? "" : "..",
