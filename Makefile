@@ -9,7 +9,23 @@
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(shell $(CURDIR)/tests/lib/debian.sh kdir 2>/dev/null))
 
-.PHONY: all modules userspace clean deps lint check check-e2e bench demo kunit soak
+.PHONY: all modules userspace clean deps lint check check-e2e bench demo kunit soak \
+	install modules_install uninstall modules_uninstall
+
+# Where `make install` puts things; the same names as userspace/Makefile's.
+PREFIX ?= /usr/local
+# systemd-modules-load reads $(PREFIX)/lib/modules-load.d for /usr and
+# /usr/local alike (modules-load.d(5))
+MODULES_LOAD_DIR ?= $(PREFIX)/lib/modules-load.d
+# Kbuild puts modules built with M= under extra/ of the kernel's module
+# directory; INSTALL_MOD_PATH (a staging root) and DEPMOD pass through.
+INSTALL_MOD_DIR ?= extra
+DEPMOD ?= depmod
+# The release KDIR was built for, as its modules directory is named
+# (Debian's header packages answer `make kernelrelease` with the upstream
+# version instead).
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
 all: modules userspace
 
@@ -19,6 +35,36 @@ modules:
 
 userspace:
 	$(MAKE) -C userspace
+
+# The modules into /lib/modules/<KDIR's release>/extra/, then depmod, so
+# that `modprobe xenintro_xen` finds them (and xenintro.ko, which it
+# needs). INSTALL_MOD_PATH=DIR stages them under DIR instead.
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		DEPMOD=$(DEPMOD) modules_install
+
+# Kbuild keeps the modules' directory in the tree: extra/kmod/xenintro.ko
+MOD_INSTALLED = $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+modules_uninstall:
+	@test -n "$(KRELEASE)" || { echo "no kernel build tree: run 'make deps' or set KDIR" >&2; exit 1; }
+	rm -f $(MOD_INSTALLED)/kmod/xenintro*.ko
+	-rmdir $(MOD_INSTALLED)/kmod $(MOD_INSTALLED) 2>/dev/null
+	if [ -e $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/modules.dep ]; then \
+		$(DEPMOD) -a -b $(or $(INSTALL_MOD_PATH),/) $(KRELEASE); fi
+
+# Everything a dom0 needs: the modules, xenintro.ko and xenintro_xen.ko
+# loaded at boot by systemd-modules-load (which the agent's unit starts
+# after), and the userspace (userspace/Makefile: library, agent, unit,
+# tool, man pages, example policies). PREFIX, DESTDIR as there.
+install: modules_install
+	$(MAKE) -C userspace install
+	install -d $(DESTDIR)$(MODULES_LOAD_DIR)
+	printf '# xenintro: the Xen 4.17 backend, and the core it needs\nxenintro_xen\n' \
+		> $(DESTDIR)$(MODULES_LOAD_DIR)/xenintro.conf
+
+uninstall: modules_uninstall
+	$(MAKE) -C userspace uninstall
+	rm -f $(DESTDIR)$(MODULES_LOAD_DIR)/xenintro.conf
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

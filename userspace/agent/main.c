@@ -28,6 +28,7 @@
 #include "registry.h"
 #include "signals.h"
 #include "stats.h"
+#include "version.h"
 
 /* Exit codes: documented in xenintro-agent(8) and userspace/README.md. */
 enum {
@@ -89,6 +90,12 @@ static void say(struct agent *a, const char *level, const char *fmt, ...)
 		event_log_msg(&a->log, level, "%s", msg);
 }
 
+/* "1 rule", "2 rules": the noun's plural ending for @n */
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -114,7 +121,7 @@ static void usage(FILE *f)
 		"                           before sleeping (0..%u; costs a dom0 CPU)\n"
 		"  -d, --device PATH        the xenintro device (default %s)\n"
 		"  -h, --help               this help\n"
-		"  -V, --version            version\n"
+		"  -V, --version            the agent's version line, and exit\n"
 		"\n"
 		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGINT/SIGTERM\n"
 		"detach and exit 0. Exit codes: 0 ok, 1 usage, 2 policy invalid, 3 cannot\n"
@@ -483,7 +490,8 @@ static int kernel_live(struct agent *a)
 		    "kernel %s: KASLR slide 0x%" PRIx64 " (LSTAR 0x%" PRIx64 " is entry_SYSCALL_64, %s matches at the slide)",
 		    a->kenv.sym_path, f->slide, f->lstar, f->anchor_name);
 	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
-		say(a, "error", "%s", d.msg);
+		for (unsigned int i = 0; i < diag_kept(&d); i++)
+			say(a, "error", "%s", diag_message(&d, i));
 		return -1;
 	}
 	apply_overrides(&a->ov, &np);
@@ -503,8 +511,14 @@ static void reload(struct agent *a)
 
 	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
 		a->ac.reload_failures++;
-		say(a, "error", "reload failed, keeping the old policy: %s",
-		    d.msg);
+		/* one record per reload: the first error, and how many */
+		if (d.nr > 1)
+			say(a, "error",
+			    "reload failed, keeping the old policy: %s (and %u more error%s; --check lists them)",
+			    d.msg, d.nr - 1, d.nr == 2 ? "" : "s");
+		else
+			say(a, "error",
+			    "reload failed, keeping the old policy: %s", d.msg);
 		return;
 	}
 	if (np.has_kernel && !a->kenv.x) {
@@ -569,8 +583,9 @@ static void reload(struct agent *a)
 	a->ac.reloads++;
 	a->next_stats_ms = a->pol.stats_interval ?
 		now_ms() + a->pol.stats_interval * 1000LL : 0;
-	say(a, "info", "policy %s reloaded: %zu rules, %zu monitors",
-	    a->policy_path, a->pol.nr_rules, a->pol.nr_monitors);
+	say(a, "info", "policy %s reloaded: %zu rule%s, %zu monitor%s",
+	    a->policy_path, a->pol.nr_rules, plural(a->pol.nr_rules),
+	    a->pol.nr_monitors, plural(a->pol.nr_monitors));
 	report_stats(a, false);
 }
 
@@ -733,9 +748,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'V':
-			printf("xenintro-agent (libxenintro %d.%d, uAPI %d)\n",
-			       LIBXENINTRO_VERSION_MAJOR,
-			       LIBXENINTRO_VERSION_MINOR, XENINTRO_API_VERSION);
+			xi_print_version(stdout, prog);
 			return EXIT_OK;
 		default:
 			usage(stderr);
@@ -747,12 +760,23 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	a.policy_path = argv[optind];
+	/* a domid that cannot be a guest's is wrong now, --check or not;
+	 * a name is looked up at attach (xenstore need not run for --check) */
+	if (a.ov.guest && guest_is_domid(a.ov.guest) &&
+	    guest_domid(a.ov.guest, &a.domid, why, sizeof(why))) {
+		fprintf(stderr, "%s: --guest: %s\n", prog, why);
+		return EXIT_USAGE;
+	}
+	if (a.ov.guest && !*a.ov.guest) {
+		fprintf(stderr, "%s: --guest: an empty guest name\n", prog);
+		return EXIT_USAGE;
+	}
 
 	/* symbols at the image's link addresses: checks every name */
 	kenv_init(&a.kenv);
 	a.kenv.image_override = a.ov.kernel;
 	if (policy_load_env(a.policy_path, &a.kenv.env, &a.pol, &d)) {
-		fprintf(stderr, "%s\n", d.msg);
+		diag_print(stderr, &d);	/* every error, as compilers do */
 		kenv_free(&a.kenv);
 		return EXIT_POLICY;
 	}
@@ -765,10 +789,33 @@ int main(int argc, char **argv)
 		kenv_free(&a.kenv);
 		return EXIT_POLICY;
 	}
+	/*
+	 * The log opens only at attach: a path that cannot be opened would
+	 * pass --check and stop the agent later. Checked without creating
+	 * the file; -o's own path is an option's error.
+	 */
+	if (a.pol.log.file &&
+	    event_log_check(a.pol.log.file, why, sizeof(why))) {
+		if (a.ov.log_file) {
+			fprintf(stderr, "%s: --log: %s\n", prog, why);
+			ret = EXIT_USAGE;
+		} else {
+			diag_init(&d, a.policy_path);
+			diag_error(&d, a.pol.log.file_mark, "log.file", "%s",
+				   why);
+			fprintf(stderr, "%s\n", d.msg);
+			ret = EXIT_POLICY;
+		}
+		policy_free(&a.pol);
+		kenv_free(&a.kenv);
+		return ret;
+	}
 	if (check) {
-		printf("%s: ok: %zu rules, %zu monitors, %zu page ranges, %zu decisions\n",
-		       a.policy_path, a.pol.nr_rules, a.pol.nr_monitors,
-		       a.pol.nr_access, a.pol.nr_decisions);
+		printf("%s: ok: %zu rule%s, %zu monitor%s, %zu page range%s, %zu decision%s\n",
+		       a.policy_path, a.pol.nr_rules, plural(a.pol.nr_rules),
+		       a.pol.nr_monitors, plural(a.pol.nr_monitors),
+		       a.pol.nr_access, plural(a.pol.nr_access),
+		       a.pol.nr_decisions, plural(a.pol.nr_decisions));
 		if (a.pol.provisional)
 			printf("%s: kernel.memory: monitors, access, rules and forwarded are read at attach, with the guest's own symbols (--kernel IMAGE checks them now)\n",
 			       a.policy_path);
@@ -821,9 +868,10 @@ int main(int argc, char **argv)
 	iso_time_now(a.started, sizeof(a.started));
 	a.next_stats_ms = a.pol.stats_interval ?
 		now_ms() + a.pol.stats_interval * 1000LL : 0;
-	say(&a, "info", "attached to domain %u%s%s%s: %zu rules, %zu monitors",
+	say(&a, "info", "attached to domain %u%s%s%s: %zu rule%s, %zu monitor%s",
 	    a.domid, a.guest[0] ? " (" : "", a.guest, a.guest[0] ? ")" : "",
-	    a.pol.nr_rules, a.pol.nr_monitors);
+	    a.pol.nr_rules, plural(a.pol.nr_rules), a.pol.nr_monitors,
+	    plural(a.pol.nr_monitors));
 	report_stats(&a, false);
 
 	ret = run(&a);

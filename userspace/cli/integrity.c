@@ -28,6 +28,7 @@
 
 #include <xenintro/libxenintro.h>
 
+#include "apply.h"
 #include "cli.h"
 #include "guest.h"
 #include "signals.h"
@@ -159,8 +160,13 @@ int cmd_integrity(int argc, char **argv)
 	ret = xenintro_open_path(&x, device ? device : XENINTRO_DEVICE,
 				 XENINTRO_FEATURE_RINGS |
 				 XENINTRO_FEATURE_MEMORY, 0);
-	if (!ret)
-		ret = xenintro_attach(&x, domid, NULL);
+	if (ret) {
+		apply_device_problem(ret, why, sizeof(why));
+		fprintf(stderr, "xenintro integrity: %s: %s\n",
+			device ? device : XENINTRO_DEVICE, why);
+		return 3;
+	}
+	ret = xenintro_attach(&x, domid, NULL);
 	if (ret) {
 		fprintf(stderr, "xenintro integrity: cannot attach to %s: %s\n",
 			argv[optind], strerror(-ret));

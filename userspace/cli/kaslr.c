@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <xenintro/libxenintro.h>
 
+#include "apply.h"
 #include "cli.h"
 #include "guest.h"
 #include "ksyms.h"
@@ -102,8 +103,16 @@ int kguest_open(struct kguest *g, const char *cmd, int argc, char **argv,
 	}
 	ret = xenintro_open_path(&g->x, device, XENINTRO_FEATURE_RINGS |
 				 XENINTRO_FEATURE_MEMORY, 0);
-	if (!ret)
-		ret = xenintro_attach(&g->x, g->domid, NULL);
+	if (ret) {
+		char problem[128];
+
+		apply_device_problem(ret, problem, sizeof(problem));
+		fprintf(stderr, "xenintro %s: %s: %s\n", cmd,
+			device ? device : XENINTRO_DEVICE, problem);
+		kguest_close(g);
+		return 3;
+	}
+	ret = xenintro_attach(&g->x, g->domid, NULL);
 	if (ret) {
 		fprintf(stderr, "xenintro %s: cannot attach to domain %u: %s\n",
 			cmd, g->domid, strerror(-ret));

@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "signals.h"
 #include "stats.h"
+#include "version.h"
 #include "x86_names.h"
 
 #define EXIT_OK		0
@@ -110,7 +111,7 @@ static int cmd_watch(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "version", cmd_version, "[--json]",
-	  "the module, uAPI and library versions and the kernel's features" },
+	  "this tool's, the library's, the uAPI's and the module's versions and the kernel's features" },
 	{ "list", cmd_list, "[--json]",
 	  "domains monitored by xenintro-agent, with their stats" },
 	{ "stats", cmd_stats, "[--json] GUEST",
@@ -164,9 +165,10 @@ static int cmd_version(int argc, char **argv)
 	json_object_set_new(o, "device", json_string(XENINTRO_DEVICE));
 	r = xenintro_open(&x, XENINTRO_FEATURE_RINGS, 0);
 	if (r) {
-		json_object_set_new(o, "device_error", json_string(
-			r == -ENOENT ? "missing (is xenintro.ko loaded?)" :
-			strerror(-r)));
+		char problem[128];
+
+		apply_device_problem(r, problem, sizeof(problem));
+		json_object_set_new(o, "device_error", json_string(problem));
 	} else {
 		feats = json_array();
 		for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
@@ -179,14 +181,18 @@ static int cmd_version(int argc, char **argv)
 		json_object_set_new(o, "ioctls", json_hex(x.ioctls));
 		xenintro_close(&x);
 	}
+	/*
+	 * The module's part needs the device: without one the rest is
+	 * printed and the exit status says the module is not there.
+	 */
+	r = json_object_get(o, "device_error") ? EXIT_NODEV : EXIT_OK;
 	if (json) {
 		print_json(o);
-		return EXIT_OK;
+		return r;
 	}
+	/* the first line is --version's: this tool, its library and uAPI */
+	xi_print_version(stdout, prog);
 	printf("module:   %s\n", module);
-	printf("uAPI:     %d (this tool)\n", XENINTRO_API_VERSION);
-	printf("library:  libxenintro %d.%d\n", LIBXENINTRO_VERSION_MAJOR,
-	       LIBXENINTRO_VERSION_MINOR);
 	if (json_object_get(o, "device_error")) {
 		printf("device:   %s: %s\n", XENINTRO_DEVICE,
 		       json_string_value(json_object_get(o, "device_error")));
@@ -200,7 +206,7 @@ static int cmd_version(int argc, char **argv)
 						"supported_features")));
 	}
 	json_decref(o);
-	return EXIT_OK;
+	return r;
 }
 
 /* ---- list, stats --------------------------------------------------- */
@@ -584,7 +590,8 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: %s COMMAND [OPTION]... [ARG]...\n\nCommands:\n", prog);
+	fprintf(f, "Usage: %s COMMAND [OPTION]... [ARG]...\n       %s --version | --help\n\nCommands:\n",
+		prog, prog);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\n'%s COMMAND --help' describes each; man 1 xenintro.\n", prog);
@@ -601,6 +608,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return EXIT_OK;
+	}
+	/* the tool's own version: no device, unlike the version command */
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		if (argc > 2) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		xi_print_version(stdout, prog);
 		return EXIT_OK;
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -7,6 +7,31 @@
 
 #include "apply.h"
 
+void apply_device_problem(int err, char *buf, size_t len)
+{
+	switch (err) {
+	case -ENOENT:
+		snprintf(buf, len, "no such file (is xenintro.ko loaded?)");
+		break;
+	case -ENOTTY:
+		/* the handshake ioctl is unknown there: /dev/null, a file */
+		snprintf(buf, len, "not a xenintro device");
+		break;
+	case -EPROTO:
+		snprintf(buf, len,
+			 "a xenintro device whose handshake this library cannot read");
+		break;
+	case -EACCES:
+	case -EPERM:
+		snprintf(buf, len, "%s (xenintro needs CAP_SYS_ADMIN)",
+			 strerror(-err));
+		break;
+	default:
+		snprintf(buf, len, "%s", strerror(-err));
+		break;
+	}
+}
+
 int apply_attach(struct xenintro *x, const char *device,
 		 const struct policy *p, uint32_t domid, char *why,
 		 size_t len)
@@ -25,9 +50,11 @@ int apply_attach(struct xenintro *x, const char *device,
 				 XENINTRO_FEATURE_MEMORY,
 				 XENINTRO_OPEN_IF_SUPPORTED);
 	if (ret) {
-		snprintf(why, len, "cannot open %s: %s%s",
-			 device ? device : XENINTRO_DEVICE, strerror(-ret),
-			 ret == -ENOENT ? " (is xenintro.ko loaded?)" : "");
+		char problem[128];
+
+		apply_device_problem(ret, problem, sizeof(problem));
+		snprintf(why, len, "%s: %s", device ? device : XENINTRO_DEVICE,
+			 problem);
 		return ret;
 	}
 	if (p->nr_rules && !xenintro_feature_enabled(x, XENINTRO_FEATURE_RULES)) {

@@ -13,6 +13,12 @@
 #include "policy.h"
 
 /*
+ * Why xenintro_open_path() of a device failed with @err, in words for an
+ * operator ("not a xenintro device" for ENOTTY, the file that is no
+ * xenintro device, ...), into @buf.
+ */
+void apply_device_problem(int err, char *buf, size_t len);
+/*
  * Open /dev/xenintro (@device, NULL for the default) asking for rule
  * tables if the kernel has them, and attach to @domid as @p says.
  * -errno with a sentence in @why.

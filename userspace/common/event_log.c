@@ -2,11 +2,59 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "event_log.h"
 #include "x86_names.h"
+
+int event_log_check(const char *path, char *why, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+	int e;
+
+	if (!stat(path, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(why, len, "%s is a directory", path);
+			return -EISDIR;
+		}
+		if (access(path, W_OK)) {
+			e = errno;
+			snprintf(why, len, "cannot write %s: %s", path,
+				 strerror(e));
+			return -e;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		/* ENOTDIR: a part of the path is a file */
+		e = errno;
+		snprintf(why, len, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s: no directory %s", path, dir);
+		return -ENOENT;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		e = errno;
+		snprintf(why, len, "%s: cannot create files in %s: %s", path,
+			 dir, strerror(e));
+		return -e;
+	}
+	return 0;
+}
 
 int event_log_open(struct event_log *l, const char *path,
 		   enum log_format format)
@@ -176,10 +224,114 @@ static void write_line(struct event_log *l, const char *line)
 	fflush(l->f);
 }
 
+/*
+ * The text form is logfmt: after the time, space-separated fields, each
+ * key=value or a bare word (a flag such as "sync", and the event's own
+ * words from xenintro_event_format()). A value goes bare only when nothing
+ * in it could end it or split it; otherwise it is quoted, with \" \\ \n
+ * \r \t and \xNN (any other byte outside printable ASCII) escapes, so that
+ * a value the guest or the operator chose cannot forge a field.
+ */
+static bool text_bare(const char *s)
+{
+	const unsigned char *q = (const unsigned char *)s;
+
+	if (!*q)
+		return false;	/* key= would read as a missing value */
+	for (; *q; q++)
+		if (*q <= ' ' || *q >= 0x7f || *q == '"' || *q == '=' ||
+		    *q == '\\')
+			return false;
+	return true;
+}
+
+/* @s as a value: bare when it can be, quoted when it must or @quote. */
+static void text_value(FILE *f, const char *s, bool quote)
+{
+	const unsigned char *q = (const unsigned char *)s;
+
+	if (!quote && text_bare(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *q; q++) {
+		switch (*q) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*q < ' ' || *q >= 0x7f)
+				fprintf(f, "\\x%02x", *q);
+			else
+				fputc(*q, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/*
+ * " key=value" for a JSON value; objects and arrays flattened into their
+ * members' keys ("kernel.requests=5", "rules[0].name=leaf"), so that a
+ * stats record is as many plain fields.
+ */
+static void text_field(FILE *f, const char *key, json_t *v)
+{
+	char sub[160];
+	const char *k;
+	json_t *m;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		json_object_foreach(v, k, m) {
+			snprintf(sub, sizeof(sub), "%s.%s", key, k);
+			text_field(f, sub, m);
+		}
+		return;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, m) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", key, i);
+			text_field(f, sub, m);
+		}
+		return;
+	case JSON_STRING:
+		fprintf(f, " %s=", key);
+		text_value(f, json_string_value(v), false);
+		return;
+	case JSON_INTEGER:
+		fprintf(f, " %s=%" JSON_INTEGER_FORMAT, key,
+			json_integer_value(v));
+		return;
+	case JSON_REAL:
+		fprintf(f, " %s=%g", key, json_real_value(v));
+		return;
+	case JSON_TRUE:
+	case JSON_FALSE:
+	case JSON_NULL:
+		fprintf(f, " %s=%s", key, json_is_true(v) ? "true" :
+			json_is_false(v) ? "false" : "null");
+		return;
+	}
+}
+
 void event_log_record(struct event_log *l, const char *type, json_t *rec)
 {
 	char when[40];
-	char *s;
+	const char *key;
+	json_t *v;
 
 	if (!l->f) {
 		json_decref(rec);
@@ -199,50 +351,21 @@ void event_log_record(struct event_log *l, const char *type, json_t *rec)
 	if (l->guest && !json_object_get(rec, "guest"))
 		json_object_set_new(rec, "guest", json_string(l->guest));
 	if (l->format == LOG_JSON) {
-		s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	} else {
-		/* text: time type key=value ... */
-		const char *key;
-		json_t *v;
-		size_t len = 0, cap = 256;
+		char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
-		s = malloc(cap);
 		if (s)
-			s[0] = '\0';
-		json_object_foreach(rec, key, v) {
-			char *val = json_is_string(v) ?
-				strdup(json_string_value(v)) :
-				json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			size_t need;
-
-			if (!s || !val) {
-				free(val);
-				break;
-			}
-			need = len + strlen(key) + strlen(val) + 3;
-			if (need > cap) {
-				char *ns;
-
-				cap = 2 * need;
-				ns = realloc(s, cap);
-				if (!ns) {
-					free(val);
-					break;
-				}
-				s = ns;
-			}
-			if (!strcmp(key, "time") || !strcmp(key, "type"))
-				len += (size_t)sprintf(s + len, "%s%s",
-						       len ? " " : "", val);
-			else
-				len += (size_t)sprintf(s + len, " %s=%s", key,
-						       val);
-			free(val);
-		}
+			write_line(l, s);
+		free(s);
+		json_decref(rec);
+		return;
 	}
-	if (s)
-		write_line(l, s);
-	free(s);
+	/* text: TIME TYPE key=value ...; both are ours, never quoted */
+	fprintf(l->f, "%s %s", json_string_value(json_object_get(rec, "time")),
+		json_string_value(json_object_get(rec, "type")) ?: type);
+	json_object_foreach(rec, key, v)
+		if (strcmp(key, "time") && strcmp(key, "type"))
+			text_field(l->f, key, v);
+	write_line(l, "");
 	json_decref(rec);
 }
 
@@ -252,41 +375,53 @@ void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 	event_log_event_ctx(l, ev, rule_name, verdict, NULL, NULL);
 }
 
-/* Text form of the captures: mem.<at>="<string>" or mem.<at>=<hex>. */
+/*
+ * Text form of the captures: mem.<at>="<string>" (quoted always, so that
+ * a string never reads as hex), mem.<at>=<hex>, or mem.<at>="error:...".
+ */
 static void text_memory(FILE *f, json_t *memory)
 {
+	char err[160];
 	json_t *m, *v;
 	size_t i;
 
 	json_array_foreach(memory, i, m) {
 		fprintf(f, " mem.%s=", json_string_value(json_object_get(m, "at")));
 		v = json_object_get(m, "string");
-		if (v)
-			fprintf(f, "\"%s\"", json_string_value(v));
-		else if ((v = json_object_get(m, "hex")))
-			fputs(json_string_value(v), f);
-		else
-			fprintf(f, "error:%s", json_string_value(
-				json_object_get(m, "error")));
+		if (v) {
+			text_value(f, json_string_value(v), true);
+		} else if ((v = json_object_get(m, "hex"))) {
+			text_value(f, json_string_value(v), false);
+		} else {
+			snprintf(err, sizeof(err), "error:%s", json_string_value(
+				 json_object_get(m, "error")) ?: "");
+			text_value(f, err, false);
+		}
 	}
 }
 
-/* Text form of the processes: process=<tgid>/<pid>:"<comm>" and so on. */
+/*
+ * Text form of the processes: process=<tgid>/<pid>:<comm>, quoted when
+ * the comm needs it, or process="error:<why>"; next_process alike.
+ */
 static void text_procs(FILE *f, json_t *procs)
 {
 	const char *key;
 	json_t *p, *err;
+	char val[256];
 
 	json_object_foreach(procs, key, p) {
 		err = json_object_get(p, "error");
-		if (err) {
-			fprintf(f, " %s=error:%s", key, json_string_value(err));
-			continue;
-		}
-		fprintf(f, " %s=%lld/%lld:\"%s\"", key,
-			json_integer_value(json_object_get(p, "tgid")),
-			json_integer_value(json_object_get(p, "pid")),
-			json_string_value(json_object_get(p, "comm")));
+		if (err)
+			snprintf(val, sizeof(val), "error:%s",
+				 json_string_value(err) ?: "");
+		else
+			snprintf(val, sizeof(val), "%lld/%lld:%s",
+				 (long long)json_integer_value(json_object_get(p, "tgid")),
+				 (long long)json_integer_value(json_object_get(p, "pid")),
+				 json_string_value(json_object_get(p, "comm")) ?: "");
+		fprintf(f, " %s=", key);
+		text_value(f, val, false);
 	}
 }
 
@@ -308,8 +443,10 @@ void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 		xenintro_event_format(line, sizeof(line), ev);
 		fprintf(l->f, "%s dom%u %s", when, ev->domid, line);
 		/* the library printed the rule's index as rule= */
-		if (rule_name)
-			fprintf(l->f, " rule_name=%s", rule_name);
+		if (rule_name) {
+			fputs(" rule_name=", l->f);
+			text_value(l->f, rule_name, false);
+		}
 		if (verdict >= 0)
 			fprintf(l->f, " verdict=%s",
 				policy_verdict_name((uint32_t)verdict));

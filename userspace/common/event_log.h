@@ -22,6 +22,12 @@ struct event_log {
 	const char *guest;	/* name for the records, may be NULL */
 };
 
+/*
+ * Could event_log_open() open @path? Checked without creating it: an
+ * existing file must be writable and not a directory, else its directory
+ * must exist and take new files. 0, or -errno with a sentence in @why.
+ */
+int event_log_check(const char *path, char *why, size_t len);
 /* Open @path for appending (NULL: stdout). 0 or -errno. */
 int event_log_open(struct event_log *l, const char *path,
 		   enum log_format format);

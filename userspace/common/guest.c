@@ -12,17 +12,31 @@
 
 #include "guest.h"
 
-static int parse_domid(const char *s, uint32_t *domid)
+bool guest_is_domid(const char *guest)
 {
-	char *end;
+	const char *q;
+
+	for (q = guest; *q >= '0' && *q <= '9'; q++)
+		;
+	return q != guest && !*q;
+}
+
+int guest_domid(const char *guest, uint32_t *domid, char *why, size_t len)
+{
 	unsigned long v;
 
-	if (!*s || *s < '0' || *s > '9')
-		return -EINVAL;
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v == 0 || v > 0x7fef)
+	v = strtoul(guest, NULL, 10);
+	if (errno || v > GUEST_DOMID_MAX) {
+		snprintf(why, len,
+			 "%s is not a domain id: guests have 1 to %u",
+			 guest, GUEST_DOMID_MAX);
 		return -EINVAL;
+	}
+	if (!v) {
+		snprintf(why, len, "domain 0 is dom0 itself, not a guest");
+		return -EINVAL;
+	}
 	*domid = (uint32_t)v;
 	return 0;
 }
@@ -34,11 +48,10 @@ int guest_resolve(const char *guest, uint32_t *domid, char *why, size_t len)
 	unsigned int n, i, nlen;
 	int ret = -ENOENT;
 
-	if (*guest >= '0' && *guest <= '9') {
-		if (!parse_domid(guest, domid))
-			return 0;
-		snprintf(why, len, "\"%s\" is not a domain id (1..32751)",
-			 guest);
+	if (guest_is_domid(guest))
+		return guest_domid(guest, domid, why, len);
+	if (!*guest) {
+		snprintf(why, len, "an empty guest name");
 		return -EINVAL;
 	}
 	xs = xs_open(XS_OPEN_READONLY);
@@ -52,14 +65,14 @@ int guest_resolve(const char *guest, uint32_t *domid, char *why, size_t len)
 	for (i = 0; ids && i < n && ret; i++) {
 		snprintf(path, sizeof(path), "/local/domain/%s/name", ids[i]);
 		name = xs_read(xs, XBT_NULL, path, &nlen);
-		if (name && !strcmp(name, guest) &&
-		    !parse_domid(ids[i], domid))
-			ret = 0;
+		/* "Domain-0" is a name too: say it is dom0 */
+		if (name && !strcmp(name, guest) && guest_is_domid(ids[i]))
+			ret = guest_domid(ids[i], domid, why, len);
 		free(name);
 	}
 	free(ids);
 	xs_close(xs);
-	if (ret)
+	if (ret == -ENOENT)
 		snprintf(why, len, "no guest named \"%s\" in xenstore", guest);
 	return ret;
 }

@@ -47,8 +47,7 @@ static int find_btf(const unsigned char *buf, size_t len,
 		if (!xi_kprofile_from_btf(hit, (size_t)total, p, d))
 			return 0;
 		/* not it (or not a kernel's): look further, quietly */
-		d->failed = false;
-		d->msg[0] = '\0';
+		diag_init_max(d, d->file, d->max);
 	}
 	return diag_error(d, (struct src_mark){ 0 }, NULL,
 			  "no vmlinux BTF in the guest kernel's memory (a kernel without CONFIG_DEBUG_INFO_BTF?)");

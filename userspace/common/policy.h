@@ -94,6 +94,7 @@ struct policy_log {
 	size_t nr_memory;
 	enum log_format format;
 	char *file;		/* NULL: stdout */
+	struct src_mark file_mark;	/* where the policy names it */
 	uint32_t events;	/* bit (1 << XENINTRO_EVENT_*) per kind logged */
 	bool notify;		/* log the kernel's NOTIFY copies */
 	bool forwarded;		/* log events the agent decided */
@@ -122,6 +123,8 @@ struct policy {
 	size_t nr_access;
 	struct policy_rule *rules;	/* kernel rules, in table order */
 	size_t nr_rules;
+	/* entries allocated in the three arrays above (policy_grow()) */
+	size_t monitors_room, access_room, rules_room;
 	size_t nr_policy_rules;		/* entries of rules: in the file */
 	struct policy_decision *decisions;
 	size_t nr_decisions;
@@ -159,11 +162,21 @@ struct policy_env {
 
 /* Bigger files are refused (memory and time stay bounded on any input). */
 #define POLICY_FILE_MAX		(1 << 20)
+/*
+ * Page ranges (access: entries, a va: range counting once per run of
+ * contiguous frames) and monitors a policy may have: as many as the
+ * kernel takes rules (XENINTRO_RULES_MAX), which is plenty, since a
+ * mem_access rule needs its frames restricted and each range or monitor
+ * is an ioctl at attach and is compared at every reload.
+ */
+#define POLICY_ACCESS_MAX	1024
+#define POLICY_MONITORS_MAX	1024
 
 /*
  * Read and check the policy in @path. 0 with @p filled (free it with
- * policy_free()), or -1 with the first error in @d (@p then holds
- * nothing to free).
+ * policy_free()), or -1 with its errors in @d, in the order of the file,
+ * up to DIAG_MAX_ERRORS (d->msg is the first; @p then holds nothing to
+ * free).
  */
 int policy_load(const char *path, struct policy *p, struct diag *d);
 /* The same from a buffer; @name is what errors call the file. */

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "guest.h"
 #include "policy.h"
 #include "rule_build.h"
 #include "x86_names.h"
@@ -31,7 +32,27 @@ struct ctx {
 	struct policy *p;
 	struct policy_env *env;	/* NULL: no kernel symbols here */
 	bool kernel_ok;		/* env has the policy's kernel.image */
+	struct access_map amap;	/* the rights access: leaves, once read */
+	bool amap_built;
+	/*
+	 * An error in what other sections refer to (monitors, access,
+	 * rules, a misspelt section): checks of one section against another
+	 * would only repeat it, so they are left out.
+	 */
+	bool refs_broken;
+	bool list_full;	/* POLICY_ACCESS_MAX or _MONITORS_MAX reached */
 };
+
+/*
+ * Errors are reported as compilers do: all of them, up to the diag's
+ * max. A list item, a field of a section or a section with an error is
+ * left out and the parse goes on with the next, so that one mistake
+ * makes one message; past the max it stops.
+ */
+static bool too_many(const struct ctx *c)
+{
+	return c->d->nr > c->d->max;
+}
 
 static struct src_mark mark_of(const yaml_node_t *n)
 {
@@ -73,6 +94,8 @@ static const char *type_name(const yaml_node_t *n)
 		return "a list";
 	if (is_null(n))
 		return "nothing";
+	if (!*scalar(n))
+		return "an empty string";
 	return is_plain(n) ? "a scalar" : "a quoted string";
 }
 
@@ -86,7 +109,9 @@ static int err(struct ctx *c, const yaml_node_t *n, const char *path,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return diag_error(c->d, mark_of(n), path, "%s", msg);
+	/* the root mapping's path is "": name it */
+	return diag_error(c->d, mark_of(n), path && !*path ? "the policy" : path,
+			  "%s", msg);
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -116,16 +141,20 @@ static int check_fields(struct ctx *c, const yaml_node_t *n, const char *path,
 	yaml_node_pair_t *a, *b;
 	char field[PATH_MAX_LEN];
 	size_t i;
+	int ret = 0;
 
 	if (n->type != YAML_MAPPING_NODE)
 		return err(c, n, path, "expected a mapping, got %s",
 			   type_name(n));
-	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
-	     a++) {
+	/* every bad field of the mapping: a typo seldom comes alone */
+	for (a = n->data.mapping.pairs.start;
+	     a < n->data.mapping.pairs.top && !too_many(c); a++) {
 		yaml_node_t *k = node(c, a->key);
 
-		if (!is_plain(k) || is_null(k))
-			return err(c, k, path, "field names must be plain words");
+		if (!is_plain(k) || is_null(k)) {
+			ret = err(c, k, path, "field names must be plain words");
+			continue;
+		}
 		sub(field, sizeof(field), path, "%s%s", *path ? "." : "",
 		    scalar(k));
 		for (b = n->data.mapping.pairs.start; b < a; b++) {
@@ -133,17 +162,21 @@ static int check_fields(struct ctx *c, const yaml_node_t *n, const char *path,
 
 			if (kb->type == YAML_SCALAR_NODE &&
 			    !strcmp(scalar(kb), scalar(k)))
-				return err(c, k, field,
-					   "duplicate field (first at line %u)",
-					   mark_of(kb).line);
+				break;
+		}
+		if (b < a) {
+			ret = err(c, k, field,
+				  "duplicate field (first at line %u)",
+				  mark_of(node(c, b->key)).line);
+			continue;
 		}
 		for (i = 0; allowed[i]; i++)
 			if (!strcmp(allowed[i], scalar(k)))
 				break;
 		if (!allowed[i])
-			return err(c, k, field, "unknown field");
+			ret = err(c, k, field, "unknown field");
 	}
-	return 0;
+	return ret;
 }
 
 /* The value of field @key of mapping @n, or NULL. */
@@ -151,10 +184,16 @@ static yaml_node_t *get(struct ctx *c, const yaml_node_t *n, const char *key)
 {
 	yaml_node_pair_t *pr;
 
+	if (n->type != YAML_MAPPING_NODE)
+		return NULL;
 	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
-	     pr++)
-		if (!strcmp(scalar(node(c, pr->key)), key))
+	     pr++) {
+		yaml_node_t *k = node(c, pr->key);
+
+		/* check_fields() refused any other key, maybe going on */
+		if (k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), key))
 			return node(c, pr->value);
+	}
 	return NULL;
 }
 
@@ -184,8 +223,12 @@ static int get_u64(struct ctx *c, const yaml_node_t *n, const char *path,
 	if (*end)
 		return err(c, n, path, "expected a number, got \"%s\"",
 			   scalar(n));
-	if (errno == ERANGE || *out > max)
+	/* the limit in the base the value was written in */
+	if ((errno == ERANGE || *out > max) && base == 16)
 		return err(c, n, path, "%s is out of range (at most 0x%" PRIx64 ")",
+			   scalar(n), max);
+	if (errno == ERANGE || *out > max)
+		return err(c, n, path, "%s is out of range (at most %" PRIu64 ")",
 			   scalar(n), max);
 	return 0;
 }
@@ -336,6 +379,87 @@ static int get_event(struct ctx *c, const yaml_node_t *n, const char *path,
 			   "unknown event \"%s\" (mem_access, cr, msr, cpuid, breakpoint, singlestep, guest_request, debug_exception, desc_access, emul_unimpl, vmexit)",
 			   s);
 	return 0;
+}
+
+/* "w", "rx": the letters of XENINTRO_ACCESS_* bits */
+static const char *rights_letters(uint32_t rights, char buf[4])
+{
+	char *q = buf;
+
+	if (rights & XENINTRO_ACCESS_R)
+		*q++ = 'r';
+	if (rights & XENINTRO_ACCESS_W)
+		*q++ = 'w';
+	if (rights & XENINTRO_ACCESS_X)
+		*q++ = 'x';
+	*q = '\0';
+	return buf;
+}
+
+/*
+ * Can an @event ever happen under this policy? Xen raises one only where
+ * a monitor asks for it, a page fault only where the access: section took
+ * the right away; both are read before the rules, decisions and log that
+ * refer to events. @first..@last: the registers or MSRs (cr, msr) or the
+ * frames (mem_access) concerned; @access: the fault kinds of a mem_access
+ * rule (0: any), @where: what to call those frames in @why (NULL: by
+ * number). True, or false with the reason in @why.
+ */
+static bool event_possible(struct ctx *c, uint32_t event, uint64_t first,
+			   uint64_t last, uint32_t access, const char *where,
+			   char *why, size_t len)
+{
+	static const char *const crs[] = { "cr0", "cr3", "cr4", "xcr0" };
+	uint32_t need = access ? access : XENINTRO_ACCESS_RWX;
+	char hint[64], l1[4], frames[48], what[48] = "";
+
+	if (c->refs_broken)
+		return true;	/* the monitors or rights are not all known */
+	if (event != XENINTRO_EVENT_MEM_ACCESS) {
+		if (policy_monitored(c->p, event, first, last, hint,
+				     sizeof(hint)))
+			return true;
+		if (event == XENINTRO_EVENT_CTRLREG && last < 4)
+			snprintf(what, sizeof(what), " for %s%s%s", crs[first],
+				 first == last ? "" : "..",
+				 first == last ? "" : crs[last]);
+		else if (event == XENINTRO_EVENT_MSR && first == last &&
+			 x86_msr_name((uint32_t)first))
+			snprintf(what, sizeof(what), " for %s",
+				 x86_msr_name((uint32_t)first));
+		else if (event == XENINTRO_EVENT_MSR && first == last)
+			snprintf(what, sizeof(what), " for MSR 0x%" PRIx64,
+				 first);
+		else if (event == XENINTRO_EVENT_MSR && last <= UINT32_MAX)
+			snprintf(what, sizeof(what),
+				 " for MSRs 0x%" PRIx64 "..0x%" PRIx64, first,
+				 last);
+		snprintf(why, len, "no monitor raises %s events%s (add %s)",
+			 policy_event_name(event), what, hint);
+		return false;
+	}
+	if (!c->amap_built) {
+		if (access_map_build(c->p, &c->amap)) {
+			snprintf(why, len, "out of memory");
+			return false;
+		}
+		c->amap_built = true;
+	}
+	if (access_map_removed(&c->amap, first, last) & need)
+		return true;
+	if (where)
+		snprintf(frames, sizeof(frames), "%s", where);
+	else if (first == 0 && last == UINT64_MAX)
+		snprintf(frames, sizeof(frames), "any frame");
+	else if (first == last)
+		snprintf(frames, sizeof(frames), "frame 0x%" PRIx64, first);
+	else
+		snprintf(frames, sizeof(frames),
+			 "frames 0x%" PRIx64 "..0x%" PRIx64, first, last);
+	snprintf(why, len,
+		 "no access: entry takes %s away from %s, and only that makes a page fault",
+		 access ? rights_letters(need, l1) : "a right", frames);
+	return false;
 }
 
 static int get_verdict(struct ctx *c, const yaml_node_t *n, const char *path,
@@ -607,7 +731,14 @@ static int add_monitor(struct ctx *c, const yaml_node_t *n, const char *path,
 		if (p->monitors[i].event == event &&
 		    p->monitors[i].index == index)
 			return err(c, n, path, "monitored twice");
-	m = realloc(p->monitors, (p->nr_monitors + 1) * sizeof(*m));
+	if (p->nr_monitors == POLICY_MONITORS_MAX) {
+		c->list_full = true;
+		return err(c, n, path,
+			   "more than %d monitors (each is an ioctl at attach); monitor fewer MSRs",
+			   POLICY_MONITORS_MAX);
+	}
+	m = policy_grow(p->monitors, &p->monitors_room, p->nr_monitors,
+			sizeof(*m));
 	if (!m)
 		return err(c, n, path, "out of memory");
 	p->monitors = m;
@@ -702,6 +833,7 @@ static int parse_msr_monitors(struct ctx *c, const yaml_node_t *n,
 	uint64_t msr, ignore;
 	uint32_t flags;
 	size_t i;
+	int ret = 0;
 	bool on;
 
 	if (get_list(c, n, path))
@@ -710,15 +842,21 @@ static int parse_msr_monitors(struct ctx *c, const yaml_node_t *n,
 		yaml_node_t *m = node(c, *it);
 		yaml_node_t *num = m;
 
+		if (too_many(c) || c->list_full)
+			return -1;
 		sub(p1, sizeof(p1), path, "[%zu]", i);
 		flags = 0;
 		if (m->type == YAML_MAPPING_NODE) {
 			if (parse_monitor_value(c, m, p1, msr_flags, -1, &on,
-						&flags, &ignore))
-				return -1;
+						&flags, &ignore)) {
+				ret = -1;
+				continue;
+			}
 			num = get(c, m, "msr");
-			if (!num)
-				return err(c, m, p1, "needs msr: NAME or number");
+			if (!num) {
+				ret = err(c, m, p1, "needs msr: NAME or number");
+				continue;
+			}
 			sub(p2, sizeof(p2), p1, ".msr");
 		} else {
 			snprintf(p2, sizeof(p2), "%s", p1);
@@ -726,9 +864,9 @@ static int parse_msr_monitors(struct ctx *c, const yaml_node_t *n,
 		if (key_msr(c, num, p2, &msr) ||
 		    add_monitor(c, num, p2, XENINTRO_MONITOR_MSR,
 				(uint32_t)msr, flags, 0))
-			return -1;
+			ret = -1;
 	}
-	return 0;
+	return ret;
 }
 
 static int parse_monitors(struct ctx *c, const yaml_node_t *n)
@@ -758,9 +896,12 @@ static int parse_monitors(struct ctx *c, const yaml_node_t *n)
 	uint32_t cr, flags;
 	yaml_node_t *v;
 	size_t i;
+	int ret;
 	bool on;
 
-	if (check_fields(c, n, "monitors", fields))
+	/* a misspelt monitor leaves the others to check */
+	ret = check_fields(c, n, "monitors", fields);
+	if (n->type != YAML_MAPPING_NODE)
 		return -1;
 	for (i = 0; i < 4; i++) {
 		v = get(c, n, fields[i]);
@@ -769,27 +910,25 @@ static int parse_monitors(struct ctx *c, const yaml_node_t *n)
 		x86_cr_index(fields[i], &cr);
 		sub(p1, sizeof(p1), "monitors.", "%s", fields[i]);
 		if (parse_monitor_value(c, v, p1, cr_flags, (int)cr, &on,
-					&flags, &ignore))
-			return -1;
-		if (on && add_monitor(c, v, p1, XENINTRO_MONITOR_CTRLREG, cr,
-				      flags, ignore))
-			return -1;
+					&flags, &ignore) ||
+		    (on && add_monitor(c, v, p1, XENINTRO_MONITOR_CTRLREG, cr,
+				       flags, ignore)))
+			ret = -1;
 	}
 	v = get(c, n, "msr");
 	if (v && parse_msr_monitors(c, v, "monitors.msr"))
-		return -1;
+		ret = -1;
 	for (i = 0; i < ARRAY_SIZE(simple); i++) {
 		v = get(c, n, simple[i].name);
 		if (!v)
 			continue;
 		sub(p1, sizeof(p1), "monitors.", "%s", simple[i].name);
 		if (parse_monitor_value(c, v, p1, simple[i].flags, -1, &on,
-					&flags, &ignore))
-			return -1;
-		if (on && add_monitor(c, v, p1, simple[i].event, 0, flags, 0))
-			return -1;
+					&flags, &ignore) ||
+		    (on && add_monitor(c, v, p1, simple[i].event, 0, flags, 0)))
+			ret = -1;
 	}
-	return 0;
+	return ret;
 }
 
 /*
@@ -803,7 +942,14 @@ static int add_access(struct ctx *c, const yaml_node_t *n, const char *path,
 	struct policy *p = c->p;
 	struct policy_access *a;
 
-	a = realloc(p->access, (p->nr_access + 1) * sizeof(*a));
+	if (p->nr_access == POLICY_ACCESS_MAX) {
+		c->list_full = true;
+		return err(c, n, path,
+			   "more than %d page ranges (a va: range counts once per run of contiguous frames); merge neighbouring ranges",
+			   POLICY_ACCESS_MAX);
+	}
+	a = policy_grow(p->access, &p->access_room, p->nr_access,
+			sizeof(*a));
 	if (!a)
 		return err(c, n, path, "out of memory");
 	p->access = a;
@@ -827,7 +973,7 @@ static int va_runs(struct ctx *c, const yaml_node_t *n, const char *path,
 	uint64_t pages = ((last | 0xfff) - va + 1) >> 12;
 	struct rule_key *r = NULL, *nr_r;
 	char why[160];
-	size_t n_runs = 0;
+	size_t n_runs = 0, room = 0;
 
 	if (!pages || pages > XENINTRO_ACCESS_NR_MAX)
 		return err(c, n, path, "more than %u pages in one range",
@@ -841,7 +987,7 @@ static int va_runs(struct ctx *c, const yaml_node_t *n, const char *path,
 			r[n_runs - 1].last = gfn;
 			continue;
 		}
-		nr_r = realloc(r, (n_runs + 1) * sizeof(*r));
+		nr_r = policy_grow(r, &room, n_runs, sizeof(*r));
 		if (!nr_r) {
 			free(r);
 			return err(c, n, path, "out of memory");
@@ -855,65 +1001,69 @@ static int va_runs(struct ctx *c, const yaml_node_t *n, const char *path,
 	return 0;
 }
 
-static int parse_access(struct ctx *c, const yaml_node_t *n)
+/* access[@i]: {gfn: RANGE or va: RANGE, rights: LETTERS} */
+static int parse_access_entry(struct ctx *c, const yaml_node_t *e, size_t i)
 {
 	static const char *const fields[] = { "gfn", "va", "rights", NULL };
-	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN];
-	yaml_node_item_t *it;
+	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN], p3[PATH_MAX_LEN];
+	struct rule_key *runs;
 	uint64_t first, last;
 	uint32_t rights;
 	yaml_node_t *va;
+	size_t k, nr;
+
+	sub(p1, sizeof(p1), "access", "[%zu]", i);
+	if (check_fields(c, e, p1, fields))
+		return -1;
+	va = get(c, e, "va");
+	if (!!get(c, e, "gfn") + !!va != 1 || !get(c, e, "rights"))
+		return err(c, e, p1,
+			   "needs rights and one of gfn (frames) or va (kernel addresses)");
+	if (get_range(c, va ? va : get(c, e, "gfn"),
+		      sub(p2, sizeof(p2), p1, va ? ".va" : ".gfn"),
+		      va ? key_addr : key_u64, &first, &last))
+		return -1;
+	if (first > last)
+		return err(c, va ? va : get(c, e, "gfn"), p2,
+			   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
+			   first, last);
+	if (!va && last - first >= XENINTRO_ACCESS_NR_MAX)
+		return err(c, get(c, e, "gfn"), p2,
+			   "more than %u frames in one range",
+			   XENINTRO_ACCESS_NR_MAX);
+	if (get_rights(c, get(c, e, "rights"),
+		       sub(p3, sizeof(p3), p1, ".rights"), &rights))
+		return -1;
+	if (!va)
+		return add_access(c, e, p1, first, last - first + 1,
+				  (uint8_t)rights);
+	if (va_runs(c, va, p2, first, last, &runs, &nr))
+		return -1;
+	for (k = 0; k < nr; k++)
+		if (add_access(c, e, p1, runs[k].first,
+			       runs[k].last - runs[k].first + 1,
+			       (uint8_t)rights))
+			break;
+	free(runs);
+	return k < nr ? -1 : 0;
+}
+
+static int parse_access(struct ctx *c, const yaml_node_t *n)
+{
+	yaml_node_item_t *it;
 	size_t i;
+	int ret = 0;
 
 	if (get_list(c, n, "access"))
 		return -1;
 	for_each_item(c, n, it, i) {
-		yaml_node_t *e = node(c, *it);
-
-		sub(p1, sizeof(p1), "access", "[%zu]", i);
-		if (check_fields(c, e, p1, fields))
+		/* past the bound, every entry would only say so again */
+		if (too_many(c) || c->list_full)
 			return -1;
-		va = get(c, e, "va");
-		if (!!get(c, e, "gfn") + !!va != 1 || !get(c, e, "rights"))
-			return err(c, e, p1,
-				   "needs rights and one of gfn (frames) or va (kernel addresses)");
-		if (get_range(c, va ? va : get(c, e, "gfn"),
-			      sub(p2, sizeof(p2), p1, va ? ".va" : ".gfn"),
-			      va ? key_addr : key_u64, &first, &last))
-			return -1;
-		if (first > last)
-			return err(c, va ? va : get(c, e, "gfn"), p2,
-				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
-				   first, last);
-		if (!va && last - first >= XENINTRO_ACCESS_NR_MAX)
-			return err(c, get(c, e, "gfn"), p2,
-				   "more than %u frames in one range",
-				   XENINTRO_ACCESS_NR_MAX);
-		if (get_rights(c, get(c, e, "rights"),
-			       sub(p1, sizeof(p1), "access", "[%zu].rights", i),
-			       &rights))
-			return -1;
-		if (va) {
-			struct rule_key *runs;
-			size_t k, nr;
-
-			if (va_runs(c, va, p2, first, last, &runs, &nr))
-				return -1;
-			for (k = 0; k < nr; k++)
-				if (add_access(c, e, p1, runs[k].first,
-					       runs[k].last - runs[k].first + 1,
-					       (uint8_t)rights))
-					break;
-			free(runs);
-			if (k < nr)
-				return -1;
-			continue;
-		}
-		if (add_access(c, e, p1, first, last - first + 1,
-			       (uint8_t)rights))
-			return -1;
+		if (parse_access_entry(c, node(c, *it), i))
+			ret = -1;
 	}
-	return 0;
+	return ret;
 }
 
 /* The fields each event's rules may have, besides the common ones. */
@@ -1083,6 +1233,36 @@ static int parse_rule_key(struct ctx *c, const yaml_node_t *n,
 	}
 }
 
+/*
+ * A rule on events that never happen would look like protection and do
+ * nothing: one of its kernel records (from @from on) must be reachable.
+ */
+static int check_rule_fires(struct ctx *c, const yaml_node_t *ev,
+			    const struct rule_spec *s, size_t from)
+{
+	char why[256], field[PATH_MAX_LEN];
+	size_t i;
+
+	for (i = from; i < c->p->nr_rules; i++) {
+		const struct xenintro_rule *r = &c->p->rules[i].rule;
+
+		if (event_possible(c, r->event, r->first, r->last,
+				   r->event == XENINTRO_EVENT_MEM_ACCESS ?
+				   r->u.mem_access.access : 0,
+				   s->nr_keys ? "the frames behind it" : NULL,
+				   why, sizeof(why)))
+			return 0;
+	}
+	if (s->event == XENINTRO_EVENT_MEM_ACCESS) {
+		sub(field, sizeof(field), s->path, ".%s",
+		    s->nr_keys ? "va" : "gfn");
+		return diag_error(c->d, s->key_mark, field,
+				  "the rule never fires: %s", why);
+	}
+	return err(c, ev, sub(field, sizeof(field), s->path, ".event"),
+		   "the rule never fires: %s", why);
+}
+
 static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 {
 	static const char *const common[] = {
@@ -1093,7 +1273,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	char path[PATH_MAX_LEN], p1[PATH_MAX_LEN];
 	struct rule_spec s;
 	yaml_node_t *v, *ev;
-	size_t i, k = 0;
+	size_t i, k = 0, nr_before;
 	int ret = -1;
 
 	memset(&s, 0, sizeof(s));
@@ -1194,7 +1374,10 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 				i ? &s.clear_mask : &s.set_mask))
 			goto out;
 	}
+	nr_before = c->p->nr_rules;
 	ret = rule_build(&s, c->p, c->d);
+	if (!ret)
+		ret = check_rule_fires(c, ev, &s, nr_before);
 out:
 	free(s.name);
 	free(s.keys);
@@ -1205,6 +1388,7 @@ static int parse_rules(struct ctx *c, const yaml_node_t *n)
 {
 	yaml_node_item_t *it;
 	size_t i;
+	int ret = 0;
 
 	if (get_list(c, n, "rules"))
 		return -1;
@@ -1212,14 +1396,16 @@ static int parse_rules(struct ctx *c, const yaml_node_t *n)
 		if (i >= XENINTRO_RULES_MAX)
 			return err(c, node(c, *it), "rules",
 				   "more than %u rules", XENINTRO_RULES_MAX);
-		if (parse_rule(c, node(c, *it), (unsigned int)i))
+		if (too_many(c))
 			return -1;
+		if (parse_rule(c, node(c, *it), (unsigned int)i))
+			ret = -1;
 	}
 	c->p->nr_policy_rules = i;
 	if (c->p->nr_rules > XENINTRO_RULES_MAX)
 		return err(c, n, "rules", "%zu kernel rules, more than %u",
 			   c->p->nr_rules, XENINTRO_RULES_MAX);
-	return 0;
+	return ret;
 }
 
 /* Does a decision's verdict suit its event? (as rule actions do) */
@@ -1286,8 +1472,8 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 		"event", "rule", "rip", "value", "process", "verdict", "log",
 		NULL,
 	};
-	char p1[PATH_MAX_LEN];
-	const char *why;
+	char p1[PATH_MAX_LEN], why[256];
+	const char *problem;
 	yaml_node_t *v;
 	size_t i;
 
@@ -1299,6 +1485,9 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 	if (v && get_event(c, v, sub(p1, sizeof(p1), path, ".event"),
 			   &dc->event))
 		return -1;
+	if (v && !event_possible(c, dc->event, 0, UINT64_MAX, 0, NULL, why,
+				 sizeof(why)))
+		return err(c, v, p1, "the decision never applies: %s", why);
 	v = get(c, n, "rule");
 	if (v) {
 		sub(p1, sizeof(p1), path, ".rule");
@@ -1307,7 +1496,8 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 		for (i = 0; i < c->p->nr_rules; i++)
 			if (!strcmp(c->p->rules[i].name, dc->rule))
 				break;
-		if (i == c->p->nr_rules)
+		/* with a rule in error, it may be that one */
+		if (i == c->p->nr_rules && !c->refs_broken)
 			return err(c, v, p1, "no rule is named \"%s\"",
 				   dc->rule);
 	}
@@ -1348,10 +1538,10 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 	sub(p1, sizeof(p1), path, ".verdict");
 	if (get_verdict(c, v, p1, true, &dc->verdict))
 		return -1;
-	why = decision_problem(dc->event, dc->verdict);
-	if (why)
+	problem = decision_problem(dc->event, dc->verdict);
+	if (problem)
 		return err(c, v, p1, "%s: %s", policy_verdict_name(dc->verdict),
-			   why);
+			   problem);
 	v = get(c, n, "log");
 	if (v && get_bool(c, v, sub(p1, sizeof(p1), path, ".log"), &dc->log))
 		return -1;
@@ -1367,25 +1557,30 @@ static int parse_forwarded(struct ctx *c, const yaml_node_t *n)
 	const char *why;
 	yaml_node_t *v;
 	size_t i, nr;
+	int ret;
 
-	if (check_fields(c, n, "forwarded", fields))
+	ret = check_fields(c, n, "forwarded", fields);
+	if (n->type != YAML_MAPPING_NODE)
 		return -1;
 	v = get(c, n, "default");
 	if (v) {
 		if (get_verdict(c, v, "forwarded.default", true,
-				&p->forward_default))
-			return -1;
-		why = decision_problem(0, p->forward_default);
-		if (why)
-			return err(c, v, "forwarded.default", "%s: %s",
-				   policy_verdict_name(p->forward_default), why);
+				&p->forward_default)) {
+			ret = -1;
+		} else {
+			why = decision_problem(0, p->forward_default);
+			if (why)
+				ret = err(c, v, "forwarded.default", "%s: %s",
+					  policy_verdict_name(p->forward_default),
+					  why);
+		}
 	}
 	v = get(c, n, "log");
 	if (v && get_bool(c, v, "forwarded.log", &p->forward_default_log))
-		return -1;
+		ret = -1;
 	v = get(c, n, "decide");
 	if (!v)
-		return 0;
+		return ret;
 	if (get_list(c, v, "forwarded.decide"))
 		return -1;
 	nr = (size_t)(v->data.sequence.items.top -
@@ -1394,12 +1589,14 @@ static int parse_forwarded(struct ctx *c, const yaml_node_t *n)
 	if (!p->decisions)
 		return err(c, v, "forwarded.decide", "out of memory");
 	for_each_item(c, v, it, i) {
+		if (too_many(c))
+			return -1;
 		sub(p1, sizeof(p1), "forwarded.decide", "[%zu]", i);
 		p->nr_decisions = i + 1;
 		if (parse_decision(c, node(c, *it), p1, &p->decisions[i]))
-			return -1;
+			ret = -1;
 	}
-	return 0;
+	return ret;
 }
 
 static const char *const mem_at_names[MEM_AT_NR] = {
@@ -1434,7 +1631,7 @@ static int parse_mem_capture(struct ctx *c, const yaml_node_t *n,
 		"events", "at", "offset", "length", "as", NULL,
 	};
 	static const char *const kinds[] = { "hex", "string", NULL };
-	char p1[PATH_MAX_LEN];
+	char p1[PATH_MAX_LEN], why[256];
 	yaml_node_item_t *it;
 	uint32_t kind, ev;
 	yaml_node_t *v;
@@ -1488,6 +1685,11 @@ static int parse_mem_capture(struct ctx *c, const yaml_node_t *n,
 			sub(p1, sizeof(p1), path, ".events[%zu]", i);
 			if (get_event(c, node(c, *it), p1, &ev))
 				return -1;
+			if (!c->p->provisional &&
+			    !event_possible(c, ev, 0, UINT64_MAX, 0, NULL, why,
+					    sizeof(why)))
+				return err(c, node(c, *it), p1,
+					   "never captured: %s", why);
 			m->events |= 1U << ev;
 		}
 	}
@@ -1502,33 +1704,37 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 	};
 	static const char *const formats[] = { "json", "text", NULL };
 	struct policy_log *l = &c->p->log;
-	char p1[PATH_MAX_LEN];
+	char p1[PATH_MAX_LEN], why[256];
 	yaml_node_item_t *it;
 	uint32_t fmt, ev;
 	yaml_node_t *v;
 	size_t i;
+	int ret;
 
-	if (check_fields(c, n, "log", fields))
+	ret = check_fields(c, n, "log", fields);
+	if (n->type != YAML_MAPPING_NODE)
 		return -1;
 	v = get(c, n, "process");
 	if (v) {
 		if (get_bool(c, v, "log.process", &l->process))
-			return -1;
-		if (l->process && !c->kernel_ok)
-			return err(c, v, "log.process",
-				   "the process comes from the guest kernel's task_struct: name its image in kernel.image");
+			ret = -1;
+		else if (l->process && !c->kernel_ok)
+			ret = err(c, v, "log.process",
+				  "the process comes from the guest kernel's task_struct: name its image in kernel.image");
 	}
 	v = get(c, n, "format");
 	if (v) {
 		if (get_enum(c, v, "log.format", formats, "format", &fmt))
-			return -1;
-		l->format = fmt ? LOG_TEXT : LOG_JSON;
+			ret = -1;
+		else
+			l->format = fmt ? LOG_TEXT : LOG_JSON;
 	}
 	v = get(c, n, "file");
 	if (v) {
-		if (dup_str(c, v, "log.file", &l->file))
-			return -1;
-		if (!strcmp(l->file, "-")) {
+		l->file_mark = mark_of(v);
+		if (dup_str(c, v, "log.file", &l->file)) {
+			ret = -1;
+		} else if (!strcmp(l->file, "-")) {
 			free(l->file);
 			l->file = NULL;
 		}
@@ -1536,59 +1742,80 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 	v = get(c, n, "events");
 	if (v && !(is_plain(v) && !strcmp(scalar(v), "all"))) {
 		if (v->type != YAML_SEQUENCE_NODE)
-			return err(c, v, "log.events",
-				   "expected a list of event names or all");
-		l->events = 0;
+			ret = err(c, v, "log.events",
+				  "expected a list of event names or all");
+		else
+			l->events = 0;
+	}
+	if (v && v->type == YAML_SEQUENCE_NODE) {
 		for_each_item(c, v, it, i) {
 			sub(p1, sizeof(p1), "log.events", "[%zu]", i);
-			if (get_event(c, node(c, *it), p1, &ev))
-				return -1;
+			if (get_event(c, node(c, *it), p1, &ev)) {
+				ret = -1;
+				continue;
+			}
+			if (!c->p->provisional &&
+			    !event_possible(c, ev, 0, UINT64_MAX, 0, NULL, why,
+					    sizeof(why)))
+				ret = err(c, node(c, *it), p1,
+					  "nothing to log: %s", why);
 			l->events |= 1U << ev;
 		}
 	}
 	v = get(c, n, "notify");
 	if (v && get_bool(c, v, "log.notify", &l->notify))
-		return -1;
+		ret = -1;
 	v = get(c, n, "forwarded");
 	if (v && get_bool(c, v, "log.forwarded", &l->forwarded))
-		return -1;
+		ret = -1;
 	v = get(c, n, "async");
 	if (v && get_bool(c, v, "log.async", &l->async))
-		return -1;
+		ret = -1;
 	v = get(c, n, "memory");
-	if (v) {
-		if (v->type != YAML_SEQUENCE_NODE)
-			return err(c, v, "log.memory",
-				   "expected a list of {at, length, as}");
-		for_each_item(c, v, it, i) {
-			sub(p1, sizeof(p1), "log.memory", "[%zu]", i);
-			if (l->nr_memory == POLICY_MEM_CAPTURES)
-				return err(c, node(c, *it), p1,
-					   "at most %d memory captures",
-					   POLICY_MEM_CAPTURES);
-			if (parse_mem_capture(c, node(c, *it), p1,
-					      &l->memory[l->nr_memory]))
-				return -1;
+	if (v && v->type != YAML_SEQUENCE_NODE)
+		return err(c, v, "log.memory",
+			   "expected a list of {at, length, as}");
+	if (!v)
+		return ret;
+	for_each_item(c, v, it, i) {
+		if (too_many(c))
+			return -1;
+		sub(p1, sizeof(p1), "log.memory", "[%zu]", i);
+		if (i >= POLICY_MEM_CAPTURES)
+			return err(c, node(c, *it), p1,
+				   "at most %d memory captures",
+				   POLICY_MEM_CAPTURES);
+		if (parse_mem_capture(c, node(c, *it), p1,
+				      &l->memory[l->nr_memory]))
+			ret = -1;
+		else
 			l->nr_memory++;
-		}
 	}
-	return 0;
+	return ret;
 }
 
+/*
+ * A domid or a guest's name, by guest_is_domid()'s rule (xl's): only
+ * plain decimal digits are a domid, so "2019-web" is a name.
+ */
 static int parse_guest(struct ctx *c, const yaml_node_t *n)
 {
 	struct policy *p = c->p;
-	uint64_t domid;
+	char why[96];
 
-	if (is_plain(n) && *scalar(n) >= '0' && *scalar(n) <= '9') {
-		if (get_u64(c, n, "guest", 0x7fef, &domid))
-			return -1;
-		if (!domid)
+	if (n->type == YAML_SCALAR_NODE && guest_is_domid(scalar(n))) {
+		if (!is_plain(n))
 			return err(c, n, "guest",
-				   "domain 0 is dom0 itself, not a guest");
-		p->domid = (uint32_t)domid;
+				   "\"%s\" is quoted: all digits are a domid, never a name; write %s for domain %s",
+				   scalar(n), scalar(n), scalar(n));
+		if (guest_domid(scalar(n), &p->domid, why, sizeof(why)))
+			return err(c, n, "guest", "%s", why);
 		return 0;
 	}
+	if (n->type != YAML_SCALAR_NODE || is_null(n) || !*scalar(n))
+		return err(c, n, "guest",
+			   "expected a guest name or domid, got %s",
+			   type_name(n));
 	return dup_str(c, n, "guest", &p->guest_name);
 }
 
@@ -1648,64 +1875,71 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 	uint32_t v32;
 	yaml_node_t *v;
 
-	if (check_fields(c, root, "", fields))
-		return -1;
+	/* a misspelt section is reported; the others are read all the same */
+	if (check_fields(c, root, "", fields)) {
+		if (root->type != YAML_MAPPING_NODE)
+			return -1;
+		c->refs_broken = true;
+	}
 	v = get(c, root, "guest");
 	if (!v)
-		return err(c, root, "guest", "missing (a domid or a name)");
-	if (parse_guest(c, v))
-		return -1;
-	/* before everything that may name a symbol */
-	v = get(c, root, "kernel");
-	if (v && parse_kernel(c, v))
-		return -1;
+		err(c, root, "guest", "missing (a domid or a name)");
+	else
+		parse_guest(c, v);
 	v = get(c, root, "default_verdict");
-	if (v && get_enum(c, v, "default_verdict", verdicts, "verdict",
-			  &p->default_verdict))
-		return -1;
+	if (v)
+		get_enum(c, v, "default_verdict", verdicts, "verdict",
+			 &p->default_verdict);
 	v = get(c, root, "deadline_ms");
-	if (v) {
-		if (get_u32(c, v, "deadline_ms", XENINTRO_DEADLINE_MAX_MS,
-			    &p->deadline_ms))
-			return -1;
-		if (!p->deadline_ms)
-			return err(c, v, "deadline_ms",
-				   "0 would answer every event at once; leave it out for the default");
-	}
+	if (v && !get_u32(c, v, "deadline_ms", XENINTRO_DEADLINE_MAX_MS,
+			  &p->deadline_ms) && !p->deadline_ms)
+		err(c, v, "deadline_ms",
+		    "0 would answer every event at once; leave it out for the default");
 	v = get(c, root, "ring_entries");
-	if (v) {
-		if (get_u32(c, v, "ring_entries", XENINTRO_RING_MAX, &v32))
-			return -1;
+	if (v && !get_u32(c, v, "ring_entries", XENINTRO_RING_MAX, &v32)) {
 		if (v32 < XENINTRO_RING_MIN || (v32 & (v32 - 1)))
-			return err(c, v, "ring_entries",
-				   "must be a power of two from %u to %u",
-				   XENINTRO_RING_MIN, XENINTRO_RING_MAX);
-		p->ring_entries = v32;
+			err(c, v, "ring_entries",
+			    "must be a power of two from %u to %u",
+			    XENINTRO_RING_MIN, XENINTRO_RING_MAX);
+		else
+			p->ring_entries = v32;
 	}
 	v = get(c, root, "stats_interval");
-	if (v && get_u32(c, v, "stats_interval", 86400, &p->stats_interval))
+	if (v)
+		get_u32(c, v, "stats_interval", 86400, &p->stats_interval);
+	/*
+	 * Before everything that may name a symbol; without the symbols
+	 * every one of them would only be an error again.
+	 */
+	v = get(c, root, "kernel");
+	if (v && parse_kernel(c, v))
 		return -1;
 	if (c->env && c->env->provisional) {
 		/* only what attaching needs: the rest once symbols are known */
 		p->provisional = true;
 		v = get(c, root, "log");
-		return v ? parse_log(c, v) : 0;
+		if (v)
+			parse_log(c, v);
+		return c->d->failed ? -1 : 0;
 	}
+	/* what the rules, decisions and log refer to comes first */
 	v = get(c, root, "monitors");
 	if (v && parse_monitors(c, v))
-		return -1;
+		c->refs_broken = true;
 	v = get(c, root, "access");
-	if (v && parse_access(c, v))
-		return -1;
-	/* before forwarded: decisions name rules */
+	if (v && !too_many(c) && parse_access(c, v))
+		c->refs_broken = true;
 	v = get(c, root, "rules");
-	if (v && parse_rules(c, v))
-		return -1;
+	if (v && !too_many(c) && parse_rules(c, v))
+		c->refs_broken = true;
 	v = get(c, root, "forwarded");
-	if (v && parse_forwarded(c, v))
-		return -1;
+	if (v && !too_many(c))
+		parse_forwarded(c, v);
 	v = get(c, root, "log");
-	if (v && parse_log(c, v))
+	if (v && !too_many(c))
+		parse_log(c, v);
+	/* across the whole table: only once every part of it was read */
+	if (c->d->failed)
 		return -1;
 	return rules_check_table(p, c->d);
 }
@@ -1759,7 +1993,8 @@ int policy_load_buffer_env(const char *name, const char *buf, size_t len,
 	struct src_mark start = { 1, 1 };
 	int ret;
 
-	diag_init(d, name);
+	/* every error, as compilers report them (see too_many()) */
+	diag_init_max(d, name, DIAG_MAX_ERRORS);
 	policy_defaults(p);
 	/* A policy is a few KiB: the bound keeps memory and time bounded. */
 	if (len > POLICY_FILE_MAX)
@@ -1779,6 +2014,7 @@ int policy_load_buffer_env(const char *name, const char *buf, size_t len,
 		ret = diag_error(d, start, NULL, "empty policy");
 	else
 		ret = parse_top(&c, root);
+	access_map_free(&c.amap);
 	yaml_document_delete(&doc);
 	/* a second document ("---") would be ignored silently: refuse it */
 	if (!ret) {
@@ -1793,6 +2029,7 @@ int policy_load_buffer_env(const char *name, const char *buf, size_t len,
 		}
 	}
 	yaml_parser_delete(&y);
+	diag_sort(d);
 	if (ret) {
 		policy_free(p);
 		policy_defaults(p);

@@ -5,6 +5,7 @@
  * two rules the kernel would call ambiguous. The kernel stays the judge;
  * this is for error messages that point into the file.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ static int push_rule(struct policy *p, const struct rule_spec *s,
 	struct policy_rule *pr;
 	char buf[32];
 
-	pr = realloc(p->rules, (p->nr_rules + 1) * sizeof(*pr));
+	pr = policy_grow(p->rules, &p->rules_room, p->nr_rules, sizeof(*pr));
 	if (!pr)
 		return -1;
 	p->rules = pr;
@@ -224,7 +225,14 @@ static const struct policy_monitor *find_monitor(const struct policy *p,
 /*
  * A DENY rule on a CR or MSR write vetoes nothing unless Xen deferred the
  * write (deny_capable): the guest would have its write and the log a
- * "deny". Refuse that policy rather than let it look enforced.
+ * "deny". Refuse that policy rather than let it look enforced. Two
+ * registers never take one:
+ * - XCR0: Xen 4.17 writes it at once (hvm_handle_xsetbv()) and its DENY
+ *   knows CR0, CR3 and CR4 only, so nothing could veto it;
+ * - CR3: Xen could hold the write, but the guest kernel switches address
+ *   spaces by it (at every context switch, and with KPTI at every kernel
+ *   entry and exit) and runs on as if it had switched: a veto leaves it on
+ *   the wrong page tables, which corrupts the guest.
  */
 static int check_deny_capable(const struct policy *p,
 			      const struct policy_rule *pr, struct diag *d)
@@ -242,12 +250,16 @@ static int check_deny_capable(const struct policy *p,
 		return 0;
 	/* ranges of MSRs: every MSR in it must be guarded (few are) */
 	for (k = r->first; k <= r->last && k - r->first < 64; k++) {
+		snprintf(field, sizeof(field), "rules[%u].action", pr->source);
 		if (r->event == XENINTRO_EVENT_CTRLREG && k == XENINTRO_CR3)
-			continue;	/* Xen cannot defer CR3 writes */
+			return diag_error(d, pr->mark, field,
+					  "deny on cr3 is refused: the guest kernel switches address spaces by writing CR3 (every context switch, and with KPTI every kernel entry and exit), and a vetoed write leaves it on the wrong page tables; log CR3 writes with action: continue and notify: true");
+		if (r->event == XENINTRO_EVENT_CTRLREG && k == XENINTRO_XCR0)
+			return diag_error(d, pr->mark, field,
+					  "deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true");
 		m = find_monitor(p, mon, (uint32_t)k);
 		if (m && (m->flags & XENINTRO_MON_DENY_CAPABLE))
 			continue;
-		snprintf(field, sizeof(field), "rules[%u].action", pr->source);
 		if (r->event == XENINTRO_EVENT_CTRLREG) {
 			static const char *const crs[] = {
 				"cr0", "cr3", "cr4", "xcr0",
@@ -288,4 +300,200 @@ int rules_check_table(const struct policy *p, struct diag *d)
 			return -1;
 	}
 	return 0;
+}
+
+/* ---- can it ever happen? -------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* An entry by its first frame, for the sweep below. */
+struct entry_start {
+	uint64_t gfn;
+	size_t index;
+};
+
+static int cmp_entry_start(const void *a, const void *b)
+{
+	const struct entry_start *x = a, *y = b;
+
+	return x->gfn < y->gfn ? -1 : x->gfn > y->gfn;
+}
+
+/* A max-heap of entry indices: the top is the latest entry. */
+static void heap_push(size_t *h, size_t *n, size_t v)
+{
+	size_t i = (*n)++;
+
+	for (; i && h[(i - 1) / 2] < v; i = (i - 1) / 2)
+		h[i] = h[(i - 1) / 2];
+	h[i] = v;
+}
+
+static void heap_pop(size_t *h, size_t *n)
+{
+	size_t v = h[--*n], i = 0, c;
+
+	for (; (c = 2 * i + 1) < *n; i = c) {
+		if (c + 1 < *n && h[c + 1] > h[c])
+			c++;
+		if (h[c] <= v)
+			break;
+		h[i] = h[c];
+	}
+	h[i] = v;
+}
+
+/*
+ * A sweep over the frames where an entry starts or one ends: at each such
+ * frame the entries that began are pushed, those that ended are dropped
+ * from the top, and the top (the latest entry still covering it) sets the
+ * rights up to the next such frame. O(n log n) for n entries.
+ */
+int access_map_build(const struct policy *p, struct access_map *m)
+{
+	const struct policy_access *acc = p->access;
+	size_t i, k, next, n = 0, nh = 0, *heap;
+	struct entry_start *order;
+	uint64_t *starts;
+
+	m->runs = NULL;
+	m->nr = 0;
+	if (!p->nr_access)
+		return 0;
+	starts = malloc(2 * p->nr_access * sizeof(*starts));
+	order = malloc(p->nr_access * sizeof(*order));
+	heap = malloc(p->nr_access * sizeof(*heap));
+	m->runs = malloc(2 * p->nr_access * sizeof(*m->runs));
+	if (!starts || !order || !heap || !m->runs) {
+		free(starts);
+		free(order);
+		free(heap);
+		access_map_free(m);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->nr_access; i++) {
+		order[i].gfn = acc[i].gfn;
+		order[i].index = i;
+		starts[n++] = acc[i].gfn;
+		if (acc[i].gfn + acc[i].nr != 0)	/* not the space's end */
+			starts[n++] = acc[i].gfn + acc[i].nr;
+	}
+	qsort(starts, n, sizeof(*starts), cmp_u64);
+	qsort(order, p->nr_access, sizeof(*order), cmp_entry_start);
+	for (i = 0, k = 0; k < n; k = next) {
+		uint64_t first = starts[k], last;
+
+		for (next = k + 1; next < n && starts[next] == first; next++)
+			;
+		last = next < n ? starts[next] - 1 : UINT64_MAX;
+		for (; i < p->nr_access && order[i].gfn <= first; i++)
+			heap_push(heap, &nh, order[i].index);
+		/* an entry that ended before @first never covers a later one */
+		while (nh && first - acc[heap[0]].gfn >= acc[heap[0]].nr)
+			heap_pop(heap, &nh);
+		if (!nh)
+			continue;	/* a gap: no entry covers it */
+		m->runs[m->nr].first = first;
+		m->runs[m->nr].last = last;
+		m->runs[m->nr].rights = acc[heap[0]].rights;
+		m->nr++;
+	}
+	free(starts);
+	free(order);
+	free(heap);
+	return 0;
+}
+
+void access_map_free(struct access_map *m)
+{
+	free(m->runs);
+	m->runs = NULL;
+	m->nr = 0;
+}
+
+uint32_t access_map_removed(const struct access_map *m, uint64_t first,
+			    uint64_t last)
+{
+	size_t lo = 0, hi = m->nr;
+	uint32_t removed = 0;
+
+	/* the first run that ends at or after @first */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->runs[mid].last < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < m->nr && m->runs[lo].first <= last; lo++)
+		removed |= XENINTRO_ACCESS_RWX & ~m->runs[lo].rights;
+	return removed;
+}
+
+bool policy_monitored(const struct policy *p, uint32_t event, uint64_t first,
+		      uint64_t last, char *hint, size_t len)
+{
+	static const struct {
+		uint32_t event, monitor;
+		const char *field;
+	} simple[] = {
+		{ XENINTRO_EVENT_CPUID, XENINTRO_MONITOR_CPUID, "cpuid" },
+		{ XENINTRO_EVENT_BREAKPOINT, XENINTRO_MONITOR_BREAKPOINT,
+		  "breakpoint" },
+		{ XENINTRO_EVENT_SINGLESTEP, XENINTRO_MONITOR_SINGLESTEP,
+		  "singlestep" },
+		{ XENINTRO_EVENT_GUEST_REQUEST, XENINTRO_MONITOR_GUEST_REQUEST,
+		  "guest_request" },
+		{ XENINTRO_EVENT_DEBUG_EXCEPTION,
+		  XENINTRO_MONITOR_DEBUG_EXCEPTION, "debug_exception" },
+		{ XENINTRO_EVENT_DESC_ACCESS, XENINTRO_MONITOR_DESC_ACCESS,
+		  "desc_access" },
+		{ XENINTRO_EVENT_EMUL_UNIMPL, XENINTRO_MONITOR_EMUL_UNIMPL,
+		  "emul_unimpl" },
+		{ XENINTRO_EVENT_VMEXIT, XENINTRO_MONITOR_VMEXIT, "vmexit" },
+	};
+	static const char *const crs[] = { "cr0", "cr3", "cr4", "xcr0" };
+	uint32_t mon;
+	size_t i;
+
+	if (event == XENINTRO_EVENT_CTRLREG || event == XENINTRO_EVENT_MSR) {
+		mon = event == XENINTRO_EVENT_CTRLREG ?
+			XENINTRO_MONITOR_CTRLREG : XENINTRO_MONITOR_MSR;
+		for (i = 0; i < p->nr_monitors; i++)
+			if (p->monitors[i].event == mon &&
+			    p->monitors[i].index >= first &&
+			    p->monitors[i].index <= last)
+				return true;
+		if (event == XENINTRO_EVENT_MSR && first == last &&
+		    x86_msr_name((uint32_t)first))
+			snprintf(hint, len, "monitors.msr: [%s]",
+				 x86_msr_name((uint32_t)first));
+		else if (event == XENINTRO_EVENT_MSR && first == last)
+			snprintf(hint, len, "monitors.msr: [0x%" PRIx64 "]",
+				 first);
+		else if (event == XENINTRO_EVENT_MSR && last <= UINT32_MAX)
+			snprintf(hint, len, "them to monitors.msr");
+		else if (event == XENINTRO_EVENT_MSR)
+			snprintf(hint, len, "MSRs to monitors.msr");
+		else if (first == last && first < 4)
+			snprintf(hint, len, "monitors.%s: true", crs[first]);
+		else
+			snprintf(hint, len, "monitors.cr0, cr3, cr4 or xcr0: true");
+		return false;
+	}
+	for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		if (simple[i].event != event)
+			continue;
+		if (find_monitor(p, simple[i].monitor, 0))
+			return true;
+		snprintf(hint, len, "monitors.%s: true", simple[i].field);
+		return false;
+	}
+	return true;	/* not a monitored kind (mem_access: page rights) */
 }

@@ -8,7 +8,32 @@
 #ifndef XI_RULE_BUILD_H
 #define XI_RULE_BUILD_H
 
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "policy.h"
+
+/*
+ * Room for element @nr of the array @arr of @size-byte elements, which
+ * has room for *@room: @arr itself, or a copy with twice the room (a list
+ * built one element at a time costs O(n) copies, not O(n^2)). NULL when
+ * out of memory, @arr then left as it was.
+ */
+static inline void *policy_grow(void *arr, size_t *room, size_t nr,
+				size_t size)
+{
+	size_t want = *room ? 2 * *room : 16;
+	void *n;
+
+	if (nr < *room)
+		return arr;
+	if (want > SIZE_MAX / size)
+		return NULL;
+	n = realloc(arr, want * size);
+	if (n)
+		*room = want;
+	return n;
+}
 
 /* One key range of a rule that has several (a list of RIPs, or the
  * frame runs behind a range of kernel addresses). */
@@ -74,5 +99,38 @@ int rule_build(const struct rule_spec *s, struct policy *p, struct diag *d);
  * decisions naming an unknown rule.
  */
 int rules_check_table(const struct policy *p, struct diag *d);
+
+/*
+ * Can an event ever happen? Xen raises an event only for what a monitor
+ * enables, and a page fault only where rights were taken away; a rule, a
+ * decision or a log filter on anything else would silently do nothing,
+ * so the parser refuses them (userspace/README.md, "rules").
+ */
+
+/* The page rights a policy leaves, as disjoint runs of frames. */
+struct access_run {
+	uint64_t first, last;
+	uint8_t rights;		/* XENINTRO_ACCESS_*: the last entry's */
+};
+struct access_map {
+	struct access_run *runs;	/* sorted, disjoint */
+	size_t nr;
+};
+/* From @p->access, later entries winning as SET_ACCESS in order. 0, -ENOMEM. */
+int access_map_build(const struct policy *p, struct access_map *m);
+void access_map_free(struct access_map *m);
+/*
+ * The rights taken away from any frame of @first..@last (XENINTRO_ACCESS_*
+ * bits; 0: every frame there is rwx, no access can fault).
+ */
+uint32_t access_map_removed(const struct access_map *m, uint64_t first,
+			    uint64_t last);
+/*
+ * Does a monitor of @p raise @event (XENINTRO_EVENT_*, not MEM_ACCESS)?
+ * For CTRLREG and MSR, one for an index in @first..@last. If not, false,
+ * and @hint says which monitor would (e.g. "monitors.cpuid: true").
+ */
+bool policy_monitored(const struct policy *p, uint32_t event, uint64_t first,
+		      uint64_t last, char *hint, size_t len);
 
 #endif /* XI_RULE_BUILD_H */

@@ -189,7 +189,12 @@ XT_TEST(apply_attach_errors_say_why)
 	load(cpuid, &p);
 	XT_EQ(apply_attach(&x, "/nonexistent/xenintro", &p, 5, why,
 			   sizeof(why)), -ENOENT);
-	XT_STREQ(why, "cannot open /nonexistent/xenintro: No such file or directory (is xenintro.ko loaded?)");
+	XT_STREQ(why, "/nonexistent/xenintro: no such file (is xenintro.ko loaded?)");
+	/* a file that does not know the handshake (-d /dev/null) */
+	fk.cfg.fail_ioctl[_XENINTRO_API] = ENOTTY;
+	XT_EQ(apply_attach(&x, "/dev/null", &p, 5, why, sizeof(why)), -ENOTTY);
+	XT_STREQ(why, "/dev/null: not a xenintro device");
+	fk.cfg.fail_ioctl[_XENINTRO_API] = 0;
 	fk.cfg.fail_ioctl[_XENINTRO_ATTACH] = EBUSY;
 	XT_EQ(apply_attach(&x, "/dev/null", &p, 5, why, sizeof(why)), -EBUSY);
 	XT_STREQ(why, "cannot attach to domain 5: Device or resource busy (another agent monitors it?)");

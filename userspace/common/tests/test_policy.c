@@ -7,6 +7,7 @@
  * events. The examples are the ones in userspace/examples/ (XI_SRCDIR).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "decide.h"
 #include "event_log.h"
+#include "guest.h"
 #include "policy.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -79,6 +81,7 @@ struct fake_env {
 	int kernel_calls;
 	const char *fail;		/* kernel() refuses with this */
 	bool moved;			/* FAKE_MOVED is elsewhere */
+	bool scattered;			/* no two pages in neighbouring frames */
 };
 
 static int fake_kernel(struct policy_env *pe, const struct policy *p,
@@ -125,6 +128,8 @@ static int fake_frame(struct policy_env *pe, uint64_t va, uint64_t *gfn,
 		return -1;
 	}
 	*gfn = (va - FAKE_MAP) >> 12;
+	if (f->scattered)
+		*gfn *= 2;
 	if (f->moved && va >= FAKE_MOVED && va < FAKE_MOVED + (2 << 20))
 		*gfn = 0x100000 + ((va - FAKE_MOVED) >> 12);
 	return 0;
@@ -434,7 +439,7 @@ static const struct {
 	{ "memory-bad-register.yaml",
 	  "memory-bad-register.yaml:6:11: log.memory[0].at: unknown register \"rsx\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, an address, or a kernel symbol (with kernel.image)" },
 	{ "memory-too-long.yaml",
-	  "memory-too-long.yaml:7:15: log.memory[0].length: 4096 is out of range (at most 0x400)" },
+	  "memory-too-long.yaml:7:15: log.memory[0].length: 4096 is out of range (at most 1024)" },
 	{ "set-registers-no-answer.yaml",
 	  "set-registers-no-answer.yaml:8:13: rules[1].action: set_registers needs an answer: {eax, ebx, ecx, edx}" },
 	{ "notify-forward.yaml",
@@ -463,6 +468,18 @@ static const struct {
 	  "two-documents.yaml:3:1: a second YAML document; a policy is one" },
 	{ "missing.yaml",
 	  "missing.yaml: cannot open: No such file or directory" },
+	{ "never-fires-cpuid.yaml",
+	  "never-fires-cpuid.yaml:5:12: rules[0].event: the rule never fires: no monitor raises cpuid events (add monitors.cpuid: true)" },
+	{ "never-fires-cr.yaml",
+	  "never-fires-cr.yaml:7:12: rules[0].event: the rule never fires: no monitor raises cr events for cr4 (add monitors.cr4: true)" },
+	{ "never-fires-mem-access.yaml",
+	  "never-fires-mem-access.yaml:9:10: rules[0].gfn: the rule never fires: no access: entry takes w away from frames 0x1800..0x1fff, and only that makes a page fault" },
+	{ "log-unmonitored-event.yaml",
+	  "log-unmonitored-event.yaml:6:19: log.events[1]: nothing to log: no monitor raises msr events (add MSRs to monitors.msr)" },
+	{ "deny-cr3.yaml",
+	  "deny-cr3.yaml:6:5: rules[0].action: deny on cr3 is refused: the guest kernel switches address spaces by writing CR3 (every context switch, and with KPTI every kernel entry and exit), and a vetoed write leaves it on the wrong page tables; log CR3 writes with action: continue and notify: true" },
+	{ "deny-xcr0.yaml",
+	  "deny-xcr0.yaml:6:5: rules[0].action: deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true" },
 };
 
 static void check_bad(const char *file, const char *msg)
@@ -673,7 +690,7 @@ static void check_symbols(void)
 		  "inline.yaml:4:5: access[0]: needs rights and one of gfn (frames) or va (kernel addresses)" },
 		{ "guest: 7\nkernel: {}\n",
 		  "inline.yaml:2:9: kernel: needs image (the guest kernel's vmlinuz or vmlinux), system_map, isf or memory: true" },
-		{ "guest: 7\nmonitors: {msr: [LSTAR]}\nrules: [{name: l, event: msr, msr: LSTAR, action: forward}]\n"
+		{ "guest: 7\nmonitors: {msr: [LSTAR], cpuid: true}\nrules: [{name: l, event: msr, msr: LSTAR, action: forward}]\n"
 		  "forwarded: {decide: [{event: cpuid, value: 1, verdict: continue}]}\n",
 		  "inline.yaml:4:44: forwarded.decide[0].value: a written value needs event: msr or event: cr" },
 		{ "guest: 7\nlog: {process: true}\n",
@@ -782,6 +799,279 @@ static void check_symbols(void)
 	EXPECT_STREQ(d.msg, "inline.yaml:2:9: kernel: kernel symbols cannot be resolved here");
 }
 
+/*
+ * What can never happen is refused, what can is not: page rights as the
+ * last entry naming a frame leaves them, the fault kinds a rule filters
+ * on, monitors for a part of a range, decisions and captures.
+ */
+static void check_reachable(void)
+{
+	static const struct { const char *doc, *msg; } cases[] = {
+		/* rx then rwx again: nothing is taken away any more */
+		{ "guest: 5\naccess:\n  - {gfn: {first: 0x10, last: 0x1f}, rights: rx}\n"
+		  "  - {gfn: {first: 0x10, last: 0x1f}, rights: rwx}\n"
+		  "rules: [{event: mem_access, gfn: 0x18, action: emulate}]\n",
+		  "inline.yaml:5:34: rules[0].gfn: the rule never fires: no access: entry takes a right away from frame 0x18, and only that makes a page fault" },
+		/* x is still allowed: execution never faults there */
+		{ "guest: 5\naccess: [{gfn: {first: 0x10, last: 0x1f}, rights: rx}]\n"
+		  "rules: [{event: mem_access, gfn: {first: 0, last: 0x100}, access: x, action: deny}]\n",
+		  "inline.yaml:3:34: rules[0].gfn: the rule never fires: no access: entry takes x away from frames 0x0..0x100, and only that makes a page fault" },
+		{ "guest: 5\nmonitors: {cpuid: true}\n"
+		  "forwarded: {decide: [{event: breakpoint, verdict: reinject}]}\n",
+		  "inline.yaml:3:30: forwarded.decide[0].event: the decision never applies: no monitor raises breakpoint events (add monitors.breakpoint: true)" },
+		{ "guest: 5\nmonitors: {cpuid: true}\n"
+		  "log: {memory: [{at: rdi, length: 8, events: [cpuid, singlestep]}]}\n",
+		  "inline.yaml:3:53: log.memory[0].events[1]: never captured: no monitor raises singlestep events (add monitors.singlestep: true)" },
+		{ "guest: 5\nmonitors: {msr: [LSTAR]}\n"
+		  "rules: [{event: msr, msr: {first: 0x174, last: 0x176}, action: forward}]\n",
+		  "inline.yaml:3:17: rules[0].event: the rule never fires: no monitor raises msr events for MSRs 0x174..0x176 (add them to monitors.msr)" },
+		{ "guest: 5\nmonitors: {cpuid: true}\nlog: {events: [mem_access]}\n",
+		  "inline.yaml:3:16: log.events[0]: nothing to log: no access: entry takes a right away from any frame, and only that makes a page fault" },
+		/* a range of CRs that holds CR3 cannot deny either */
+		{ "guest: 5\nmonitors: {cr0: {deny_capable: true}, cr3: {deny_capable: true}}\n"
+		  "rules: [{event: cr, cr: {first: cr0, last: cr3}, action: deny}]\n",
+		  "inline.yaml:3:9: rules[0].action: deny on cr3 is refused: the guest kernel switches address spaces by writing CR3 (every context switch, and with KPTI every kernel entry and exit), and a vetoed write leaves it on the wrong page tables; log CR3 writes with action: continue and notify: true" },
+	};
+	static const char good[] =
+		"guest: 5\n"
+		"monitors: {cr4: true, msr: [SYSENTER_ESP], breakpoint: true}\n"
+		"access:\n"
+		"  - {gfn: {first: 0x10, last: 0x1f}, rights: r}\n"
+		"  - {gfn: {first: 0x14, last: 0x17}, rights: rwx}\n"
+		"rules:\n"
+		/* 0x14..0x17 are rwx again, 0x18 still lost w and x */
+		"  - {event: mem_access, gfn: {first: 0x14, last: 0x18}, access: x, action: deny}\n"
+		/* one of the three MSRs is monitored, one of cr0..cr4 */
+		"  - {event: msr, msr: {first: 0x174, last: 0x176}, action: forward}\n"
+		"  - {event: cr, cr: {first: cr0, last: cr4}, action: continue}\n"
+		"forwarded: {decide: [{event: breakpoint, verdict: reinject}]}\n"
+		"log: {events: [mem_access, msr, cr, breakpoint]}\n";
+	struct policy p;
+	struct diag d;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (!policy_load_buffer("inline.yaml", cases[i].doc,
+					strlen(cases[i].doc), &p, &d)) {
+			fail(__FILE__, __LINE__, "cases[%zu] accepted", i);
+			policy_free(&p);
+			continue;
+		}
+		EXPECT_STREQ(d.msg, cases[i].msg);
+	}
+	if (policy_load_buffer("inline.yaml", good, sizeof(good) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.nr_rules, 3);
+	policy_free(&p);
+}
+
+/*
+ * Guests: only plain decimal digits are a domid (xl's rule), so a name
+ * may start with a digit; dom0 and domids beyond 32751 are refused, in
+ * the policy and on the command line (guest_resolve()) alike.
+ */
+static void check_guests(void)
+{
+	static const struct { const char *doc, *name; uint32_t domid; } good[] = {
+		{ "guest: 2019-web\n", "2019-web", POLICY_DOMID_NONE },
+		{ "guest: \"2019-web\"\n", "2019-web", POLICY_DOMID_NONE },
+		{ "guest: 1st\n", "1st", POLICY_DOMID_NONE },
+		{ "guest: 0x10\n", "0x10", POLICY_DOMID_NONE },
+		{ "guest: 42\n", NULL, 42 },
+		{ "guest: 32751\n", NULL, 32751 },
+	};
+	static const struct { const char *doc, *msg; } bad_guest[] = {
+		{ "guest: 0\n",
+		  "inline.yaml:1:8: guest: domain 0 is dom0 itself, not a guest" },
+		{ "guest: 32752\n",
+		  "inline.yaml:1:8: guest: 32752 is not a domain id: guests have 1 to 32751" },
+		{ "guest: 99999999999999999999999\n",
+		  "inline.yaml:1:8: guest: 99999999999999999999999 is not a domain id: guests have 1 to 32751" },
+		{ "guest: \"42\"\n",
+		  "inline.yaml:1:8: guest: \"42\" is quoted: all digits are a domid, never a name; write 42 for domain 42" },
+	};
+	struct policy p;
+	struct diag d;
+	char why[256];
+	uint32_t domid;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		if (policy_load_buffer("inline.yaml", good[i].doc,
+				       strlen(good[i].doc), &p, &d)) {
+			fail(__FILE__, __LINE__, "%s", d.msg);
+			continue;
+		}
+		EXPECT_EQ(p.domid, good[i].domid);
+		if (good[i].name)
+			EXPECT_STREQ(p.guest_name, good[i].name);
+		else
+			EXPECT_EQ(p.guest_name == NULL, 1);
+		policy_free(&p);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_guest); i++) {
+		if (!policy_load_buffer("inline.yaml", bad_guest[i].doc,
+					strlen(bad_guest[i].doc), &p, &d)) {
+			fail(__FILE__, __LINE__, "%s accepted", bad_guest[i].doc);
+			policy_free(&p);
+			continue;
+		}
+		EXPECT_STREQ(d.msg, bad_guest[i].msg);
+	}
+
+	/* the command line's --guest, -g and the tool's GUEST */
+	EXPECT_EQ(guest_resolve("7", &domid, why, sizeof(why)), 0);
+	EXPECT_EQ(domid, 7);
+	EXPECT_EQ(guest_resolve("0", &domid, why, sizeof(why)), -EINVAL);
+	EXPECT_STREQ(why, "domain 0 is dom0 itself, not a guest");
+	EXPECT_EQ(guest_resolve("99999", &domid, why, sizeof(why)), -EINVAL);
+	EXPECT_STREQ(why, "99999 is not a domain id: guests have 1 to 32751");
+	/* a name: looked up in xenstore (absent here, or without it) */
+	ret = guest_resolve("2019-web", &domid, why, sizeof(why));
+	EXPECT_EQ(ret == -EHOSTUNREACH || ret == -ENOENT, 1);
+	EXPECT_EQ(strstr(why, "\"2019-web\"") != NULL, 1);
+}
+
+/*
+ * Every error of a policy, as compilers report them: in the order of the
+ * file, one per mistake (a rule or a field in error is left out, so that
+ * nothing is reported twice), at most DIAG_MAX_ERRORS.
+ */
+static void check_all_errors(void)
+{
+	static const char doc[] =
+		"log: {format: xml}\n"
+		"guest: 0\n"
+		"deadline_ms: 0\n"
+		"monitors:\n"
+		"  cpuid: ture\n"
+		"rules:\n"
+		"  - {event: cpuid, leaf: 1, acton: continue, prio: 1}\n"
+		"  - {event: msr, msr: KSTAR, action: continue}\n"
+		"  - {name: fine, event: cpuid, leaf: 2, action: continue}\n"
+		"forwarded:\n"
+		"  decide:\n"
+		"    - {rule: nosuch, verdict: continue}\n";
+	static const char *const want[] = {
+		"inline.yaml:1:15: log.format: unknown format \"xml\"",
+		"inline.yaml:2:8: guest: domain 0 is dom0 itself, not a guest",
+		"inline.yaml:3:14: deadline_ms: 0 would answer every event at once; leave it out for the default",
+		"inline.yaml:5:10: monitors.cpuid: expected true or false, got a scalar \"ture\"",
+		"inline.yaml:7:29: rules[0].acton: unknown field",
+		"inline.yaml:7:46: rules[0].prio: unknown field",
+		"inline.yaml:8:23: rules[1].msr: unknown MSR name \"KSTAR\"",
+	};
+	/* a misspelt section: the rule is not said to "never fire" too */
+	static const char typo[] =
+		"guest: 5\nmonitor: {cpuid: true}\n"
+		"rules: [{event: cpuid, leaf: 1, action: continue}]\n";
+	struct policy p;
+	struct diag d;
+	char *doc30 = NULL, *out = NULL;
+	size_t i, len = 0;
+	FILE *f;
+
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p,
+				     &d), -1);
+	EXPECT_EQ(d.nr, ARRAY_SIZE(want));
+	EXPECT_EQ(diag_kept(&d), ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		EXPECT_STREQ(diag_message(&d, (unsigned int)i), want[i]);
+	EXPECT_STREQ(d.msg, want[0]);
+	EXPECT_EQ(p.nr_rules, 0);
+
+	EXPECT_EQ(policy_load_buffer("inline.yaml", typo, sizeof(typo) - 1,
+				     &p, &d), -1);
+	EXPECT_EQ(d.nr, 1);
+	EXPECT_STREQ(d.msg, "inline.yaml:2:1: monitor: unknown field");
+
+	/* 30 bad entries: the first 20, then the parse stops */
+	f = open_memstream(&doc30, &len);
+	fputs("guest: 5\naccess:\n", f);
+	for (i = 0; i < 30; i++)
+		fprintf(f, "  - {gfn: %zu, rights: rwz}\n", i);
+	fclose(f);
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc30, len, &p, &d), -1);
+	EXPECT_EQ(diag_kept(&d), DIAG_MAX_ERRORS);
+	EXPECT_EQ(d.nr, DIAG_MAX_ERRORS + 1);
+	EXPECT_STREQ(diag_message(&d, DIAG_MAX_ERRORS - 1),
+		     "inline.yaml:22:23: access[19].rights: expected r, w and x letters (e.g. rx) or none, got \"rwz\"");
+	f = open_memstream(&out, &len);
+	diag_print(f, &d);
+	fclose(f);
+	EXPECT_EQ(strstr(out, "inline.yaml: too many errors, stopped after 20\n") != NULL, 1);
+	free(doc30);
+	free(out);
+}
+
+/* A policy with @n access entries (@msrs: @n MSR monitors), a line each. */
+static char *many(size_t n, bool msrs)
+{
+	char *doc = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&doc, &len);
+
+	fputs(msrs ? "guest: 5\nmonitors:\n  msr:\n" : "guest: 5\naccess:\n", f);
+	for (i = 0; i < n; i++) {
+		if (msrs)
+			fprintf(f, "    - 0x%zx\n", i);
+		else
+			fprintf(f, "  - {gfn: %zu, rights: r}\n", i);
+	}
+	fclose(f);
+	return doc;
+}
+
+/*
+ * Page ranges and monitors are bounded (POLICY_ACCESS_MAX, _MONITORS_MAX)
+ * and their lists grow by doubling: the exact bound is taken, one more is
+ * refused at its entry, and so is a va: range whose frames make more runs.
+ */
+static void check_list_bounds(void)
+{
+	const char *va_doc =
+		"guest: 5\nkernel: {image: /k}\naccess:\n"
+		"  - {va: {first: _stext, last: _stext+0x400fff}, rights: r}\n";
+	struct fake_env fe;
+	struct policy p;
+	struct diag d;
+	char *doc;
+
+	doc = many(POLICY_ACCESS_MAX, false);
+	if (policy_load_buffer("inline.yaml", doc, strlen(doc), &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+	} else {
+		EXPECT_EQ(p.nr_access, POLICY_ACCESS_MAX);
+		/* 16, 32, ... 1024: doubled, not one realloc per entry */
+		EXPECT_EQ(p.access_room, POLICY_ACCESS_MAX);
+		policy_free(&p);
+	}
+	free(doc);
+	doc = many(POLICY_ACCESS_MAX + 1, false);
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, strlen(doc), &p, &d),
+		  -1);
+	EXPECT_EQ(d.nr, 1);
+	EXPECT_STREQ(d.msg, "inline.yaml:1027:5: access[1024]: more than 1024 page ranges (a va: range counts once per run of contiguous frames); merge neighbouring ranges");
+	free(doc);
+
+	/* one va: range of 1025 pages in 1025 frames far apart */
+	fake_env_init(&fe);
+	fe.scattered = true;
+	EXPECT_EQ(policy_load_buffer_env("inline.yaml", va_doc, strlen(va_doc),
+					 &fe.env, &p, &d), -1);
+	EXPECT_STREQ(d.msg, "inline.yaml:4:5: access[0]: more than 1024 page ranges (a va: range counts once per run of contiguous frames); merge neighbouring ranges");
+
+	doc = many(POLICY_MONITORS_MAX + 1, true);
+	EXPECT_EQ(policy_load_buffer("inline.yaml", doc, strlen(doc), &p, &d),
+		  -1);
+	EXPECT_EQ(d.nr, 1);
+	EXPECT_STREQ(d.msg, "inline.yaml:1028:7: monitors.msr[1024]: more than 1024 monitors (each is an ioctl at attach); monitor fewer MSRs");
+	free(doc);
+}
+
 /* The JSON record of an event: the fields a SIEM keys on. */
 static void check_event_json(void)
 {
@@ -806,6 +1096,188 @@ static void check_event_json(void)
 	json_decref(o);
 }
 
+/*
+ * A line of the text log read as logfmt, as a machine would: fields apart
+ * at spaces, each key=value or a bare word, a value bare or in quotes with
+ * \" \\ \n \r \t \xNN escapes. 0 with the fields in @f, -1 if the
+ * line is not logfmt.
+ */
+struct logfmt_field {
+	char key[64];
+	char val[512];
+	bool has_val;
+};
+
+static int logfmt_parse(const char *q, struct logfmt_field *f, size_t max,
+			size_t *nr)
+{
+	size_t n = 0, k, v;
+
+	for (;;) {
+		while (*q == ' ')
+			q++;
+		if (!*q || *q == '\n')
+			break;
+		if (n == max)
+			return -1;
+		memset(&f[n], 0, sizeof(f[n]));
+		for (k = 0; *q && *q != ' ' && *q != '=' && *q != '\n'; q++) {
+			if (*q == '"' || k + 1 >= sizeof(f[n].key))
+				return -1;
+			f[n].key[k++] = *q;
+		}
+		if (*q == '=') {
+			f[n].has_val = true;
+			q++;
+			v = 0;
+			if (*q == '"') {
+				for (q++; *q != '"'; q++) {
+					char ch = *q;
+
+					if (!ch || ch == '\n' ||
+					    v + 1 >= sizeof(f[n].val))
+						return -1;
+					if (ch == '\\') {
+						q++;
+						ch = *q == 'n' ? '\n' : *q == 'r' ? '\r' :
+						     *q == 't' ? '\t' : *q;
+						if (*q == 'x') {
+							unsigned int b;
+
+							if (sscanf(q + 1, "%2x", &b) != 1)
+								return -1;
+							ch = (char)b;
+							q += 2;
+						} else if (!strchr("\"\\nrt", *q)) {
+							return -1;
+						}
+					}
+					f[n].val[v++] = ch;
+				}
+				q++;
+				if (*q && *q != ' ' && *q != '\n')
+					return -1;	/* "a"b */
+			} else {
+				for (; *q && *q != ' ' && *q != '\n'; q++) {
+					if (*q == '"' || *q == '=' ||
+					    v + 1 >= sizeof(f[n].val))
+						return -1;
+					f[n].val[v++] = *q;
+				}
+			}
+		}
+		n++;
+	}
+	*nr = n;
+	return 0;
+}
+
+static const char *logfmt_get(const struct logfmt_field *f, size_t nr,
+			      const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (f[i].has_val && !strcmp(f[i].key, key))
+			return f[i].val;
+	return NULL;
+}
+
+/*
+ * The text log: every value that holds a space, a quote, '=', a
+ * backslash or a control character is quoted and escaped, so each line
+ * reads back as logfmt fields with exactly the values written.
+ */
+static void check_text_log(void)
+{
+	static const char guest[] = "web 1 \"x\"";
+	static const char msg[] = "policy /etc/x y.yaml: a=b \"q\" \\ done\nnext\ttab\x01";
+	struct logfmt_field f[48];
+	struct xenintro_event ev;
+	struct event_log l;
+	char path[] = "/tmp/xi-text-log-XXXXXX", *line = NULL;
+	json_t *procs, *mem, *st;
+	size_t cap = 0, nr, n = 0;
+	FILE *in;
+	int fd;
+
+	fd = mkstemp(path);
+	if (fd < 0 || event_log_open(&l, path, LOG_TEXT)) {
+		fail(__FILE__, __LINE__, "cannot open %s", path);
+		return;
+	}
+	close(fd);
+	l.guest = guest;
+	event_log_msg(&l, "info", "%s", msg);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = 9;
+	ev.domid = 5;
+	ev.reason = XENINTRO_EVENT_CTRLREG;
+	ev.flags = XENINTRO_EF_SYNC;
+	ev.rule = 0;
+	ev.u.ctrlreg.index = XENINTRO_CR3;
+	ev.u.ctrlreg.old_value = 0x5000;
+	ev.u.ctrlreg.new_value = 0x6000;
+	procs = json_pack("{s:{s:i,s:i,s:s,s:s}, s:{s:s}}",
+			  "process", "pid", 8, "tgid", 7, "comm", "my prog",
+			  "task", "0x1",
+			  "next_process", "error", "no task has this address space");
+	mem = json_pack("[{s:s,s:s}, {s:s,s:s}, {s:s,s:s}]",
+			"at", "rdi", "string", "x\"y z",
+			"at", "rsi", "hex", "00ff",
+			"at", "rdx", "error", "Operation not supported");
+	event_log_event_ctx(&l, &ev, "my rule=1", XENINTRO_VERDICT_CONTINUE,
+			    mem, procs);
+
+	st = json_pack("{s:i, s:{s:i}, s:[{s:s,s:i}]}", "domid", 5,
+		       "kernel", "requests", 3,
+		       "rules", "name", "leaf \"0\"", "hits", 2);
+	event_log_record(&l, "stats", st);
+	event_log_close(&l);
+
+	in = fopen(path, "re");
+	while (in && getline(&line, &cap, in) > 0) {
+		n++;
+		if (logfmt_parse(line, f, ARRAY_SIZE(f), &nr)) {
+			fail(__FILE__, __LINE__, "line %zu is not logfmt: %s", n,
+			     line);
+			continue;
+		}
+		if (n == 1) {
+			EXPECT_EQ(nr, 5);
+			EXPECT_STREQ(f[1].key, "agent");
+			EXPECT_STREQ(logfmt_get(f, nr, "guest"), guest);
+			EXPECT_STREQ(logfmt_get(f, nr, "level"), "info");
+			EXPECT_STREQ(logfmt_get(f, nr, "msg"), msg);
+		} else if (n == 2) {
+			EXPECT_STREQ(f[1].key, "dom5");
+			EXPECT_STREQ(logfmt_get(f, nr, "seq"), "9");
+			EXPECT_STREQ(logfmt_get(f, nr, "rule_name"), "my rule=1");
+			EXPECT_STREQ(logfmt_get(f, nr, "verdict"), "continue");
+			EXPECT_STREQ(logfmt_get(f, nr, "process"), "7/8:my prog");
+			EXPECT_STREQ(logfmt_get(f, nr, "next_process"),
+				     "error:no task has this address space");
+			EXPECT_STREQ(logfmt_get(f, nr, "mem.rdi"), "x\"y z");
+			EXPECT_STREQ(logfmt_get(f, nr, "mem.rsi"), "00ff");
+			EXPECT_STREQ(logfmt_get(f, nr, "mem.rdx"),
+				     "error:Operation not supported");
+		} else if (n == 3) {
+			EXPECT_STREQ(f[1].key, "stats");
+			EXPECT_STREQ(logfmt_get(f, nr, "guest"), guest);
+			EXPECT_STREQ(logfmt_get(f, nr, "domid"), "5");
+			EXPECT_STREQ(logfmt_get(f, nr, "kernel.requests"), "3");
+			EXPECT_STREQ(logfmt_get(f, nr, "rules[0].name"), "leaf \"0\"");
+			EXPECT_STREQ(logfmt_get(f, nr, "rules[0].hits"), "2");
+		}
+	}
+	EXPECT_EQ(n, 3);
+	if (in)
+		fclose(in);
+	free(line);
+	unlink(path);
+}
+
 static void check_iso_time(void)
 {
 	char buf[40];
@@ -820,7 +1292,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 7;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 12;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -856,7 +1328,12 @@ int main(void)
 	RUN("huge policy refused", check_huge_policy());
 	RUN("decisions for forwarded events", check_decisions());
 	RUN("kernel symbols in policies", check_symbols());
+	RUN("rules, decisions and log filters that can never apply", check_reachable());
+	RUN("guests: names with a leading digit, domids 1..32751", check_guests());
+	RUN("every error of a policy, in file order, at most 20", check_all_errors());
+	RUN("at most 1024 page ranges and monitors, lists grown by doubling", check_list_bounds());
 	RUN("event JSON record", check_event_json());
+	RUN("text log: values quoted and escaped, lines read back as logfmt", check_text_log());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;
 }

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define LIBXENINTRO_VERSION_MAJOR	1
-#define LIBXENINTRO_VERSION_MINOR	1
+#define LIBXENINTRO_VERSION_MINOR	3
 
 #define XENINTRO_DEVICE			"/dev/xenintro"
 
