@@ -24,8 +24,8 @@ XEN_KDIR=${XEN_KDIR:-${XEN_KVER:+/usr/src/linux-headers-$XEN_KVER}}
 # XEN_DIST=trixie: Debian 13's Xen instead (4.20 today), its hypervisor and
 # tools unpacked from Debian's archive by tests/lib/trixie.sh into
 # $XENINTRO_CACHE/trixie/root (XEN_ROOT), with its own C library for the
-# tools; the dom0 kernel stays Debian 12's. XEN_TOOLS is then a path
-# inside XEN_ROOT, as dom0 sees it.
+# tools, and Debian 13's kernel as dom0 (xen_build); the guests stay
+# Debian 12's. XEN_TOOLS is then a path inside XEN_ROOT, as dom0 sees it.
 XEN_DIST=${XEN_DIST:-host}
 XEN_ROOT=
 if [ "$XEN_DIST" = trixie ]; then
@@ -227,17 +227,38 @@ xen_build() {
 		mkdir -p "$(dirname "$XEN_IMAGE")"
 		gunzip -c "$XEN_GZ" >"$XEN_IMAGE.tmp" && mv "$XEN_IMAGE.tmp" "$XEN_IMAGE"
 	fi
-	DOM0_KERNEL="/boot/vmlinuz-$XEN_KVER"
-
-	log "e2e: modules against $XEN_KDIR"
-	mods="$XENINTRO_CACHE/build/e2e-$XEN_KVER"
-	# Only the core and the Xen backend: Kbuild's out-of-tree defaults
-	# stay in force, but the simulator and the KUnit module are switched
-	# off from the command line (which wins over Kbuild's assignments);
-	# neither is of use in a Xen dom0.
-	"$XENINTRO_ROOT/tests/lib/build-modules.sh" "$XEN_KDIR" "$mods" \
-		CONFIG_XENINTRO_SIM= CONFIG_XENINTRO_KUNIT_TEST= \
-		>"$work/modules.log" 2>&1 || die "module build failed; see $work/modules.log"
+	# The guests run Debian 12's kernel (XEN_KVER) in either case; so does
+	# dom0, except with Debian 13's Xen, whose dom0 runs Debian 13's own
+	# kernel and its Xen drivers (from the build root of
+	# tests/lib/trixie.sh), with xenintro built there for it.
+	GUEST_KERNEL="/boot/vmlinuz-$XEN_KVER"
+	if [ "$XEN_DIST" = trixie ]; then
+		local tkdir
+		trixie_buildroot >&2 || die "no Debian 13 build root (see $TRIXIE_DIR/*.log)"
+		tkdir=$(trixie_kdir) || die "no Debian 13 kernel headers in $TRIXIE_BUILDROOT"
+		DOM0_KVER=${tkdir#/usr/src/linux-headers-}
+		DOM0_KERNEL="$TRIXIE_BUILDROOT/boot/vmlinuz-$DOM0_KVER"
+		DOM0_XEN_MODS="$TRIXIE_BUILDROOT/usr/lib/modules/$DOM0_KVER/kernel/drivers/xen"
+		[ -f "$DOM0_KERNEL" ] || die "no $DOM0_KERNEL in the Debian 13 build root"
+		log "e2e: modules against Debian 13's $tkdir (in $TRIXIE_BUILDROOT)"
+		mods="$TRIXIE_BUILDROOT/build/e2e"
+		TRIXIE_BUILD_DIR=/build/e2e trixie_build_modules \
+			CONFIG_XENINTRO_SIM= CONFIG_XENINTRO_KUNIT_TEST= \
+			>"$work/modules.log" 2>&1 || die "module build failed; see $work/modules.log"
+	else
+		DOM0_KVER=$XEN_KVER
+		DOM0_KERNEL=$GUEST_KERNEL
+		DOM0_XEN_MODS="/lib/modules/$XEN_KVER/kernel/drivers/xen"
+		log "e2e: modules against $XEN_KDIR"
+		mods="$XENINTRO_CACHE/build/e2e-$XEN_KVER"
+		# Only the core and the Xen backend: Kbuild's out-of-tree
+		# defaults stay in force, but the simulator and the KUnit module
+		# are switched off from the command line (which wins over
+		# Kbuild's assignments); neither is of use in a Xen dom0.
+		"$XENINTRO_ROOT/tests/lib/build-modules.sh" "$XEN_KDIR" "$mods" \
+			CONFIG_XENINTRO_SIM= CONFIG_XENINTRO_KUNIT_TEST= \
+			>"$work/modules.log" 2>&1 || die "module build failed; see $work/modules.log"
+	fi
 	for m in xenintro xenintro_xen; do
 		[ -f "$mods/kmod/$m.ko" ] || die "no $m.ko after the build; see $work/modules.log"
 		kos+=("$mods/kmod/$m.ko")
@@ -286,7 +307,7 @@ xen_build() {
 	cpio_gz "$stage" "$work/guest-initramfs.gz"
 	rm -rf "$stage"
 	log "e2e: guest boot image (GRUB for PVH, so that KASLR randomizes)"
-	guest_grub_image "$DOM0_KERNEL" "$work/guest-initramfs.gz" "$work/guest-kaslr.bin"
+	guest_grub_image "$GUEST_KERNEL" "$work/guest-initramfs.gz" "$work/guest-kaslr.bin"
 
 	log "e2e: dom0 initramfs"
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/xi-dom0.XXXXXX")
@@ -311,13 +332,13 @@ xen_build() {
 	mkdir -p "$stage/xi/examples"
 	cp "$XENINTRO_ROOT"/userspace/examples/*.yaml "$stage/xi/examples/"
 	cp "${kos[@]}" "$stage/xi/modules/"
-	cp "$DOM0_KERNEL" "$stage/xi/guest/vmlinuz"
+	cp "$GUEST_KERNEL" "$stage/xi/guest/vmlinuz"
 	cp "$work/guest-initramfs.gz" "$stage/xi/guest/initramfs.gz"
 	cp "$work/guest-kaslr.bin" "$stage/xi/guest/kaslr.bin"
 	echo "$GUEST_CMDLINE" >"$stage/xi/guest/cmdline"
 	for m in xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xenfs; do
-		m=$(find "/lib/modules/$XEN_KVER/kernel/drivers/xen" -name "$m.ko*" | head -n1)
-		[ -n "$m" ] || die "dom0 module missing under /lib/modules/$XEN_KVER"
+		m=$(find "$DOM0_XEN_MODS" -name "$m.ko*" | head -n1)
+		[ -n "$m" ] || die "dom0 module missing under $DOM0_XEN_MODS"
 		case "$m" in
 		*.ko) cp "$m" "$stage/lib/modules/xen/" ;;
 		*.ko.xz) xz -dc "$m" >"$stage/lib/modules/xen/$(basename "$m" .xz)" ;;

@@ -19,8 +19,9 @@
 # XENINTRO_E2E_LIMIT (the whole run's budget, s, default 900),
 # XENINTRO_E2E_APPEND (extra dom0 command line; see below),
 # XENINTRO_QEMU_WAIT (how long to wait for another QEMU to end, s),
-# XEN_DIST=trixie (Debian 13's Xen, fetched by tests/lib/trixie.sh, with
-# the same dom0 kernel and modules; results in e2e-trixie/), and
+# XEN_DIST=trixie (Debian 13's Xen and Debian 13's kernel as dom0, with
+# xenintro built for it, from tests/lib/trixie.sh; results in
+# e2e-trixie/), and
 # XENINTRO_E2E_ONLY (scenario ids joined by "+": only those run; for
 # XEN_DIST=trixie a default set, one per kind of event, the agent, memory
 # and guest awareness, keeps this second boot short).

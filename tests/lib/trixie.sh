@@ -55,7 +55,8 @@ trixie_apt() {
 }
 
 # trixie_dep <package> <extended regex>: the dependency of <package> in
-# trixie whose name matches (xen-system-amd64 -> xen-hypervisor-4.20-amd64).
+# trixie whose name matches (xen-system-amd64 -> the hypervisor package of
+# its release).
 trixie_dep() {
 	trixie_apt apt-cache depends --no-recommends --no-suggests "$1" 2>/dev/null |
 		sed -n 's/^ *Depends: *//p' | tr -d '<>' | grep -E "^($2)\$" | head -n1
@@ -207,15 +208,16 @@ trixie_kdir() {
 }
 
 # trixie_build_modules <make args...>: the modules built in the build root
-# against Debian 13's headers, in /build/xenintro there (sources mirrored
-# as for every scratch build); make's output on stdout, its status.
+# against Debian 13's headers, in $TRIXIE_BUILD_DIR there (/build/xenintro
+# unless set; sources mirrored as for every scratch build); make's output
+# on stdout, its status.
 trixie_build_modules() {
-	local kdir
+	local kdir dir=${TRIXIE_BUILD_DIR:-/build/xenintro}
 	trixie_buildroot && kdir=$(trixie_kdir) || return 1
-	mkdir -p "$TRIXIE_BUILDROOT/build/xenintro"
-	sync_sources "$TRIXIE_BUILDROOT/build/xenintro"
-	echo "trixie: make -C $kdir M=/build/xenintro $* modules (gcc: $(trixie_chroot gcc -dumpfullversion))"
-	trixie_chroot make -C "$kdir" M=/build/xenintro "$@" modules
+	mkdir -p "$TRIXIE_BUILDROOT$dir"
+	sync_sources "$TRIXIE_BUILDROOT$dir"
+	echo "trixie: make -C $kdir M=$dir $* modules (gcc: $(trixie_chroot gcc -dumpfullversion))"
+	trixie_chroot make -C "$kdir" M="$dir" "$@" modules
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
