@@ -35,8 +35,6 @@
 
 #include "xenintro.h"
 
-/* Domids at and above this are Xen's special ones (DOMID_FIRST_RESERVED). */
-#define XENINTRO_DOMID_FIRST_RESERVED	0x7ff0
 /* No HVM guest has more (Xen's HVM_MAX_VCPUS is 128); a sanity bound. */
 #define XENINTRO_MAX_VCPUS		4096
 
@@ -388,6 +386,11 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 	mutex_lock(&s->lock);
 	if (s->dom) {
 		ret = -EBUSY;
+		goto out_unlock;
+	}
+	/* An fd restricted to one domain (RESTRICT) attaches to no other. */
+	if (s->domain_restricted && a->domid != s->restricted_domid) {
+		ret = -EPERM;
 		goto out_unlock;
 	}
 	ops = xenintro_backend_get();

@@ -61,6 +61,7 @@ static void __init xenintro_uapi_check(void)
 	BUILD_BUG_ON(sizeof(struct xenintro_mem) != 80);
 	BUILD_BUG_ON(sizeof(struct xenintro_translate) != 144);
 	BUILD_BUG_ON(sizeof(struct xenintro_map_frames) != 56);
+	BUILD_BUG_ON(sizeof(struct xenintro_restrict) != 40);
 	BUILD_BUG_ON(XENINTRO_EMUL_READ_MAX > XVE_EMUL_READ_MAX);
 	/* decode.c copies reasons as they are */
 	BUILD_BUG_ON(XENINTRO_EVENT_MEM_ACCESS != XVE_REASON_MEM_ACCESS);

@@ -17,6 +17,7 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include "xenintro.h"
 
@@ -31,6 +32,7 @@ union xenintro_ioctl_buf {
 	struct xenintro_mem mem;
 	struct xenintro_translate translate;
 	struct xenintro_map_frames map_frames;
+	struct xenintro_restrict restriction;
 };
 
 /**
@@ -154,6 +156,42 @@ static int xenintro_ioctl_set_rules_op(struct xenintro_session *s,
 	return xenintro_ioctl_set_rules(s->dom, &buf->rules);
 }
 
+/*
+ * RESTRICT: narrow this fd for good (see struct xenintro_restrict). Under
+ * s->lock, against ATTACH and another RESTRICT; s->dom only goes from
+ * unset to set under it, so the attached domain cannot change meanwhile.
+ */
+static int xenintro_ioctl_restrict_op(struct xenintro_session *s,
+				      union xenintro_ioctl_buf *buf)
+{
+	struct xenintro_restrict *r = &buf->restriction;
+	int ret = 0;
+
+	if (r->flags & ~XENINTRO_RESTRICT_FLAGS || r->reserved0[0] ||
+	    r->reserved0[1] || r->reserved0[2] || r->reserved[0] ||
+	    r->reserved[1] || r->ioctls & ~XENINTRO_V1_IOCTLS)
+		return -EINVAL;
+	if ((r->flags & XENINTRO_RESTRICT_DOMAIN) &&
+	    (!r->domid || r->domid >= XENINTRO_DOMID_FIRST_RESERVED))
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	if (r->flags & XENINTRO_RESTRICT_DOMAIN) {
+		if ((s->domain_restricted && s->restricted_domid != r->domid) ||
+		    (s->dom && s->dom->hv.domid != r->domid)) {
+			ret = -EPERM;
+			goto out;
+		}
+		s->restricted_domid = r->domid;
+		s->domain_restricted = true;
+	}
+	WRITE_ONCE(s->ioctls_kept, s->ioctls_kept &
+		   (r->ioctls | XENINTRO_IOCTL_BIT(_XENINTRO_RESTRICT)));
+out:
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
 #define XENINTRO_IOCTL(_nr, _type, _last, _dom, _out, _fn)		\
 	[_nr] = {							\
 		.size = sizeof(_type),					\
@@ -205,6 +243,8 @@ static const struct xenintro_ioctl_op xenintro_ioctl_ops[] = {
 		.out_on_error = true,
 		.run = xenintro_ioctl_set_rules_op,
 	},
+	XENINTRO_IOCTL(_XENINTRO_RESTRICT, struct xenintro_restrict, reserved,
+		       false, false, xenintro_ioctl_restrict_op),
 };
 
 static long xenintro_ioctl(struct file *file, unsigned int cmd,
@@ -223,9 +263,20 @@ static long xenintro_ioctl(struct file *file, unsigned int cmd,
 		return -ENOTTY;
 	op = &xenintro_ioctl_ops[nr];
 
+	/*
+	 * The fd carries its opener's privilege, checked here in the initial
+	 * user namespace at every call (open checked the same): an fd passed
+	 * to another process or into a container does what its opener could,
+	 * no more; narrow it with RESTRICT before passing it.
+	 */
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
 	/* api_done and dom only ever go from unset to set, under s->lock. */
 	if (nr != _XENINTRO_API && !READ_ONCE(s->api_done))
 		return -EINVAL;
+	/* What RESTRICT dropped (only ever narrows; see the session). */
+	if (!(READ_ONCE(s->ioctls_kept) & XENINTRO_IOCTL_BIT(nr)))
+		return -EPERM;
 	/* Pairs with the release in xenintro_attach(): dom is initialised. */
 	if (op->needs_domain && !smp_load_acquire(&s->dom))
 		return -ENOTCONN;
@@ -263,6 +314,8 @@ static int xenintro_open(struct inode *inode, struct file *file)
 		return ret;
 	}
 	mutex_init(&s->lock);
+	/* Every ioctl, until RESTRICT drops some (API is bit 0). */
+	s->ioctls_kept = XENINTRO_V1_IOCTLS | XENINTRO_IOCTL_BIT(_XENINTRO_API);
 	file->private_data = s;
 	return stream_open(inode, file);
 }

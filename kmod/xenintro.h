@@ -59,6 +59,9 @@ struct vm_area_struct;
 extern bool xenintro_allow_guest_writes;
 
 /* Ioctls available once the handshake is done. */
+/* Domids at and above this are Xen's special ones (DOMID_FIRST_RESERVED). */
+#define XENINTRO_DOMID_FIRST_RESERVED	0x7ff0
+
 #define XENINTRO_IOCTL_BIT(nr)	(1ULL << (nr))
 #define XENINTRO_V1_IOCTLS \
 	(XENINTRO_IOCTL_BIT(_XENINTRO_ATTACH) | \
@@ -74,7 +77,8 @@ extern bool xenintro_allow_guest_writes;
 	 XENINTRO_IOCTL_BIT(_XENINTRO_READ_MEM) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_WRITE_MEM) | \
 	 XENINTRO_IOCTL_BIT(_XENINTRO_TRANSLATE) | \
-	 XENINTRO_IOCTL_BIT(_XENINTRO_MAP_FRAMES))
+	 XENINTRO_IOCTL_BIT(_XENINTRO_MAP_FRAMES) | \
+	 XENINTRO_IOCTL_BIT(_XENINTRO_RESTRICT))
 
 /* ---- api.c: handshake and extensible ioctl structs ---- */
 
@@ -373,12 +377,21 @@ struct xenintro_domain {
  * @dom: the attached domain or NULL; set once under @lock, then stable
  * @inode: the session's own inode; the file's f_mapping is its i_mapping
  */
+/*
+ * @ioctls_kept and the domain restriction only ever narrow, under @lock
+ * (RESTRICT); the ioctl path reads @ioctls_kept without it (READ_ONCE: a
+ * RESTRICT racing with another ioctl orders before or after it, either
+ * is correct), ATTACH reads the domain restriction under @lock.
+ */
 struct xenintro_session {
-	struct mutex lock;	/* handshake and ATTACH */
+	struct mutex lock;	/* handshake, ATTACH and RESTRICT */
 	bool api_done;
 	u64 features;
 	struct xenintro_domain *dom;
 	struct inode *inode;
+	u64 ioctls_kept;	/* XENINTRO_IOCTL_BIT()s still allowed */
+	bool domain_restricted;
+	u16 restricted_domid;
 };
 
 extern const struct file_operations xenintro_fops;

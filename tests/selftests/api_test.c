@@ -21,6 +21,7 @@
 
 #include "kselftest_harness.h"
 #include "xi_modules.h"
+#include "xi_sim.h"
 
 #define DEV "/dev/xenintro"
 
@@ -278,7 +279,7 @@ TEST_F(session, unknown_ioctls)
 	/* one past the last ioctl this uAPI defines */
 	EXPECT_EQ(-ENOTTY, xi_ioctl(self->fd,
 				    _IO(XENINTRO_IOCTL_TYPE,
-					_XENINTRO_MAP_FRAMES + 1), NULL));
+					_XENINTRO_RESTRICT + 1), NULL));
 }
 
 TEST_F(session, domain_ioctls_need_attach)
@@ -340,6 +341,159 @@ TEST(module_unloads_after_close)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, handshake(fd, 0));
 	close(fd);
+}
+
+static int xi_restrict(int fd, __u32 flags, __u16 domid, __u64 ioctls)
+{
+	struct xenintro_restrict r = {
+		.size = sizeof(r),
+		.flags = flags,
+		.domid = domid,
+		.ioctls = ioctls,
+	};
+
+	return xi_ioctl(fd, XENINTRO_IOC_RESTRICT, &r);
+}
+
+/* ATTACH with the defaults; the ring mappings are not needed here. */
+static int attach(int fd, __u16 domid)
+{
+	struct xenintro_attach a = {
+		.size = sizeof(a),
+		.domid = domid,
+	};
+
+	return xi_ioctl(fd, XENINTRO_IOC_ATTACH, &a);
+}
+
+#define BIT_IOC(nr) (1ULL << (nr))
+/* ATTACH (1) to RESTRICT (the last): every ioctl after the handshake */
+#define ALL_IOCTLS (BIT_IOC(_XENINTRO_RESTRICT + 1) - BIT_IOC(_XENINTRO_ATTACH))
+
+/*
+ * RESTRICT drops ioctls for good: what it did not keep answers -EPERM,
+ * keeping it again later brings nothing back, and RESTRICT itself stays.
+ * Bad arguments change nothing.
+ */
+TEST(restrict_drops_ioctls_for_good)
+{
+	struct xenintro_stats st = { .size = sizeof(st) };
+	int fd;
+
+	if (device_absent())
+		SKIP(return, NO_DEVICE);
+	fd = xi_open();
+	ASSERT_LE(0, fd);
+	/* before the handshake, like every ioctl */
+	EXPECT_EQ(-EINVAL, xi_restrict(fd, 0, 0, 0));
+	ASSERT_EQ(0, handshake(fd, 0));
+
+	/* refused, and nothing narrowed: ATTACH still gets to its own checks */
+	EXPECT_EQ(-EINVAL, xi_restrict(fd, 1U << 5, 0, BIT_IOC(_XENINTRO_STATS)));
+	EXPECT_EQ(-EINVAL, xi_restrict(fd, 0, 0, BIT_IOC(40)));
+	EXPECT_EQ(-EINVAL, xi_restrict(fd, XENINTRO_RESTRICT_DOMAIN, 0, 0));
+	EXPECT_EQ(-EINVAL, xi_restrict(fd, XENINTRO_RESTRICT_DOMAIN, 0x7ff0, 0));
+	EXPECT_EQ(-EINVAL, attach(fd, 0));
+
+	/* keep STATS and DETACH only */
+	ASSERT_EQ(0, xi_restrict(fd, 0, 0, BIT_IOC(_XENINTRO_STATS) |
+				 BIT_IOC(_XENINTRO_DETACH)));
+	EXPECT_EQ(-EPERM, attach(fd, 1));
+	EXPECT_EQ(-EPERM, xi_ioctl(fd, XENINTRO_IOC_PAUSE, NULL));
+	EXPECT_EQ(-EPERM, xi_ioctl(fd, XENINTRO_IOC_WRITE_MEM, NULL));
+	EXPECT_EQ(-EPERM, handshake(fd, 0));
+	/* kept: reaches its own check (no domain attached) */
+	EXPECT_EQ(-ENOTCONN, xi_ioctl(fd, XENINTRO_IOC_STATS, &st));
+	/* asking for ATTACH back brings nothing back */
+	EXPECT_EQ(0, xi_restrict(fd, 0, 0, BIT_IOC(_XENINTRO_ATTACH) |
+				 BIT_IOC(_XENINTRO_STATS)));
+	EXPECT_EQ(-EPERM, attach(fd, 1));
+	/* and that dropped DETACH */
+	EXPECT_EQ(-EPERM, xi_ioctl(fd, XENINTRO_IOC_DETACH, NULL));
+	/* drop everything: RESTRICT itself is all that is left */
+	EXPECT_EQ(0, xi_restrict(fd, 0, 0, 0));
+	EXPECT_EQ(-EPERM, xi_ioctl(fd, XENINTRO_IOC_STATS, &st));
+	close(fd);
+}
+
+/*
+ * RESTRICT_DOMAIN locks the fd to one domain: ATTACH to another gets
+ * -EPERM, a second lock must name the same domain, and a lock naming
+ * another domain than the one attached is refused.
+ */
+TEST(restrict_locks_one_domain)
+{
+	unsigned int d1 = sim_test_domid(), d2 = d1 + 1;
+	int fd;
+
+	if (device_absent())
+		SKIP(return, NO_DEVICE);
+	if (access(SIM_CTL, F_OK))
+		SKIP(return, NO_SIM);
+	ASSERT_EQ(0, sim_fresh_domain(d1, 1, 16));
+	ASSERT_EQ(0, sim_fresh_domain(d2, 1, 16));
+	fd = xi_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, handshake(fd, XENINTRO_FEATURE_RINGS));
+	ASSERT_EQ(0, xi_restrict(fd, XENINTRO_RESTRICT_DOMAIN, d1, ALL_IOCTLS));
+	EXPECT_EQ(-EPERM, xi_restrict(fd, XENINTRO_RESTRICT_DOMAIN, d2,
+				      BIT_IOC(_XENINTRO_ATTACH)));
+	EXPECT_EQ(-EPERM, attach(fd, d2));
+	EXPECT_EQ(0, attach(fd, d1));
+	/* the same domain again is fine, and keeps narrowing */
+	EXPECT_EQ(0, xi_restrict(fd, XENINTRO_RESTRICT_DOMAIN, d1,
+				 BIT_IOC(_XENINTRO_DETACH)));
+	EXPECT_EQ(-EPERM, xi_ioctl(fd, XENINTRO_IOC_PAUSE, NULL));
+	EXPECT_EQ(0, xi_ioctl(fd, XENINTRO_IOC_DETACH, NULL));
+	close(fd);
+
+	/* attached first, then locked to another domain: refused */
+	fd = xi_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, handshake(fd, XENINTRO_FEATURE_RINGS));
+	ASSERT_EQ(0, attach(fd, d2));
+	EXPECT_EQ(-EPERM, xi_restrict(fd, XENINTRO_RESTRICT_DOMAIN, d1,
+				      BIT_IOC(_XENINTRO_DETACH)));
+	/* nothing was narrowed by the refusal */
+	EXPECT_EQ(0, xi_ioctl(fd, XENINTRO_IOC_PAUSE, NULL));
+	EXPECT_EQ(0, xi_ioctl(fd, XENINTRO_IOC_UNPAUSE, NULL));
+	close(fd);
+	sim("destroy domid=%u", d1);
+	sim("destroy domid=%u", d2);
+}
+
+/*
+ * The fd carries its opener's privilege: a process that dropped
+ * CAP_SYS_ADMIN cannot open the device, but the fd it inherited works.
+ */
+static int inherited_fd;
+
+static int use_inherited_fd_without_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 100;
+	data[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
+	data[CAP_SYS_ADMIN / 32].permitted &= ~(1U << (CAP_SYS_ADMIN % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		return 101;
+	if (xi_open() >= 0 || errno != EPERM)
+		return 2;
+	return handshake(inherited_fd, 0) ? 3 : 1;
+}
+
+TEST(fd_carries_the_openers_privilege)
+{
+	if (device_absent())
+		SKIP(return, NO_DEVICE);
+	inherited_fd = xi_open();
+	ASSERT_LE(0, inherited_fd);
+	EXPECT_EQ(1, in_child(use_inherited_fd_without_sys_admin));
+	close(inherited_fd);
 }
 
 /* Whether the kernel log holds @text (klogctl: the whole ring buffer). */

@@ -114,6 +114,7 @@
 #define _XENINTRO_WRITE_MEM		0x0c
 #define _XENINTRO_TRANSLATE		0x0d
 #define _XENINTRO_MAP_FRAMES		0x0e
+#define _XENINTRO_RESTRICT		0x0f
 
 #define XENINTRO_IOC_API	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_API)
 #define XENINTRO_IOC_ATTACH	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_ATTACH)
@@ -132,6 +133,7 @@
 #define XENINTRO_IOC_WRITE_MEM	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_WRITE_MEM)
 #define XENINTRO_IOC_TRANSLATE	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_TRANSLATE)
 #define XENINTRO_IOC_MAP_FRAMES	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_MAP_FRAMES)
+#define XENINTRO_IOC_RESTRICT	_IO(XENINTRO_IOCTL_TYPE, _XENINTRO_RESTRICT)
 
 /**
  * struct xenintro_api - XENINTRO_IOC_API: the handshake
@@ -1086,11 +1088,46 @@ struct xenintro_map_frames {
 	__u64 reserved[2];
 };
 
+/* xenintro_restrict.flags */
+#define XENINTRO_RESTRICT_DOMAIN	(1U << 0) /* @domid is the only domain */
+#define XENINTRO_RESTRICT_FLAGS		0x1U
+
+/**
+ * struct xenintro_restrict - XENINTRO_IOC_RESTRICT: give up rights for good
+ * @size: sizeof(struct xenintro_restrict)
+ * @flags: XENINTRO_RESTRICT_*
+ * @domid: with XENINTRO_RESTRICT_DOMAIN, the one domain this fd may be
+ *	attached to from now on
+ * @reserved0: zero
+ * @ioctls: bit (1 << _XENINTRO_x) of each ioctl this fd keeps; every
+ *	other one answers -EPERM from now on. RESTRICT is always kept (it
+ *	can only narrow further); 0 drops everything else.
+ * @reserved: zero
+ *
+ * Like privcmd's IOCTL_PRIVCMD_RESTRICT: an agent drops what it does not
+ * need once it is set up, before it reads guest data or hands the fd on,
+ * so that a compromised agent, or whoever is given the fd, can do no
+ * more than that with it. Restrictions only add up: @ioctls is
+ * intersected with what the fd kept before, and a domain restriction
+ * after another one must name the same domain. Needs the handshake.
+ * Errors: -EINVAL for an unknown flag or ioctl bit, a non-zero reserved
+ * field or an invalid domid; -EPERM for a domain restriction naming
+ * another domain than an earlier one, or than the domain attached.
+ */
+struct xenintro_restrict {
+	__u32 size;
+	__u32 flags;
+	__u16 domid;
+	__u16 reserved0[3];
+	__u64 ioctls;
+	__u64 reserved[2];
+};
+
 /*
  * Sizes: 48 (api), 376 (regs), 512 (event), 512 (verdict), 88 (attach),
  * 40 (monitor), 64 (access), 32 (kick), 136 (stats), 96 (rule), 56 (rules),
  * 32 (mem_root), 48 (mem_seg), 80 (mem), 144 (translate),
- * 56 (map_frames).
+ * 56 (map_frames), 40 (restrict).
  * The kernel asserts them with BUILD_BUG_ON (kmod/main.c), libxenintro with
  * _Static_assert (userspace/lib/src/session.c).
  */

@@ -863,6 +863,25 @@ int main(int argc, char **argv)
 		ret = EXIT_ATTACH;
 		goto out_close;
 	}
+	/*
+	 * Set up: the fd gives up what a running agent never uses, ATTACH
+	 * (to another domain) and writing guest memory, and is locked to
+	 * this domain. An agent subverted later by what it reads from the
+	 * guest can then do no more than its policy's own operations. A
+	 * kernel without RESTRICT (before uAPI 1's RESTRICT) runs as before.
+	 */
+	if (xenintro_has_ioctl(&a.x, _XENINTRO_RESTRICT)) {
+		ret = xenintro_restrict(&a.x, XENINTRO_RESTRICT_DOMAIN,
+					(uint16_t)a.domid,
+					a.x.ioctls & ~((1ULL << _XENINTRO_ATTACH) |
+						       (1ULL << _XENINTRO_WRITE_MEM)));
+		if (ret) {
+			say(&a, "error", "cannot restrict the session to domain %u: %s",
+			    a.domid, strerror(-ret));
+			ret = EXIT_ATTACH;
+			goto out_close;
+		}
+	}
 	/* in range (checked above); run() reads it back from the library */
 	xenintro_set_busy_poll(&a.x, (unsigned int)busy);
 	iso_time_now(a.started, sizeof(a.started));

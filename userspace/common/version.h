@@ -11,7 +11,7 @@
 
 #include <xenintro/libxenintro.h>
 
-/* "xenintro-agent (libxenintro 1.3, uAPI 1)" */
+/* "xenintro-agent (libxenintro 1.4, uAPI 1)" */
 static inline void xi_print_version(FILE *f, const char *prog)
 {
 	fprintf(f, "%s (libxenintro %d.%d, uAPI %d)\n", prog,

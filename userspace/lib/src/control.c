@@ -123,6 +123,25 @@ int xenintro_unpause(struct xenintro *x)
 }
 
 XENINTRO_EXPORT
+int xenintro_restrict(struct xenintro *x, uint32_t flags, uint16_t domid,
+		      uint64_t ioctls)
+{
+	struct xenintro_restrict r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.flags = flags;
+	r.domid = domid;
+	r.ioctls = ioctls;
+	ret = xi_ioctl(x, XENINTRO_IOC_RESTRICT, &r);
+	/* What is gone is gone: xenintro_has_ioctl() says so from now on. */
+	if (!ret)
+		x->ioctls &= ioctls | (1ULL << _XENINTRO_RESTRICT);
+	return ret;
+}
+
+XENINTRO_EXPORT
 int xenintro_detach(struct xenintro *x)
 {
 	return xi_ioctl(x, XENINTRO_IOC_DETACH, NULL);

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define LIBXENINTRO_VERSION_MAJOR	1
-#define LIBXENINTRO_VERSION_MINOR	3
+#define LIBXENINTRO_VERSION_MINOR	4
 
 #define XENINTRO_DEVICE			"/dev/xenintro"
 
@@ -243,6 +243,15 @@ int xenintro_unpause(struct xenintro *x);
  * xenintro_close(). -ESRCH if detached already or the domain died.
  */
 int xenintro_detach(struct xenintro *x);
+/*
+ * Give up rights on this fd for good (XENINTRO_IOC_RESTRICT, since 1.4):
+ * keep only the ioctls whose bit (1 << _XENINTRO_x) is in @ioctls, and
+ * with XENINTRO_RESTRICT_DOMAIN only domain @domid. Restrictions add up;
+ * -EPERM for a domain lock naming another domain than an earlier one or
+ * than the one attached, -EINVAL for unknown bits.
+ */
+int xenintro_restrict(struct xenintro *x, uint32_t flags, uint16_t domid,
+		      uint64_t ioctls);
 /* Have the kernel consume the verdict ring now; returns verdicts consumed. */
 int xenintro_kick(struct xenintro *x);
 /* Fill @st with the session's counters. */
