@@ -331,6 +331,7 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 	const struct policy *p = &a->pol;
 	const char *rule = ev->rule < p->nr_rules ? p->rules[ev->rule].name :
 						    NULL;
+	const struct policy_rule_meta *meta = policy_rule_meta(p, ev->rule);
 	struct event_process ep = { 0 };
 	const struct kproc_id *id;
 	struct xenintro_verdict *v;
@@ -351,7 +352,7 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		 * index names the table the kernel used.
 		 */
 		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
-			event_log_event_ctx(&a->log, ev, rule,
+			event_log_event_ctx(&a->log, ev, rule, meta,
 					    copy && rule ?
 					    (int)p->rules[ev->rule].rule.action :
 					    -1, mem_capture(&a->x, &p->log, ev),
@@ -373,7 +374,7 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 	}
 	/* Logged before the verdict goes out: the event's tables still hold. */
 	if (dc.log && p->log.forwarded && kind_logged(p, ev))
-		event_log_event_ctx(&a->log, ev, rule, (int)dc.verdict,
+		event_log_event_ctx(&a->log, ev, rule, meta, (int)dc.verdict,
 				    mem_capture(&a->x, &p->log, ev),
 				    process_json(a, ev, &ep));
 	decide_fill(v, ev, dc.verdict);

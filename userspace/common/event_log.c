@@ -372,7 +372,53 @@ void event_log_record(struct event_log *l, const char *type, json_t *rec)
 void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		     const char *rule_name, int verdict)
 {
-	event_log_event_ctx(l, ev, rule_name, verdict, NULL, NULL);
+	event_log_event_ctx(l, ev, rule_name, NULL, verdict, NULL, NULL);
+}
+
+/*
+ * The rule's metadata as record fields, in the order the records give
+ * them: severity, key, tags, description. Tags are words without commas
+ * (policy_parse.c), so the text form joins them with commas.
+ */
+static void meta_json(json_t *o, const struct policy_rule_meta *m)
+{
+	json_t *tags;
+	size_t i;
+
+	if (m->severity != SEVERITY_NONE)
+		json_object_set_new(o, "severity",
+				    json_string(policy_severity_name(m->severity)));
+	if (m->key)
+		json_object_set_new(o, "key", json_string(m->key));
+	if (m->nr_tags) {
+		tags = json_array();
+		for (i = 0; i < m->nr_tags; i++)
+			json_array_append_new(tags, json_string(m->tags[i]));
+		json_object_set_new(o, "tags", tags);
+	}
+	if (m->description)
+		json_object_set_new(o, "description",
+				    json_string(m->description));
+}
+
+static void meta_text(FILE *f, const struct policy_rule_meta *m)
+{
+	size_t i;
+
+	if (m->severity != SEVERITY_NONE)
+		fprintf(f, " severity=%s", policy_severity_name(m->severity));
+	if (m->key) {
+		fputs(" key=", f);
+		text_value(f, m->key, false);
+	}
+	for (i = 0; i < m->nr_tags; i++) {
+		fputs(i ? "," : " tags=", f);
+		fputs(m->tags[i], f);
+	}
+	if (m->description) {
+		fputs(" description=", f);
+		text_value(f, m->description, false);
+	}
 }
 
 /*
@@ -426,8 +472,9 @@ static void text_procs(FILE *f, json_t *procs)
 }
 
 void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
-			 const char *rule_name, int verdict, json_t *memory,
-			 json_t *procs)
+			 const char *rule_name,
+			 const struct policy_rule_meta *meta, int verdict,
+			 json_t *memory, json_t *procs)
 {
 	char when[40], line[512];
 	json_t *o, *e;
@@ -447,6 +494,8 @@ void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 			fputs(" rule_name=", l->f);
 			text_value(l->f, rule_name, false);
 		}
+		if (meta)
+			meta_text(l->f, meta);
 		if (verdict >= 0)
 			fprintf(l->f, " verdict=%s",
 				policy_verdict_name((uint32_t)verdict));
@@ -469,6 +518,8 @@ void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 	json_decref(e);
 	if (rule_name)
 		json_object_set_new(o, "rule", json_string(rule_name));
+	if (meta)
+		meta_json(o, meta);
 	if (verdict >= 0)
 		json_object_set_new(o, "verdict", json_string(
 			policy_verdict_name((uint32_t)verdict)));

@@ -41,15 +41,18 @@ void event_log_close(struct event_log *l);
 void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		     const char *rule_name, int verdict);
 /*
- * The same with the memory the policy asked for (mem_capture.h) and the
+ * The same with the matched rule's metadata (@meta, may be NULL: severity,
+ * description, tags, key into the record), the memory the policy asked
+ * for (mem_capture.h) and the
  * guest processes: @procs holds "process" (the one that was running) and,
  * for a CR3 write, "next_process" (the one whose address space it
  * loads), each {"pid", "tgid", "comm", "task"} or {"error"}. Either may
  * be NULL; both are consumed.
  */
 void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
-			 const char *rule_name, int verdict, json_t *memory,
-			 json_t *procs);
+			 const char *rule_name,
+			 const struct policy_rule_meta *meta, int verdict,
+			 json_t *memory, json_t *procs);
 /* A record built elsewhere (stats): adds time and type, then writes. */
 void event_log_record(struct event_log *l, const char *type, json_t *rec);
 __attribute__((format(printf, 3, 4)))

@@ -478,6 +478,16 @@ static const struct {
 	  "log-unmonitored-event.yaml:6:19: log.events[1]: nothing to log: no monitor raises msr events (add MSRs to monitors.msr)" },
 	{ "deny-cr3.yaml",
 	  "deny-cr3.yaml:6:5: rules[0].action: deny on cr3 is refused: the guest kernel switches address spaces by writing CR3 (every context switch, and with KPTI every kernel entry and exit), and a vetoed write leaves it on the wrong page tables; log CR3 writes with action: continue and notify: true" },
+	{ "bad-severity.yaml",
+	  "bad-severity.yaml:8:15: rules[0].severity: unknown severity \"fatal\" (emergency, alert, critical, error, warning, notice, info, debug)" },
+	{ "description-too-long.yaml",
+	  "description-too-long.yaml:8:18: rules[0].description: 513 bytes: a description is at most 512" },
+	{ "bad-tag.yaml",
+	  "bad-tag.yaml:8:35: rules[0].tags[1]: \"T1497 sandbox\": a tag is letters, digits and _ - . : / only" },
+	{ "key-too-long.yaml",
+	  "key-too-long.yaml:8:10: rules[0].key: 69 bytes: a key is at most 64" },
+	{ "rate-limit-zero.yaml",
+	  "rate-limit-zero.yaml:9:26: rules[0].rate_limit.events: 0 would log none of the rule's records; leave its event out of log.events instead" },
 	{ "deny-xcr0.yaml",
 	  "deny-xcr0.yaml:6:5: rules[0].action: deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true" },
 };
@@ -1227,7 +1237,7 @@ static void check_text_log(void)
 			"at", "rdi", "string", "x\"y z",
 			"at", "rsi", "hex", "00ff",
 			"at", "rdx", "error", "Operation not supported");
-	event_log_event_ctx(&l, &ev, "my rule=1", XENINTRO_VERDICT_CONTINUE,
+	event_log_event_ctx(&l, &ev, "my rule=1", NULL, XENINTRO_VERDICT_CONTINUE,
 			    mem, procs);
 
 	st = json_pack("{s:i, s:{s:i}, s:[{s:s,s:i}]}", "domid", 5,
@@ -1278,6 +1288,127 @@ static void check_text_log(void)
 	unlink(path);
 }
 
+/* A whole line of @path that holds @want, or NULL; the caller frees it. */
+static char *line_with(const char *path, const char *want)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *in = fopen(path, "re");
+
+	while (in && getline(&line, &cap, in) > 0)
+		if (strstr(line, want)) {
+			fclose(in);
+			return line;
+		}
+	if (in)
+		fclose(in);
+	free(line);
+	return NULL;
+}
+
+/*
+ * Rule metadata: parsed, shared by the kernel records of one rule (a
+ * rips: list makes several), and in each record of the rule in both log
+ * formats; a rule without any has none in its records.
+ */
+static void check_rule_metadata(void)
+{
+	static const char doc[] =
+		"guest: 7\n"
+		"monitors: {breakpoint: true, cpuid: true}\n"
+		"rules:\n"
+		"  - name: bps\n"
+		"    event: breakpoint\n"
+		"    rips: [0x1000, 0x2000]\n"
+		"    action: forward\n"
+		"    severity: critical\n"
+		"    description: >\n"
+		"      Planted INT3 \"hit\"\n"
+		"    tags: [mitre_execution, T1059]\n"
+		"    key: bp-watch\n"
+		"    rate_limit: {events: 5, per: 60}\n"
+		"  - {name: plain, event: cpuid, leaf: 1, action: continue}\n";
+	const struct policy_rule_meta *m;
+	struct xenintro_event ev;
+	struct event_log l;
+	struct policy p;
+	struct diag d;
+	char path[] = "/tmp/xi-meta-log-XXXXXX", *line;
+	json_t *rec;
+	int fd, fmt;
+
+	if (policy_load_buffer("meta.yaml", doc, sizeof(doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.nr_rules, 3);
+	m = policy_rule_meta(&p, 1);
+	if (!m || m != policy_rule_meta(&p, 0)) {
+		fail(__FILE__, __LINE__, "both RIPs' records share rules[0]'s metadata");
+		policy_free(&p);
+		return;
+	}
+	EXPECT_EQ(m->severity, SEVERITY_CRITICAL);
+	EXPECT_STREQ(m->description, "Planted INT3 \"hit\"");
+	EXPECT_EQ(m->nr_tags, 2);
+	EXPECT_STREQ(m->tags[1], "T1059");
+	EXPECT_STREQ(m->key, "bp-watch");
+	EXPECT_EQ(m->rate.events, 5);
+	EXPECT_EQ(m->rate.per_s, 60);
+	EXPECT_EQ(policy_rule_meta(&p, 2)->severity, SEVERITY_NONE);
+	EXPECT_EQ(policy_rule_meta(&p, 3) == NULL, 1);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = 3;
+	ev.domid = 7;
+	ev.reason = XENINTRO_EVENT_BREAKPOINT;
+	ev.flags = XENINTRO_EF_SYNC;
+	ev.rule = 1;
+	ev.regs.rip = 0x2000;
+	for (fmt = LOG_JSON; fmt <= LOG_TEXT; fmt++) {
+		fd = mkstemp(path);
+		if (fd < 0 || event_log_open(&l, path, (enum log_format)fmt)) {
+			fail(__FILE__, __LINE__, "cannot open %s", path);
+			break;
+		}
+		close(fd);
+		event_log_event_ctx(&l, &ev, p.rules[1].name, m,
+				    XENINTRO_VERDICT_REINJECT, NULL, NULL);
+		ev.reason = XENINTRO_EVENT_CPUID;
+		ev.rule = 2;
+		event_log_event_ctx(&l, &ev, p.rules[2].name,
+				    policy_rule_meta(&p, 2),
+				    XENINTRO_VERDICT_CONTINUE, NULL, NULL);
+		ev.reason = XENINTRO_EVENT_BREAKPOINT;
+		ev.rule = 1;
+		event_log_close(&l);
+		if (fmt == LOG_JSON) {
+			line = line_with(path, "\"rule\":\"bps\"");
+			rec = line ? json_loads(line, 0, NULL) : NULL;
+			EXPECT_STREQ(json_string_value(json_object_get(rec, "severity")), "critical");
+			EXPECT_STREQ(json_string_value(json_object_get(rec, "key")), "bp-watch");
+			EXPECT_STREQ(json_string_value(json_array_get(json_object_get(rec, "tags"), 0)), "mitre_execution");
+			EXPECT_STREQ(json_string_value(json_object_get(rec, "description")), "Planted INT3 \"hit\"");
+			json_decref(rec);
+			free(line);
+			line = line_with(path, "\"rule\":\"plain\"");
+			EXPECT_EQ(line && !strstr(line, "severity") &&
+				  !strstr(line, "tags"), 1);
+		} else {
+			line = line_with(path, "rule_name=bps");
+			EXPECT_EQ(line && strstr(line,
+				" rule_name=bps severity=critical key=bp-watch tags=mitre_execution,T1059 description=\"Planted INT3 \\\"hit\\\"\" verdict=reinject\n") != NULL, 1);
+			free(line);
+			line = line_with(path, "rule_name=plain");
+			EXPECT_EQ(line && strstr(line, " rule_name=plain verdict=continue\n") != NULL, 1);
+		}
+		free(line);
+		unlink(path);
+		strcpy(path, "/tmp/xi-meta-log-XXXXXX");
+	}
+	policy_free(&p);
+}
+
 static void check_iso_time(void)
 {
 	char buf[40];
@@ -1292,7 +1423,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 12;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 13;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1334,6 +1465,7 @@ int main(void)
 	RUN("at most 1024 page ranges and monitors, lists grown by doubling", check_list_bounds());
 	RUN("event JSON record", check_event_json());
 	RUN("text log: values quoted and escaped, lines read back as logfmt", check_text_log());
+	RUN("rule metadata: parsed, in JSON and text records", check_rule_metadata());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;
 }
