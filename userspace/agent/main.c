@@ -25,6 +25,7 @@
 #include "kenv.h"
 #include "kproc.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "registry.h"
 #include "signals.h"
 #include "stats.h"
@@ -67,6 +68,8 @@ struct agent {
 	uint32_t domid;
 	char guest[64];
 	struct event_log log;
+	struct ratelimit rl;	/* the policy's rules' rate_limit: */
+	long long (*clock_ms)(void);	/* now_ms(), a fake one in tests */
 	struct agent_counters ac;
 	int sigfd;
 	char started[40];
@@ -325,6 +328,20 @@ static json_t *process_json(struct agent *a, const struct xenintro_event *ev,
 	return o;
 }
 
+/*
+ * Does the rule's rate_limit: let this record into the log? Asked only
+ * once the event's verdict is settled: a limit suppresses records, never
+ * decisions. An event no rule matched has no limit.
+ */
+static bool rate_admit(struct agent *a, const struct xenintro_event *ev)
+{
+	if (ratelimit_admit(&a->rl, &a->pol, ev->rule,
+			    (uint64_t)a->clock_ms(), &a->log))
+		return true;
+	a->ac.records_suppressed = a->rl.suppressed;
+	return false;
+}
+
 /* Answer or log one event; -EAGAIN if the verdict ring stays full. */
 static int handle_event(struct agent *a, const struct xenintro_event *ev)
 {
@@ -351,7 +368,8 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		 * reload are drained under the old policy first, so the
 		 * index names the table the kernel used.
 		 */
-		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
+		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async) &&
+		    rate_admit(a, ev))
 			event_log_event_ctx(&a->log, ev, rule, meta,
 					    copy && rule ?
 					    (int)p->rules[ev->rule].rule.action :
@@ -372,8 +390,12 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		if (!v)
 			return -EAGAIN;
 	}
-	/* Logged before the verdict goes out: the event's tables still hold. */
-	if (dc.log && p->log.forwarded && kind_logged(p, ev))
+	/*
+	 * Logged before the verdict goes out: the event's tables still hold.
+	 * The verdict is dc's whatever the log does (rate_admit()).
+	 */
+	if (dc.log && p->log.forwarded && kind_logged(p, ev) &&
+	    rate_admit(a, ev))
 		event_log_event_ctx(&a->log, ev, rule, meta, (int)dc.verdict,
 				    mem_capture(&a->x, &p->log, ev),
 				    process_json(a, ev, &ep));
@@ -576,6 +598,12 @@ static void reload(struct agent *a)
 	 */
 	if (drain(a, false) < 0)
 		say(a, "error", "event ring inconsistent");
+	/* the old rules' suppressed records are summed up under their names */
+	ratelimit_flush(&a->rl, &a->pol, (uint64_t)a->clock_ms(), true,
+			&a->log);
+	ratelimit_free(&a->rl);
+	if (ratelimit_init(&a->rl, &np))
+		say(a, "error", "rate limits: out of memory; the new policy's rules log unlimited");
 	old = a->pol;
 	a->pol = np;
 	policy_free(&old);
@@ -594,6 +622,7 @@ static int run(struct agent *a)
 {
 	struct pollfd pfd[2];
 	long long now, wake;
+	uint64_t rate_end;
 	int sig, ret, timeout;
 
 	for (;;) {
@@ -612,6 +641,10 @@ static int run(struct agent *a)
 		wake = a->next_registry_ms;
 		if (a->next_stats_ms && a->next_stats_ms < wake)
 			wake = a->next_stats_ms;
+		/* a rate-limit window that suppressed records ends: say so */
+		rate_end = ratelimit_next_ms(&a->rl, &a->pol);
+		if (rate_end < (uint64_t)wake)
+			wake = (long long)rate_end;
 		timeout = wake > now ? (int)(wake - now) : 0;
 
 		pfd[0].fd = xenintro_fd(&a->x);
@@ -656,6 +689,7 @@ static int run(struct agent *a)
 		}
 
 		now = now_ms();
+		ratelimit_flush(&a->rl, &a->pol, (uint64_t)now, false, &a->log);
 		if (a->next_stats_ms && now >= a->next_stats_ms) {
 			report_stats(a, true);
 			a->next_stats_ms = now + a->pol.stats_interval * 1000LL;
@@ -694,6 +728,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	memset(&a, 0, sizeof(a));
+	a.clock_ms = now_ms;
 	a.ov.format = -1;
 	a.ov.stats_interval = -1;
 	a.sigfd = -1;
@@ -864,6 +899,11 @@ int main(int argc, char **argv)
 		ret = EXIT_ATTACH;
 		goto out_close;
 	}
+	if (ratelimit_init(&a.rl, &a.pol)) {
+		say(&a, "error", "rate limits: out of memory");
+		ret = EXIT_RUNTIME;
+		goto out_close;
+	}
 	/* in range (checked above); run() reads it back from the library */
 	xenintro_set_busy_poll(&a.x, (unsigned int)busy);
 	iso_time_now(a.started, sizeof(a.started));
@@ -877,6 +917,8 @@ int main(int argc, char **argv)
 
 	ret = run(&a);
 
+	/* at exit, every window's suppressed records are counted too */
+	ratelimit_flush(&a.rl, &a.pol, (uint64_t)now_ms(), true, &a.log);
 	if (ret == EXIT_OK || ret == EXIT_DOMAIN_DIED)
 		report_stats(&a, true);
 out_close:
@@ -889,6 +931,7 @@ out_log:
 out_sig:
 	close(a.sigfd);
 out_policy:
+	ratelimit_free(&a.rl);
 	policy_free(&a.pol);
 	if (a.have_kproc)
 		kproc_free(&a.kproc);
