@@ -89,7 +89,7 @@ static void say(struct agent *a, const char *level, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "%s: %s\n", prog, msg);
 	/* into the log too, unless that is the terminal we just wrote to */
-	if (a && a->log.f && a->log.own)
+	if (a && ((a->log.f && a->log.own) || a->log.syslog))
 		event_log_msg(&a->log, level, "%s", msg);
 }
 
@@ -443,9 +443,23 @@ static int open_log(struct agent *a, const struct policy *p,
 		    struct event_log *l)
 {
 	int ret = event_log_open(l, p->log.file, p->log.format);
+	const char *ident = p->log.syslog_ident ?: "xenintro-agent";
+	const char *journal;
 
 	if (ret)
 		return ret;
+	if (p->log.syslog) {
+		/* syslog is where the records go; stdout only with a file */
+		if (!p->log.file)
+			l->f = NULL;
+		/* under systemd, journald's native fields; else syslog(3) */
+		journal = event_log_journal_socket();
+		if (!journal ||
+		    event_log_open_syslog(l, p->log.syslog_facility, ident,
+					  journal))
+			event_log_open_syslog(l, p->log.syslog_facility, ident,
+					      NULL);
+	}
 	l->domid = a->domid;
 	l->guest = a->guest[0] ? a->guest : NULL;
 	return 0;

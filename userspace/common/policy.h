@@ -129,6 +129,9 @@ struct policy_mem_capture {
 	bool string;		/* a C string, else hex */
 };
 
+/* log.syslog: the facilities a policy may name (syslog.h's values) */
+#define POLICY_IDENT_MAX	32	/* bytes of log.syslog.ident */
+
 struct policy_log {
 	struct policy_mem_capture memory[POLICY_MEM_CAPTURES];
 	size_t nr_memory;
@@ -140,6 +143,9 @@ struct policy_log {
 	bool forwarded;		/* log events the agent decided */
 	bool async;		/* log asynchronous events */
 	bool process;		/* the guest's current process in each record */
+	bool syslog;		/* log.syslog: records to syslog/journald too */
+	int syslog_facility;	/* LOG_DAEMON, ...: syslog.h's, shifted */
+	char *syslog_ident;	/* NULL: "xenintro-agent" */
 };
 
 struct policy {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <yaml.h>
 
 #include "guest.h"
@@ -1899,11 +1900,57 @@ static int parse_mem_capture(struct ctx *c, const yaml_node_t *n,
 	return 0;
 }
 
+/* log.syslog: true, or {facility: NAME, ident: WORD} */
+static int parse_syslog(struct ctx *c, const yaml_node_t *n,
+			struct policy_log *l)
+{
+	static const char *const fields[] = { "facility", "ident", NULL };
+	static const char *const facilities[] = {
+		"daemon", "user", "auth", "authpriv", "local0", "local1",
+		"local2", "local3", "local4", "local5", "local6", "local7",
+		NULL,
+	};
+	static const int facility_values[] = {
+		LOG_DAEMON, LOG_USER, LOG_AUTH, LOG_AUTHPRIV, LOG_LOCAL0,
+		LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5,
+		LOG_LOCAL6, LOG_LOCAL7,
+	};
+	uint32_t f;
+	yaml_node_t *v;
+	int ret = 0;
+
+	l->syslog_facility = LOG_DAEMON;
+	if (n->type != YAML_MAPPING_NODE)
+		return get_bool(c, n, "log.syslog", &l->syslog);
+	l->syslog = true;
+	if (check_fields(c, n, "log.syslog", fields))
+		return -1;
+	v = get(c, n, "facility");
+	if (v) {
+		const char *s;
+
+		if (get_str(c, v, "log.syslog.facility", &s))
+			return -1;
+		for (f = 0; facilities[f] && strcmp(facilities[f], s); f++)
+			;
+		if (!facilities[f])
+			return err(c, v, "log.syslog.facility",
+				   "unknown facility \"%s\" (daemon, user, auth, authpriv, local0..local7)",
+				   s);
+		l->syslog_facility = facility_values[f];
+	}
+	v = get(c, n, "ident");
+	if (v && get_word(c, v, "log.syslog.ident", "syslog ident",
+			  POLICY_IDENT_MAX, &l->syslog_ident))
+		ret = -1;
+	return ret;
+}
+
 static int parse_log(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const fields[] = {
 		"format", "file", "events", "notify", "forwarded", "async",
-		"memory", "process", NULL,
+		"memory", "process", "syslog", NULL,
 	};
 	static const char *const formats[] = { "json", "text", NULL };
 	struct policy_log *l = &c->p->log;
@@ -1965,6 +2012,9 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 			l->events |= 1U << ev;
 		}
 	}
+	v = get(c, n, "syslog");
+	if (v && parse_syslog(c, v, l))
+		ret = -1;
 	v = get(c, n, "notify");
 	if (v && get_bool(c, v, "log.notify", &l->notify))
 		ret = -1;
@@ -2332,6 +2382,7 @@ void policy_free(struct policy *p)
 	free(p->kernel_system_map);
 	free(p->kernel_isf);
 	free(p->log.file);
+	free(p->log.syslog_ident);
 	free(p->file);
 	memset(p, 0, sizeof(*p));
 }
