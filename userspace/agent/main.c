@@ -25,6 +25,7 @@
 #include "kenv.h"
 #include "kproc.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "registry.h"
 #include "signals.h"
 #include "stats.h"
@@ -67,6 +68,8 @@ struct agent {
 	uint32_t domid;
 	char guest[64];
 	struct event_log log;
+	struct ratelimit rl;	/* the policy's rules' rate_limit: */
+	long long (*clock_ms)(void);	/* now_ms(), a fake one in tests */
 	struct agent_counters ac;
 	int sigfd;
 	char started[40];
@@ -86,7 +89,7 @@ static void say(struct agent *a, const char *level, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "%s: %s\n", prog, msg);
 	/* into the log too, unless that is the terminal we just wrote to */
-	if (a && a->log.f && a->log.own)
+	if (a && ((a->log.f && a->log.own) || a->log.syslog))
 		event_log_msg(&a->log, level, "%s", msg);
 }
 
@@ -325,12 +328,27 @@ static json_t *process_json(struct agent *a, const struct xenintro_event *ev,
 	return o;
 }
 
+/*
+ * Does the rule's rate_limit: let this record into the log? Asked only
+ * once the event's verdict is settled: a limit suppresses records, never
+ * decisions. An event no rule matched has no limit.
+ */
+static bool rate_admit(struct agent *a, const struct xenintro_event *ev)
+{
+	if (ratelimit_admit(&a->rl, &a->pol, ev->rule,
+			    (uint64_t)a->clock_ms(), &a->log))
+		return true;
+	a->ac.records_suppressed = a->rl.suppressed;
+	return false;
+}
+
 /* Answer or log one event; -EAGAIN if the verdict ring stays full. */
 static int handle_event(struct agent *a, const struct xenintro_event *ev)
 {
 	const struct policy *p = &a->pol;
 	const char *rule = ev->rule < p->nr_rules ? p->rules[ev->rule].name :
 						    NULL;
+	const struct policy_rule_meta *meta = policy_rule_meta(p, ev->rule);
 	struct event_process ep = { 0 };
 	const struct kproc_id *id;
 	struct xenintro_verdict *v;
@@ -350,8 +368,9 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		 * reload are drained under the old policy first, so the
 		 * index names the table the kernel used.
 		 */
-		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
-			event_log_event_ctx(&a->log, ev, rule,
+		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async) &&
+		    rate_admit(a, ev))
+			event_log_event_ctx(&a->log, ev, rule, meta,
 					    copy && rule ?
 					    (int)p->rules[ev->rule].rule.action :
 					    -1, mem_capture(&a->x, &p->log, ev),
@@ -371,9 +390,13 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		if (!v)
 			return -EAGAIN;
 	}
-	/* Logged before the verdict goes out: the event's tables still hold. */
-	if (dc.log && p->log.forwarded && kind_logged(p, ev))
-		event_log_event_ctx(&a->log, ev, rule, (int)dc.verdict,
+	/*
+	 * Logged before the verdict goes out: the event's tables still hold.
+	 * The verdict is dc's whatever the log does (rate_admit()).
+	 */
+	if (dc.log && p->log.forwarded && kind_logged(p, ev) &&
+	    rate_admit(a, ev))
+		event_log_event_ctx(&a->log, ev, rule, meta, (int)dc.verdict,
 				    mem_capture(&a->x, &p->log, ev),
 				    process_json(a, ev, &ep));
 	decide_fill(v, ev, dc.verdict);
@@ -420,9 +443,23 @@ static int open_log(struct agent *a, const struct policy *p,
 		    struct event_log *l)
 {
 	int ret = event_log_open(l, p->log.file, p->log.format);
+	const char *ident = p->log.syslog_ident ?: "xenintro-agent";
+	const char *journal;
 
 	if (ret)
 		return ret;
+	if (p->log.syslog) {
+		/* syslog is where the records go; stdout only with a file */
+		if (!p->log.file)
+			l->f = NULL;
+		/* under systemd, journald's native fields; else syslog(3) */
+		journal = event_log_journal_socket();
+		if (!journal ||
+		    event_log_open_syslog(l, p->log.syslog_facility, ident,
+					  journal))
+			event_log_open_syslog(l, p->log.syslog_facility, ident,
+					      NULL);
+	}
 	l->domid = a->domid;
 	l->guest = a->guest[0] ? a->guest : NULL;
 	return 0;
@@ -575,6 +612,12 @@ static void reload(struct agent *a)
 	 */
 	if (drain(a, false) < 0)
 		say(a, "error", "event ring inconsistent");
+	/* the old rules' suppressed records are summed up under their names */
+	ratelimit_flush(&a->rl, &a->pol, (uint64_t)a->clock_ms(), true,
+			&a->log);
+	ratelimit_free(&a->rl);
+	if (ratelimit_init(&a->rl, &np))
+		say(a, "error", "rate limits: out of memory; the new policy's rules log unlimited");
 	old = a->pol;
 	a->pol = np;
 	policy_free(&old);
@@ -593,6 +636,7 @@ static int run(struct agent *a)
 {
 	struct pollfd pfd[2];
 	long long now, wake;
+	uint64_t rate_end;
 	int sig, ret, timeout;
 
 	for (;;) {
@@ -611,6 +655,10 @@ static int run(struct agent *a)
 		wake = a->next_registry_ms;
 		if (a->next_stats_ms && a->next_stats_ms < wake)
 			wake = a->next_stats_ms;
+		/* a rate-limit window that suppressed records ends: say so */
+		rate_end = ratelimit_next_ms(&a->rl, &a->pol);
+		if (rate_end < (uint64_t)wake)
+			wake = (long long)rate_end;
 		timeout = wake > now ? (int)(wake - now) : 0;
 
 		pfd[0].fd = xenintro_fd(&a->x);
@@ -655,6 +703,7 @@ static int run(struct agent *a)
 		}
 
 		now = now_ms();
+		ratelimit_flush(&a->rl, &a->pol, (uint64_t)now, false, &a->log);
 		if (a->next_stats_ms && now >= a->next_stats_ms) {
 			report_stats(a, true);
 			a->next_stats_ms = now + a->pol.stats_interval * 1000LL;
@@ -693,6 +742,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	memset(&a, 0, sizeof(a));
+	a.clock_ms = now_ms;
 	a.ov.format = -1;
 	a.ov.stats_interval = -1;
 	a.sigfd = -1;
@@ -882,6 +932,11 @@ int main(int argc, char **argv)
 			goto out_close;
 		}
 	}
+	if (ratelimit_init(&a.rl, &a.pol)) {
+		say(&a, "error", "rate limits: out of memory");
+		ret = EXIT_RUNTIME;
+		goto out_close;
+	}
 	/* in range (checked above); run() reads it back from the library */
 	xenintro_set_busy_poll(&a.x, (unsigned int)busy);
 	iso_time_now(a.started, sizeof(a.started));
@@ -895,6 +950,8 @@ int main(int argc, char **argv)
 
 	ret = run(&a);
 
+	/* at exit, every window's suppressed records are counted too */
+	ratelimit_flush(&a.rl, &a.pol, (uint64_t)now_ms(), true, &a.log);
 	if (ret == EXIT_OK || ret == EXIT_DOMAIN_DIED)
 		report_stats(&a, true);
 out_close:
@@ -907,6 +964,7 @@ out_log:
 out_sig:
 	close(a.sigfd);
 out_policy:
+	ratelimit_free(&a.rl);
 	policy_free(&a.pol);
 	if (a.have_kproc)
 		kproc_free(&a.kproc);

@@ -4,7 +4,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +65,7 @@ int event_log_open(struct event_log *l, const char *path,
 {
 	memset(l, 0, sizeof(*l));
 	l->format = format;
+	l->journal_fd = -1;
 	if (!path) {
 		l->f = stdout;
 		return 0;
@@ -72,8 +77,56 @@ int event_log_open(struct event_log *l, const char *path,
 	return 0;
 }
 
+const char *event_log_journal_socket(void)
+{
+	struct stat st;
+
+	if (!getenv("INVOCATION_ID") && !getenv("JOURNAL_STREAM"))
+		return NULL;
+	if (stat(JOURNAL_SOCKET, &st) || !S_ISSOCK(st.st_mode))
+		return NULL;
+	return JOURNAL_SOCKET;
+}
+
+int event_log_open_syslog(struct event_log *l, int facility,
+			  const char *ident, const char *journal)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, e;
+
+	snprintf(l->ident, sizeof(l->ident), "%s", ident);
+	l->facility = facility;
+	if (journal) {
+		if (strlen(journal) >= sizeof(sa.sun_path))
+			return -ENAMETOOLONG;
+		strcpy(sa.sun_path, journal);
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			e = errno;
+			close(fd);
+			return -e;
+		}
+		l->journal_fd = fd;
+	} else {
+		/* LOG_NDELAY: connected now, before any sandboxing */
+		openlog(l->ident, LOG_PID | LOG_NDELAY, facility);
+	}
+	l->syslog = true;
+	return 0;
+}
+
 void event_log_close(struct event_log *l)
 {
+	/*
+	 * No closelog(): at a reload the new log has opened syslog(3)'s one
+	 * connection already, with the same ident; exit closes it.
+	 */
+	if (l->journal_fd >= 0)
+		close(l->journal_fd);
+	l->journal_fd = -1;
+	l->syslog = false;
 	if (l->f && l->own)
 		fclose(l->f);
 	else if (l->f)
@@ -216,12 +269,128 @@ json_t *event_json(const struct xenintro_event *ev)
 	return o;
 }
 
-static void write_line(struct event_log *l, const char *line)
+int event_log_priority(const char *type, json_t *rec)
 {
-	fputs(line, l->f);
-	fputc('\n', l->f);
-	/* line buffered by hand: a SIEM tailing the file sees whole lines */
-	fflush(l->f);
+	static const char *const sev[] = {
+		"emergency", "alert", "critical", "error", "warning", "notice",
+		"info", "debug",
+	};
+	const char *s;
+	int i;
+
+	if (!strcmp(type, "agent")) {
+		s = json_string_value(json_object_get(rec, "level"));
+		if (s && !strcmp(s, "error"))
+			return LOG_ERR;
+		if (s && !strcmp(s, "warning"))
+			return LOG_WARNING;
+		return LOG_INFO;
+	}
+	/* an event's or a rate-limit summary's rule severity */
+	s = json_string_value(json_object_get(rec, "severity"));
+	for (i = 0; s && i < (int)(sizeof(sev) / sizeof(sev[0])); i++)
+		if (!strcmp(s, sev[i]))
+			return LOG_EMERG + i;
+	return LOG_INFO;
+}
+
+/*
+ * One field of a native journal record: KEY=value, or, for a value with
+ * a newline, KEY, a newline, its length as 64-bit little endian and the
+ * value (systemd's native journal protocol, which sd_journal_send()
+ * speaks). Appended to @f.
+ */
+static void journal_field(FILE *f, const char *key, const char *value)
+{
+	uint64_t len = strlen(value);
+	unsigned char le[8];
+	int i;
+
+	if (!strchr(value, '\n')) {
+		fprintf(f, "%s=%s\n", key, value);
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		le[i] = (unsigned char)(len >> (8 * i));
+	fprintf(f, "%s\n", key);
+	fwrite(le, 1, 8, f);
+	fprintf(f, "%s\n", value);
+}
+
+/*
+ * The record's fields a journalctl user filters by: XENINTRO_TYPE,
+ * _DOMID, _GUEST, _RULE, _SEVERITY, _KEY, _TAGS (comma-joined), _EVENT,
+ * _VERDICT, _LEVEL, from the record's JSON form @rec.
+ */
+static void journal_send(struct event_log *l, const char *line, int prio,
+			 const char *type, json_t *rec)
+{
+	static const char *const keys[] = {
+		"domid", "guest", "rule", "severity", "key", "tags", "event",
+		"verdict", "level",
+	};
+	char *buf = NULL, name[32], val[64];
+	size_t len = 0, i, k;
+	json_t *v, *t;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	journal_field(f, "MESSAGE", line);
+	fprintf(f, "PRIORITY=%d\nSYSLOG_FACILITY=%d\nSYSLOG_IDENTIFIER=%s\n",
+		prio, l->facility >> 3, l->ident);
+	journal_field(f, "XENINTRO_TYPE", type);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = json_object_get(rec, keys[i]);
+		if (!v)
+			continue;
+		snprintf(name, sizeof(name), "XENINTRO_");
+		for (k = 0; keys[i][k] && k < 16; k++)
+			name[9 + k] = (char)(keys[i][k] - 'a' + 'A');
+		name[9 + k] = '\0';
+		if (json_is_string(v)) {
+			journal_field(f, name, json_string_value(v));
+		} else if (json_is_integer(v)) {
+			snprintf(val, sizeof(val), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(v));
+			journal_field(f, name, val);
+		} else if (json_is_array(v)) {
+			fprintf(f, "%s=", name);
+			json_array_foreach(v, k, t)
+				fprintf(f, "%s%s", k ? "," : "",
+					json_string_value(t) ?: "");
+			fputc('\n', f);
+		}
+	}
+	fclose(f);
+	if (buf)
+		send(l->journal_fd, buf, len, MSG_NOSIGNAL);
+	free(buf);
+}
+
+/*
+ * One record, @line, to where @l sends them: its file (stdout), and
+ * syslog or journald, there with the priority of @rec (type @type).
+ */
+static void emit(struct event_log *l, const char *line, const char *type,
+		 json_t *rec)
+{
+	int prio;
+
+	if (l->f) {
+		fputs(line, l->f);
+		fputc('\n', l->f);
+		/* line buffered by hand: a SIEM tailing the file sees whole lines */
+		fflush(l->f);
+	}
+	if (!l->syslog)
+		return;
+	prio = event_log_priority(type, rec);
+	if (l->journal_fd >= 0)
+		journal_send(l, line, prio, type, rec);
+	else
+		syslog(l->facility | prio, "%s", line);
 }
 
 /*
@@ -329,11 +498,13 @@ static void text_field(FILE *f, const char *key, json_t *v)
 
 void event_log_record(struct event_log *l, const char *type, json_t *rec)
 {
-	char when[40];
+	char when[40], *line = NULL;
+	size_t len = 0;
 	const char *key;
 	json_t *v;
+	FILE *f;
 
-	if (!l->f) {
+	if (!l->f && !l->syslog) {
 		json_decref(rec);
 		return;
 	}
@@ -354,25 +525,79 @@ void event_log_record(struct event_log *l, const char *type, json_t *rec)
 		char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 		if (s)
-			write_line(l, s);
+			emit(l, s, type, rec);
 		free(s);
 		json_decref(rec);
 		return;
 	}
 	/* text: TIME TYPE key=value ...; both are ours, never quoted */
-	fprintf(l->f, "%s %s", json_string_value(json_object_get(rec, "time")),
+	f = open_memstream(&line, &len);
+	if (!f) {
+		json_decref(rec);
+		return;
+	}
+	fprintf(f, "%s %s", json_string_value(json_object_get(rec, "time")),
 		json_string_value(json_object_get(rec, "type")) ?: type);
 	json_object_foreach(rec, key, v)
 		if (strcmp(key, "time") && strcmp(key, "type"))
-			text_field(l->f, key, v);
-	write_line(l, "");
+			text_field(f, key, v);
+	fclose(f);
+	if (line)
+		emit(l, line, type, rec);
+	free(line);
 	json_decref(rec);
 }
 
 void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		     const char *rule_name, int verdict)
 {
-	event_log_event_ctx(l, ev, rule_name, verdict, NULL, NULL);
+	event_log_event_ctx(l, ev, rule_name, NULL, verdict, NULL, NULL);
+}
+
+/*
+ * The rule's metadata as record fields, in the order the records give
+ * them: severity, key, tags, description. Tags are words without commas
+ * (policy_parse.c), so the text form joins them with commas.
+ */
+static void meta_json(json_t *o, const struct policy_rule_meta *m)
+{
+	json_t *tags;
+	size_t i;
+
+	if (m->severity != SEVERITY_NONE)
+		json_object_set_new(o, "severity",
+				    json_string(policy_severity_name(m->severity)));
+	if (m->key)
+		json_object_set_new(o, "key", json_string(m->key));
+	if (m->nr_tags) {
+		tags = json_array();
+		for (i = 0; i < m->nr_tags; i++)
+			json_array_append_new(tags, json_string(m->tags[i]));
+		json_object_set_new(o, "tags", tags);
+	}
+	if (m->description)
+		json_object_set_new(o, "description",
+				    json_string(m->description));
+}
+
+static void meta_text(FILE *f, const struct policy_rule_meta *m)
+{
+	size_t i;
+
+	if (m->severity != SEVERITY_NONE)
+		fprintf(f, " severity=%s", policy_severity_name(m->severity));
+	if (m->key) {
+		fputs(" key=", f);
+		text_value(f, m->key, false);
+	}
+	for (i = 0; i < m->nr_tags; i++) {
+		fputs(i ? "," : " tags=", f);
+		fputs(m->tags[i], f);
+	}
+	if (m->description) {
+		fputs(" description=", f);
+		text_value(f, m->description, false);
+	}
 }
 
 /*
@@ -426,35 +651,62 @@ static void text_procs(FILE *f, json_t *procs)
 }
 
 void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
-			 const char *rule_name, int verdict, json_t *memory,
-			 json_t *procs)
+			 const char *rule_name,
+			 const struct policy_rule_meta *meta, int verdict,
+			 json_t *memory, json_t *procs)
 {
-	char when[40], line[512];
+	char when[40], line[512], *text = NULL;
+	size_t len = 0;
 	json_t *o, *e;
+	FILE *f;
 
-	if (!l->f) {
+	if (!l->f && !l->syslog) {
 		json_decref(memory);
 		json_decref(procs);
 		return;
 	}
 	iso_time_from_mono(ev->timestamp_ns, when, sizeof(when));
 	if (l->format == LOG_TEXT) {
+		f = open_memstream(&text, &len);
+		if (!f) {
+			json_decref(memory);
+			json_decref(procs);
+			return;
+		}
 		/* the library's one-line format, which people know */
 		xenintro_event_format(line, sizeof(line), ev);
-		fprintf(l->f, "%s dom%u %s", when, ev->domid, line);
+		fprintf(f, "%s dom%u %s", when, ev->domid, line);
 		/* the library printed the rule's index as rule= */
 		if (rule_name) {
-			fputs(" rule_name=", l->f);
-			text_value(l->f, rule_name, false);
+			fputs(" rule_name=", f);
+			text_value(f, rule_name, false);
 		}
+		if (meta)
+			meta_text(f, meta);
 		if (verdict >= 0)
-			fprintf(l->f, " verdict=%s",
+			fprintf(f, " verdict=%s",
 				policy_verdict_name((uint32_t)verdict));
 		if (procs)
-			text_procs(l->f, procs);
+			text_procs(f, procs);
 		if (memory)
-			text_memory(l->f, memory);
-		write_line(l, "");
+			text_memory(f, memory);
+		fclose(f);
+		/* syslog's priority and journald's fields from the JSON form */
+		o = json_pack("{s:i, s:s}", "domid", (int)ev->domid, "event",
+			      policy_event_name(ev->reason));
+		if (l->guest)
+			json_object_set_new(o, "guest", json_string(l->guest));
+		if (rule_name)
+			json_object_set_new(o, "rule", json_string(rule_name));
+		if (meta)
+			meta_json(o, meta);
+		if (verdict >= 0)
+			json_object_set_new(o, "verdict", json_string(
+				policy_verdict_name((uint32_t)verdict)));
+		if (text)
+			emit(l, text, "event", o);
+		free(text);
+		json_decref(o);
 		json_decref(memory);
 		json_decref(procs);
 		return;
@@ -469,6 +721,8 @@ void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 	json_decref(e);
 	if (rule_name)
 		json_object_set_new(o, "rule", json_string(rule_name));
+	if (meta)
+		meta_json(o, meta);
 	if (verdict >= 0)
 		json_object_set_new(o, "verdict", json_string(
 			policy_verdict_name((uint32_t)verdict)));

@@ -15,12 +15,39 @@
 #include "policy.h"
 
 struct event_log {
-	FILE *f;
+	FILE *f;		/* NULL: syslog only */
 	bool own;		/* we opened @f (else stdout) */
 	enum log_format format;
 	uint32_t domid;
 	const char *guest;	/* name for the records, may be NULL */
+	/* log.syslog: each record to journald (journal_fd) or syslog(3) */
+	bool syslog;
+	int facility;		/* LOG_DAEMON, ... */
+	char ident[40];
+	int journal_fd;		/* -1: syslog(3) */
 };
+
+/* journald's socket for native records (sd_journal_send()'s) */
+#define JOURNAL_SOCKET	"/run/systemd/journal/socket"
+
+/*
+ * Where journald takes native records when this process runs under
+ * systemd (a service: INVOCATION_ID or JOURNAL_STREAM set) and its socket
+ * is there; else NULL, and syslog(3) it is.
+ */
+const char *event_log_journal_socket(void);
+/*
+ * Send every record of @l to syslog too: to journald's native socket
+ * @journal (NULL: syslog(3)) with facility @facility (LOG_DAEMON, ...) and
+ * @ident. 0, or -errno when @journal cannot be used.
+ */
+int event_log_open_syslog(struct event_log *l, int facility,
+			  const char *ident, const char *journal);
+/*
+ * The syslog priority of a record (LOG_EMERG..LOG_DEBUG): an event's
+ * rule severity, an agent message's level; LOG_INFO otherwise.
+ */
+int event_log_priority(const char *type, json_t *rec);
 
 /*
  * Could event_log_open() open @path? Checked without creating it: an
@@ -28,7 +55,7 @@ struct event_log {
  * must exist and take new files. 0, or -errno with a sentence in @why.
  */
 int event_log_check(const char *path, char *why, size_t len);
-/* Open @path for appending (NULL: stdout). 0 or -errno. */
+/* Open @path for appending (NULL: stdout). 0 or -errno. No syslog. */
 int event_log_open(struct event_log *l, const char *path,
 		   enum log_format format);
 void event_log_close(struct event_log *l);
@@ -41,15 +68,18 @@ void event_log_close(struct event_log *l);
 void event_log_event(struct event_log *l, const struct xenintro_event *ev,
 		     const char *rule_name, int verdict);
 /*
- * The same with the memory the policy asked for (mem_capture.h) and the
+ * The same with the matched rule's metadata (@meta, may be NULL: severity,
+ * description, tags, key into the record), the memory the policy asked
+ * for (mem_capture.h) and the
  * guest processes: @procs holds "process" (the one that was running) and,
  * for a CR3 write, "next_process" (the one whose address space it
  * loads), each {"pid", "tgid", "comm", "task"} or {"error"}. Either may
  * be NULL; both are consumed.
  */
 void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
-			 const char *rule_name, int verdict, json_t *memory,
-			 json_t *procs);
+			 const char *rule_name,
+			 const struct policy_rule_meta *meta, int verdict,
+			 json_t *memory, json_t *procs);
 /* A record built elsewhere (stats): adds time and type, then writes. */
 void event_log_record(struct event_log *l, const char *type, json_t *rec);
 __attribute__((format(printf, 3, 4)))

@@ -53,6 +53,46 @@ struct policy_rule {
 	struct src_mark mark;
 };
 
+/*
+ * Rule metadata, as Falco's rules and auditd's keys have it: what the
+ * operator reads in each record of a rule, never what the kernel
+ * matches. Severities are syslog's levels, in its order, so that a
+ * severity is also the record's syslog priority (LOG_EMERG + severity).
+ */
+enum policy_severity {
+	SEVERITY_NONE = -1,	/* not given: records carry none */
+	SEVERITY_EMERGENCY, SEVERITY_ALERT, SEVERITY_CRITICAL, SEVERITY_ERROR,
+	SEVERITY_WARNING, SEVERITY_NOTICE, SEVERITY_INFO, SEVERITY_DEBUG,
+	SEVERITY_NR,
+};
+#define POLICY_DESCRIPTION_MAX	512	/* bytes */
+#define POLICY_KEY_MAX		64	/* bytes, auditd's -k is <= 256 */
+#define POLICY_TAG_MAX		32	/* bytes per tag */
+#define POLICY_TAGS_MAX		16	/* tags per rule */
+/* rate_limit: bounds */
+#define POLICY_RATE_EVENTS_MAX	1000000
+#define POLICY_RATE_PER_MAX	86400	/* seconds */
+
+/*
+ * At most @events log records of the rule per @per_s seconds; the rest
+ * are counted and summed up in one record. Logging only: every event
+ * still gets its verdict. @events 0: no limit.
+ */
+struct policy_rate_limit {
+	uint32_t events;
+	uint32_t per_s;
+};
+
+/* One entry of rules: as written, shared by its kernel records. */
+struct policy_rule_meta {
+	char *description;	/* NULL: none */
+	int severity;		/* enum policy_severity */
+	char **tags;
+	size_t nr_tags;
+	char *key;		/* NULL: none */
+	struct policy_rate_limit rate;
+};
+
 /* How the agent answers a forwarded event: first match wins. */
 struct policy_decision {
 	uint32_t event;		/* XENINTRO_EVENT_*, 0 = any */
@@ -89,6 +129,9 @@ struct policy_mem_capture {
 	bool string;		/* a C string, else hex */
 };
 
+/* log.syslog: the facilities a policy may name (syslog.h's values) */
+#define POLICY_IDENT_MAX	32	/* bytes of log.syslog.ident */
+
 struct policy_log {
 	struct policy_mem_capture memory[POLICY_MEM_CAPTURES];
 	size_t nr_memory;
@@ -100,6 +143,9 @@ struct policy_log {
 	bool forwarded;		/* log events the agent decided */
 	bool async;		/* log asynchronous events */
 	bool process;		/* the guest's current process in each record */
+	bool syslog;		/* log.syslog: records to syslog/journald too */
+	int syslog_facility;	/* LOG_DAEMON, ...: syslog.h's, shifted */
+	char *syslog_ident;	/* NULL: "xenintro-agent" */
 };
 
 struct policy {
@@ -126,6 +172,9 @@ struct policy {
 	/* entries allocated in the three arrays above (policy_grow()) */
 	size_t monitors_room, access_room, rules_room;
 	size_t nr_policy_rules;		/* entries of rules: in the file */
+	/* metadata by index in rules: (policy_rule.source), nr_rule_meta */
+	struct policy_rule_meta *rule_meta;
+	size_t nr_rule_meta;
 	struct policy_decision *decisions;
 	size_t nr_decisions;
 	uint32_t forward_default;	/* verdict when no decision matches */
@@ -200,6 +249,10 @@ uint64_t policy_mem_at_value(int at, const struct xenintro_regs *r);
 const char *policy_event_name(uint32_t event);	/* XENINTRO_EVENT_* */
 bool policy_event_by_name(const char *name, uint32_t *event);
 const char *policy_verdict_name(uint32_t verdict);
+const char *policy_severity_name(int severity);	/* "" for SEVERITY_NONE */
+/* The metadata of the rule behind kernel rule @index, or NULL. */
+const struct policy_rule_meta *policy_rule_meta(const struct policy *p,
+						uint32_t index);
 bool policy_verdict_by_name(const char *name, uint32_t *verdict);
 
 #endif /* XI_POLICY_H */

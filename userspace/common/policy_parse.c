@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <yaml.h>
 
 #include "guest.h"
@@ -292,6 +293,12 @@ static int dup_str(struct ctx *c, const yaml_node_t *n, const char *path,
 	return 0;
 }
 
+/* rules[].severity: syslog's levels, in its order (enum policy_severity) */
+static const char *const severity_names[] = {
+	"emergency", "alert", "critical", "error", "warning", "notice",
+	"info", "debug", NULL,
+};
+
 /* One of @names (NULL-terminated), giving its index. */
 static int get_enum(struct ctx *c, const yaml_node_t *n, const char *path,
 		    const char *const *names, const char *what, uint32_t *out)
@@ -307,6 +314,10 @@ static int get_enum(struct ctx *c, const yaml_node_t *n, const char *path,
 			return 0;
 		}
 	}
+	if (names == severity_names)
+		return err(c, n, path,
+			   "unknown severity \"%s\" (emergency, alert, critical, error, warning, notice, info, debug)",
+			   s);
 	return err(c, n, path, "unknown %s \"%s\"", what, s);
 }
 
@@ -715,6 +726,185 @@ static int get_vcpus(struct ctx *c, const yaml_node_t *n, const char *path,
 	if (!*mask && !*mask_hi)
 		return err(c, n, path, "an empty list matches no vCPU; say all");
 	return 0;
+}
+
+/* ---- rule metadata -------------------------------------------------- */
+
+const char *policy_severity_name(int severity)
+{
+	return severity >= 0 && severity < SEVERITY_NR ?
+	       severity_names[severity] : "";
+}
+
+const struct policy_rule_meta *policy_rule_meta(const struct policy *p,
+						uint32_t index)
+{
+	unsigned int src;
+
+	if (index >= p->nr_rules)
+		return NULL;
+	src = p->rules[index].source;
+	return src < p->nr_rule_meta ? &p->rule_meta[src] : NULL;
+}
+
+/*
+ * A tag or a key goes into every log format bare (logfmt, journald field
+ * values, syslog lines): letters, digits and _ - . : / only, so that no
+ * reader has to unquote it and tags can be joined with commas.
+ */
+static bool word_chars(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("_-.:/", *s)))
+			return false;
+	return true;
+}
+
+/* A word for tags: and key: of at most @max bytes. */
+static int get_word(struct ctx *c, const yaml_node_t *n, const char *path,
+		    const char *what, size_t max, char **out)
+{
+	const char *s;
+
+	if (get_str(c, n, path, &s))
+		return -1;
+	if (strlen(s) > max)
+		return err(c, n, path, "%zu bytes: a %s is at most %zu",
+			   strlen(s), what, max);
+	if (!word_chars(s))
+		return err(c, n, path,
+			   "\"%s\": a %s is letters, digits and _ - . : / only",
+			   s, what);
+	*out = strdup(s);
+	if (!*out)
+		return err(c, n, path, "out of memory");
+	return 0;
+}
+
+static int parse_description(struct ctx *c, const yaml_node_t *n,
+			     const char *path, char **out)
+{
+	const unsigned char *q;
+	size_t len;
+	char *d;
+
+	if (dup_str(c, n, path, &d))
+		return -1;
+	/* a block scalar (| or >) ends with a newline: not part of it */
+	len = strlen(d);
+	while (len && d[len - 1] == '\n')
+		d[--len] = '\0';
+	*out = d;
+	if (len > POLICY_DESCRIPTION_MAX)
+		return err(c, n, path, "%zu bytes: a description is at most %d",
+			   len, POLICY_DESCRIPTION_MAX);
+	for (q = (const unsigned char *)d; *q; q++)
+		if (*q < ' ' || *q == 0x7f)
+			return err(c, n, path,
+				   "a control character (0x%02x) at byte %zu: a description is one line of text",
+				   *q, (size_t)(q - (const unsigned char *)d));
+	return 0;
+}
+
+static int parse_tags(struct ctx *c, const yaml_node_t *n, const char *path,
+		      struct policy_rule_meta *m)
+{
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	size_t i, k, nr;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return err(c, n, path, "expected a list of tags, got %s",
+			   type_name(n));
+	nr = (size_t)(n->data.sequence.items.top -
+		      n->data.sequence.items.start);
+	if (!nr)
+		return err(c, n, path, "an empty list; leave tags out");
+	if (nr > POLICY_TAGS_MAX)
+		return err(c, n, path, "%zu tags, at most %d", nr,
+			   POLICY_TAGS_MAX);
+	m->tags = calloc(nr, sizeof(*m->tags));
+	if (!m->tags)
+		return err(c, n, path, "out of memory");
+	for_each_item(c, n, it, i) {
+		sub(p1, sizeof(p1), path, "[%zu]", i);
+		if (get_word(c, node(c, *it), p1, "tag", POLICY_TAG_MAX,
+			     &m->tags[i]))
+			return -1;
+		m->nr_tags = i + 1;
+		for (k = 0; k < i; k++)
+			if (!strcmp(m->tags[k], m->tags[i]))
+				return err(c, node(c, *it), p1,
+					   "duplicate tag \"%s\" (first at [%zu])",
+					   m->tags[i], k);
+	}
+	return 0;
+}
+
+/* rate_limit: {events: N, per: SECONDS} */
+static int parse_rate_limit(struct ctx *c, const yaml_node_t *n,
+			    const char *path, struct policy_rate_limit *r)
+{
+	static const char *const fields[] = { "events", "per", NULL };
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *ev, *per;
+
+	if (check_fields(c, n, path, fields))
+		return -1;
+	ev = get(c, n, "events");
+	per = get(c, n, "per");
+	if (!ev || !per)
+		return err(c, n, path,
+			   "needs events (records logged) and per (seconds): {events: 10, per: 60}");
+	if (get_u32(c, ev, sub(p1, sizeof(p1), path, ".events"),
+		    POLICY_RATE_EVENTS_MAX, &r->events))
+		return -1;
+	if (!r->events)
+		return err(c, ev, p1,
+			   "0 would log none of the rule's records; leave its event out of log.events instead");
+	if (get_u32(c, per, sub(p1, sizeof(p1), path, ".per"),
+		    POLICY_RATE_PER_MAX, &r->per_s))
+		return -1;
+	if (!r->per_s)
+		return err(c, per, p1, "an interval of 0 seconds: at least 1");
+	return 0;
+}
+
+/* description, severity, tags, key, rate_limit of a rule */
+static int parse_rule_meta(struct ctx *c, const yaml_node_t *n,
+			   const char *path, struct policy_rule_meta *m)
+{
+	char p1[PATH_MAX_LEN];
+	uint32_t sev;
+	yaml_node_t *v;
+	int ret = 0;
+
+	m->severity = SEVERITY_NONE;
+	v = get(c, n, "description");
+	if (v && parse_description(c, v, sub(p1, sizeof(p1), path,
+					     ".description"), &m->description))
+		ret = -1;
+	v = get(c, n, "severity");
+	if (v) {
+		sub(p1, sizeof(p1), path, ".severity");
+		if (get_enum(c, v, p1, severity_names, "severity", &sev))
+			ret = -1;
+		else
+			m->severity = (int)sev;
+	}
+	v = get(c, n, "tags");
+	if (v && parse_tags(c, v, sub(p1, sizeof(p1), path, ".tags"), m))
+		ret = -1;
+	v = get(c, n, "key");
+	if (v && get_word(c, v, sub(p1, sizeof(p1), path, ".key"), "key",
+			  POLICY_KEY_MAX, &m->key))
+		ret = -1;
+	v = get(c, n, "rate_limit");
+	if (v && parse_rate_limit(c, v, sub(p1, sizeof(p1), path,
+					    ".rate_limit"), &m->rate))
+		ret = -1;
+	return ret;
 }
 
 /* ---- sections ------------------------------------------------------- */
@@ -1267,8 +1457,9 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 {
 	static const char *const common[] = {
 		"name", "event", "vcpus", "priority", "action", "notify",
+		"description", "severity", "tags", "key", "rate_limit",
 	};
-	const char *fields[16];
+	const char *fields[24];
 	const char *const *extra;
 	char path[PATH_MAX_LEN], p1[PATH_MAX_LEN];
 	struct rule_spec s;
@@ -1312,6 +1503,9 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 			    c->p->rules[i].mark.line);
 			goto out;
 		}
+	if (idx < c->p->nr_rule_meta &&
+	    parse_rule_meta(c, n, path, &c->p->rule_meta[idx]))
+		goto out;
 	v = get(c, n, "priority");
 	if (v && get_u32(c, v, sub(p1, sizeof(p1), path, ".priority"),
 			 UINT32_MAX, &s.priority))
@@ -1387,11 +1581,21 @@ out:
 static int parse_rules(struct ctx *c, const yaml_node_t *n)
 {
 	yaml_node_item_t *it;
-	size_t i;
+	size_t i, nr;
 	int ret = 0;
 
 	if (get_list(c, n, "rules"))
 		return -1;
+	nr = (size_t)(n->data.sequence.items.top -
+		      n->data.sequence.items.start);
+	if (nr > XENINTRO_RULES_MAX)
+		nr = XENINTRO_RULES_MAX;	/* the rest is refused below */
+	c->p->rule_meta = calloc(nr ? nr : 1, sizeof(*c->p->rule_meta));
+	if (!c->p->rule_meta)
+		return err(c, n, "rules", "out of memory");
+	c->p->nr_rule_meta = nr;
+	for (i = 0; i < nr; i++)
+		c->p->rule_meta[i].severity = SEVERITY_NONE;
 	for_each_item(c, n, it, i) {
 		if (i >= XENINTRO_RULES_MAX)
 			return err(c, node(c, *it), "rules",
@@ -1696,11 +1900,57 @@ static int parse_mem_capture(struct ctx *c, const yaml_node_t *n,
 	return 0;
 }
 
+/* log.syslog: true, or {facility: NAME, ident: WORD} */
+static int parse_syslog(struct ctx *c, const yaml_node_t *n,
+			struct policy_log *l)
+{
+	static const char *const fields[] = { "facility", "ident", NULL };
+	static const char *const facilities[] = {
+		"daemon", "user", "auth", "authpriv", "local0", "local1",
+		"local2", "local3", "local4", "local5", "local6", "local7",
+		NULL,
+	};
+	static const int facility_values[] = {
+		LOG_DAEMON, LOG_USER, LOG_AUTH, LOG_AUTHPRIV, LOG_LOCAL0,
+		LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5,
+		LOG_LOCAL6, LOG_LOCAL7,
+	};
+	uint32_t f;
+	yaml_node_t *v;
+	int ret = 0;
+
+	l->syslog_facility = LOG_DAEMON;
+	if (n->type != YAML_MAPPING_NODE)
+		return get_bool(c, n, "log.syslog", &l->syslog);
+	l->syslog = true;
+	if (check_fields(c, n, "log.syslog", fields))
+		return -1;
+	v = get(c, n, "facility");
+	if (v) {
+		const char *s;
+
+		if (get_str(c, v, "log.syslog.facility", &s))
+			return -1;
+		for (f = 0; facilities[f] && strcmp(facilities[f], s); f++)
+			;
+		if (!facilities[f])
+			return err(c, v, "log.syslog.facility",
+				   "unknown facility \"%s\" (daemon, user, auth, authpriv, local0..local7)",
+				   s);
+		l->syslog_facility = facility_values[f];
+	}
+	v = get(c, n, "ident");
+	if (v && get_word(c, v, "log.syslog.ident", "syslog ident",
+			  POLICY_IDENT_MAX, &l->syslog_ident))
+		ret = -1;
+	return ret;
+}
+
 static int parse_log(struct ctx *c, const yaml_node_t *n)
 {
 	static const char *const fields[] = {
 		"format", "file", "events", "notify", "forwarded", "async",
-		"memory", "process", NULL,
+		"memory", "process", "syslog", NULL,
 	};
 	static const char *const formats[] = { "json", "text", NULL };
 	struct policy_log *l = &c->p->log;
@@ -1762,6 +2012,9 @@ static int parse_log(struct ctx *c, const yaml_node_t *n)
 			l->events |= 1U << ev;
 		}
 	}
+	v = get(c, n, "syslog");
+	if (v && parse_syslog(c, v, l))
+		ret = -1;
 	v = get(c, n, "notify");
 	if (v && get_bool(c, v, "log.notify", &l->notify))
 		ret = -1;
@@ -2109,6 +2362,17 @@ void policy_free(struct policy *p)
 			free(p->decisions[i].processes[k]);
 		free(p->decisions[i].processes);
 	}
+	for (i = 0; i < p->nr_rule_meta; i++) {
+		struct policy_rule_meta *m = &p->rule_meta[i];
+		size_t k;
+
+		free(m->description);
+		free(m->key);
+		for (k = 0; k < m->nr_tags; k++)
+			free(m->tags[k]);
+		free(m->tags);
+	}
+	free(p->rule_meta);
 	free(p->rules);
 	free(p->decisions);
 	free(p->monitors);
@@ -2118,6 +2382,7 @@ void policy_free(struct policy *p)
 	free(p->kernel_system_map);
 	free(p->kernel_isf);
 	free(p->log.file);
+	free(p->log.syslog_ident);
 	free(p->file);
 	memset(p, 0, sizeof(*p));
 }

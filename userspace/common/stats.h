@@ -18,6 +18,7 @@ struct agent_counters {
 	uint64_t verdicts_sent;
 	uint64_t reloads;
 	uint64_t reload_failures;
+	uint64_t records_suppressed;	/* by rules' rate_limit: */
 };
 
 /*

@@ -37,6 +37,7 @@ listing() { (cd "$1" && find . \( -type f -o -type l \) | sed 's|^\./|/|' | sort
 		/usr/lib/pkgconfig/libxenintro.pc \
 		/usr/lib/systemd/system/xenintro-agent@.service \
 		/usr/share/man/man1/xenintro.1 /usr/share/man/man8/xenintro-agent.8 \
+		/usr/share/man/man5/xenintro-policy.5 \
 		/usr/share/man/man3/libxenintro.3 /usr/share/doc/xenintro/README.md
 	for f in examples/*.yaml; do
 		echo "/usr/share/doc/xenintro/examples/${f#examples/}"
@@ -44,7 +45,7 @@ listing() { (cd "$1" && find . \( -type f -o -type l \) | sed 's|^\./|/|' | sort
 } | sort >"$tmp/want"
 listing "$dest" | grep -v '^/usr/share/man/man3/xenintro_' >"$tmp/got"
 if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
-	ok "installed: $(wc -l <"$tmp/got") files where they belong (programs, library, headers, .pc, unit, man 1/3/8, examples)"
+	ok "installed: $(wc -l <"$tmp/got") files where they belong (programs, library, headers, .pc, unit, man 1/3/5/8, examples)"
 else
 	notok "installed files differ from the list: $(grep '^[-+]/' "$tmp/diff" | tr '\n' ' ')"
 fi
@@ -80,7 +81,7 @@ check "the installed agent checks the installed examples, the installed tool run
 
 # 7. the installed man pages render without a warning
 bad=""
-for m in man1/xenintro.1 man8/xenintro-agent.8 man3/libxenintro.3 man3/xenintro_open.3; do
+for m in man1/xenintro.1 man8/xenintro-agent.8 man5/xenintro-policy.5 man3/libxenintro.3 man3/xenintro_open.3; do
 	out=$(cd "$dest/usr/share/man" && LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$m" 2>&1 >/dev/null)
 	[ -z "$out" ] || bad+=" $m: $out"
 done

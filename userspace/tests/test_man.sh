@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 render() { LC_ALL=C.UTF-8 MANWIDTH=200 man -E UTF-8 -l "$1" 2>/dev/null | col -b; }
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 
 # 1. the shipped pages
 if make -s lint-man >"$tmp/out" 2>&1; then
@@ -75,4 +75,31 @@ if make -s lint-man MANPAGES="$tmp/good.8" >"$tmp/out" 2>&1; then
 	ok "lint-man passes words meant apart and .IR joins"
 else
 	notok "lint-man flags a good page: $(head -c 400 "$tmp/out")"
+fi
+
+# 6. xenintro-policy(5) names every field the parser takes: the top level
+# (parse_top), log: (parse_log), log.syslog: (parse_syslog) and a rule's
+# common fields (parse_rule), read from the fields tables in the source
+fields_of() {
+	awk -v fn="$1" '
+		$0 ~ "^static int " fn "\\(" { inf = 1 }
+		inf && /static const char \*const (fields|common)\[\] = \{/ {
+			intab = 1; sub(/.*= \{/, "") }
+		intab { line = line $0; if (/\};/) exit }
+		END { while (match(line, /"[a-z_0-9]+"/)) {
+			print substr(line, RSTART + 1, RLENGTH - 2)
+			line = substr(line, RSTART + RLENGTH) } }' common/policy_parse.c
+}
+render man/xenintro-policy.5 >"$tmp/policy.txt"
+missing="" count=0
+for fn in parse_top parse_log parse_syslog parse_rule; do
+	for k in $(fields_of $fn); do
+		count=$((count + 1))
+		grep -qE "(^|[^a-z_])$k([^a-z_]|$)" "$tmp/policy.txt" || missing+=" $fn:$k"
+	done
+done
+if [ "$count" -ge 30 ] && [ -z "$missing" ]; then
+	ok "xenintro-policy(5) names all $count fields of the top level, log, log.syslog and rules"
+else
+	notok "xenintro-policy(5) lacks fields the parser takes (of $count):${missing:- none}"
 fi

@@ -9,6 +9,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,6 +481,18 @@ static const struct {
 	  "log-unmonitored-event.yaml:6:19: log.events[1]: nothing to log: no monitor raises msr events (add MSRs to monitors.msr)" },
 	{ "deny-cr3.yaml",
 	  "deny-cr3.yaml:6:5: rules[0].action: deny on cr3 is refused: the guest kernel switches address spaces by writing CR3 (every context switch, and with KPTI every kernel entry and exit), and a vetoed write leaves it on the wrong page tables; log CR3 writes with action: continue and notify: true" },
+	{ "bad-severity.yaml",
+	  "bad-severity.yaml:8:15: rules[0].severity: unknown severity \"fatal\" (emergency, alert, critical, error, warning, notice, info, debug)" },
+	{ "description-too-long.yaml",
+	  "description-too-long.yaml:8:18: rules[0].description: 513 bytes: a description is at most 512" },
+	{ "bad-tag.yaml",
+	  "bad-tag.yaml:8:35: rules[0].tags[1]: \"T1497 sandbox\": a tag is letters, digits and _ - . : / only" },
+	{ "key-too-long.yaml",
+	  "key-too-long.yaml:8:10: rules[0].key: 69 bytes: a key is at most 64" },
+	{ "rate-limit-zero.yaml",
+	  "rate-limit-zero.yaml:9:26: rules[0].rate_limit.events: 0 would log none of the rule's records; leave its event out of log.events instead" },
+	{ "syslog-facility.yaml",
+	  "syslog-facility.yaml:6:22: log.syslog.facility: unknown facility \"local9\" (daemon, user, auth, authpriv, local0..local7)" },
 	{ "deny-xcr0.yaml",
 	  "deny-xcr0.yaml:6:5: rules[0].action: deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true" },
 };
@@ -1227,7 +1242,7 @@ static void check_text_log(void)
 			"at", "rdi", "string", "x\"y z",
 			"at", "rsi", "hex", "00ff",
 			"at", "rdx", "error", "Operation not supported");
-	event_log_event_ctx(&l, &ev, "my rule=1", XENINTRO_VERDICT_CONTINUE,
+	event_log_event_ctx(&l, &ev, "my rule=1", NULL, XENINTRO_VERDICT_CONTINUE,
 			    mem, procs);
 
 	st = json_pack("{s:i, s:{s:i}, s:[{s:s,s:i}]}", "domid", 5,
@@ -1278,6 +1293,301 @@ static void check_text_log(void)
 	unlink(path);
 }
 
+/* A whole line of @path that holds @want, or NULL; the caller frees it. */
+static char *line_with(const char *path, const char *want)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *in = fopen(path, "re");
+
+	while (in && getline(&line, &cap, in) > 0)
+		if (strstr(line, want)) {
+			fclose(in);
+			return line;
+		}
+	if (in)
+		fclose(in);
+	free(line);
+	return NULL;
+}
+
+/*
+ * Rule metadata: parsed, shared by the kernel records of one rule (a
+ * rips: list makes several), and in each record of the rule in both log
+ * formats; a rule without any has none in its records.
+ */
+static void check_rule_metadata(void)
+{
+	static const char doc[] =
+		"guest: 7\n"
+		"monitors: {breakpoint: true, cpuid: true}\n"
+		"rules:\n"
+		"  - name: bps\n"
+		"    event: breakpoint\n"
+		"    rips: [0x1000, 0x2000]\n"
+		"    action: forward\n"
+		"    severity: critical\n"
+		"    description: >\n"
+		"      Planted INT3 \"hit\"\n"
+		"    tags: [mitre_execution, T1059]\n"
+		"    key: bp-watch\n"
+		"    rate_limit: {events: 5, per: 60}\n"
+		"  - {name: plain, event: cpuid, leaf: 1, action: continue}\n";
+	const struct policy_rule_meta *m;
+	struct xenintro_event ev;
+	struct event_log l;
+	struct policy p;
+	struct diag d;
+	char path[] = "/tmp/xi-meta-log-XXXXXX", *line;
+	json_t *rec;
+	int fd, fmt;
+
+	if (policy_load_buffer("meta.yaml", doc, sizeof(doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.nr_rules, 3);
+	m = policy_rule_meta(&p, 1);
+	if (!m || m != policy_rule_meta(&p, 0)) {
+		fail(__FILE__, __LINE__, "both RIPs' records share rules[0]'s metadata");
+		policy_free(&p);
+		return;
+	}
+	EXPECT_EQ(m->severity, SEVERITY_CRITICAL);
+	EXPECT_STREQ(m->description, "Planted INT3 \"hit\"");
+	EXPECT_EQ(m->nr_tags, 2);
+	EXPECT_STREQ(m->tags[1], "T1059");
+	EXPECT_STREQ(m->key, "bp-watch");
+	EXPECT_EQ(m->rate.events, 5);
+	EXPECT_EQ(m->rate.per_s, 60);
+	EXPECT_EQ(policy_rule_meta(&p, 2)->severity, SEVERITY_NONE);
+	EXPECT_EQ(policy_rule_meta(&p, 3) == NULL, 1);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = 3;
+	ev.domid = 7;
+	ev.reason = XENINTRO_EVENT_BREAKPOINT;
+	ev.flags = XENINTRO_EF_SYNC;
+	ev.rule = 1;
+	ev.regs.rip = 0x2000;
+	for (fmt = LOG_JSON; fmt <= LOG_TEXT; fmt++) {
+		fd = mkstemp(path);
+		if (fd < 0 || event_log_open(&l, path, (enum log_format)fmt)) {
+			fail(__FILE__, __LINE__, "cannot open %s", path);
+			break;
+		}
+		close(fd);
+		event_log_event_ctx(&l, &ev, p.rules[1].name, m,
+				    XENINTRO_VERDICT_REINJECT, NULL, NULL);
+		ev.reason = XENINTRO_EVENT_CPUID;
+		ev.rule = 2;
+		event_log_event_ctx(&l, &ev, p.rules[2].name,
+				    policy_rule_meta(&p, 2),
+				    XENINTRO_VERDICT_CONTINUE, NULL, NULL);
+		ev.reason = XENINTRO_EVENT_BREAKPOINT;
+		ev.rule = 1;
+		event_log_close(&l);
+		if (fmt == LOG_JSON) {
+			line = line_with(path, "\"rule\":\"bps\"");
+			rec = line ? json_loads(line, 0, NULL) : NULL;
+			EXPECT_STREQ(json_string_value(json_object_get(rec, "severity")), "critical");
+			EXPECT_STREQ(json_string_value(json_object_get(rec, "key")), "bp-watch");
+			EXPECT_STREQ(json_string_value(json_array_get(json_object_get(rec, "tags"), 0)), "mitre_execution");
+			EXPECT_STREQ(json_string_value(json_object_get(rec, "description")), "Planted INT3 \"hit\"");
+			json_decref(rec);
+			free(line);
+			line = line_with(path, "\"rule\":\"plain\"");
+			EXPECT_EQ(line && !strstr(line, "severity") &&
+				  !strstr(line, "tags"), 1);
+		} else {
+			line = line_with(path, "rule_name=bps");
+			EXPECT_EQ(line && strstr(line,
+				" rule_name=bps severity=critical key=bp-watch tags=mitre_execution,T1059 description=\"Planted INT3 \\\"hit\\\"\" verdict=reinject\n") != NULL, 1);
+			free(line);
+			line = line_with(path, "rule_name=plain");
+			EXPECT_EQ(line && strstr(line, " rule_name=plain verdict=continue\n") != NULL, 1);
+		}
+		free(line);
+		unlink(path);
+		strcpy(path, "/tmp/xi-meta-log-XXXXXX");
+	}
+	policy_free(&p);
+}
+
+/*
+ * syslog(3) as the log sees it: openlog() and syslog() are wrapped at
+ * link time (-Wl,--wrap, common/Makefile), so the test reads what would
+ * have gone to /dev/log. __syslog_chk is what syslog() becomes with
+ * _FORTIFY_SOURCE.
+ */
+static char sl_ident[64], sl_msg[4][1024];
+static int sl_option, sl_facility, sl_prio[4], sl_nr;
+
+void __wrap_openlog(const char *ident, int option, int facility);
+void __wrap_openlog(const char *ident, int option, int facility)
+{
+	snprintf(sl_ident, sizeof(sl_ident), "%s", ident);
+	sl_option = option;
+	sl_facility = facility;
+}
+
+static void sl_record(int prio, const char *fmt, va_list ap)
+{
+	if (sl_nr < 4) {
+		sl_prio[sl_nr] = prio;
+		vsnprintf(sl_msg[sl_nr], sizeof(sl_msg[0]), fmt, ap);
+		sl_nr++;
+	}
+}
+
+void __wrap_syslog(int prio, const char *fmt, ...);
+void __wrap_syslog(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sl_record(prio, fmt, ap);
+	va_end(ap);
+}
+
+void __wrap___syslog_chk(int prio, int flag, const char *fmt, ...);
+void __wrap___syslog_chk(int prio, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	va_start(ap, fmt);
+	sl_record(prio, fmt, ap);
+	va_end(ap);
+}
+
+static const char syslog_doc[] =
+	"guest: 7\n"
+	"monitors: {breakpoint: true}\n"
+	"rules:\n"
+	"  - name: bps\n"
+	"    event: breakpoint\n"
+	"    action: forward\n"
+	"    severity: critical\n"
+	"    tags: [a, b]\n"
+	"    key: bp-watch\n"
+	"log:\n"
+	"  format: text\n"
+	"  syslog: {facility: local3, ident: xi-test}\n";
+
+static void breakpoint_event(struct xenintro_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = 4;
+	ev->domid = 7;
+	ev->reason = XENINTRO_EVENT_BREAKPOINT;
+	ev->flags = XENINTRO_EF_SYNC;
+	ev->regs.rip = 0x1000;
+}
+
+/* log.syslog with syslog(3): facility, ident, priority by severity */
+static void check_syslog(void)
+{
+	struct xenintro_event ev;
+	struct event_log l;
+	struct policy p;
+	struct diag d;
+
+	if (policy_load_buffer("syslog.yaml", syslog_doc,
+			       sizeof(syslog_doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.log.syslog, true);
+	EXPECT_EQ(p.log.syslog_facility, LOG_LOCAL3);
+	EXPECT_STREQ(p.log.syslog_ident, "xi-test");
+	sl_nr = 0;
+	event_log_open(&l, NULL, LOG_TEXT);
+	l.f = NULL;	/* syslog only, as the agent has it without log.file */
+	EXPECT_EQ(event_log_open_syslog(&l, p.log.syslog_facility,
+					p.log.syslog_ident, NULL), 0);
+	EXPECT_STREQ(sl_ident, "xi-test");
+	EXPECT_EQ(sl_facility, LOG_LOCAL3);
+	EXPECT_EQ(sl_option & LOG_PID, LOG_PID);
+	breakpoint_event(&ev);
+	ev.rule = 0;
+	event_log_event_ctx(&l, &ev, "bps", policy_rule_meta(&p, 0),
+			    XENINTRO_VERDICT_REINJECT, NULL, NULL);
+	event_log_msg(&l, "error", "reload failed");
+	event_log_msg(&l, "info", "attached");
+	event_log_close(&l);
+	EXPECT_EQ(sl_nr, 3);
+	EXPECT_EQ(sl_prio[0], LOG_LOCAL3 | LOG_CRIT);
+	EXPECT_EQ(strstr(sl_msg[0], " dom7 ") && strstr(sl_msg[0],
+		  " rule_name=bps severity=critical key=bp-watch tags=a,b verdict=reinject"), 1);
+	EXPECT_EQ(sl_prio[1], LOG_LOCAL3 | LOG_ERR);
+	EXPECT_EQ(strstr(sl_msg[1], " agent level=error msg=\"reload failed\"") != NULL, 1);
+	EXPECT_EQ(sl_prio[2], LOG_LOCAL3 | LOG_INFO);
+	policy_free(&p);
+}
+
+/* log.syslog under systemd: one native journald datagram per record */
+static void check_journald(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/xi-journal-XXXXXX", buf[4096];
+	struct xenintro_event ev;
+	struct event_log l;
+	struct policy p;
+	struct diag d;
+	ssize_t n;
+	int fd;
+
+	if (policy_load_buffer("syslog.yaml", syslog_doc,
+			       sizeof(syslog_doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	if (!mkdtemp(dir)) {
+		fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+		policy_free(&p);
+		return;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/socket", dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fail(__FILE__, __LINE__, "bind %s: %s", sa.sun_path,
+		     strerror(errno));
+		goto out;
+	}
+	event_log_open(&l, NULL, LOG_JSON);
+	l.f = NULL;
+	EXPECT_EQ(event_log_open_syslog(&l, LOG_LOCAL3, "xi-test",
+					sa.sun_path), 0);
+	l.guest = "web1";
+	breakpoint_event(&ev);
+	ev.rule = 0;
+	event_log_event_ctx(&l, &ev, "bps", policy_rule_meta(&p, 0),
+			    XENINTRO_VERDICT_REINJECT, NULL, NULL);
+	event_log_msg(&l, "warning", "two\nlines");
+	event_log_close(&l);
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	EXPECT_EQ(n > 0, 1);
+	buf[n > 0 ? n : 0] = '\0';
+	EXPECT_EQ(strncmp(buf, "MESSAGE={\"time\":", 16), 0);
+	EXPECT_EQ(strstr(buf, "\nPRIORITY=2\nSYSLOG_FACILITY=19\nSYSLOG_IDENTIFIER=xi-test\nXENINTRO_TYPE=event\n") != NULL, 1);
+	EXPECT_EQ(strstr(buf, "\nXENINTRO_GUEST=web1\nXENINTRO_DOMID=7\n") ||
+		  strstr(buf, "\nXENINTRO_DOMID=7\nXENINTRO_GUEST=web1\n"), 1);
+	EXPECT_EQ(strstr(buf, "\nXENINTRO_RULE=bps\nXENINTRO_SEVERITY=critical\nXENINTRO_KEY=bp-watch\nXENINTRO_TAGS=a,b\nXENINTRO_EVENT=breakpoint\nXENINTRO_VERDICT=reinject\n") != NULL, 1);
+	/* the JSON line has no newline; a field with one gets a length */
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	EXPECT_EQ(n > 0, 1);
+	buf[n > 0 ? n : 0] = '\0';
+	EXPECT_EQ(strstr(buf, "\nPRIORITY=4\n") != NULL, 1);
+	EXPECT_EQ(strstr(buf, "\nXENINTRO_LEVEL=warning\n") != NULL, 1);
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+	policy_free(&p);
+}
+
 static void check_iso_time(void)
 {
 	char buf[40];
@@ -1292,7 +1602,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 12;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 15;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1334,6 +1644,9 @@ int main(void)
 	RUN("at most 1024 page ranges and monitors, lists grown by doubling", check_list_bounds());
 	RUN("event JSON record", check_event_json());
 	RUN("text log: values quoted and escaped, lines read back as logfmt", check_text_log());
+	RUN("rule metadata: parsed, in JSON and text records", check_rule_metadata());
+	RUN("log.syslog: syslog(3) with the facility, ident, priority by severity", check_syslog());
+	RUN("log.syslog under systemd: journald native fields", check_journald());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: LGPL-2.1-only OR MIT
+/*
+ * The agent's event loop (main.c, included here with its main renamed)
+ * against libxenintro's simulated kernel (lib/tests/fake_kernel.c, linked
+ * with --wrap) and a fake clock: what rules' rate_limit: does to the log,
+ * and that it never costs an event its verdict. TAP, via the library
+ * tests' harness.
+ */
+#define main agent_main
+#include "../main.c"
+#undef main
+
+#include "fake_kernel.h"
+#include "harness.h"
+
+static long long fake_now;
+
+static long long fake_clock_ms(void)
+{
+	return fake_now;
+}
+
+static const char limited[] =
+	"guest: 5\n"
+	"monitors: {cpuid: true}\n"
+	"rules:\n"
+	"  - name: leaf1\n"
+	"    event: cpuid\n"
+	"    leaf: 1\n"
+	"    action: forward\n"
+	"    severity: notice\n"
+	"    key: cpuid-probe\n"
+	"    rate_limit: {events: 2, per: 10}\n"
+	"  - {name: leaf2, event: cpuid, leaf: 2, action: forward}\n";
+
+static void start(struct agent *a, const char *doc, char *path)
+{
+	char why[256];
+	struct diag d;
+	int fd;
+
+	memset(a, 0, sizeof(*a));
+	a->clock_ms = fake_clock_ms;
+	a->domid = 5;
+	if (policy_load_buffer("inline.yaml", doc, strlen(doc), &a->pol, &d))
+		xt_fail(__FILE__, __LINE__, "%s", d.msg);
+	if (apply_attach(&a->x, "/dev/null", &a->pol, 5, why, sizeof(why)) ||
+	    apply_policy(&a->x, NULL, &a->pol, why, sizeof(why)))
+		xt_fail(__FILE__, __LINE__, "%s", why);
+	XT_EQ(ratelimit_init(&a->rl, &a->pol), 0);
+	fd = mkstemp(path);
+	XT_EQ(fd >= 0, 1);
+	close(fd);
+	XT_EQ(event_log_open(&a->log, path, LOG_JSON), 0);
+	a->log.domid = 5;
+}
+
+/* @n synchronous CPUID events, as kernel rule @rule forwarded them */
+static void cpuid_events(unsigned int n, uint32_t rule)
+{
+	struct xenintro_event ev;
+
+	while (n--) {
+		memset(&ev, 0, sizeof(ev));
+		ev.reason = XENINTRO_EVENT_CPUID;
+		ev.flags = XENINTRO_EF_SYNC;
+		ev.rule = rule;
+		ev.u.cpuid.leaf = rule + 1;
+		XT_EQ(fk_produce(&ev), 0);
+	}
+}
+
+/*
+ * Verdicts the kernel took since the last call, each for its event: the
+ * agent's kicks hand them over (into fk.log), the rest is taken here.
+ */
+static size_t consumed(void)
+{
+	static uint64_t next_seq = 1;
+	size_t i, n;
+
+	pthread_mutex_lock(&fk.lock);
+	fk_consume(NULL, NULL);
+	n = fk.nlog;
+	for (i = 0; i < n; i++)
+		XT_EQ(fk.log[i].seq, next_seq++);
+	fk.nlog = 0;
+	pthread_mutex_unlock(&fk.lock);
+	return n;
+}
+
+/* Lines of @path holding @what. */
+static int lines_with(const char *path, const char *what)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "re");
+	int n = 0;
+
+	while (f && getline(&line, &cap, f) > 0)
+		n += !!strstr(line, what);
+	if (f)
+		fclose(f);
+	free(line);
+	return n;
+}
+
+XT_TEST(rate_limit_suppresses_records_never_verdicts)
+{
+	char path[] = "/tmp/xi-loop-log-XXXXXX";
+	struct agent a;
+
+	start(&a, limited, path);
+	fake_now = 1000;
+	cpuid_events(5, 0);
+	cpuid_events(3, 1);	/* leaf2 has no limit */
+	XT_EQ(drain(&a, false), 0);
+	/* every event answered, whatever the log did */
+	XT_EQ(consumed(), 8);
+	XT_EQ(a.ac.verdicts_sent, 8);
+	XT_EQ(lines_with(path, "\"rule\":\"leaf1\""), 2);
+	XT_EQ(lines_with(path, "\"rule\":\"leaf2\""), 3);
+	XT_EQ(a.ac.records_suppressed, 3);
+	/* the window is not over: no summary yet, and the timer knows when */
+	ratelimit_flush(&a.rl, &a.pol, 10999, false, &a.log);
+	XT_EQ(lines_with(path, "\"type\":\"ratelimit\""), 0);
+	XT_EQ(ratelimit_next_ms(&a.rl, &a.pol), 11000);
+	/* over: one summary, with the rule's name, severity and key */
+	ratelimit_flush(&a.rl, &a.pol, 11000, false, &a.log);
+	XT_EQ(lines_with(path, "\"type\":\"ratelimit\",\"domid\":5,\"rule\":\"leaf1\",\"severity\":\"notice\",\"key\":\"cpuid-probe\",\"suppressed\":3,\"logged\":2,\"events\":2,\"per\":10"), 1);
+	XT_EQ(ratelimit_next_ms(&a.rl, &a.pol), UINT64_MAX);
+	/* a new window logs again */
+	fake_now = 12000;
+	cpuid_events(1, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 1);
+	XT_EQ(lines_with(path, "\"rule\":\"leaf1\""), 4);	/* 3 events + summary */
+	/* at exit, nothing more suppressed: no second summary */
+	ratelimit_flush(&a.rl, &a.pol, 12001, true, &a.log);
+	XT_EQ(lines_with(path, "\"type\":\"ratelimit\""), 1);
+	event_log_close(&a.log);
+	unlink(path);
+	ratelimit_free(&a.rl);
+	xenintro_close(&a.x);
+	policy_free(&a.pol);
+}
+
+XT_TEST(rate_limit_summary_at_exit_and_for_notify_copies)
+{
+	static const char doc[] =
+		"guest: 5\n"
+		"monitors: {cr3: {sync: true}}\n"
+		"rules:\n"
+		"  - name: switch\n"
+		"    event: cr\n"
+		"    cr: cr3\n"
+		"    action: continue\n"
+		"    notify: true\n"
+		"    rate_limit: {events: 1, per: 60}\n";
+	char path[] = "/tmp/xi-loop-log-XXXXXX";
+	struct xenintro_event ev;
+	struct agent a;
+	int i;
+
+	start(&a, doc, path);
+	fake_now = 5000;
+	for (i = 0; i < 4; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.reason = XENINTRO_EVENT_CTRLREG;
+		ev.flags = XENINTRO_EF_NOTIFY;	/* the kernel's copy */
+		ev.u.ctrlreg.index = XENINTRO_CR3;
+		XT_EQ(fk_produce(&ev), 0);
+	}
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(lines_with(path, "\"type\":\"event\""), 1);
+	/* the agent exits long before the window ends: counted all the same */
+	ratelimit_flush(&a.rl, &a.pol, 5001, true, &a.log);
+	XT_EQ(lines_with(path, "\"rule\":\"switch\",\"suppressed\":3,\"logged\":1"), 1);
+	event_log_close(&a.log);
+	unlink(path);
+	ratelimit_free(&a.rl);
+	xenintro_close(&a.x);
+	policy_free(&a.pol);
+}
