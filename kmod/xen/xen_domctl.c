@@ -129,7 +129,8 @@ int xi_pause(u16 domid, bool pause)
 	return xi_domctl(&d);
 }
 
-int xi_vm_event_op(u16 domid, u32 op, u32 *out)
+/* A monitor-ring vm_event op, with the given domctl interface version. */
+static int xi_vm_event_op_version(u16 domid, u32 op, u32 *out, u32 version)
 {
 	struct xi_domctl d = {
 		.cmd = XI_DOMCTL_vm_event_op,
@@ -141,10 +142,16 @@ int xi_vm_event_op(u16 domid, u32 op, u32 *out)
 	};
 	int ret;
 
-	ret = xi_domctl(&d);
+	ret = xi_domctl_version(&d, version);
 	if (!ret && out)
 		*out = d.u.vm_event_op.port_or_version;
 	return ret;
+}
+
+int xi_vm_event_op(u16 domid, u32 op, u32 *out)
+{
+	return xi_vm_event_op_version(domid, op, out,
+				      xi_release->domctl_version);
 }
 
 /*
@@ -155,20 +162,8 @@ int xi_vm_event_op(u16 domid, u32 op, u32 *out)
  */
 int xi_probe_vm_event_version(void *ctx, u32 domctl_version, u32 *version)
 {
-	struct xi_domctl d = {
-		.cmd = XI_DOMCTL_vm_event_op,
-		.domain = XI_DOMID_INVALID,
-		.u.vm_event_op = {
-			.op = XI_VM_EVENT_GET_VERSION,
-			.mode = XI_VM_EVENT_MODE_MONITOR,
-		},
-	};
-	int ret;
-
-	ret = xi_domctl_version(&d, domctl_version);
-	if (!ret)
-		*version = d.u.vm_event_op.port_or_version;
-	return ret;
+	return xi_vm_event_op_version(XI_DOMID_INVALID, XI_VM_EVENT_GET_VERSION,
+				      version, domctl_version);
 }
 
 int xi_monitor_op(u16 domid, struct xi_domctl_monitor_op *op)

@@ -67,13 +67,13 @@ static int in_child(int (*fn)(void))
 	return WEXITSTATUS(status);
 }
 
-static int open_without_sys_admin(void)
+/* Drop CAP_SYS_ADMIN from this process: 0, or 100/101 if it could not. */
+static int drop_sys_admin(void)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2] = {};
-	int fd;
 
 	if (syscall(SYS_capget, &hdr, data))
 		return 100;
@@ -81,6 +81,15 @@ static int open_without_sys_admin(void)
 	data[CAP_SYS_ADMIN / 32].permitted &= ~(1U << (CAP_SYS_ADMIN % 32));
 	if (syscall(SYS_capset, &hdr, data))
 		return 101;
+	return 0;
+}
+
+static int open_without_sys_admin(void)
+{
+	int fd, ret = drop_sys_admin();
+
+	if (ret)
+		return ret;
 	fd = xi_open();
 	if (fd >= 0)
 		return 0;	/* opened: the test fails */
@@ -470,17 +479,10 @@ static int inherited_fd;
 
 static int use_inherited_fd_without_sys_admin(void)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
+	int ret = drop_sys_admin();
 
-	if (syscall(SYS_capget, &hdr, data))
-		return 100;
-	data[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
-	data[CAP_SYS_ADMIN / 32].permitted &= ~(1U << (CAP_SYS_ADMIN % 32));
-	if (syscall(SYS_capset, &hdr, data))
-		return 101;
+	if (ret)
+		return ret;
 	if (xi_open() >= 0 || errno != EPERM)
 		return 2;
 	return handshake(inherited_fd, 0) ? 3 : 1;

@@ -9,10 +9,8 @@
 # TAP on stdout.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+# shellcheck source=userspace/tests/tap.sh
+. tests/tap.sh
 
 echo "TAP version 13"
 echo "1..10"

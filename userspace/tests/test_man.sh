@@ -7,9 +7,8 @@
 # spaces) must fail it, words meant apart must not. TAP on stdout.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+# shellcheck source=userspace/tests/tap.sh
+. tests/tap.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 render() { LC_ALL=C.UTF-8 MANWIDTH=200 man -E UTF-8 -l "$1" 2>/dev/null | col -b; }

@@ -7,9 +7,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 AGENT=$PWD/xenintro-agent
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+# shellcheck source=userspace/tests/tap.sh
+. ../tests/tap.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

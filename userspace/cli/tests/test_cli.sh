@@ -9,10 +9,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(cd ../.. && pwd)
 TOOL=$PWD/xenintro
 AGENT=$PWD/../agent/xenintro-agent
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+# shellcheck source=userspace/tests/tap.sh
+. ../tests/tap.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -45,6 +45,8 @@ static const struct {
 	V12("xenintro_read_string"),
 #define V13(n) { n, "LIBXENINTRO_1.3" }
 	V13("xenintro_map_frames"), V13("xenintro_unmap_frames"),
+#define V14(n) { n, "LIBXENINTRO_1.4" }
+	V14("xenintro_restrict"),
 };
 #define NR_ABI (sizeof(abi) / sizeof(abi[0]))
 
