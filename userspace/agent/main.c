@@ -866,6 +866,11 @@ int main(int argc, char **argv)
 		       a.pol.nr_monitors, plural(a.pol.nr_monitors),
 		       a.pol.nr_access, plural(a.pol.nr_access),
 		       a.pol.nr_decisions, plural(a.pol.nr_decisions));
+		/* parsed and checked, but not installed: say so, not silently */
+		if (a.pol.nr_disabled_rules)
+			printf("%s: %zu rule%s disabled (enabled: false): checked, not installed\n",
+			       a.policy_path, a.pol.nr_disabled_rules,
+			       plural(a.pol.nr_disabled_rules));
 		if (a.pol.provisional)
 			printf("%s: kernel.memory: monitors, access, rules and forwarded are read at attach, with the guest's own symbols (--kernel IMAGE checks them now)\n",
 			       a.policy_path);

@@ -91,6 +91,13 @@ struct policy_rule_meta {
 	size_t nr_tags;
 	char *key;		/* NULL: none */
 	struct policy_rate_limit rate;
+	/*
+	 * enabled: false. The rule was parsed and checked like any other,
+	 * but has no kernel records; @disabled_name (NULL if it has no
+	 * name) lets decisions name it without error.
+	 */
+	bool disabled;
+	char *disabled_name;
 };
 
 /* How the agent answers a forwarded event: first match wins. */
@@ -172,6 +179,7 @@ struct policy {
 	/* entries allocated in the three arrays above (policy_grow()) */
 	size_t monitors_room, access_room, rules_room;
 	size_t nr_policy_rules;		/* entries of rules: in the file */
+	size_t nr_disabled_rules;	/* of them, enabled: false */
 	/* metadata by index in rules: (policy_rule.source), nr_rule_meta */
 	struct policy_rule_meta *rule_meta;
 	size_t nr_rule_meta;

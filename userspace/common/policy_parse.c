@@ -1458,6 +1458,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	static const char *const common[] = {
 		"name", "event", "vcpus", "priority", "action", "notify",
 		"description", "severity", "tags", "key", "rate_limit",
+		"enabled",
 	};
 	const char *fields[24];
 	const char *const *extra;
@@ -1465,6 +1466,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	struct rule_spec s;
 	yaml_node_t *v, *ev;
 	size_t i, k = 0, nr_before;
+	bool enabled = true;
 	int ret = -1;
 
 	memset(&s, 0, sizeof(s));
@@ -1503,6 +1505,17 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 			    c->p->rules[i].mark.line);
 			goto out;
 		}
+	for (i = 0; v && i < c->p->nr_rule_meta; i++)
+		if (c->p->rule_meta[i].disabled_name &&
+		    !strcmp(c->p->rule_meta[i].disabled_name, s.name)) {
+			err(c, v, p1, "\"%s\" is already the name of rules[%zu], which is disabled",
+			    s.name, i);
+			goto out;
+		}
+	v = get(c, n, "enabled");
+	if (v && get_bool(c, v, sub(p1, sizeof(p1), path, ".enabled"),
+			  &enabled))
+		goto out;
 	if (idx < c->p->nr_rule_meta &&
 	    parse_rule_meta(c, n, path, &c->p->rule_meta[idx]))
 		goto out;
@@ -1572,6 +1585,22 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	ret = rule_build(&s, c->p, c->d);
 	if (!ret)
 		ret = check_rule_fires(c, ev, &s, nr_before);
+	if (!ret && !enabled) {
+		/*
+		 * Checked like an enabled rule, so that enabling it later
+		 * cannot fail; but nothing goes to the kernel. Its records
+		 * are the last ones built: take them back out.
+		 */
+		for (i = nr_before; i < c->p->nr_rules; i++)
+			free(c->p->rules[i].name);
+		c->p->nr_rules = nr_before;
+		c->p->nr_disabled_rules++;
+		if (idx < c->p->nr_rule_meta) {
+			c->p->rule_meta[idx].disabled = true;
+			c->p->rule_meta[idx].disabled_name = s.name;
+			s.name = NULL;
+		}
+	}
 out:
 	free(s.name);
 	free(s.keys);
@@ -1679,7 +1708,7 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 	char p1[PATH_MAX_LEN], why[256];
 	const char *problem;
 	yaml_node_t *v;
-	size_t i;
+	size_t i, k;
 
 	memset(dc, 0, sizeof(*dc));
 	dc->log = true;
@@ -1700,6 +1729,14 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 		for (i = 0; i < c->p->nr_rules; i++)
 			if (!strcmp(c->p->rules[i].name, dc->rule))
 				break;
+		/*
+		 * A disabled rule forwards nothing: the decision stays, to
+		 * apply again once the rule is enabled.
+		 */
+		for (k = 0; i == c->p->nr_rules && k < c->p->nr_rule_meta; k++)
+			if (c->p->rule_meta[k].disabled_name &&
+			    !strcmp(c->p->rule_meta[k].disabled_name, dc->rule))
+				i = SIZE_MAX;
 		/* with a rule in error, it may be that one */
 		if (i == c->p->nr_rules && !c->refs_broken)
 			return err(c, v, p1, "no rule is named \"%s\"",
@@ -2368,6 +2405,7 @@ void policy_free(struct policy *p)
 
 		free(m->description);
 		free(m->key);
+		free(m->disabled_name);
 		for (k = 0; k < m->nr_tags; k++)
 			free(m->tags[k]);
 		free(m->tags);

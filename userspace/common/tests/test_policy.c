@@ -493,6 +493,11 @@ static const struct {
 	  "rate-limit-zero.yaml:9:26: rules[0].rate_limit.events: 0 would log none of the rule's records; leave its event out of log.events instead" },
 	{ "syslog-facility.yaml",
 	  "syslog-facility.yaml:6:22: log.syslog.facility: unknown facility \"local9\" (daemon, user, auth, authpriv, local0..local7)" },
+	{ "enabled-not-bool.yaml",
+	  "enabled-not-bool.yaml:8:14: rules[0].enabled: expected true or false, got a scalar \"maybe\"" },
+	/* a disabled rule is checked all the same */
+	{ "disabled-rule-checked.yaml",
+	  "disabled-rule-checked.yaml:7:13: rules[0].action: deny on cpuid events: only mem_access, cr and msr events can be denied" },
 	{ "deny-xcr0.yaml",
 	  "deny-xcr0.yaml:6:5: rules[0].action: deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true" },
 };
@@ -1316,6 +1321,54 @@ static char *line_with(const char *path, const char *want)
  * rips: list makes several), and in each record of the rule in both log
  * formats; a rule without any has none in its records.
  */
+/*
+ * enabled: false: parsed and checked, counted, but no kernel record; a
+ * decision may name the rule; its name stays taken.
+ */
+static void check_enabled(void)
+{
+	static const char doc[] =
+		"guest: 7\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: one, event: cpuid, leaf: 1, action: forward}\n"
+		"  - {name: two, event: cpuid, leaf: 2, action: forward, enabled: false}\n"
+		"  - {name: three, event: cpuid, leaf: 3, action: forward, enabled: true}\n"
+		"forwarded:\n"
+		"  decide:\n"
+		"    - {rule: two, verdict: continue}\n";
+	static const char dup[] =
+		"guest: 7\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: two, event: cpuid, leaf: 2, action: forward, enabled: false}\n"
+		"  - {name: two, event: cpuid, leaf: 3, action: forward}\n";
+	struct policy p;
+	struct diag d;
+	size_t i;
+
+	if (policy_load_buffer("enabled.yaml", doc, sizeof(doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.nr_policy_rules, 3);
+	EXPECT_EQ(p.nr_rules, 2);
+	EXPECT_EQ(p.nr_disabled_rules, 1);
+	for (i = 0; i < p.nr_rules; i++)
+		EXPECT_EQ(!strcmp(p.rules[i].name, "two"), 0);
+	EXPECT_EQ(p.rule_meta[1].disabled, true);
+	EXPECT_STREQ(p.rule_meta[1].disabled_name, "two");
+	EXPECT_EQ(p.rule_meta[0].disabled, false);
+	EXPECT_EQ(p.nr_decisions, 1);
+	policy_free(&p);
+	if (!policy_load_buffer("dup.yaml", dup, sizeof(dup) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "two rules named two accepted");
+		policy_free(&p);
+		return;
+	}
+	EXPECT_STREQ(d.msg, "dup.yaml:5:12: rules[1].name: \"two\" is already the name of rules[0], which is disabled");
+}
+
 static void check_rule_metadata(void)
 {
 	static const char doc[] =
@@ -1602,7 +1655,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 15;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 16;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1645,6 +1698,7 @@ int main(void)
 	RUN("event JSON record", check_event_json());
 	RUN("text log: values quoted and escaped, lines read back as logfmt", check_text_log());
 	RUN("rule metadata: parsed, in JSON and text records", check_rule_metadata());
+	RUN("enabled: false: checked, counted, not installed", check_enabled());
 	RUN("log.syslog: syslog(3) with the facility, ident, priority by severity", check_syslog());
 	RUN("log.syslog under systemd: journald native fields", check_journald());
 	RUN("ISO 8601 timestamps", check_iso_time());
