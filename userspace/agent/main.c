@@ -66,7 +66,10 @@ struct agent {
 	const char *device;
 	struct overrides ov;
 	uint32_t domid;
+	/* who the records are about: read once at attach (read_identity()) */
 	char guest[64];
+	char uuid[GUEST_UUID_LEN];
+	char host[256];
 	struct event_log log;
 	struct ratelimit rl;	/* the policy's rules' rate_limit: */
 	long long (*clock_ms)(void);	/* now_ms(), a fake one in tests */
@@ -460,9 +463,26 @@ static int open_log(struct agent *a, const struct policy *p,
 			event_log_open_syslog(l, p->log.syslog_facility, ident,
 					      NULL);
 	}
+	l->host = a->host;
 	l->domid = a->domid;
 	l->guest = a->guest[0] ? a->guest : NULL;
+	l->uuid = a->uuid;
 	return 0;
+}
+
+/*
+ * The host, the guest's name and UUID (xenstore), read once at attach:
+ * a guest keeps them while it runs, and every record carries them.
+ */
+static void read_identity(struct agent *a)
+{
+	guest_name(a->domid, a->guest, sizeof(a->guest));
+	if (!a->guest[0] && a->pol.guest_name && !a->ov.guest)
+		snprintf(a->guest, sizeof(a->guest), "%s", a->pol.guest_name);
+	guest_uuid(a->domid, a->uuid, sizeof(a->uuid));
+	if (gethostname(a->host, sizeof(a->host)))
+		a->host[0] = '\0';
+	a->host[sizeof(a->host) - 1] = '\0';
 }
 
 /* SIGHUP: all or nothing. A bad policy leaves the old one in force. */
@@ -887,9 +907,7 @@ int main(int argc, char **argv)
 		say(NULL, "error", "%s", why);
 		goto out_policy;
 	}
-	guest_name(a.domid, a.guest, sizeof(a.guest));
-	if (!a.guest[0] && a.pol.guest_name && !a.ov.guest)
-		snprintf(a.guest, sizeof(a.guest), "%s", a.pol.guest_name);
+	read_identity(&a);
 
 	/* signals first: a SIGTERM during setup must not kill us half-way */
 	a.sigfd = signals_open();

@@ -1455,10 +1455,10 @@ static void check_rule_metadata(void)
 		} else {
 			line = line_with(path, "rule_name=bps");
 			EXPECT_EQ(line && strstr(line,
-				" rule_name=bps severity=critical key=bp-watch tags=mitre_execution,T1059 description=\"Planted INT3 \\\"hit\\\"\" verdict=reinject\n") != NULL, 1);
+				" rule_name=bps severity=critical key=bp-watch tags=mitre_execution,T1059 description=\"Planted INT3 \\\"hit\\\"\" verdict=reinject domid=7\n") != NULL, 1);
 			free(line);
 			line = line_with(path, "rule_name=plain");
-			EXPECT_EQ(line && strstr(line, " rule_name=plain verdict=continue\n") != NULL, 1);
+			EXPECT_EQ(line && strstr(line, " rule_name=plain verdict=continue domid=7\n") != NULL, 1);
 		}
 		free(line);
 		unlink(path);
@@ -1613,6 +1613,8 @@ static void check_journald(void)
 	EXPECT_EQ(event_log_open_syslog(&l, LOG_LOCAL3, "xi-test",
 					sa.sun_path), 0);
 	l.guest = "web1";
+	l.host = "dom0-a";
+	l.uuid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
 	breakpoint_event(&ev);
 	ev.rule = 0;
 	event_log_event_ctx(&l, &ev, "bps", policy_rule_meta(&p, 0),
@@ -1624,8 +1626,7 @@ static void check_journald(void)
 	buf[n > 0 ? n : 0] = '\0';
 	EXPECT_EQ(strncmp(buf, "MESSAGE={\"time\":", 16), 0);
 	EXPECT_EQ(strstr(buf, "\nPRIORITY=2\nSYSLOG_FACILITY=19\nSYSLOG_IDENTIFIER=xi-test\nXENINTRO_TYPE=event\n") != NULL, 1);
-	EXPECT_EQ(strstr(buf, "\nXENINTRO_GUEST=web1\nXENINTRO_DOMID=7\n") ||
-		  strstr(buf, "\nXENINTRO_DOMID=7\nXENINTRO_GUEST=web1\n"), 1);
+	EXPECT_EQ(strstr(buf, "\nXENINTRO_HOST=dom0-a\nXENINTRO_DOMID=7\nXENINTRO_GUEST=web1\nXENINTRO_UUID=1b4e28ba-2fa1-11d2-883f-0016d3cca427\n") != NULL, 1);
 	EXPECT_EQ(strstr(buf, "\nXENINTRO_RULE=bps\nXENINTRO_SEVERITY=critical\nXENINTRO_KEY=bp-watch\nXENINTRO_TAGS=a,b\nXENINTRO_EVENT=breakpoint\nXENINTRO_VERDICT=reinject\n") != NULL, 1);
 	/* the JSON line has no newline; a field with one gets a length */
 	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
