@@ -228,6 +228,15 @@ struct policy_env {
  */
 #define POLICY_ACCESS_MAX	1024
 #define POLICY_MONITORS_MAX	1024
+/*
+ * include: at most this deep (the policy itself is depth 0), and this
+ * many files in all; the POLICY_FILE_MAX bytes are for all of them.
+ */
+#define POLICY_INCLUDE_DEPTH	8
+#define POLICY_FILES_MAX	64
+/* lists: a name's length, and the values references give in all */
+#define POLICY_LIST_NAME_MAX	64
+#define POLICY_LIST_VALUES_MAX	65536
 
 /*
  * Read and check the policy in @path. 0 with @p filled (free it with

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <stdio.h>
@@ -498,6 +499,17 @@ static const struct {
 	/* a disabled rule is checked all the same */
 	{ "disabled-rule-checked.yaml",
 	  "disabled-rule-checked.yaml:7:13: rules[0].action: deny on cpuid events: only mem_access, cr and msr events can be denied" },
+	{ "list-unknown.yaml",
+	  "list-unknown.yaml:8:12: rules[0].rips[0]: no list is named \"entry_point\"" },
+	/* errors in an included file: that file's own name and line:col */
+	{ "include-typo.yaml",
+	  "include/typo.yaml:6:5: rules[0].acton: unknown field" },
+	{ "include-cycle.yaml",
+	  "include/cycle-b.yaml:2:11: include[0]: include-cycle.yaml includes itself (an include cycle through include/cycle-b.yaml)" },
+	{ "include-deep.yaml",
+	  "include/deep8.yaml:1:11: include[0]: includes nest more than 8 deep" },
+	{ "include-guest.yaml",
+	  "include/guest.yaml:1:1: guest: unknown field" },
 	{ "deny-xcr0.yaml",
 	  "deny-xcr0.yaml:6:5: rules[0].action: deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true" },
 };
@@ -1369,6 +1381,134 @@ static void check_enabled(void)
 	EXPECT_STREQ(d.msg, "dup.yaml:5:12: rules[1].name: \"two\" is already the name of rules[0], which is disabled");
 }
 
+/* tmp/name with @text in it */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f) {
+		fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * lists: and "@name" wherever a list goes (rips, monitors.msr,
+ * log.events); include: merging lists, monitors and rules, relative to
+ * the including file; the 1 MiB bound over all files together.
+ */
+static void check_lists_includes(void)
+{
+	char dir[] = "/tmp/xi-include-XXXXXX", path[256], *big;
+	struct policy p;
+	struct diag d;
+	size_t i;
+
+	if (!mkdtemp(dir)) {
+		fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	if (mkdir(strcat(strcpy(path, dir), "/sub"), 0700))
+		fail(__FILE__, __LINE__, "mkdir: %s", strerror(errno));
+	write_file(dir, "main.yaml",
+		"guest: 5\n"
+		"include: [sub/base.yaml]\n"
+		"lists:\n"
+		"  entry_points: [0x1000, 0x2000]\n"
+		"monitors: {breakpoint: true, msr: \"@watched_msrs\"}\n"
+		"rules:\n"
+		"  - {name: bps, event: breakpoint, rips: [\"@entry_points\", 0x3000], action: forward}\n"
+		"log: {events: \"@logged\"}\n");
+	/* its own include is relative to it, not to main.yaml */
+	write_file(dir, "sub/base.yaml",
+		"include: [more.yaml]\n"
+		"lists:\n"
+		"  watched_msrs: [LSTAR, SYSENTER_EIP]\n"
+		"  logged: [breakpoint, cpuid, msr]\n"
+		"rules:\n"
+		"  - {name: lstar, event: msr, msr: LSTAR, action: continue, notify: true}\n");
+	write_file(dir, "sub/more.yaml",
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: leaf, event: cpuid, leaf: 1, action: continue, notify: true}\n");
+	snprintf(path, sizeof(path), "%s/main.yaml", dir);
+	if (policy_load(path, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+	} else {
+		EXPECT_EQ(p.nr_policy_rules, 3);
+		/* bps: one kernel rule per RIP, 0x1000 and 0x2000 from the list */
+		EXPECT_EQ(p.nr_rules, 5);
+		EXPECT_EQ(p.rules[0].rule.first, 0x1000);
+		EXPECT_EQ(p.rules[1].rule.first, 0x2000);
+		EXPECT_EQ(p.rules[2].rule.first, 0x3000);
+		EXPECT_STREQ(p.rules[3].name, "lstar");
+		EXPECT_STREQ(p.rules[4].name, "leaf");
+		/* breakpoint, two MSRs, cpuid */
+		EXPECT_EQ(p.nr_monitors, 4);
+		EXPECT_EQ(p.log.events, (1U << XENINTRO_EVENT_BREAKPOINT) |
+			  (1U << XENINTRO_EVENT_CPUID) |
+			  (1U << XENINTRO_EVENT_MSR));
+		policy_free(&p);
+	}
+	/* a list defined twice, across files: both places named */
+	write_file(dir, "sub/more.yaml", "lists: {logged: [cpuid]}\n");
+	if (!policy_load(path, &p, &d)) {
+		fail(__FILE__, __LINE__, "a list defined twice accepted");
+		policy_free(&p);
+	} else {
+		char want[512];
+
+		snprintf(want, sizeof(want),
+			 "%s/sub/more.yaml:1:9: lists.logged: a list of this name is defined already (%s/sub/base.yaml:4)",
+			 dir, dir);
+		EXPECT_STREQ(d.msg, want);
+	}
+	/* 1 MiB for the policy and its includes together */
+	big = malloc(700 * 1024 + 1);
+	if (big) {
+		memset(big, '#', 700 * 1024);
+		big[700 * 1024] = '\0';
+		for (i = 1023; i < 700 * 1024; i += 1024)
+			big[i] = '\n';
+		write_file(dir, "sub/more.yaml", big);
+		write_file(dir, "sub/base.yaml", big);
+		write_file(dir, "sub/base.yaml", "include: [more.yaml, more2.yaml]\n");
+		write_file(dir, "sub/more2.yaml", big);
+		if (!policy_load(path, &p, &d)) {
+			fail(__FILE__, __LINE__, "1.4 MiB of includes accepted");
+			policy_free(&p);
+		} else {
+			char want[512];
+
+			unsigned int k, found = 0;
+
+			/* main.yaml's errors come first: its lists are missing */
+			snprintf(want, sizeof(want),
+				 "%s/sub/base.yaml:1:22: include[1]: %s/sub/more2.yaml makes the policy and its includes more than 1048576 bytes in all",
+				 dir, dir);
+			for (k = 0; k < diag_kept(&d); k++)
+				found += !strcmp(diag_message(&d, k), want);
+			EXPECT_EQ(found, 1);
+		}
+		free(big);
+	}
+	for (i = 0; i < 5; i++) {
+		static const char *const files[] = {
+			"main.yaml", "sub/base.yaml", "sub/more.yaml",
+			"sub/more2.yaml", "sub",
+		};
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		remove(path);
+	}
+	rmdir(dir);
+}
+
 static void check_rule_metadata(void)
 {
 	static const char doc[] =
@@ -1656,7 +1796,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 16;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 17;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1700,6 +1840,7 @@ int main(void)
 	RUN("text log: values quoted and escaped, lines read back as logfmt", check_text_log());
 	RUN("rule metadata: parsed, in JSON and text records", check_rule_metadata());
 	RUN("enabled: false: checked, counted, not installed", check_enabled());
+	RUN("lists and include files", check_lists_includes());
 	RUN("log.syslog: syslog(3) with the facility, ident, priority by severity", check_syslog());
 	RUN("log.syslog under systemd: journald native fields", check_journald());
 	RUN("ISO 8601 timestamps", check_iso_time());
