@@ -91,6 +91,7 @@ struct policy_rule_meta {
 	size_t nr_tags;
 	char *key;		/* NULL: none */
 	struct policy_rate_limit rate;
+	bool dedup;		/* repeats of a record collapse (dedup.h) */
 	/*
 	 * enabled: false. The rule was parsed and checked like any other,
 	 * but has no kernel records; @disabled_name (NULL if it has no

@@ -953,6 +953,10 @@ static int parse_rule_meta(struct ctx *c, const yaml_node_t *n,
 	if (v && parse_rate_limit(c, v, sub(p1, sizeof(p1), path,
 					    ".rate_limit"), &m->rate))
 		ret = -1;
+	v = get(c, n, "dedup");
+	if (v && get_bool(c, v, sub(p1, sizeof(p1), path, ".dedup"),
+			  &m->dedup))
+		ret = -1;
 	return ret;
 }
 
@@ -1509,7 +1513,7 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx,
 	static const char *const common[] = {
 		"name", "event", "vcpus", "priority", "action", "notify",
 		"description", "severity", "tags", "key", "rate_limit",
-		"enabled",
+		"enabled", "dedup",
 	};
 	const char *fields[24];
 	const char *const *extra;

@@ -289,3 +289,77 @@ XT_TEST(records_name_host_guest_uuid_domid)
 	XT_EQ(a.uuid[0], '\0');
 	fake_xs_vm = "/vm/1b4e28ba-2fa1-11d2-883f-0016d3cca427";
 }
+
+/* Line @n (from 0) of @path into @buf, or "". */
+static const char *line_at(const char *path, int n, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	while (f && n-- >= 0 && fgets(buf, (int)len, f))
+		;
+	if (n >= 0)
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/*
+ * dedup: records of a rule that differ only in time and sequence, back
+ * to back, are one record and a "repeated N times" summary when the run
+ * ends (a different record, DEDUP_QUIET_MS of quiet, exit); a rule
+ * without dedup: logs every one; every event is answered.
+ */
+XT_TEST(dedup_collapses_repeats_into_one_record_and_a_summary)
+{
+	static const char doc[] =
+		"guest: 5\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: probe, event: cpuid, leaf: 1, action: forward, dedup: true}\n"
+		"  - {name: plain, event: cpuid, leaf: 2, action: forward}\n";
+	char path[] = "/tmp/xi-loop-log-XXXXXX", line[1024];
+	struct agent a;
+
+	start(&a, doc, path);
+	fake_now = 1000;
+	cpuid_events(3, 0);
+	cpuid_events(2, 1);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 5);
+	XT_EQ(a.ac.verdicts_sent, 5);
+	XT_EQ(a.ac.records_deduplicated, 2);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"verdict\""), 1);
+	XT_EQ(lines_with(path, "\"rule\":\"plain\",\"verdict\""), 2);
+	/* the summary right after the record it repeats, before leaf2's */
+	XT_EQ(strstr(line_at(path, 0, line, sizeof(line)), "\"rule\":\"probe\",\"verdict\"") != NULL, 1);
+	XT_EQ(strstr(line_at(path, 1, line, sizeof(line)),
+		     "\"type\":\"dedup\",\"domid\":5,\"rule\":\"probe\",\"repeated\":2,\"msg\":\"repeated 2 times\"") != NULL, 1);
+	XT_EQ(strstr(line_at(path, 2, line, sizeof(line)), "\"rule\":\"plain\"") != NULL, 1);
+	/* a new run: logged once, its one repeat summed up when quiet */
+	fake_now = 2000;
+	cpuid_events(2, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 2);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"verdict\""), 2);
+	XT_EQ(dedup_next_ms(&a.dd), 2000 + DEDUP_QUIET_MS);
+	dedup_flush(&a.dd, 2000 + DEDUP_QUIET_MS - 1, false, &a.log);
+	XT_EQ(lines_with(path, "\"type\":\"dedup\""), 1);
+	dedup_flush(&a.dd, 2000 + DEDUP_QUIET_MS, false, &a.log);
+	XT_EQ(lines_with(path, "\"repeated\":1,\"msg\":\"repeated 1 time\""), 1);
+	XT_EQ(a.ac.records_deduplicated, 3);
+	/* after the run, the same record is logged again */
+	cpuid_events(1, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 1);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"verdict\""), 3);
+	dedup_flush(&a.dd, 4000, true, &a.log);
+	XT_EQ(lines_with(path, "\"type\":\"dedup\""), 2);
+	event_log_close(&a.log);
+	unlink(path);
+	dedup_free(&a.dd);
+	ratelimit_free(&a.rl);
+	xenintro_close(&a.x);
+	policy_free(&a.pol);
+}
