@@ -19,6 +19,7 @@
 
 #include "apply.h"
 #include "decide.h"
+#include "dedup.h"
 #include "event_log.h"
 #include "mem_capture.h"
 #include "guest.h"
@@ -66,9 +67,13 @@ struct agent {
 	const char *device;
 	struct overrides ov;
 	uint32_t domid;
+	/* who the records are about: read once at attach (read_identity()) */
 	char guest[64];
+	char uuid[GUEST_UUID_LEN];
+	char host[256];
 	struct event_log log;
 	struct ratelimit rl;	/* the policy's rules' rate_limit: */
+	struct dedup dd;	/* the policy's rules' dedup: */
 	long long (*clock_ms)(void);	/* now_ms(), a fake one in tests */
 	struct agent_counters ac;
 	int sigfd;
@@ -342,6 +347,43 @@ static bool rate_admit(struct agent *a, const struct xenintro_event *ev)
 	return false;
 }
 
+/*
+ * Log one event, unless it repeats the record before it (dedup:) or its
+ * rule's rate_limit: holds it back; both count what they drop. The
+ * memory and process are read only for a record that can be written,
+ * except under dedup:, whose comparison needs them.
+ */
+static void log_event(struct agent *a, const struct xenintro_event *ev,
+		      const char *rule, const struct policy_rule_meta *meta,
+		      int verdict, struct event_process *ep)
+{
+	json_t *memory = NULL, *procs = NULL;
+	bool dedup = meta && meta->dedup;
+	char *fp = NULL;
+
+	if (dedup) {
+		memory = mem_capture(&a->x, &a->pol.log, ev);
+		procs = process_json(a, ev, ep);
+		fp = dedup_fingerprint(ev, rule, verdict, memory, procs);
+	}
+	if (!dedup_admit(&a->dd, fp, rule, dedup, (uint64_t)a->clock_ms(),
+			 &a->log)) {
+		a->ac.records_deduplicated = a->dd.total;
+		goto drop;
+	}
+	if (!rate_admit(a, ev))
+		goto drop;
+	if (!dedup) {
+		memory = mem_capture(&a->x, &a->pol.log, ev);
+		procs = process_json(a, ev, ep);
+	}
+	event_log_event_ctx(&a->log, ev, rule, meta, verdict, memory, procs);
+	return;
+drop:
+	json_decref(memory);
+	json_decref(procs);
+}
+
 /* Answer or log one event; -EAGAIN if the verdict ring stays full. */
 static int handle_event(struct agent *a, const struct xenintro_event *ev)
 {
@@ -368,13 +410,10 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		 * reload are drained under the old policy first, so the
 		 * index names the table the kernel used.
 		 */
-		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async) &&
-		    rate_admit(a, ev))
-			event_log_event_ctx(&a->log, ev, rule, meta,
-					    copy && rule ?
-					    (int)p->rules[ev->rule].rule.action :
-					    -1, mem_capture(&a->x, &p->log, ev),
-					    process_json(a, ev, &ep));
+		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
+			log_event(a, ev, rule, meta, copy && rule ?
+				  (int)p->rules[ev->rule].rule.action : -1,
+				  &ep);
 		return 0;
 	}
 	id = NULL;
@@ -394,11 +433,8 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 	 * Logged before the verdict goes out: the event's tables still hold.
 	 * The verdict is dc's whatever the log does (rate_admit()).
 	 */
-	if (dc.log && p->log.forwarded && kind_logged(p, ev) &&
-	    rate_admit(a, ev))
-		event_log_event_ctx(&a->log, ev, rule, meta, (int)dc.verdict,
-				    mem_capture(&a->x, &p->log, ev),
-				    process_json(a, ev, &ep));
+	if (dc.log && p->log.forwarded && kind_logged(p, ev))
+		log_event(a, ev, rule, meta, (int)dc.verdict, &ep);
 	decide_fill(v, ev, dc.verdict);
 	a->ac.verdicts_sent++;
 	return 0;
@@ -460,9 +496,26 @@ static int open_log(struct agent *a, const struct policy *p,
 			event_log_open_syslog(l, p->log.syslog_facility, ident,
 					      NULL);
 	}
+	l->host = a->host;
 	l->domid = a->domid;
 	l->guest = a->guest[0] ? a->guest : NULL;
+	l->uuid = a->uuid;
 	return 0;
+}
+
+/*
+ * The host, the guest's name and UUID (xenstore), read once at attach:
+ * a guest keeps them while it runs, and every record carries them.
+ */
+static void read_identity(struct agent *a)
+{
+	guest_name(a->domid, a->guest, sizeof(a->guest));
+	if (!a->guest[0] && a->pol.guest_name && !a->ov.guest)
+		snprintf(a->guest, sizeof(a->guest), "%s", a->pol.guest_name);
+	guest_uuid(a->domid, a->uuid, sizeof(a->uuid));
+	if (gethostname(a->host, sizeof(a->host)))
+		a->host[0] = '\0';
+	a->host[sizeof(a->host) - 1] = '\0';
 }
 
 /* SIGHUP: all or nothing. A bad policy leaves the old one in force. */
@@ -613,6 +666,7 @@ static void reload(struct agent *a)
 	if (drain(a, false) < 0)
 		say(a, "error", "event ring inconsistent");
 	/* the old rules' suppressed records are summed up under their names */
+	dedup_flush(&a->dd, (uint64_t)a->clock_ms(), true, &a->log);
 	ratelimit_flush(&a->rl, &a->pol, (uint64_t)a->clock_ms(), true,
 			&a->log);
 	ratelimit_free(&a->rl);
@@ -657,6 +711,10 @@ static int run(struct agent *a)
 			wake = a->next_stats_ms;
 		/* a rate-limit window that suppressed records ends: say so */
 		rate_end = ratelimit_next_ms(&a->rl, &a->pol);
+		if (rate_end < (uint64_t)wake)
+			wake = (long long)rate_end;
+		/* a run of repeats that went quiet: its summary */
+		rate_end = dedup_next_ms(&a->dd);
 		if (rate_end < (uint64_t)wake)
 			wake = (long long)rate_end;
 		timeout = wake > now ? (int)(wake - now) : 0;
@@ -704,6 +762,7 @@ static int run(struct agent *a)
 
 		now = now_ms();
 		ratelimit_flush(&a->rl, &a->pol, (uint64_t)now, false, &a->log);
+		dedup_flush(&a->dd, (uint64_t)now, false, &a->log);
 		if (a->next_stats_ms && now >= a->next_stats_ms) {
 			report_stats(a, true);
 			a->next_stats_ms = now + a->pol.stats_interval * 1000LL;
@@ -866,6 +925,11 @@ int main(int argc, char **argv)
 		       a.pol.nr_monitors, plural(a.pol.nr_monitors),
 		       a.pol.nr_access, plural(a.pol.nr_access),
 		       a.pol.nr_decisions, plural(a.pol.nr_decisions));
+		/* parsed and checked, but not installed: say so, not silently */
+		if (a.pol.nr_disabled_rules)
+			printf("%s: %zu rule%s disabled (enabled: false): checked, not installed\n",
+			       a.policy_path, a.pol.nr_disabled_rules,
+			       plural(a.pol.nr_disabled_rules));
 		if (a.pol.provisional)
 			printf("%s: kernel.memory: monitors, access, rules and forwarded are read at attach, with the guest's own symbols (--kernel IMAGE checks them now)\n",
 			       a.policy_path);
@@ -882,9 +946,7 @@ int main(int argc, char **argv)
 		say(NULL, "error", "%s", why);
 		goto out_policy;
 	}
-	guest_name(a.domid, a.guest, sizeof(a.guest));
-	if (!a.guest[0] && a.pol.guest_name && !a.ov.guest)
-		snprintf(a.guest, sizeof(a.guest), "%s", a.pol.guest_name);
+	read_identity(&a);
 
 	/* signals first: a SIGTERM during setup must not kill us half-way */
 	a.sigfd = signals_open();
@@ -951,6 +1013,7 @@ int main(int argc, char **argv)
 	ret = run(&a);
 
 	/* at exit, every window's suppressed records are counted too */
+	dedup_flush(&a.dd, (uint64_t)now_ms(), true, &a.log);
 	ratelimit_flush(&a.rl, &a.pol, (uint64_t)now_ms(), true, &a.log);
 	if (ret == EXIT_OK || ret == EXIT_DOMAIN_DIED)
 		report_stats(&a, true);
@@ -964,6 +1027,7 @@ out_log:
 out_sig:
 	close(a.sigfd);
 out_policy:
+	dedup_free(&a.dd);
 	ratelimit_free(&a.rl);
 	policy_free(&a.pol);
 	if (a.have_kproc)

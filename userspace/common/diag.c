@@ -11,6 +11,7 @@ void diag_init_max(struct diag *d, const char *file, unsigned int max)
 	d->failed = false;
 	d->max = max < 1 ? 1 : max > DIAG_MAX_ERRORS ? DIAG_MAX_ERRORS : max;
 	d->nr = 0;
+	d->file_seq = 0;
 	d->msg[0] = '\0';
 }
 
@@ -31,6 +32,7 @@ int diag_error(struct diag *d, struct src_mark mark, const char *field,
 		return -1;
 	out = d->nr == 1 ? d->msg : d->later[d->nr - 2];
 	d->marks[d->nr - 1] = mark;
+	d->file_seqs[d->nr - 1] = d->file_seq;
 	/* no line: a problem with the file as a whole (cannot open it) */
 	if (mark.line && mark.col)
 		n = snprintf(out, DIAG_MSG_LEN, "%s:%u:%u: %s%s",
@@ -55,8 +57,11 @@ static char *diag_slot(struct diag *d, unsigned int i)
 	return i ? d->later[i - 1] : d->msg;
 }
 
-static bool mark_before(struct src_mark a, struct src_mark b)
+static bool mark_before(unsigned int fa, struct src_mark a, unsigned int fb,
+			struct src_mark b)
 {
+	if (fa != fb)
+		return fa < fb;
 	return a.line < b.line || (a.line == b.line && a.col < b.col);
 }
 
@@ -64,19 +69,23 @@ void diag_sort(struct diag *d)
 {
 	char tmp[DIAG_MSG_LEN];
 	struct src_mark m;
-	unsigned int i, j;
+	unsigned int i, j, f;
 
 	/* a stable insertion sort: at most DIAG_MAX_ERRORS of them */
 	for (i = 1; i < diag_kept(d); i++) {
 		m = d->marks[i];
+		f = d->file_seqs[i];
 		memcpy(tmp, diag_slot(d, i), DIAG_MSG_LEN);
-		for (j = i; j && mark_before(m, d->marks[j - 1]); j--) {
+		for (j = i; j && mark_before(f, m, d->file_seqs[j - 1],
+					     d->marks[j - 1]); j--) {
 			memcpy(diag_slot(d, j), diag_slot(d, j - 1),
 			       DIAG_MSG_LEN);
 			d->marks[j] = d->marks[j - 1];
+			d->file_seqs[j] = d->file_seqs[j - 1];
 		}
 		memcpy(diag_slot(d, j), tmp, DIAG_MSG_LEN);
 		d->marks[j] = m;
+		d->file_seqs[j] = f;
 	}
 }
 

@@ -30,6 +30,13 @@ struct diag {
 	char msg[DIAG_MSG_LEN];	/* the first error, "" if none */
 	char later[DIAG_MAX_ERRORS - 1][DIAG_MSG_LEN];	/* the next ones */
 	struct src_mark marks[DIAG_MAX_ERRORS];	/* where each one is */
+	/*
+	 * A reader of several files (a policy and its includes) sets @file
+	 * and @file_seq, the file's order, before each: errors sort by
+	 * file, then by place.
+	 */
+	unsigned int file_seq;
+	unsigned int file_seqs[DIAG_MAX_ERRORS];
 };
 
 /* Ready @d for @file, keeping only the first error. */

@@ -319,15 +319,15 @@ static void journal_field(FILE *f, const char *key, const char *value)
 
 /*
  * The record's fields a journalctl user filters by: XENINTRO_TYPE,
- * _DOMID, _GUEST, _RULE, _SEVERITY, _KEY, _TAGS (comma-joined), _EVENT,
+ * _HOST, _DOMID, _GUEST, _UUID, _RULE, _SEVERITY, _KEY, _TAGS (comma-joined), _EVENT,
  * _VERDICT, _LEVEL, from the record's JSON form @rec.
  */
 static void journal_send(struct event_log *l, const char *line, int prio,
 			 const char *type, json_t *rec)
 {
 	static const char *const keys[] = {
-		"domid", "guest", "rule", "severity", "key", "tags", "event",
-		"verdict", "level",
+		"host", "domid", "guest", "uuid", "rule", "severity", "key",
+		"tags", "event", "verdict", "level",
 	};
 	char *buf = NULL, name[32], val[64];
 	size_t len = 0, i, k;
@@ -496,6 +496,28 @@ static void text_field(FILE *f, const char *key, json_t *v)
 	}
 }
 
+static bool known(const char *s)
+{
+	return s && *s;
+}
+
+/*
+ * Host, guest, UUID and domid into @rec where it has none yet: every
+ * record says which guest of which host it is about, so that the logs
+ * of many agents and hosts can be merged.
+ */
+static void identity_json(const struct event_log *l, json_t *rec)
+{
+	if (known(l->host) && !json_object_get(rec, "host"))
+		json_object_set_new(rec, "host", json_string(l->host));
+	if (known(l->guest) && !json_object_get(rec, "guest"))
+		json_object_set_new(rec, "guest", json_string(l->guest));
+	if (known(l->uuid) && !json_object_get(rec, "uuid"))
+		json_object_set_new(rec, "uuid", json_string(l->uuid));
+	if (l->domid && !json_object_get(rec, "domid"))
+		json_object_set_new(rec, "domid", json_integer(l->domid));
+}
+
 void event_log_record(struct event_log *l, const char *type, json_t *rec)
 {
 	char when[40], *line = NULL;
@@ -519,8 +541,7 @@ void event_log_record(struct event_log *l, const char *type, json_t *rec)
 		json_decref(rec);
 		rec = o;
 	}
-	if (l->guest && !json_object_get(rec, "guest"))
-		json_object_set_new(rec, "guest", json_string(l->guest));
+	identity_json(l, rec);
 	if (l->format == LOG_JSON) {
 		char *s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
@@ -690,12 +711,23 @@ void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 			text_procs(f, procs);
 		if (memory)
 			text_memory(f, memory);
+		/* who it is about, as in every other record */
+		if (known(l->host)) {
+			fputs(" host=", f);
+			text_value(f, l->host, false);
+		}
+		if (known(l->guest)) {
+			fputs(" guest=", f);
+			text_value(f, l->guest, false);
+		}
+		if (known(l->uuid))
+			fprintf(f, " uuid=%s", l->uuid);
+		fprintf(f, " domid=%u", ev->domid);
 		fclose(f);
 		/* syslog's priority and journald's fields from the JSON form */
 		o = json_pack("{s:i, s:s}", "domid", (int)ev->domid, "event",
 			      policy_event_name(ev->reason));
-		if (l->guest)
-			json_object_set_new(o, "guest", json_string(l->guest));
+		identity_json(l, o);
 		if (rule_name)
 			json_object_set_new(o, "rule", json_string(rule_name));
 		if (meta)
@@ -714,8 +746,12 @@ void event_log_event_ctx(struct event_log *l, const struct xenintro_event *ev,
 	o = json_object();
 	json_object_set_new(o, "time", json_string(when));
 	json_object_set_new(o, "type", json_string("event"));
-	if (l->guest)
+	if (known(l->host))
+		json_object_set_new(o, "host", json_string(l->host));
+	if (known(l->guest))
 		json_object_set_new(o, "guest", json_string(l->guest));
+	if (known(l->uuid))
+		json_object_set_new(o, "uuid", json_string(l->uuid));
 	e = event_json(ev);
 	json_object_update(o, e);
 	json_decref(e);

@@ -18,8 +18,14 @@ struct event_log {
 	FILE *f;		/* NULL: syslog only */
 	bool own;		/* we opened @f (else stdout) */
 	enum log_format format;
+	/*
+	 * Who every record is about, read once at attach: this host (dom0),
+	 * the guest's name and UUID (NULL or "": unknown) and its domid.
+	 */
+	const char *host;
 	uint32_t domid;
 	const char *guest;	/* name for the records, may be NULL */
+	const char *uuid;
 	/* log.syslog: each record to journald (journal_fd) or syslog(3) */
 	bool syslog;
 	int facility;		/* LOG_DAEMON, ... */

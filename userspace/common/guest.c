@@ -77,6 +77,42 @@ int guest_resolve(const char *guest, uint32_t *domid, char *why, size_t len)
 	return ret;
 }
 
+/* 8-4-4-4-12 hex digits, as libxl writes them (lowercase) */
+static bool is_uuid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != GUEST_UUID_LEN - 1)
+		return false;
+	for (i = 0; i < GUEST_UUID_LEN - 1; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!strchr("0123456789abcdefABCDEF", s[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void guest_uuid(uint32_t domid, char *buf, size_t len)
+{
+	struct xs_handle *xs = xs_open(XS_OPEN_READONLY);
+	char path[64], *vm;
+	unsigned int vlen;
+
+	buf[0] = '\0';
+	if (!xs)
+		return;
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+	vm = xs_read(xs, XBT_NULL, path, &vlen);
+	/* "/vm/<uuid>": anything else is not one, and goes in no record */
+	if (vm && !strncmp(vm, "/vm/", 4) && is_uuid(vm + 4))
+		snprintf(buf, len, "%s", vm + 4);
+	free(vm);
+	xs_close(xs);
+}
+
 void guest_name(uint32_t domid, char *buf, size_t len)
 {
 	struct xs_handle *xs = xs_open(XS_OPEN_READONLY);

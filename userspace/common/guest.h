@@ -32,5 +32,13 @@ int guest_domid(const char *guest, uint32_t *domid, char *why, size_t len);
 int guest_resolve(const char *guest, uint32_t *domid, char *why, size_t len);
 /* The name of @domid into @buf, or "" if unknown or no xenstore. */
 void guest_name(uint32_t domid, char *buf, size_t len);
+/* "8-4-4-4-12" hex digits of a UUID, and its NUL */
+#define GUEST_UUID_LEN		37
+/*
+ * The UUID of @domid into @buf (at least GUEST_UUID_LEN bytes), from
+ * /local/domain/<domid>/vm, which the toolstack sets to "/vm/<uuid>";
+ * "" if unknown, no xenstore, or not a UUID.
+ */
+void guest_uuid(uint32_t domid, char *buf, size_t len);
 
 #endif /* XI_GUEST_H */

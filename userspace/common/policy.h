@@ -91,6 +91,14 @@ struct policy_rule_meta {
 	size_t nr_tags;
 	char *key;		/* NULL: none */
 	struct policy_rate_limit rate;
+	bool dedup;		/* repeats of a record collapse (dedup.h) */
+	/*
+	 * enabled: false. The rule was parsed and checked like any other,
+	 * but has no kernel records; @disabled_name (NULL if it has no
+	 * name) lets decisions name it without error.
+	 */
+	bool disabled;
+	char *disabled_name;
 };
 
 /* How the agent answers a forwarded event: first match wins. */
@@ -172,6 +180,7 @@ struct policy {
 	/* entries allocated in the three arrays above (policy_grow()) */
 	size_t monitors_room, access_room, rules_room;
 	size_t nr_policy_rules;		/* entries of rules: in the file */
+	size_t nr_disabled_rules;	/* of them, enabled: false */
 	/* metadata by index in rules: (policy_rule.source), nr_rule_meta */
 	struct policy_rule_meta *rule_meta;
 	size_t nr_rule_meta;
@@ -220,6 +229,15 @@ struct policy_env {
  */
 #define POLICY_ACCESS_MAX	1024
 #define POLICY_MONITORS_MAX	1024
+/*
+ * include: at most this deep (the policy itself is depth 0), and this
+ * many files in all; the POLICY_FILE_MAX bytes are for all of them.
+ */
+#define POLICY_INCLUDE_DEPTH	8
+#define POLICY_FILES_MAX	64
+/* lists: a name's length, and the values references give in all */
+#define POLICY_LIST_NAME_MAX	64
+#define POLICY_LIST_VALUES_MAX	65536
 
 /*
  * Read and check the policy in @path. 0 with @p filled (free it with

@@ -10,13 +10,16 @@
  * security policy must not turn into a rule that does nothing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "guest.h"
@@ -26,6 +29,32 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PATH_MAX_LEN 96
+
+/*
+ * A policy may be several files: include: names files (relative to the
+ * file that names them) whose lists, monitors and rules join the
+ * policy's. Each is a YAML document of its own, read here in full before
+ * any section is parsed; errors in one name that file and its own
+ * line:col (the diag's file is switched with the document).
+ */
+struct policy_file {
+	char *path;		/* as errors name it */
+	char *real;		/* realpath(), to find cycles; NULL: a buffer */
+	yaml_document_t *doc;
+	bool own_doc;		/* an include: deleted with the file */
+	unsigned int depth;	/* 0: the policy itself */
+	size_t parent;		/* the file that included it */
+};
+
+/* A named list of lists:, as strings with their YAML styles. */
+struct named_list {
+	char *name;
+	char **values;
+	yaml_scalar_style_t *styles;
+	size_t nr;
+	size_t file;		/* where it is defined, for a duplicate */
+	unsigned int line;
+};
 
 struct ctx {
 	yaml_document_t *doc;
@@ -42,7 +71,27 @@ struct ctx {
 	 */
 	bool refs_broken;
 	bool list_full;	/* POLICY_ACCESS_MAX or _MONITORS_MAX reached */
+	/* the policy's files: [0] itself, then its includes (read_files()) */
+	struct policy_file *files;
+	size_t nr_files;
+	size_t bytes;		/* of all of them, at most POLICY_FILE_MAX */
+	struct named_list *lists;
+	size_t nr_lists;
+	size_t expanded;	/* values that references to lists gave */
 };
+
+/* Switch the parse (and its errors) to file @k of the policy. */
+static void use_file(struct ctx *c, size_t k)
+{
+	c->doc = c->files[k].doc;
+	c->d->file = c->files[k].path;
+	c->d->file_seq = (unsigned int)k;
+}
+
+static yaml_node_t *file_root(struct ctx *c, size_t k)
+{
+	return yaml_document_get_root_node(c->files[k].doc);
+}
 
 /*
  * Errors are reported as compilers do: all of them, up to the diag's
@@ -904,6 +953,10 @@ static int parse_rule_meta(struct ctx *c, const yaml_node_t *n,
 	if (v && parse_rate_limit(c, v, sub(p1, sizeof(p1), path,
 					    ".rate_limit"), &m->rate))
 		ret = -1;
+	v = get(c, n, "dedup");
+	if (v && get_bool(c, v, sub(p1, sizeof(p1), path, ".dedup"),
+			  &m->dedup))
+		ret = -1;
 	return ret;
 }
 
@@ -1453,11 +1506,14 @@ static int check_rule_fires(struct ctx *c, const yaml_node_t *ev,
 		   "the rule never fires: %s", why);
 }
 
-static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
+/* Rule @idx of the policy, the file's rules[@local]. */
+static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx,
+		      unsigned int local)
 {
 	static const char *const common[] = {
 		"name", "event", "vcpus", "priority", "action", "notify",
 		"description", "severity", "tags", "key", "rate_limit",
+		"enabled", "dedup",
 	};
 	const char *fields[24];
 	const char *const *extra;
@@ -1465,10 +1521,11 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	struct rule_spec s;
 	yaml_node_t *v, *ev;
 	size_t i, k = 0, nr_before;
+	bool enabled = true;
 	int ret = -1;
 
 	memset(&s, 0, sizeof(s));
-	snprintf(path, sizeof(path), "rules[%u]", idx);
+	snprintf(path, sizeof(path), "rules[%u]", local);
 	s.index = idx;
 	s.path = path;
 	s.mark = mark_of(n);
@@ -1503,6 +1560,17 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 			    c->p->rules[i].mark.line);
 			goto out;
 		}
+	for (i = 0; v && i < c->p->nr_rule_meta; i++)
+		if (c->p->rule_meta[i].disabled_name &&
+		    !strcmp(c->p->rule_meta[i].disabled_name, s.name)) {
+			err(c, v, p1, "\"%s\" is already the name of rules[%zu], which is disabled",
+			    s.name, i);
+			goto out;
+		}
+	v = get(c, n, "enabled");
+	if (v && get_bool(c, v, sub(p1, sizeof(p1), path, ".enabled"),
+			  &enabled))
+		goto out;
 	if (idx < c->p->nr_rule_meta &&
 	    parse_rule_meta(c, n, path, &c->p->rule_meta[idx]))
 		goto out;
@@ -1572,43 +1640,82 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx)
 	ret = rule_build(&s, c->p, c->d);
 	if (!ret)
 		ret = check_rule_fires(c, ev, &s, nr_before);
+	if (!ret && !enabled) {
+		/*
+		 * Checked like an enabled rule, so that enabling it later
+		 * cannot fail; but nothing goes to the kernel. Its records
+		 * are the last ones built: take them back out.
+		 */
+		for (i = nr_before; i < c->p->nr_rules; i++)
+			free(c->p->rules[i].name);
+		c->p->nr_rules = nr_before;
+		c->p->nr_disabled_rules++;
+		if (idx < c->p->nr_rule_meta) {
+			c->p->rule_meta[idx].disabled = true;
+			c->p->rule_meta[idx].disabled_name = s.name;
+			s.name = NULL;
+		}
+	}
 out:
 	free(s.name);
 	free(s.keys);
 	return ret;
 }
 
-static int parse_rules(struct ctx *c, const yaml_node_t *n)
+/*
+ * rules: of every file of the policy, the policy's own first: one table,
+ * numbered across files (the index of a rule's metadata and its default
+ * name rules[N]), while errors give each file's own rules[i].
+ */
+static int parse_rules(struct ctx *c)
 {
 	yaml_node_item_t *it;
-	size_t i, nr;
+	yaml_node_t *n;
+	size_t i, k, nr = 0, idx = 0;
 	int ret = 0;
 
-	if (get_list(c, n, "rules"))
-		return -1;
-	nr = (size_t)(n->data.sequence.items.top -
-		      n->data.sequence.items.start);
+	for (k = 0; k < c->nr_files; k++) {
+		use_file(c, k);
+		n = get(c, file_root(c, k), "rules");
+		if (!n)
+			continue;
+		if (get_list(c, n, "rules")) {
+			ret = -1;
+			continue;
+		}
+		nr += (size_t)(n->data.sequence.items.top -
+			       n->data.sequence.items.start);
+	}
 	if (nr > XENINTRO_RULES_MAX)
 		nr = XENINTRO_RULES_MAX;	/* the rest is refused below */
 	c->p->rule_meta = calloc(nr ? nr : 1, sizeof(*c->p->rule_meta));
 	if (!c->p->rule_meta)
-		return err(c, n, "rules", "out of memory");
+		return err(c, file_root(c, 0), "rules", "out of memory");
 	c->p->nr_rule_meta = nr;
 	for (i = 0; i < nr; i++)
 		c->p->rule_meta[i].severity = SEVERITY_NONE;
-	for_each_item(c, n, it, i) {
-		if (i >= XENINTRO_RULES_MAX)
-			return err(c, node(c, *it), "rules",
-				   "more than %u rules", XENINTRO_RULES_MAX);
-		if (too_many(c))
-			return -1;
-		if (parse_rule(c, node(c, *it), (unsigned int)i))
-			ret = -1;
+	for (k = 0; k < c->nr_files; k++) {
+		use_file(c, k);
+		n = get(c, file_root(c, k), "rules");
+		if (!n || n->type != YAML_SEQUENCE_NODE)
+			continue;
+		for_each_item(c, n, it, i) {
+			if (idx >= XENINTRO_RULES_MAX)
+				return err(c, node(c, *it), "rules",
+					   "more than %u rules",
+					   XENINTRO_RULES_MAX);
+			if (too_many(c))
+				return -1;
+			if (parse_rule(c, node(c, *it), (unsigned int)idx,
+				       (unsigned int)i))
+				ret = -1;
+			idx++;
+		}
+		c->p->nr_policy_rules = idx;
+		if (c->p->nr_rules > XENINTRO_RULES_MAX)
+			return err(c, n, "rules", "%zu kernel rules, more than %u",
+				   c->p->nr_rules, XENINTRO_RULES_MAX);
 	}
-	c->p->nr_policy_rules = i;
-	if (c->p->nr_rules > XENINTRO_RULES_MAX)
-		return err(c, n, "rules", "%zu kernel rules, more than %u",
-			   c->p->nr_rules, XENINTRO_RULES_MAX);
 	return ret;
 }
 
@@ -1679,7 +1786,7 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 	char p1[PATH_MAX_LEN], why[256];
 	const char *problem;
 	yaml_node_t *v;
-	size_t i;
+	size_t i, k;
 
 	memset(dc, 0, sizeof(*dc));
 	dc->log = true;
@@ -1700,6 +1807,14 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 		for (i = 0; i < c->p->nr_rules; i++)
 			if (!strcmp(c->p->rules[i].name, dc->rule))
 				break;
+		/*
+		 * A disabled rule forwards nothing: the decision stays, to
+		 * apply again once the rule is enabled.
+		 */
+		for (k = 0; i == c->p->nr_rules && k < c->p->nr_rule_meta; k++)
+			if (c->p->rule_meta[k].disabled_name &&
+			    !strcmp(c->p->rule_meta[k].disabled_name, dc->rule))
+				i = SIZE_MAX;
 		/* with a rule in error, it may be that one */
 		if (i == c->p->nr_rules && !c->refs_broken)
 			return err(c, v, p1, "no rule is named \"%s\"",
@@ -2116,17 +2231,576 @@ static int parse_kernel(struct ctx *c, const yaml_node_t *n)
 	return 0;
 }
 
+/* ---- lists and include files ---------------------------------------- */
+
+/* libyaml's problem text, at its mark. */
+static int yaml_problem(struct diag *d, const yaml_parser_t *y)
+{
+	struct src_mark m = {
+		.line = (unsigned int)y->problem_mark.line + 1,
+		.col = (unsigned int)y->problem_mark.column + 1,
+	};
+
+	if (y->error == YAML_MEMORY_ERROR)
+		return diag_error(d, m, NULL, "out of memory");
+	if (y->context)
+		return diag_error(d, m, NULL, "YAML syntax error: %s %s",
+				  y->problem ? y->problem : "error",
+				  y->context);
+	return diag_error(d, m, NULL, "YAML syntax error: %s",
+			  y->problem ? y->problem : "error");
+}
+
+/* @rel, relative to the directory of @base unless it is absolute. */
+static char *include_path(const char *base, const char *rel)
+{
+	const char *slash = strrchr(base, '/');
+	size_t len;
+	char *out;
+
+	if (rel[0] == '/' || !slash)
+		return strdup(rel);
+	len = (size_t)(slash - base) + 1 + strlen(rel) + 1;
+	out = malloc(len);
+	if (out)
+		snprintf(out, len, "%.*s/%s", (int)(slash - base), base, rel);
+	return out;
+}
+
+/*
+ * Read an included file into a new document: a regular file only (a
+ * FIFO or a device would block or never end), within what is left of the
+ * policy's POLICY_FILE_MAX bytes. NULL with the error said at @n, the
+ * include: entry, or in the file itself for its YAML.
+ */
+static yaml_document_t *read_include(struct ctx *c, const yaml_node_t *n,
+				     const char *path, const char *file)
+{
+	yaml_document_t *doc = NULL, extra;
+	yaml_parser_t y;
+	struct stat st;
+	size_t left = POLICY_FILE_MAX - c->bytes, len = 0;
+	char *buf = NULL;
+	ssize_t r;
+	int fd;
+
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		err(c, n, path, "cannot open %s: %s", file, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		err(c, n, path, "%s is not a regular file", file);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > left) {
+		err(c, n, path,
+		    "%s makes the policy and its includes more than %d bytes in all",
+		    file, POLICY_FILE_MAX);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		err(c, n, path, "out of memory");
+		goto out;
+	}
+	/* it may grow while read: never past the size it had */
+	while (len < (size_t)st.st_size &&
+	       (r = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)r;
+	c->bytes += len;
+	doc = calloc(1, sizeof(*doc));
+	if (!doc || !yaml_parser_initialize(&y)) {
+		err(c, n, path, "out of memory");
+		free(doc);
+		doc = NULL;
+		goto out;
+	}
+	yaml_parser_set_input_string(&y, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&y, doc)) {
+		const char *main_file = c->d->file;
+
+		c->d->file = file;
+		c->d->file_seq = (unsigned int)c->nr_files;
+		yaml_problem(c->d, &y);
+		c->d->file = main_file;
+		free(doc);
+		doc = NULL;
+	} else if (!yaml_document_get_root_node(doc)) {
+		err(c, n, path, "%s is empty", file);
+		yaml_document_delete(doc);
+		free(doc);
+		doc = NULL;
+	} else if (yaml_parser_load(&y, &extra)) {
+		/* a second document would be ignored: refuse it, as at the top */
+		if (yaml_document_get_root_node(&extra))
+			err(c, n, path, "%s holds a second YAML document; a policy file is one",
+			    file);
+		if (yaml_document_get_root_node(&extra)) {
+			yaml_document_delete(doc);
+			free(doc);
+			doc = NULL;
+		}
+		yaml_document_delete(&extra);
+	}
+	yaml_parser_delete(&y);
+out:
+	free(buf);
+	close(fd);
+	return doc;
+}
+
+/*
+ * include: of file @from, and theirs, depth first: each file once, no
+ * cycle, at most POLICY_INCLUDE_DEPTH deep.
+ */
+static int load_includes(struct ctx *c, size_t from)
+{
+	static const char *const fields[] = {
+		"include", "lists", "monitors", "rules", NULL,
+	};
+	char p1[PATH_MAX_LEN], *file, *real;
+	const char *rel;
+	yaml_node_item_t *it;
+	yaml_document_t *doc;
+	struct policy_file *f;
+	yaml_node_t *v, *e;
+	size_t i, k, nr;
+	int ret = 0;
+
+	use_file(c, from);
+	v = get(c, file_root(c, from), "include");
+	if (!v)
+		return 0;
+	if (get_list(c, v, "include"))
+		return -1;
+	nr = (size_t)(v->data.sequence.items.top -
+		      v->data.sequence.items.start);
+	for (i = 0; i < nr && !too_many(c); i++) {
+		use_file(c, from);
+		v = get(c, file_root(c, from), "include");
+		it = v->data.sequence.items.start + i;
+		e = node(c, *it);
+		sub(p1, sizeof(p1), "include", "[%zu]", i);
+		if (get_str(c, e, p1, &rel) ||
+		    !(file = include_path(c->files[from].path, rel))) {
+			ret = -1;
+			continue;
+		}
+		if (c->files[from].depth + 1 > POLICY_INCLUDE_DEPTH) {
+			free(file);
+			return err(c, e, p1,
+				   "includes nest more than %d deep",
+				   POLICY_INCLUDE_DEPTH);
+		}
+		real = realpath(file, NULL);
+		for (k = 0; real && k < c->nr_files; k++) {
+			size_t up;
+
+			if (!c->files[k].real || strcmp(c->files[k].real, real))
+				continue;
+			/* on the way here: a cycle; else only twice */
+			for (up = from; up && up != k; up = c->files[up].parent)
+				;
+			if (up == k)
+				err(c, e, p1, "%s includes itself (an include cycle through %s)",
+				    c->files[k].path, c->files[from].path);
+			else
+				err(c, e, p1, "%s is included already (by %s)",
+				    file, c->files[c->files[k].parent].path);
+			break;
+		}
+		if (!real || k < c->nr_files) {
+			if (!real)
+				err(c, e, p1, "cannot open %s: %s", file,
+				    strerror(errno));
+			free(real);
+			free(file);
+			ret = -1;
+			continue;
+		}
+		if (c->nr_files == POLICY_FILES_MAX) {
+			free(real);
+			free(file);
+			return err(c, e, p1, "more than %d files in the policy",
+				   POLICY_FILES_MAX);
+		}
+		doc = read_include(c, e, p1, file);
+		if (!doc) {
+			free(real);
+			free(file);
+			ret = -1;
+			continue;
+		}
+		f = &c->files[c->nr_files];
+		f->path = file;
+		f->real = real;
+		f->doc = doc;
+		f->own_doc = true;
+		f->depth = c->files[from].depth + 1;
+		f->parent = from;
+		c->nr_files++;
+		/* an included file holds these sections only */
+		use_file(c, c->nr_files - 1);
+		if (check_fields(c, file_root(c, c->nr_files - 1), "",
+				 fields)) {
+			c->refs_broken = true;
+			ret = -1;
+			if (file_root(c, c->nr_files - 1)->type !=
+			    YAML_MAPPING_NODE)
+				continue;
+		}
+		if (load_includes(c, c->nr_files - 1))
+			ret = -1;
+	}
+	use_file(c, from);
+	return ret;
+}
+
+static void free_files(struct ctx *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nr_files; i++) {
+		if (c->files[i].own_doc) {
+			yaml_document_delete(c->files[i].doc);
+			free(c->files[i].doc);
+			free(c->files[i].path);
+		}
+		free(c->files[i].real);
+	}
+	for (i = 0; i < c->nr_lists; i++) {
+		for (k = 0; k < c->lists[i].nr; k++)
+			free(c->lists[i].values[k]);
+		free(c->lists[i].values);
+		free(c->lists[i].styles);
+		free(c->lists[i].name);
+	}
+	free(c->lists);
+}
+
+/* "@name" quoted: a reference to list @name (*@name set) */
+static bool list_ref(const yaml_node_t *n, const char **name)
+{
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE || is_plain(n))
+		return false;
+	s = scalar(n);
+	if (s[0] != '@' || !s[1])
+		return false;
+	for (*name = ++s; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static struct named_list *find_list(struct ctx *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_lists; i++)
+		if (!strcmp(c->lists[i].name, name))
+			return &c->lists[i];
+	return NULL;
+}
+
+/* lists: {NAME: [value, ...], ...} of the current file */
+static int parse_lists(struct ctx *c, const yaml_node_t *n, size_t file)
+{
+	char p1[PATH_MAX_LEN], p2[PATH_MAX_LEN];
+	yaml_node_pair_t *pr;
+	yaml_node_item_t *it;
+	struct named_list *l, *nl;
+	const char *ref;
+	yaml_node_t *k, *v, *e;
+	size_t i, nr;
+	int ret = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return err(c, n, "lists", "expected a mapping, got %s",
+			   type_name(n));
+	for (pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		k = node(c, pr->key);
+		v = node(c, pr->value);
+		sub(p1, sizeof(p1), "lists.", "%s", is_plain(k) ? scalar(k) : "");
+		if (!is_plain(k) || !*scalar(k) ||
+		    strlen(scalar(k)) > POLICY_LIST_NAME_MAX ||
+		    strspn(scalar(k), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(scalar(k))) {
+			ret = err(c, k, "lists",
+				  "a list name is 1 to %d letters, digits, _ and -",
+				  POLICY_LIST_NAME_MAX);
+			continue;
+		}
+		l = find_list(c, scalar(k));
+		if (l) {
+			ret = err(c, k, p1, "a list of this name is defined already (%s:%u)",
+				  c->files[l->file].path, l->line);
+			continue;
+		}
+		if (v->type != YAML_SEQUENCE_NODE) {
+			ret = err(c, v, p1, "expected a list, got %s",
+				  type_name(v));
+			continue;
+		}
+		nr = (size_t)(v->data.sequence.items.top -
+			      v->data.sequence.items.start);
+		if (!nr) {
+			ret = err(c, v, p1, "an empty list");
+			continue;
+		}
+		nl = realloc(c->lists, (c->nr_lists + 1) * sizeof(*nl));
+		if (!nl)
+			return err(c, v, p1, "out of memory");
+		c->lists = nl;
+		l = &c->lists[c->nr_lists];
+		memset(l, 0, sizeof(*l));
+		l->name = strdup(scalar(k));
+		l->values = calloc(nr, sizeof(*l->values));
+		l->styles = calloc(nr, sizeof(*l->styles));
+		l->file = file;
+		l->line = mark_of(k).line;
+		c->nr_lists++;
+		if (!l->name || !l->values || !l->styles)
+			return err(c, v, p1, "out of memory");
+		for_each_item(c, v, it, i) {
+			e = node(c, *it);
+			sub(p2, sizeof(p2), p1, "[%zu]", i);
+			if (e->type != YAML_SCALAR_NODE || is_null(e)) {
+				ret = err(c, e, p2, "expected a value, got %s",
+					  type_name(e));
+				break;
+			}
+			if (list_ref(e, &ref)) {
+				ret = err(c, e, p2, "a list cannot name another list (\"@%s\")",
+					  ref);
+				break;
+			}
+			l->values[i] = strdup(scalar(e));
+			if (!l->values[i])
+				return err(c, e, p2, "out of memory");
+			l->styles[i] = e->data.scalar.style;
+			l->nr = i + 1;
+		}
+	}
+	return ret;
+}
+
+/* A new scalar node in the current document, at @at's place. */
+static int add_value(struct ctx *c, const struct named_list *l, size_t i,
+		     yaml_mark_t start, yaml_mark_t end)
+{
+	yaml_node_t *n;
+	int id;
+
+	id = yaml_document_add_scalar(c->doc, NULL,
+				      (yaml_char_t *)l->values[i],
+				      (int)strlen(l->values[i]), l->styles[i]);
+	if (!id)
+		return 0;
+	n = node(c, id);
+	n->start_mark = start;
+	n->end_mark = end;
+	return id;
+}
+
+/*
+ * Fields that hold one string of the operator's own: a quoted "@word"
+ * there is that text, never a list.
+ */
+static bool is_text_field(const char *key)
+{
+	static const char *const text[] = {
+		"name", "description", "key", "guest", "rule", "file",
+		"ident", "image", "system_map", "isf", NULL,
+	};
+	size_t i;
+
+	for (i = 0; text[i]; i++)
+		if (!strcmp(text[i], key))
+			return true;
+	return false;
+}
+
+/*
+ * Replace every "@name" in the document under node @id: in a list by the
+ * list's values, in place; as a field's whole value by a list of them.
+ * The new values carry the reference's line:col, so that an error in one
+ * points at the place that used it. @seen: nodes done (aliases share
+ * nodes, and must cost once); @depth bounds the walk.
+ */
+static int expand_refs(struct ctx *c, int id, const char *path,
+		       unsigned char *seen, size_t nr_seen, unsigned int depth)
+{
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *n = node(c, id), *e;
+	struct named_list *l;
+	const char *ref;
+	size_t i, k, nr, nr_new;
+	int *items, ret = 0, seq;
+
+	if (!n || (size_t)id > nr_seen || seen[id - 1] || depth > 32 ||
+	    too_many(c))
+		return 0;
+	seen[id - 1] = 1;
+	if (n->type == YAML_MAPPING_NODE) {
+		nr = (size_t)(n->data.mapping.pairs.top -
+			      n->data.mapping.pairs.start);
+		for (i = 0; i < nr; i++) {
+			yaml_node_pair_t pr;
+			yaml_node_t *k_node;
+
+			n = node(c, id);	/* adding nodes may move them */
+			pr = n->data.mapping.pairs.start[i];
+			k_node = node(c, pr.key);
+			if (k_node->type != YAML_SCALAR_NODE)
+				continue;
+			/* lists: themselves are values, not references */
+			if (!depth && !strcmp(scalar(k_node), "lists"))
+				continue;
+			sub(p1, sizeof(p1), path, "%s%s", *path ? "." : "",
+			    scalar(k_node));
+			e = node(c, pr.value);
+			if (list_ref(e, &ref) && !is_text_field(scalar(k_node))) {
+				yaml_mark_t s = e->start_mark, en = e->end_mark;
+
+				l = find_list(c, ref);
+				if (!l) {
+					ret = err(c, e, p1, "no list is named \"%s\"",
+						  ref);
+					continue;
+				}
+				c->expanded += l->nr;
+				if (c->expanded > POLICY_LIST_VALUES_MAX)
+					return err(c, e, p1,
+						   "lists expand to more than %d values in all",
+						   POLICY_LIST_VALUES_MAX);
+				seq = yaml_document_add_sequence(c->doc, NULL,
+						YAML_FLOW_SEQUENCE_STYLE);
+				if (!seq)
+					return err(c, e, p1, "out of memory");
+				node(c, seq)->start_mark = s;
+				node(c, seq)->end_mark = en;
+				for (k = 0; k < l->nr; k++) {
+					int v = add_value(c, l, k, s, en);
+
+					if (!v || !yaml_document_append_sequence_item(c->doc, seq, v))
+						return err(c, e, p1, "out of memory");
+				}
+				node(c, id)->data.mapping.pairs.start[i].value = seq;
+				continue;
+			}
+			if (expand_refs(c, pr.value, p1, seen, nr_seen,
+					depth + 1))
+				ret = -1;
+		}
+		return ret;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return 0;
+	nr = (size_t)(n->data.sequence.items.top -
+		      n->data.sequence.items.start);
+	for (i = 0, nr_new = 0; i < nr; i++) {
+		e = node(c, node(c, id)->data.sequence.items.start[i]);
+		l = list_ref(e, &ref) ? find_list(c, ref) : NULL;
+		nr_new += l ? l->nr : 1;
+	}
+	items = calloc(nr_new ? nr_new : 1, sizeof(*items));
+	if (!items)
+		return err(c, n, path, "out of memory");
+	for (i = 0, k = 0; i < nr; i++) {
+		int item = node(c, id)->data.sequence.items.start[i];
+		size_t j;
+
+		e = node(c, item);
+		sub(p1, sizeof(p1), path, "[%zu]", i);
+		if (!list_ref(e, &ref)) {
+			items[k++] = item;
+			if (expand_refs(c, item, p1, seen, nr_seen, depth + 1))
+				ret = -1;
+			continue;
+		}
+		l = find_list(c, ref);
+		if (!l) {
+			/* left out: as a value it would only be refused again */
+			ret = err(c, e, p1, "no list is named \"%s\"", ref);
+			continue;
+		}
+		c->expanded += l->nr;
+		if (c->expanded > POLICY_LIST_VALUES_MAX) {
+			free(items);
+			return err(c, e, p1,
+				   "lists expand to more than %d values in all",
+				   POLICY_LIST_VALUES_MAX);
+		}
+		for (j = 0; j < l->nr; j++) {
+			items[k] = add_value(c, l, j, e->start_mark,
+					     e->end_mark);
+			if (!items[k++]) {
+				free(items);
+				return err(c, e, p1, "out of memory");
+			}
+			e = node(c, item);	/* the nodes may have moved */
+		}
+	}
+	n = node(c, id);
+	/* libyaml frees a sequence's items with free() (yaml_free) */
+	free(n->data.sequence.items.start);
+	n->data.sequence.items.start = items;
+	n->data.sequence.items.top = items + k;
+	n->data.sequence.items.end = items + (nr_new ? nr_new : 1);
+	return ret;
+}
+
+/*
+ * Every file of the policy: its include: files read, the lists of all of
+ * them gathered, then each file's references to them replaced.
+ */
+static int read_files(struct ctx *c)
+{
+	unsigned char *seen;
+	yaml_node_t *v;
+	size_t k, nr;
+	int ret = 0;
+
+	if (load_includes(c, 0))
+		ret = -1;
+	for (k = 0; k < c->nr_files && !too_many(c); k++) {
+		use_file(c, k);
+		v = get(c, file_root(c, k), "lists");
+		if (v && parse_lists(c, v, k))
+			ret = -1;
+	}
+	for (k = 0; k < c->nr_files && !too_many(c); k++) {
+		use_file(c, k);
+		nr = (size_t)(c->doc->nodes.top - c->doc->nodes.start);
+		seen = calloc(nr ? nr : 1, 1);
+		if (!seen)
+			return err(c, file_root(c, k), "", "out of memory");
+		if (expand_refs(c, 1, "", seen, nr, 0))
+			ret = -1;
+		free(seen);
+	}
+	use_file(c, 0);
+	if (ret)
+		c->refs_broken = true;
+	return ret;
+}
+
 static int parse_top(struct ctx *c, const yaml_node_t *root)
 {
 	static const char *const fields[] = {
 		"guest", "kernel", "default_verdict", "deadline_ms",
 		"ring_entries", "stats_interval", "monitors", "access",
-		"rules", "forwarded", "log", NULL,
+		"rules", "forwarded", "log", "lists", "include", NULL,
 	};
 	static const char *const verdicts[] = { "continue", "deny", NULL };
 	struct policy *p = c->p;
 	uint32_t v32;
 	yaml_node_t *v;
+	size_t k;
 
 	/* a misspelt section is reported; the others are read all the same */
 	if (check_fields(c, root, "", fields)) {
@@ -2134,6 +2808,8 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 			return -1;
 		c->refs_broken = true;
 	}
+	/* every file and list first: any section may use a list */
+	read_files(c);
 	v = get(c, root, "guest");
 	if (!v)
 		err(c, root, "guest", "missing (a domid or a name)");
@@ -2176,15 +2852,20 @@ static int parse_top(struct ctx *c, const yaml_node_t *root)
 		return c->d->failed ? -1 : 0;
 	}
 	/* what the rules, decisions and log refer to comes first */
-	v = get(c, root, "monitors");
-	if (v && parse_monitors(c, v))
-		c->refs_broken = true;
+	/* the included files' monitors and rules after the policy's own */
+	for (k = 0; k < c->nr_files && !too_many(c); k++) {
+		use_file(c, k);
+		v = get(c, file_root(c, k), "monitors");
+		if (v && parse_monitors(c, v))
+			c->refs_broken = true;
+	}
+	use_file(c, 0);
 	v = get(c, root, "access");
 	if (v && !too_many(c) && parse_access(c, v))
 		c->refs_broken = true;
-	v = get(c, root, "rules");
-	if (v && !too_many(c) && parse_rules(c, v))
+	if (!too_many(c) && parse_rules(c))
 		c->refs_broken = true;
+	use_file(c, 0);
 	v = get(c, root, "forwarded");
 	if (v && !too_many(c))
 		parse_forwarded(c, v);
@@ -2211,24 +2892,6 @@ static void policy_defaults(struct policy *p)
 	p->log.async = true;
 }
 
-/* libyaml's problem text, at its mark. */
-static int yaml_problem(struct diag *d, const yaml_parser_t *y)
-{
-	struct src_mark m = {
-		.line = (unsigned int)y->problem_mark.line + 1,
-		.col = (unsigned int)y->problem_mark.column + 1,
-	};
-
-	if (y->error == YAML_MEMORY_ERROR)
-		return diag_error(d, m, NULL, "out of memory");
-	if (y->context)
-		return diag_error(d, m, NULL, "YAML syntax error: %s %s",
-				  y->problem ? y->problem : "error",
-				  y->context);
-	return diag_error(d, m, NULL, "YAML syntax error: %s",
-			  y->problem ? y->problem : "error");
-}
-
 int policy_load_buffer(const char *name, const char *buf, size_t len,
 		       struct policy *p, struct diag *d)
 {
@@ -2244,6 +2907,7 @@ int policy_load_buffer_env(const char *name, const char *buf, size_t len,
 	yaml_node_t *root;
 	struct ctx c = { .doc = &doc, .d = d, .p = p, .env = env };
 	struct src_mark start = { 1, 1 };
+	struct policy_file files[POLICY_FILES_MAX];
 	int ret;
 
 	/* every error, as compilers report them (see too_many()) */
@@ -2263,10 +2927,20 @@ int policy_load_buffer_env(const char *name, const char *buf, size_t len,
 		return ret;
 	}
 	root = yaml_document_get_root_node(&doc);
+	memset(&files[0], 0, sizeof(files[0]));
+	files[0].path = (char *)name;
+	files[0].real = realpath(name, NULL);
+	files[0].doc = &doc;
+	c.files = files;
+	c.nr_files = 1;
+	c.bytes = len;
 	if (!root)
 		ret = diag_error(d, start, NULL, "empty policy");
 	else
 		ret = parse_top(&c, root);
+	/* errors from here on are the policy's own */
+	use_file(&c, 0);
+	free_files(&c);
 	access_map_free(&c.amap);
 	yaml_document_delete(&doc);
 	/* a second document ("---") would be ignored silently: refuse it */
@@ -2368,6 +3042,7 @@ void policy_free(struct policy *p)
 
 		free(m->description);
 		free(m->key);
+		free(m->disabled_name);
 		for (k = 0; k < m->nr_tags; k++)
 			free(m->tags[k]);
 		free(m->tags);

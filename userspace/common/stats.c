@@ -91,6 +91,8 @@ json_t *stats_collect(struct xenintro *x, const struct policy *p,
 				    json_integer((json_int_t)ac->reload_failures));
 		json_object_set_new(agent, "records_suppressed",
 				    json_integer((json_int_t)ac->records_suppressed));
+		json_object_set_new(agent, "records_deduplicated",
+				    json_integer((json_int_t)ac->records_deduplicated));
 	}
 	json_object_set_new(o, "agent", agent);
 	*err = 0;

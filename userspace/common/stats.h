@@ -19,6 +19,7 @@ struct agent_counters {
 	uint64_t reloads;
 	uint64_t reload_failures;
 	uint64_t records_suppressed;	/* by rules' rate_limit: */
+	uint64_t records_deduplicated;	/* repeats rules' dedup: collapsed */
 };
 
 /*

@@ -30,7 +30,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..24"
+echo "1..25"
 
 # ---- guests named with a leading digit (issue 17, defect 4) ----------
 printf 'guest: 2019-web\nmonitors: {cpuid: true}\n' >"$tmp/2019-web.yaml"
@@ -158,4 +158,21 @@ if [ "$rc" = 2 ] && diff -u "$tmp/want" "$tmp/err" >"$tmp/diff"; then
 	ok "--check reports both errors of a policy, in file order (exit 2)"
 else
 	notok "--check with two errors: exit $rc: $(cat "$tmp/diff")"
+fi
+
+# ---- enabled: false -------------------------------------------------
+cat >"$tmp/disabled.yaml" <<'EOF'
+guest: 5
+monitors: {cpuid: true}
+rules:
+  - {name: leaf1, event: cpuid, leaf: 1, action: forward}
+  - {name: leaf2, event: cpuid, leaf: 2, action: forward, enabled: false}
+EOF
+rc=0
+"$AGENT" --check "$tmp/disabled.yaml" >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" = 0 ] && grep -qxF "$tmp/disabled.yaml: ok: 1 rule, 1 monitor, 0 page ranges, 0 decisions" "$tmp/out" &&
+	grep -qxF "$tmp/disabled.yaml: 1 rule disabled (enabled: false): checked, not installed" "$tmp/out"; then
+	ok "--check counts the disabled rule apart: $(tail -n1 "$tmp/out")"
+else
+	notok "--check with a disabled rule: exit $rc: $(cat "$tmp/out" "$tmp/err")"
 fi

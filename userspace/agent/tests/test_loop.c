@@ -10,8 +10,49 @@
 #include "../main.c"
 #undef main
 
+#include <xenstore.h>
+
 #include "fake_kernel.h"
 #include "harness.h"
+
+/*
+ * xenstore as the toolstack fills it for domain 5 (guest.c's reads,
+ * linked with --wrap): its name and, under vm, "/vm/<uuid>".
+ */
+static const char *fake_xs_vm = "/vm/1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+static int fake_xs_handle;
+
+struct xs_handle *__wrap_xs_open(unsigned long flags);
+struct xs_handle *__wrap_xs_open(unsigned long flags)
+{
+	(void)flags;
+	return (struct xs_handle *)&fake_xs_handle;
+}
+
+void __wrap_xs_close(struct xs_handle *h);
+void __wrap_xs_close(struct xs_handle *h)
+{
+	XT_EQ(h == (struct xs_handle *)&fake_xs_handle, 1);
+}
+
+void *__wrap_xs_read(struct xs_handle *h, xs_transaction_t t,
+		     const char *path, unsigned int *len);
+void *__wrap_xs_read(struct xs_handle *h, xs_transaction_t t,
+		     const char *path, unsigned int *len)
+{
+	const char *v = NULL;
+
+	(void)h;
+	(void)t;
+	if (!strcmp(path, "/local/domain/5/name"))
+		v = "web1";
+	else if (!strcmp(path, "/local/domain/5/vm"))
+		v = fake_xs_vm;
+	if (!v)
+		return NULL;
+	*len = (unsigned int)strlen(v);
+	return strdup(v);
+}
 
 static long long fake_now;
 
@@ -178,6 +219,146 @@ XT_TEST(rate_limit_summary_at_exit_and_for_notify_copies)
 	XT_EQ(lines_with(path, "\"rule\":\"switch\",\"suppressed\":3,\"logged\":1"), 1);
 	event_log_close(&a.log);
 	unlink(path);
+	ratelimit_free(&a.rl);
+	xenintro_close(&a.x);
+	policy_free(&a.pol);
+}
+
+/*
+ * Every record names the host, the guest's name and UUID (read from
+ * xenstore once at attach) and the domid: events in JSON and text, and
+ * the agent's own records.
+ */
+XT_TEST(records_name_host_guest_uuid_domid)
+{
+	char path[] = "/tmp/xi-loop-log-XXXXXX", host[256], want[512];
+	struct agent a;
+	int fmt, fd;
+
+	start(&a, limited, path);
+	read_identity(&a);
+	XT_EQ(strcmp(a.guest, "web1"), 0);
+	XT_EQ(strcmp(a.uuid, "1b4e28ba-2fa1-11d2-883f-0016d3cca427"), 0);
+	XT_EQ(gethostname(host, sizeof(host)), 0);
+	XT_EQ(strcmp(a.host, host), 0);
+	fake_now = 1000;
+	for (fmt = 0; fmt < 2; fmt++) {
+		event_log_close(&a.log);
+		unlink(path);
+		memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+		fd = mkstemp(path);
+		XT_EQ(fd >= 0, 1);
+		close(fd);
+		free(a.pol.log.file);
+		a.pol.log.file = strdup(path);
+		a.pol.log.format = fmt ? LOG_TEXT : LOG_JSON;
+		XT_EQ(open_log(&a, &a.pol, &a.log), 0);
+		cpuid_events(1, 1);
+		XT_EQ(drain(&a, false), 0);
+		XT_EQ(consumed(), 1);
+		event_log_msg(&a.log, "info", "attached");
+		if (fmt) {
+			/* the simulated kernel's events say domid 0 themselves */
+			snprintf(want, sizeof(want),
+				 " host=%s guest=web1 uuid=1b4e28ba-2fa1-11d2-883f-0016d3cca427 domid=0",
+				 host);
+			XT_EQ(lines_with(path, want), 1);
+			snprintf(want, sizeof(want),
+				 " agent level=info msg=attached host=%s guest=web1 uuid=1b4e28ba-2fa1-11d2-883f-0016d3cca427 domid=5",
+				 host);
+			XT_EQ(lines_with(path, want), 1);
+		} else {
+			snprintf(want, sizeof(want),
+				 "\"type\":\"event\",\"host\":\"%s\",\"guest\":\"web1\",\"uuid\":\"1b4e28ba-2fa1-11d2-883f-0016d3cca427\",\"seq\":",
+				 host);
+			XT_EQ(lines_with(path, want), 1);
+			snprintf(want, sizeof(want),
+				 "\"msg\":\"attached\",\"host\":\"%s\",\"guest\":\"web1\",\"uuid\":\"1b4e28ba-2fa1-11d2-883f-0016d3cca427\",\"domid\":5}",
+				 host);
+			XT_EQ(lines_with(path, want), 1);
+		}
+	}
+	event_log_close(&a.log);
+	unlink(path);
+	ratelimit_free(&a.rl);
+	xenintro_close(&a.x);
+	policy_free(&a.pol);
+	/* what xenstore holds under vm that is no "/vm/<uuid>" goes nowhere */
+	fake_xs_vm = "/vm/1b4e28ba\" forged=1";
+	read_identity(&a);
+	XT_EQ(a.uuid[0], '\0');
+	fake_xs_vm = "/vm/1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+}
+
+/* Line @n (from 0) of @path into @buf, or "". */
+static const char *line_at(const char *path, int n, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	while (f && n-- >= 0 && fgets(buf, (int)len, f))
+		;
+	if (n >= 0)
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/*
+ * dedup: records of a rule that differ only in time and sequence, back
+ * to back, are one record and a "repeated N times" summary when the run
+ * ends (a different record, DEDUP_QUIET_MS of quiet, exit); a rule
+ * without dedup: logs every one; every event is answered.
+ */
+XT_TEST(dedup_collapses_repeats_into_one_record_and_a_summary)
+{
+	static const char doc[] =
+		"guest: 5\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: probe, event: cpuid, leaf: 1, action: forward, dedup: true}\n"
+		"  - {name: plain, event: cpuid, leaf: 2, action: forward}\n";
+	char path[] = "/tmp/xi-loop-log-XXXXXX", line[1024];
+	struct agent a;
+
+	start(&a, doc, path);
+	fake_now = 1000;
+	cpuid_events(3, 0);
+	cpuid_events(2, 1);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 5);
+	XT_EQ(a.ac.verdicts_sent, 5);
+	XT_EQ(a.ac.records_deduplicated, 2);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"verdict\""), 1);
+	XT_EQ(lines_with(path, "\"rule\":\"plain\",\"verdict\""), 2);
+	/* the summary right after the record it repeats, before leaf2's */
+	XT_EQ(strstr(line_at(path, 0, line, sizeof(line)), "\"rule\":\"probe\",\"verdict\"") != NULL, 1);
+	XT_EQ(strstr(line_at(path, 1, line, sizeof(line)),
+		     "\"type\":\"dedup\",\"domid\":5,\"rule\":\"probe\",\"repeated\":2,\"msg\":\"repeated 2 times\"") != NULL, 1);
+	XT_EQ(strstr(line_at(path, 2, line, sizeof(line)), "\"rule\":\"plain\"") != NULL, 1);
+	/* a new run: logged once, its one repeat summed up when quiet */
+	fake_now = 2000;
+	cpuid_events(2, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 2);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"verdict\""), 2);
+	XT_EQ(dedup_next_ms(&a.dd), 2000 + DEDUP_QUIET_MS);
+	dedup_flush(&a.dd, 2000 + DEDUP_QUIET_MS - 1, false, &a.log);
+	XT_EQ(lines_with(path, "\"type\":\"dedup\""), 1);
+	dedup_flush(&a.dd, 2000 + DEDUP_QUIET_MS, false, &a.log);
+	XT_EQ(lines_with(path, "\"repeated\":1,\"msg\":\"repeated 1 time\""), 1);
+	XT_EQ(a.ac.records_deduplicated, 3);
+	/* after the run, the same record is logged again */
+	cpuid_events(1, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 1);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"verdict\""), 3);
+	dedup_flush(&a.dd, 4000, true, &a.log);
+	XT_EQ(lines_with(path, "\"type\":\"dedup\""), 2);
+	event_log_close(&a.log);
+	unlink(path);
+	dedup_free(&a.dd);
 	ratelimit_free(&a.rl);
 	xenintro_close(&a.x);
 	policy_free(&a.pol);

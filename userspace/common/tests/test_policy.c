@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <stdio.h>
@@ -493,6 +494,22 @@ static const struct {
 	  "rate-limit-zero.yaml:9:26: rules[0].rate_limit.events: 0 would log none of the rule's records; leave its event out of log.events instead" },
 	{ "syslog-facility.yaml",
 	  "syslog-facility.yaml:6:22: log.syslog.facility: unknown facility \"local9\" (daemon, user, auth, authpriv, local0..local7)" },
+	{ "enabled-not-bool.yaml",
+	  "enabled-not-bool.yaml:8:14: rules[0].enabled: expected true or false, got a scalar \"maybe\"" },
+	/* a disabled rule is checked all the same */
+	{ "disabled-rule-checked.yaml",
+	  "disabled-rule-checked.yaml:7:13: rules[0].action: deny on cpuid events: only mem_access, cr and msr events can be denied" },
+	{ "list-unknown.yaml",
+	  "list-unknown.yaml:8:12: rules[0].rips[0]: no list is named \"entry_point\"" },
+	/* errors in an included file: that file's own name and line:col */
+	{ "include-typo.yaml",
+	  "include/typo.yaml:6:5: rules[0].acton: unknown field" },
+	{ "include-cycle.yaml",
+	  "include/cycle-b.yaml:2:11: include[0]: include-cycle.yaml includes itself (an include cycle through include/cycle-b.yaml)" },
+	{ "include-deep.yaml",
+	  "include/deep8.yaml:1:11: include[0]: includes nest more than 8 deep" },
+	{ "include-guest.yaml",
+	  "include/guest.yaml:1:1: guest: unknown field" },
 	{ "deny-xcr0.yaml",
 	  "deny-xcr0.yaml:6:5: rules[0].action: deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true" },
 };
@@ -1316,6 +1333,182 @@ static char *line_with(const char *path, const char *want)
  * rips: list makes several), and in each record of the rule in both log
  * formats; a rule without any has none in its records.
  */
+/*
+ * enabled: false: parsed and checked, counted, but no kernel record; a
+ * decision may name the rule; its name stays taken.
+ */
+static void check_enabled(void)
+{
+	static const char doc[] =
+		"guest: 7\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: one, event: cpuid, leaf: 1, action: forward}\n"
+		"  - {name: two, event: cpuid, leaf: 2, action: forward, enabled: false}\n"
+		"  - {name: three, event: cpuid, leaf: 3, action: forward, enabled: true}\n"
+		"forwarded:\n"
+		"  decide:\n"
+		"    - {rule: two, verdict: continue}\n";
+	static const char dup[] =
+		"guest: 7\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: two, event: cpuid, leaf: 2, action: forward, enabled: false}\n"
+		"  - {name: two, event: cpuid, leaf: 3, action: forward}\n";
+	struct policy p;
+	struct diag d;
+	size_t i;
+
+	if (policy_load_buffer("enabled.yaml", doc, sizeof(doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	EXPECT_EQ(p.nr_policy_rules, 3);
+	EXPECT_EQ(p.nr_rules, 2);
+	EXPECT_EQ(p.nr_disabled_rules, 1);
+	for (i = 0; i < p.nr_rules; i++)
+		EXPECT_EQ(!strcmp(p.rules[i].name, "two"), 0);
+	EXPECT_EQ(p.rule_meta[1].disabled, true);
+	EXPECT_STREQ(p.rule_meta[1].disabled_name, "two");
+	EXPECT_EQ(p.rule_meta[0].disabled, false);
+	EXPECT_EQ(p.nr_decisions, 1);
+	policy_free(&p);
+	if (!policy_load_buffer("dup.yaml", dup, sizeof(dup) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "two rules named two accepted");
+		policy_free(&p);
+		return;
+	}
+	EXPECT_STREQ(d.msg, "dup.yaml:5:12: rules[1].name: \"two\" is already the name of rules[0], which is disabled");
+}
+
+/* tmp/name with @text in it */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f) {
+		fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * lists: and "@name" wherever a list goes (rips, monitors.msr,
+ * log.events); include: merging lists, monitors and rules, relative to
+ * the including file; the 1 MiB bound over all files together.
+ */
+static void check_lists_includes(void)
+{
+	char dir[] = "/tmp/xi-include-XXXXXX", path[256], *big;
+	struct policy p;
+	struct diag d;
+	size_t i;
+
+	if (!mkdtemp(dir)) {
+		fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	if (mkdir(strcat(strcpy(path, dir), "/sub"), 0700))
+		fail(__FILE__, __LINE__, "mkdir: %s", strerror(errno));
+	write_file(dir, "main.yaml",
+		"guest: 5\n"
+		"include: [sub/base.yaml]\n"
+		"lists:\n"
+		"  entry_points: [0x1000, 0x2000]\n"
+		"monitors: {breakpoint: true, msr: \"@watched_msrs\"}\n"
+		"rules:\n"
+		"  - {name: bps, event: breakpoint, rips: [\"@entry_points\", 0x3000], action: forward}\n"
+		"log: {events: \"@logged\"}\n");
+	/* its own include is relative to it, not to main.yaml */
+	write_file(dir, "sub/base.yaml",
+		"include: [more.yaml]\n"
+		"lists:\n"
+		"  watched_msrs: [LSTAR, SYSENTER_EIP]\n"
+		"  logged: [breakpoint, cpuid, msr]\n"
+		"rules:\n"
+		"  - {name: lstar, event: msr, msr: LSTAR, action: continue, notify: true}\n");
+	write_file(dir, "sub/more.yaml",
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: leaf, event: cpuid, leaf: 1, action: continue, notify: true}\n");
+	snprintf(path, sizeof(path), "%s/main.yaml", dir);
+	if (policy_load(path, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+	} else {
+		EXPECT_EQ(p.nr_policy_rules, 3);
+		/* bps: one kernel rule per RIP, 0x1000 and 0x2000 from the list */
+		EXPECT_EQ(p.nr_rules, 5);
+		EXPECT_EQ(p.rules[0].rule.first, 0x1000);
+		EXPECT_EQ(p.rules[1].rule.first, 0x2000);
+		EXPECT_EQ(p.rules[2].rule.first, 0x3000);
+		EXPECT_STREQ(p.rules[3].name, "lstar");
+		EXPECT_STREQ(p.rules[4].name, "leaf");
+		/* breakpoint, two MSRs, cpuid */
+		EXPECT_EQ(p.nr_monitors, 4);
+		EXPECT_EQ(p.log.events, (1U << XENINTRO_EVENT_BREAKPOINT) |
+			  (1U << XENINTRO_EVENT_CPUID) |
+			  (1U << XENINTRO_EVENT_MSR));
+		policy_free(&p);
+	}
+	/* a list defined twice, across files: both places named */
+	write_file(dir, "sub/more.yaml", "lists: {logged: [cpuid]}\n");
+	if (!policy_load(path, &p, &d)) {
+		fail(__FILE__, __LINE__, "a list defined twice accepted");
+		policy_free(&p);
+	} else {
+		char want[512];
+
+		snprintf(want, sizeof(want),
+			 "%s/sub/more.yaml:1:9: lists.logged: a list of this name is defined already (%s/sub/base.yaml:4)",
+			 dir, dir);
+		EXPECT_STREQ(d.msg, want);
+	}
+	/* 1 MiB for the policy and its includes together */
+	big = malloc(700 * 1024 + 1);
+	if (big) {
+		memset(big, '#', 700 * 1024);
+		big[700 * 1024] = '\0';
+		for (i = 1023; i < 700 * 1024; i += 1024)
+			big[i] = '\n';
+		write_file(dir, "sub/more.yaml", big);
+		write_file(dir, "sub/base.yaml", big);
+		write_file(dir, "sub/base.yaml", "include: [more.yaml, more2.yaml]\n");
+		write_file(dir, "sub/more2.yaml", big);
+		if (!policy_load(path, &p, &d)) {
+			fail(__FILE__, __LINE__, "1.4 MiB of includes accepted");
+			policy_free(&p);
+		} else {
+			char want[512];
+
+			unsigned int k, found = 0;
+
+			/* main.yaml's errors come first: its lists are missing */
+			snprintf(want, sizeof(want),
+				 "%s/sub/base.yaml:1:22: include[1]: %s/sub/more2.yaml makes the policy and its includes more than 1048576 bytes in all",
+				 dir, dir);
+			for (k = 0; k < diag_kept(&d); k++)
+				found += !strcmp(diag_message(&d, k), want);
+			EXPECT_EQ(found, 1);
+		}
+		free(big);
+	}
+	for (i = 0; i < 5; i++) {
+		static const char *const files[] = {
+			"main.yaml", "sub/base.yaml", "sub/more.yaml",
+			"sub/more2.yaml", "sub",
+		};
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		remove(path);
+	}
+	rmdir(dir);
+}
+
 static void check_rule_metadata(void)
 {
 	static const char doc[] =
@@ -1402,10 +1595,10 @@ static void check_rule_metadata(void)
 		} else {
 			line = line_with(path, "rule_name=bps");
 			EXPECT_EQ(line && strstr(line,
-				" rule_name=bps severity=critical key=bp-watch tags=mitre_execution,T1059 description=\"Planted INT3 \\\"hit\\\"\" verdict=reinject\n") != NULL, 1);
+				" rule_name=bps severity=critical key=bp-watch tags=mitre_execution,T1059 description=\"Planted INT3 \\\"hit\\\"\" verdict=reinject domid=7\n") != NULL, 1);
 			free(line);
 			line = line_with(path, "rule_name=plain");
-			EXPECT_EQ(line && strstr(line, " rule_name=plain verdict=continue\n") != NULL, 1);
+			EXPECT_EQ(line && strstr(line, " rule_name=plain verdict=continue domid=7\n") != NULL, 1);
 		}
 		free(line);
 		unlink(path);
@@ -1560,6 +1753,8 @@ static void check_journald(void)
 	EXPECT_EQ(event_log_open_syslog(&l, LOG_LOCAL3, "xi-test",
 					sa.sun_path), 0);
 	l.guest = "web1";
+	l.host = "dom0-a";
+	l.uuid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
 	breakpoint_event(&ev);
 	ev.rule = 0;
 	event_log_event_ctx(&l, &ev, "bps", policy_rule_meta(&p, 0),
@@ -1571,8 +1766,7 @@ static void check_journald(void)
 	buf[n > 0 ? n : 0] = '\0';
 	EXPECT_EQ(strncmp(buf, "MESSAGE={\"time\":", 16), 0);
 	EXPECT_EQ(strstr(buf, "\nPRIORITY=2\nSYSLOG_FACILITY=19\nSYSLOG_IDENTIFIER=xi-test\nXENINTRO_TYPE=event\n") != NULL, 1);
-	EXPECT_EQ(strstr(buf, "\nXENINTRO_GUEST=web1\nXENINTRO_DOMID=7\n") ||
-		  strstr(buf, "\nXENINTRO_DOMID=7\nXENINTRO_GUEST=web1\n"), 1);
+	EXPECT_EQ(strstr(buf, "\nXENINTRO_HOST=dom0-a\nXENINTRO_DOMID=7\nXENINTRO_GUEST=web1\nXENINTRO_UUID=1b4e28ba-2fa1-11d2-883f-0016d3cca427\n") != NULL, 1);
 	EXPECT_EQ(strstr(buf, "\nXENINTRO_RULE=bps\nXENINTRO_SEVERITY=critical\nXENINTRO_KEY=bp-watch\nXENINTRO_TAGS=a,b\nXENINTRO_EVENT=breakpoint\nXENINTRO_VERDICT=reinject\n") != NULL, 1);
 	/* the JSON line has no newline; a field with one gets a length */
 	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
@@ -1602,7 +1796,7 @@ static void check_iso_time(void)
 
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 15;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 17;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1645,6 +1839,8 @@ int main(void)
 	RUN("event JSON record", check_event_json());
 	RUN("text log: values quoted and escaped, lines read back as logfmt", check_text_log());
 	RUN("rule metadata: parsed, in JSON and text records", check_rule_metadata());
+	RUN("enabled: false: checked, counted, not installed", check_enabled());
+	RUN("lists and include files", check_lists_includes());
 	RUN("log.syslog: syslog(3) with the facility, ident, priority by severity", check_syslog());
 	RUN("log.syslog under systemd: journald native fields", check_journald());
 	RUN("ISO 8601 timestamps", check_iso_time());
