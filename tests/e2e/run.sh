@@ -15,8 +15,9 @@
 # stderr, and the console, build logs, guest consoles and any splat lines
 # to $XENINTRO_RESULTS/e2e/.
 #
-# Environment: XENINTRO_E2E_TIMEOUT (QEMU limit, s, default 840),
-# XENINTRO_E2E_LIMIT (the whole run's budget, s, default 900),
+# Environment: XENINTRO_E2E_TIMEOUT (QEMU limit, s, default 960),
+# XENINTRO_E2E_LIMIT (the whole run's budget, s, default 1020;
+# a full run took 673 to 726 s in December 2026, with the GRUB-booted guests),
 # XENINTRO_E2E_APPEND (extra dom0 command line; see below),
 # XENINTRO_QEMU_WAIT (how long to wait for another QEMU to end, s),
 # XEN_DIST=trixie (Debian 13's Xen and Debian 13's kernel as dom0, with
@@ -69,7 +70,7 @@ fi
 DOM0_CMDLINE+="${XENINTRO_E2E_APPEND:+ $XENINTRO_E2E_APPEND}${ONLY:+ xi.only=$ONLY}"
 rc=0
 QEMU_WAITED=0
-xen_boot e2e "$logdir/console.log" "${XENINTRO_E2E_TIMEOUT:-840}" || rc=$?
+xen_boot e2e "$logdir/console.log" "${XENINTRO_E2E_TIMEOUT:-960}" || rc=$?
 [ "$rc" -eq 125 ] && tap_fail_all "no QEMU slot: another QEMU kept running"
 # The budget is for our own build and boot, not for waiting until another
 # engineer's QEMU ends (reported separately).
@@ -77,7 +78,7 @@ elapsed=$(($(date +%s) - start - QEMU_WAITED))
 log "e2e: QEMU exited with $rc; whole run ${elapsed}s (+${QEMU_WAITED}s waiting for a free QEMU slot)"
 
 "$PYTHON" "$XENINTRO_ROOT/tests/e2e/parse.py" --console "$logdir/console.log" \
-	--qemu-rc "$rc" --elapsed "$elapsed" --limit "${XENINTRO_E2E_LIMIT:-900}" \
+	--qemu-rc "$rc" --elapsed "$elapsed" --limit "${XENINTRO_E2E_LIMIT:-1020}" \
 	--waited "$QEMU_WAITED" ${ONLY:+--only "$ONLY"} \
 	--splats "$logdir/splats.txt" --guest-dir "$logdir" \
 	--contention "$logdir/console.log.contention" \
