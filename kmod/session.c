@@ -387,7 +387,7 @@ const struct file_operations xenintro_fops = {
 	.poll = xenintro_poll,
 	.mmap = xenintro_mmap,
 	/*
-	 * No .llseek: since Linux 6.0 a file without one is not seekable
-	 * (lseek gets -ESPIPE), and 6.12 removed no_llseek, which said so.
+	 * No .llseek: stream_open() already makes the file unseekable (lseek
+	 * gets -ESPIPE), and Linux 6.12 removed no_llseek, which said so too.
 	 */
 };
