@@ -31,11 +31,8 @@ XEN_ROOT=
 if [ "$XEN_DIST" = trixie ]; then
 	# shellcheck source=tests/lib/trixie.sh
 	. "$XENINTRO_ROOT/tests/lib/trixie.sh"
-	XEN_ROOT=$TRIXIE_ROOT
-	XEN_VERSION=$(trixie_xen_version 2>/dev/null || true)
-	XEN_TOOLS=$(trixie_xen_tools 2>/dev/null || true)
-	XEN_TOOLS=${XEN_TOOLS#"$XEN_ROOT"}
-	XEN_GZ=$(trixie_xen_gz 2>/dev/null || true)
+	# XEN_VERSION, XEN_TOOLS and XEN_GZ: set by xen_build, once fetched
+	XEN_ROOT=$TRIXIE_ROOT XEN_VERSION= XEN_TOOLS= XEN_GZ=
 else
 	XEN_VERSION=$(debian_xen_version 2>/dev/null || true)
 	XEN_TOOLS=$(debian_xen_tools 2>/dev/null || true)
@@ -116,21 +113,20 @@ copy_with_libs() {
 # libraries are those <root>'s own dynamic loader resolves there (its
 # --list runs on the host: same architecture, its own C library).
 copy_with_libs_from() {
-	local root=$1 stage=$2 bin lib ld
+	local root=$1 stage=$2 bin lib ld deps
 	shift 2
 	ld="$root/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 	[ -x "$ld" ] || die "no dynamic loader in $root"
 	install -D -m 0755 "$(readlink -f "$ld")" "$stage/lib64/ld-linux-x86-64.so.2"
 	for bin in "$@"; do
 		install -D -m 0755 "$root$bin" "$stage$bin"
+		deps=$("$ld" --library-path "$root/usr/lib/x86_64-linux-gnu" --list "$root$bin")
+		case "$deps" in *"not found"*) die "$bin needs a library that is not in $root" ;; esac
 		while read -r lib; do
 			case "$lib" in "$root"/*) ;; *) continue ;; esac
 			[ -e "$stage${lib#"$root"}" ] ||
 				install -D -m 0755 "$(readlink -f "$lib")" "$stage${lib#"$root"}"
-		done < <("$ld" --library-path "$root/usr/lib/x86_64-linux-gnu" --list "$root$bin" |
-			grep -o '/[^ ]*' | sort -u)
-		"$ld" --library-path "$root/usr/lib/x86_64-linux-gnu" --list "$root$bin" |
-			grep -q 'not found' && die "$bin needs a library that is not in $root"
+		done < <(printf '%s\n' "$deps" | grep -o '/[^ ]*' | sort -u)
 	done
 	return 0
 }

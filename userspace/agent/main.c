@@ -605,7 +605,7 @@ static void reload(struct agent *a)
 		if (d.nr > 1)
 			say(a, "error",
 			    "reload failed, keeping the old policy: %s (and %u more error%s; --check lists them)",
-			    d.msg, d.nr - 1, d.nr == 2 ? "" : "s");
+			    d.msg, d.nr - 1, plural(d.nr - 1));
 		else
 			say(a, "error",
 			    "reload failed, keeping the old policy: %s", d.msg);
