@@ -697,6 +697,10 @@ TEST_F_TIMEOUT(kguest, cr3_names_the_next_process, 300)
 	cr3_write(_metadata, self, ROOT_A * PG);
 
 	EXPECT_TRUE(wait_log(self->ap.log, "\"new\":\"0x6005\"", 5000));
+	/* and the last write's record (back to A), logged after that one */
+	for (i = 0; i < 250 && count_lines(self->ap.log, "\"vcpu\":0",
+					   "\"new\":\"0x1000\"", NULL) < 2; i++)
+		usleep(20000);
 	/*
 	 * These writes did not wait for the agent: "process" is the owner
 	 * of the space switched away from (the event's CR3), and
