@@ -273,7 +273,13 @@ static int cmd_sdt(unsigned int n)
 	return 0;
 }
 
-static int cmd_pingpong(unsigned int secs)
+/*
+ * Two processes bouncing a byte over pipes for @secs seconds: two CR3
+ * writes per round. Both then stay alive @linger seconds more, asleep, so
+ * that an agent naming processes asynchronously (it reads the guest's task
+ * list after the guest has run on) still finds them when it is behind.
+ */
+static int cmd_pingpong(unsigned int secs, unsigned int linger)
 {
 	int p2c[2], c2p[2];
 	unsigned long rounds = 0;
@@ -299,6 +305,8 @@ static int cmd_pingpong(unsigned int secs)
 			break;
 		rounds++;
 	}
+	if (linger)
+		sleep(linger);
 	b = 0;
 	if (write(p2c[1], &b, 1) != 1)
 		kill(pid, SIGKILL);
@@ -366,9 +374,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "sdt"))
 		return cmd_sdt(a1);
 	if (!strcmp(cmd, "pingpong"))
-		return cmd_pingpong(a1);
+		return cmd_pingpong(a1, a2);
 	if (!strcmp(cmd, "membuf"))
 		return cmd_membuf(a1);
-	fprintf(stderr, "usage: xi_guest cpuid-list|cpuid-leaf L|cpuid-bench R N|cpuid-loop S|int3 N|tf N|vmmcall N|sdt N|pingpong S|membuf SEED\n");
+	fprintf(stderr, "usage: xi_guest cpuid-list|cpuid-leaf L|cpuid-bench R N|cpuid-loop S|int3 N|tf N|vmmcall N|sdt N|pingpong S [LINGER]|membuf SEED\n");
 	return 2;
 }
