@@ -287,7 +287,10 @@ s5c() {
 }
 scenario 5c "debug exception (EFLAGS.TF single step in ring 3, sync), REINJECT: SIGTRAP handler runs" s5c g1
 
-# What AMD SVM cannot deliver: the monitor must be refused cleanly.
+# What AMD SVM cannot deliver: the monitor must be refused cleanly. The
+# capabilities come from 5a's probe, or from a probe of their own when a
+# narrowed run (xi.only=) left 5a out.
+[ -s /tmp/s5caps.out ] || $AGENT caps "$d1" >/tmp/s5caps.out 2>&1
 c=$(cap singlestep)
 if [ "$c" = -95 ]; then
 	result 5d skip "single-step monitor" "Xen $xen_release single-step is Intel MTF only; on this AMD SVM host enabling it gets -EOPNOTSUPP (checked: $c)"
