@@ -16,8 +16,19 @@
 
 #include "signals.h"
 
-static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+/*
+ * SIGCHLD: a hook (actions.c) ended. The last one resumes a guest an
+ * action paused (ACTIONS_RESUME_SIGNAL, SIGRTMIN + 1, not a constant:
+ * filled in by handled_init()).
+ */
+static int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
+			 SIGCHLD, 0 };
 #define NR_HANDLED (sizeof(handled) / sizeof(handled[0]))
+
+static void handled_init(void)
+{
+	handled[NR_HANDLED - 1] = SIGRTMIN + 1;
+}
 
 static int pipe_wr = -1;	/* self-pipe mode: the handler's end */
 static bool use_pipe;
@@ -66,6 +77,7 @@ int signals_open(void)
 	int fd;
 
 	signal(SIGPIPE, SIG_IGN);
+	handled_init();
 	sigemptyset(&set);
 	for (i = 0; i < NR_HANDLED; i++)
 		sigaddset(&set, handled[i]);
