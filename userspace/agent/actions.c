@@ -386,14 +386,18 @@ fail:
 		      strerror(-ret)));
 }
 
-/* What a hook reads on its stdin: the event's record. */
+/*
+ * What a hook reads on its stdin: the event as the log's JSON record
+ * has it, with the rule's metadata, the verdict, the CPL and the dump.
+ */
 static json_t *hook_record(const struct actions *a,
 			   const struct xenintro_event *ev, const char *rule,
 			   const struct policy_rule_meta *m, int verdict,
 			   const char *dump)
 {
 	const struct event_log *l = a->log;
-	json_t *rec = json_object();
+	json_t *rec = json_object(), *tags, *ej;
+	size_t i;
 
 	json_object_set_new(rec, "type", json_string("event"));
 	if (l->host && *l->host)
@@ -402,20 +406,30 @@ static json_t *hook_record(const struct actions *a,
 		json_object_set_new(rec, "guest", json_string(l->guest));
 	if (l->uuid && *l->uuid)
 		json_object_set_new(rec, "uuid", json_string(l->uuid));
-	json_object_set_new(rec, "domid", json_integer(l->domid));
+	ej = event_json(ev);
+	json_object_update(rec, ej);
+	json_decref(ej);
 	json_object_set_new(rec, "rule", json_string(rule ? rule : ""));
 	if (m->severity != SEVERITY_NONE)
 		json_object_set_new(rec, "severity", json_string(
 			policy_severity_name(m->severity)));
 	if (m->key)
 		json_object_set_new(rec, "key", json_string(m->key));
+	if (m->nr_tags) {
+		tags = json_array();
+		for (i = 0; i < m->nr_tags; i++)
+			json_array_append_new(tags, json_string(m->tags[i]));
+		json_object_set_new(rec, "tags", tags);
+	}
+	if (m->description)
+		json_object_set_new(rec, "description",
+				    json_string(m->description));
 	if (verdict >= 0)
 		json_object_set_new(rec, "verdict", json_string(
 			policy_verdict_name((uint32_t)verdict)));
 	json_object_set_new(rec, "cpl", json_integer(policy_event_cpl(ev)));
 	if (*dump)
 		json_object_set_new(rec, "dump", json_string(dump));
-	json_object_set_new(rec, "event", event_json(ev));
 	return rec;
 }
 
