@@ -20,11 +20,12 @@
 
 #include "event_log.h"
 #include "policy.h"
+#include "registry.h"
 
 /* Hooks running at once, over all rules (each rule has its own bound). */
 #define ACTIONS_HOOKS_MAX	64
 /* The signal that resumes a guest an action paused (xenintro resume). */
-#define ACTIONS_RESUME_SIGNAL	(SIGRTMIN + 1)
+#define ACTIONS_RESUME_SIGNAL	REGISTRY_SIGNAL_RESUME
 
 struct action_counters {
 	uint64_t when_unmatched;	/* events a rule's when: passed over */

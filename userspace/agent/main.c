@@ -754,8 +754,11 @@ static int run(struct agent *a)
 		}
 
 		while ((sig = signals_next(a->sigfd)) > 0) {
-			if (sig == ACTIONS_RESUME_SIGNAL)
+			if (sig == ACTIONS_RESUME_SIGNAL) {
 				actions_resume(&a->act, "signal");
+				/* xenintro resume reads it back from there */
+				report_stats(a, false);
+			}
 			switch (sig) {
 			case SIGINT:
 			case SIGTERM:

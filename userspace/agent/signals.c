@@ -14,11 +14,12 @@
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "registry.h"
 #include "signals.h"
 
 /*
  * SIGCHLD: a hook (actions.c) ended. The last one resumes a guest an
- * action paused (ACTIONS_RESUME_SIGNAL, SIGRTMIN + 1, not a constant:
+ * action paused (REGISTRY_SIGNAL_RESUME, SIGRTMIN + 1, not a constant:
  * filled in by handled_init()).
  */
 static int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
@@ -27,7 +28,7 @@ static int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
 
 static void handled_init(void)
 {
-	handled[NR_HANDLED - 1] = SIGRTMIN + 1;
+	handled[NR_HANDLED - 1] = REGISTRY_SIGNAL_RESUME;
 }
 
 static int pipe_wr = -1;	/* self-pipe mode: the handler's end */
