@@ -62,7 +62,7 @@ XI_AGENT_FIXTURE_HELPERS(actions)
 
 /* Write @text as the policy and start the agent on it. */
 static void start_policy(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(actions) *self, const char *text)
+			 struct _test_data_actions *self, const char *text)
 {
 	FILE *f = fopen(self->policy, "we");
 
@@ -79,7 +79,7 @@ static void start_policy(struct __test_metadata *_metadata,
 }
 
 static long long pause_count(struct __test_metadata *_metadata,
-			     FIXTURE_DATA(actions) *self)
+			     struct _test_data_actions *self)
 {
 	EXPECT_TRUE(dom_state(self->domid, self->st, sizeof(self->st)));
 	return kv_num(self->st, "pause");
@@ -103,7 +103,8 @@ TEST_F_TIMEOUT(actions, pause_dump_hook_resume, 120)
 		"    severity: alert\n"
 		"    actions:\n"
 		"      pause: true\n"
-		"      dump: {at: 0x1000, length: 64, physical: true, file: \"" DUMP_DIR "/{domid}-{rule}-{seq}.bin\"}\n"
+		"      dump: {at: 0x1000, length: 64, physical: true,\n"
+		"             file: \"" DUMP_DIR "/{domid}-{rule}-{seq}.bin\"}\n"
 		"      hook: {argv: [/bin/sh, -c, \"cat > " HOOK_OUT "\"], timeout: 10}\n"
 		"forwarded: {default: skip}\n";
 	static struct vcpu_op op;

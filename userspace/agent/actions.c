@@ -411,8 +411,8 @@ static json_t *hook_record(const struct actions *a,
 	json_decref(ej);
 	json_object_set_new(rec, "rule", json_string(rule ? rule : ""));
 	if (m->severity != SEVERITY_NONE)
-		json_object_set_new(rec, "severity", json_string(
-			policy_severity_name(m->severity)));
+		json_object_set_new(rec, "severity",
+				    json_string(policy_severity_name(m->severity)));
 	if (m->key)
 		json_object_set_new(rec, "key", json_string(m->key));
 	if (m->nr_tags) {
@@ -425,8 +425,8 @@ static json_t *hook_record(const struct actions *a,
 		json_object_set_new(rec, "description",
 				    json_string(m->description));
 	if (verdict >= 0)
-		json_object_set_new(rec, "verdict", json_string(
-			policy_verdict_name((uint32_t)verdict)));
+		json_object_set_new(rec, "verdict",
+				    json_string(policy_verdict_name((uint32_t)verdict)));
 	json_object_set_new(rec, "cpl", json_integer(policy_event_cpl(ev)));
 	if (*dump)
 		json_object_set_new(rec, "dump", json_string(dump));
