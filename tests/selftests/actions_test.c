@@ -111,6 +111,7 @@ TEST_F_TIMEOUT(actions, pause_dump_hook_resume, 120)
 	char file[128], dom[16];
 	unsigned char buf[64];
 	struct stat st;
+	sigset_t chld;
 	int fd;
 
 	mkdir(DUMP_DIR, 0700);
@@ -122,6 +123,15 @@ TEST_F_TIMEOUT(actions, pause_dump_hook_resume, 120)
 	     self->domid);
 	result_is(_metadata, self, "done");
 	start_policy(_metadata, self, policy);
+	/*
+	 * The vCPU threads wait interruptibly in the simulator. The
+	 * SIGCHLD of `xenintro resume` below, blocked in the thread that
+	 * runs it (system()), would be delivered to one of them and end
+	 * its wait: blocked here, the threads inherit the block.
+	 */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	ASSERT_EQ(0, pthread_sigmask(SIG_BLOCK, &chld, NULL));
 
 	ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=0 leaf=0x40000000",
 				self->domid));
