@@ -133,7 +133,8 @@ static void usage(FILE *f)
 		"  -h, --help               this help\n"
 		"  -V, --version            the agent's version line, and exit\n"
 		"\n"
-		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGINT/SIGTERM\n"
+		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGRTMIN+1\n"
+		"(xenintro resume) resumes a guest a rule's actions paused, SIGINT/SIGTERM\n"
 		"detach and exit 0. Exit codes: 0 ok, 1 usage, 2 policy invalid, 3 cannot\n"
 		"attach or no device, 4 the domain died, 5 runtime error.\n",
 		prog, XENINTRO_BUSY_POLL_MAX_US, XENINTRO_DEVICE);
