@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "apply.h"
 #include "decide.h"
 #include "dedup.h"
@@ -74,6 +75,7 @@ struct agent {
 	struct event_log log;
 	struct ratelimit rl;	/* the policy's rules' rate_limit: */
 	struct dedup dd;	/* the policy's rules' dedup: */
+	struct actions act;	/* the policy's rules' when: and actions: */
 	long long (*clock_ms)(void);	/* now_ms(), a fake one in tests */
 	struct agent_counters ac;
 	int sigfd;
@@ -131,7 +133,8 @@ static void usage(FILE *f)
 		"  -h, --help               this help\n"
 		"  -V, --version            the agent's version line, and exit\n"
 		"\n"
-		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGINT/SIGTERM\n"
+		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGRTMIN+1\n"
+		"(xenintro resume) resumes a guest a rule's actions paused, SIGINT/SIGTERM\n"
 		"detach and exit 0. Exit codes: 0 ok, 1 usage, 2 policy invalid, 3 cannot\n"
 		"attach or no device, 4 the domain died, 5 runtime error.\n",
 		prog, XENINTRO_BUSY_POLL_MAX_US, XENINTRO_DEVICE);
@@ -197,6 +200,7 @@ static void report_stats(struct agent *a, bool to_log)
 		say(a, "error", "stats: %s", strerror(-err));
 		return;
 	}
+	json_object_set_new(st, "actions", actions_json(&a->act));
 	write_registry(a, st);
 	if (to_log) {
 		json_t *rec = json_object();
@@ -410,10 +414,14 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 		 * reload are drained under the old policy first, so the
 		 * index names the table the kernel used.
 		 */
+		int verdict = copy && rule ?
+			      (int)p->rules[ev->rule].rule.action : -1;
+
+		/* the rule's when: picks its records and actions */
+		if (copy && !actions_event(&a->act, p, ev, verdict))
+			return 0;
 		if (kind_logged(p, ev) && (copy ? p->log.notify : p->log.async))
-			log_event(a, ev, rule, meta, copy && rule ?
-				  (int)p->rules[ev->rule].rule.action : -1,
-				  &ep);
+			log_event(a, ev, rule, meta, verdict, &ep);
 		return 0;
 	}
 	id = NULL;
@@ -433,7 +441,8 @@ static int handle_event(struct agent *a, const struct xenintro_event *ev)
 	 * Logged before the verdict goes out: the event's tables still hold.
 	 * The verdict is dc's whatever the log does (rate_admit()).
 	 */
-	if (dc.log && p->log.forwarded && kind_logged(p, ev))
+	if (actions_event(&a->act, p, ev, (int)dc.verdict) && dc.log &&
+	    p->log.forwarded && kind_logged(p, ev))
 		log_event(a, ev, rule, meta, (int)dc.verdict, &ep);
 	decide_fill(v, ev, dc.verdict);
 	a->ac.verdicts_sent++;
@@ -670,6 +679,9 @@ static void reload(struct agent *a)
 	ratelimit_flush(&a->rl, &a->pol, (uint64_t)a->clock_ms(), true,
 			&a->log);
 	ratelimit_free(&a->rl);
+	/* dumps per rule count afresh; a pause held stays held */
+	if (actions_init(&a->act, &np))
+		say(a, "error", "actions: out of memory; dump counts not reset");
 	if (ratelimit_init(&a->rl, &np))
 		say(a, "error", "rate limits: out of memory; the new policy's rules log unlimited");
 	old = a->pol;
@@ -717,6 +729,9 @@ static int run(struct agent *a)
 		rate_end = dedup_next_ms(&a->dd);
 		if (rate_end < (uint64_t)wake)
 			wake = (long long)rate_end;
+		/* a timed pause that ends, a hook past its timeout */
+		if (actions_next_ms(&a->act) < wake)
+			wake = actions_next_ms(&a->act);
 		timeout = wake > now ? (int)(wake - now) : 0;
 
 		pfd[0].fd = xenintro_fd(&a->x);
@@ -740,6 +755,11 @@ static int run(struct agent *a)
 		}
 
 		while ((sig = signals_next(a->sigfd)) > 0) {
+			if (sig == ACTIONS_RESUME_SIGNAL) {
+				actions_resume(&a->act, "signal");
+				/* xenintro resume reads it back from there */
+				report_stats(a, false);
+			}
 			switch (sig) {
 			case SIGINT:
 			case SIGTERM:
@@ -757,12 +777,16 @@ static int run(struct agent *a)
 			case SIGUSR2:
 				report_stats(a, false);
 				break;
+			case SIGCHLD:
+				actions_reap(&a->act);
+				break;
 			}
 		}
 
 		now = now_ms();
 		ratelimit_flush(&a->rl, &a->pol, (uint64_t)now, false, &a->log);
 		dedup_flush(&a->dd, (uint64_t)now, false, &a->log);
+		actions_tick(&a->act, now);
 		if (a->next_stats_ms && now >= a->next_stats_ms) {
 			report_stats(a, true);
 			a->next_stats_ms = now + a->pol.stats_interval * 1000LL;
@@ -802,6 +826,9 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.clock_ms = now_ms;
+	a.act.x = &a.x;
+	a.act.log = &a.log;
+	a.act.clock_ms = now_ms;
 	a.ov.format = -1;
 	a.ov.stats_interval = -1;
 	a.sigfd = -1;
@@ -994,7 +1021,7 @@ int main(int argc, char **argv)
 			goto out_close;
 		}
 	}
-	if (ratelimit_init(&a.rl, &a.pol)) {
+	if (ratelimit_init(&a.rl, &a.pol) || actions_init(&a.act, &a.pol)) {
 		say(&a, "error", "rate limits: out of memory");
 		ret = EXIT_RUNTIME;
 		goto out_close;
@@ -1015,6 +1042,8 @@ int main(int argc, char **argv)
 	/* at exit, every window's suppressed records are counted too */
 	dedup_flush(&a.dd, (uint64_t)now_ms(), true, &a.log);
 	ratelimit_flush(&a.rl, &a.pol, (uint64_t)now_ms(), true, &a.log);
+	/* hooks killed, and the guest resumed: never left paused by us */
+	actions_finish(&a.act);
 	if (ret == EXIT_OK || ret == EXIT_DOMAIN_DIED)
 		report_stats(&a, true);
 out_close:
@@ -1029,6 +1058,7 @@ out_sig:
 out_policy:
 	dedup_free(&a.dd);
 	ratelimit_free(&a.rl);
+	actions_finish(&a.act);
 	policy_free(&a.pol);
 	if (a.have_kproc)
 		kproc_free(&a.kproc);

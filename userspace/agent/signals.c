@@ -14,10 +14,22 @@
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "registry.h"
 #include "signals.h"
 
-static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+/*
+ * SIGCHLD: a hook (actions.c) ended. The last one resumes a guest an
+ * action paused (REGISTRY_SIGNAL_RESUME, SIGRTMIN + 1, not a constant:
+ * filled in by handled_init()).
+ */
+static int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
+			 SIGCHLD, 0 };
 #define NR_HANDLED (sizeof(handled) / sizeof(handled[0]))
+
+static void handled_init(void)
+{
+	handled[NR_HANDLED - 1] = REGISTRY_SIGNAL_RESUME;
+}
 
 static int pipe_wr = -1;	/* self-pipe mode: the handler's end */
 static bool use_pipe;
@@ -66,6 +78,7 @@ int signals_open(void)
 	int fd;
 
 	signal(SIGPIPE, SIG_IGN);
+	handled_init();
 	sigemptyset(&set);
 	for (i = 0; i < NR_HANDLED; i++)
 		sigaddset(&set, handled[i]);

@@ -9,7 +9,8 @@
 #define XI_SIGNALS_H
 
 /*
- * Block SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 and return a
+ * Block SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD and
+ * SIGRTMIN + 1 (ACTIONS_RESUME_SIGNAL) and return a
  * signalfd for them, or the read end of a self-pipe their handlers write
  * to (SIGPIPE is ignored: a log reader going away is an error on write,
  * not death). -errno on failure.

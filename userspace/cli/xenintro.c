@@ -108,6 +108,7 @@ static int cmd_version(int argc, char **argv);
 static int cmd_list(int argc, char **argv);
 static int cmd_stats(int argc, char **argv);
 static int cmd_watch(int argc, char **argv);
+static int cmd_resume(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "version", cmd_version, "[--json]",
@@ -132,6 +133,8 @@ static const struct cmd cmds[] = {
 	{ "ps", cmd_ps,
 	  "[--json] [--timeout SECS] [--device PATH] GUEST KERNEL_IMAGE",
 	  "the guest's processes from its task list, with their CR3s" },
+	{ "resume", cmd_resume, "GUEST",
+	  "resume GUEST where a rule's actions.pause paused it (its agent unpauses)" },
 };
 
 static int cmd_version(int argc, char **argv)
@@ -360,6 +363,91 @@ static int cmd_stats(int argc, char **argv)
 	stats_print_text(stdout, json_object_get(rec, "stats"));
 	json_decref(rec);
 	return EXIT_OK;
+}
+
+/* ---- resume -------------------------------------------------------- */
+
+/* The agent's actions counter @key from its registry record. */
+static json_int_t action_count(json_t *rec, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(
+		json_object_get(rec, "stats"), "actions"), key));
+}
+
+/*
+ * The pause of a rule's actions.pause is the agent's own (the kernel
+ * counts it for the agent's session, and undoes it at detach): only the
+ * agent can give it back. Ask it (REGISTRY_SIGNAL_RESUME), and read
+ * back from its fresh registry record that it did.
+ */
+static int cmd_resume(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[sizeof(cmds) / sizeof(cmds[0]) - 1];
+	json_int_t pid, resumes;
+	json_t *recs, *rec;
+	char why[256];
+	uint32_t domid;
+	bool json = false;
+	int r;
+
+	r = common_opts(argc, argv, c, &json, 1, 1);
+	if (r)
+		return opts_exit(r);
+	if (guest_resolve(argv[optind], &domid, why, sizeof(why))) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		return EXIT_USAGE;
+	}
+	rec = registry_read(domid);
+	if (!rec || !registry_alive(rec)) {
+		fprintf(stderr, "%s: no agent monitors domain %u (see xenintro list)\n",
+			prog, domid);
+		json_decref(rec);
+		return EXIT_NODEV;
+	}
+	json_object_set_new(rec, "running", json_true());
+	recs = json_array();
+	json_array_append(recs, rec);
+	refresh(recs);
+	json_decref(recs);
+	json_decref(rec);
+	rec = registry_read(domid);
+	if (!rec) {
+		fprintf(stderr, "%s: the agent of domain %u has gone\n", prog,
+			domid);
+		return EXIT_NODEV;
+	}
+	pid = json_integer_value(json_object_get(rec, "pid"));
+	resumes = action_count(rec, "resumes");
+	if (action_count(rec, "pauses") <= resumes) {
+		printf("domain %u: not paused by its agent (pid %" JSON_INTEGER_FORMAT ")\n",
+		       domid, pid);
+		json_decref(rec);
+		return EXIT_OK;
+	}
+	if (pid <= 0 || kill((pid_t)pid, REGISTRY_SIGNAL_RESUME)) {
+		fprintf(stderr, "%s: cannot signal the agent of domain %u (pid %" JSON_INTEGER_FORMAT "): %s\n",
+			prog, domid, pid, strerror(errno));
+		json_decref(rec);
+		return EXIT_RUNTIME;
+	}
+	/* the agent rewrites its record once it resumed: up to 2 s */
+	json_decref(rec);
+	for (r = 0; r < 40; r++) {
+		usleep(50000);
+		rec = registry_read(domid);
+		if (rec && action_count(rec, "resumes") > resumes) {
+			printf("domain %u: resumed by its agent (pid %" JSON_INTEGER_FORMAT ")\n",
+			       domid, pid);
+			json_decref(rec);
+			return EXIT_OK;
+		}
+		json_decref(rec);
+	}
+	rec = NULL;
+	fprintf(stderr, "%s: domain %u: the agent (pid %" JSON_INTEGER_FORMAT ") did not report a resume; see its log\n",
+		prog, domid, pid);
+	json_decref(rec);
+	return EXIT_RUNTIME;
 }
 
 /* ---- watch --------------------------------------------------------- */

@@ -58,6 +58,8 @@ struct decision decide(const struct policy *p,
 			continue;
 		if (dc->has_value && !value_in(dc, ev))
 			continue;
+		if (!policy_when_holds(&dc->when, ev))
+			continue;
 		if (dc->nr_processes && !process_in(dc, comm))
 			continue;
 		d.verdict = dc->verdict;

@@ -83,6 +83,57 @@ struct policy_rate_limit {
 	uint32_t per_s;
 };
 
+/*
+ * when: conditions on what an event carries, evaluated by the agent on
+ * the events of a rule that reach it (notify copies and forwarded
+ * events; rule_when.c). The kernel's filters cannot express them: its
+ * CR filter is set:/cleared: (bit transitions), and it has none on the
+ * written value's state, on CR3 or on the privilege level. The same
+ * fields filter forwarded.decide entries.
+ */
+#define POLICY_WHEN_CR3_MAX	16	/* values or ranges of when.cr3 */
+struct policy_range {
+	uint64_t first, last;
+};
+struct policy_when {
+	uint8_t cpls;		/* bit (1 << CPL) of the levels; 0: any */
+	bool has_value;		/* the written value (cr, msr) in range */
+	uint64_t value_first, value_last;
+	uint64_t value_set;	/* bits 1 in the written value (cr) */
+	uint64_t value_clear;	/* bits 0 in the written value (cr) */
+	struct policy_range cr3[POLICY_WHEN_CR3_MAX];
+	size_t nr_cr3;		/* 0: any CR3 */
+};
+
+/*
+ * actions: what the agent does when an event of the rule reaches it
+ * (and its when: holds), besides the record; actions.c runs them.
+ */
+#define POLICY_PAUSE_SECONDS_MAX	86400
+#define POLICY_DUMP_MAX		(1U << 20)	/* bytes, one READ_MEM segment */
+#define POLICY_DUMP_FILES_MAX	100000
+#define POLICY_DUMP_FILES_DEFAULT	100
+#define POLICY_HOOK_ARGS_MAX	64
+#define POLICY_HOOK_TIMEOUT_MAX	3600	/* seconds */
+#define POLICY_HOOK_TIMEOUT_DEFAULT	10
+#define POLICY_HOOK_RUNNING_MAX	64
+#define POLICY_HOOK_RUNNING_DEFAULT	4
+struct policy_actions {
+	bool pause;		/* pause the domain */
+	uint32_t pause_s;	/* for this long; 0: until resumed */
+	bool dump;		/* write guest memory to a file */
+	int dump_at;		/* enum mem_at_reg */
+	uint64_t dump_addr;	/* MEM_AT_ADDR */
+	int64_t dump_offset;	/* added to the register or address */
+	uint32_t dump_length;	/* 1 .. POLICY_DUMP_MAX */
+	bool dump_physical;	/* the address is guest-physical */
+	char *dump_file;	/* template: {domid} {guest} {rule} {seq} {time} */
+	uint32_t dump_max_files;	/* dumps of the rule per agent run */
+	char **hook_argv;	/* NULL-terminated; NULL: no hook */
+	uint32_t hook_timeout_s;
+	uint32_t hook_max_running;
+};
+
 /* One entry of rules: as written, shared by its kernel records. */
 struct policy_rule_meta {
 	char *description;	/* NULL: none */
@@ -99,6 +150,11 @@ struct policy_rule_meta {
 	 */
 	bool disabled;
 	char *disabled_name;
+	bool has_when;
+	struct policy_when when;
+	struct src_mark when_mark;
+	bool has_actions;
+	struct policy_actions actions;
 };
 
 /* How the agent answers a forwarded event: first match wins. */
@@ -111,6 +167,7 @@ struct policy_decision {
 	uint64_t value_first, value_last;
 	char **processes;	/* task->comm of the current process, or NULL */
 	size_t nr_processes;
+	struct policy_when when;	/* cpl:, cr3: (value is above) */
 	uint32_t verdict;	/* XENINTRO_VERDICT_* or DECIDE_SKIP */
 	bool log;		/* write the event to the log */
 };
@@ -272,5 +329,14 @@ const char *policy_severity_name(int severity);	/* "" for SEVERITY_NONE */
 const struct policy_rule_meta *policy_rule_meta(const struct policy *p,
 						uint32_t index);
 bool policy_verdict_by_name(const char *name, uint32_t *verdict);
+
+/*
+ * The privilege level of the vCPU at @ev: SS.DPL, which the CPU keeps
+ * equal to CPL (Xen's vm_event reports SS's access rights).
+ */
+unsigned int policy_event_cpl(const struct xenintro_event *ev);
+/* Does @ev satisfy @w? (rule_when.c) */
+bool policy_when_holds(const struct policy_when *w,
+		       const struct xenintro_event *ev);
 
 #endif /* XI_POLICY_H */

@@ -1506,6 +1506,453 @@ static int check_rule_fires(struct ctx *c, const yaml_node_t *ev,
 		   "the rule never fires: %s", why);
 }
 
+/* ---- when: and actions: ---------------------------------------------- */
+
+/* the registers a capture or a dump may be at (defined with log:) */
+static const char *const mem_at_names[MEM_AT_NR];
+
+/* cpl: N or [N, ...], each 0..3, into a mask of levels */
+static int parse_cpl(struct ctx *c, const yaml_node_t *n, const char *path,
+		     uint8_t *cpls)
+{
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	uint64_t v;
+	size_t i;
+
+	*cpls = 0;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		if (get_u64(c, n, path, 3, &v))
+			return -1;
+		*cpls = (uint8_t)(1U << v);
+		return 0;
+	}
+	for_each_item(c, n, it, i) {
+		sub(p1, sizeof(p1), path, "[%zu]", i);
+		if (get_u64(c, node(c, *it), p1, 3, &v))
+			return -1;
+		*cpls |= (uint8_t)(1U << v);
+	}
+	if (!*cpls)
+		return err(c, n, path, "an empty list matches no privilege level; leave cpl out");
+	return 0;
+}
+
+/* cr3: a value, a range, or a list of them */
+static int parse_cr3(struct ctx *c, const yaml_node_t *n, const char *path,
+		     struct policy_when *w)
+{
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	struct policy_range *r;
+	size_t i, nr = 1;
+
+	if (n->type == YAML_SEQUENCE_NODE) {
+		nr = (size_t)(n->data.sequence.items.top -
+			      n->data.sequence.items.start);
+		if (!nr)
+			return err(c, n, path, "an empty list matches no CR3; leave cr3 out");
+		if (nr > POLICY_WHEN_CR3_MAX)
+			return err(c, n, path, "%zu values, at most %d", nr,
+				   POLICY_WHEN_CR3_MAX);
+	}
+	for (i = 0; i < nr; i++) {
+		const yaml_node_t *e = n;
+
+		if (n->type == YAML_SEQUENCE_NODE) {
+			it = n->data.sequence.items.start + i;
+			e = node(c, *it);
+			sub(p1, sizeof(p1), path, "[%zu]", i);
+		} else {
+			sub(p1, sizeof(p1), path, "%s", "");
+		}
+		r = &w->cr3[i];
+		if (get_range(c, e, p1, key_u64, &r->first, &r->last))
+			return -1;
+		if (r->first > r->last)
+			return err(c, e, p1,
+				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
+				   r->first, r->last);
+	}
+	w->nr_cr3 = nr;
+	return 0;
+}
+
+/*
+ * when: {cpl, cr3, value, value_set, value_clear} of a rule for @s's
+ * event. The value conditions need an event that writes one; bit names
+ * a single control register.
+ */
+static int parse_when(struct ctx *c, const yaml_node_t *n, const char *path,
+		      const struct rule_spec *s, struct policy_when *w)
+{
+	static const char *const fields[] = {
+		"cpl", "cr3", "value", "value_set", "value_clear", NULL,
+	};
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *v;
+	bool writes = s->event == XENINTRO_EVENT_CTRLREG ||
+		      s->event == XENINTRO_EVENT_MSR;
+	size_t i;
+
+	if (check_fields(c, n, path, fields))
+		return -1;
+	if (!n->data.mapping.pairs.top ||
+	    n->data.mapping.pairs.top == n->data.mapping.pairs.start)
+		return err(c, n, path, "no condition; leave when out");
+	v = get(c, n, "cpl");
+	if (v && parse_cpl(c, v, sub(p1, sizeof(p1), path, ".cpl"), &w->cpls))
+		return -1;
+	v = get(c, n, "cr3");
+	if (v && parse_cr3(c, v, sub(p1, sizeof(p1), path, ".cr3"), w))
+		return -1;
+	v = get(c, n, "value");
+	if (v) {
+		sub(p1, sizeof(p1), path, ".value");
+		if (!writes)
+			return err(c, v, p1,
+				   "%s events write no value (only cr and msr events do)",
+				   policy_event_name(s->event));
+		w->has_value = true;
+		if (get_range(c, v, p1, key_addr, &w->value_first,
+			      &w->value_last))
+			return -1;
+		if (w->value_first > w->value_last)
+			return err(c, v, p1,
+				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
+				   w->value_first, w->value_last);
+	}
+	for (i = 0; i < 2; i++) {
+		const char *f = i ? "value_clear" : "value_set";
+
+		v = get(c, n, f);
+		if (!v)
+			continue;
+		sub(p1, sizeof(p1), path, ".%s", f);
+		if (s->event != XENINTRO_EVENT_CTRLREG)
+			return err(c, v, p1,
+				   "bit names exist for cr rules only; on %s events use value: {first, last}",
+				   policy_event_name(s->event));
+		if (s->first != s->last)
+			return err(c, v, p1, "bit names need a single register in cr");
+		if (get_cr_bits(c, v, p1, (uint32_t)s->first,
+				i ? &w->value_clear : &w->value_set))
+			return -1;
+	}
+	if (w->value_set & w->value_clear)
+		return err(c, n, path,
+			   "a bit in both value_set and value_clear: no value matches");
+	return 0;
+}
+
+/* A signed byte offset: N or -N. */
+static int get_offset(struct ctx *c, const yaml_node_t *n, const char *path,
+		      int64_t *out)
+{
+	const char *s = is_plain(n) ? scalar(n) : "";
+	uint64_t mag;
+	char *end;
+	int base = 10;
+	bool neg = *s == '-';
+
+	if (!neg) {
+		if (get_u64(c, n, path, INT64_MAX, &mag))
+			return -1;
+		*out = (int64_t)mag;
+		return 0;
+	}
+	s++;
+	if (!strncasecmp(s, "0x", 2)) {
+		base = 16;
+		s += 2;
+	}
+	errno = 0;
+	mag = *s >= '0' && *s <= '9' ? strtoull(s, &end, base) : 0;
+	if (!mag || *end || errno || mag > (uint64_t)INT64_MAX)
+		return err(c, n, path, "expected a byte offset (N or -N, at most 2^63-1), got \"%s\"",
+			   scalar(n));
+	*out = -(int64_t)mag;
+	return 0;
+}
+
+/* actions.pause: true, or {seconds: N} */
+static int parse_pause(struct ctx *c, const yaml_node_t *n, const char *path,
+		       struct policy_actions *a)
+{
+	static const char *const fields[] = { "seconds", NULL };
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *v;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return get_bool(c, n, path, &a->pause);
+	if (check_fields(c, n, path, fields))
+		return -1;
+	v = get(c, n, "seconds");
+	if (!v)
+		return err(c, n, path, "needs seconds (or say pause: true, until resumed)");
+	if (get_u32(c, v, sub(p1, sizeof(p1), path, ".seconds"),
+		    POLICY_PAUSE_SECONDS_MAX, &a->pause_s))
+		return -1;
+	if (!a->pause_s)
+		return err(c, v, p1, "0 seconds pauses nothing; at least 1");
+	a->pause = true;
+	return 0;
+}
+
+/*
+ * A dump's file: an absolute path whose last component may hold
+ * {domid}, {guest}, {rule}, {seq} and {time}; its directory must exist
+ * now (the agent creates files, never directories).
+ */
+static int check_dump_file(struct ctx *c, const yaml_node_t *n,
+			   const char *path, const char *f)
+{
+	static const char *const holes[] = {
+		"{domid}", "{guest}", "{rule}", "{seq}", "{time}", NULL,
+	};
+	const char *slash = strrchr(f, '/'), *q;
+	char dir[4096];
+	struct stat st;
+	size_t i;
+
+	if (f[0] != '/')
+		return err(c, n, path, "\"%s\": an absolute path is needed", f);
+	if (strlen(f) >= sizeof(dir))
+		return err(c, n, path, "a path of %zu bytes: at most %zu",
+			   strlen(f), sizeof(dir) - 1);
+	for (q = strchr(f, '{'); q; q = strchr(q + 1, '{')) {
+		for (i = 0; holes[i]; i++)
+			if (!strncmp(q, holes[i], strlen(holes[i])))
+				break;
+		if (!holes[i])
+			return err(c, n, path,
+				   "unknown placeholder at \"%.16s\" ({domid}, {guest}, {rule}, {seq}, {time})",
+				   q);
+		if (q < slash)
+			return err(c, n, path,
+				   "placeholders only in the file's name, not in its directory");
+	}
+	if (slash == f || (slash && !slash[1]))
+		return err(c, n, path, "\"%s\": names no file in a directory", f);
+	memcpy(dir, f, (size_t)(slash - f));
+	dir[slash - f] = '\0';
+	if (stat(dir, &st))
+		return err(c, n, path, "directory %s: %s", dir,
+			   strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err(c, n, path, "%s is not a directory", dir);
+	return 0;
+}
+
+/* actions.dump: {at, offset, length, physical, file, max_files} */
+static int parse_dump(struct ctx *c, const yaml_node_t *n, const char *path,
+		      struct policy_actions *a)
+{
+	static const char *const fields[] = {
+		"at", "offset", "length", "physical", "file", "max_files",
+		NULL,
+	};
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *v;
+	int r;
+
+	if (check_fields(c, n, path, fields))
+		return -1;
+	v = get(c, n, "at");
+	if (!v)
+		return err(c, n, path, "needs at: a register (rip, rsp, ...) or an address");
+	a->dump_at = MEM_AT_ADDR;
+	for (r = 0; r < MEM_AT_NR && is_plain(v); r++)
+		if (!strcmp(scalar(v), mem_at_names[r]))
+			a->dump_at = r;
+	sub(p1, sizeof(p1), path, ".at");
+	if (a->dump_at == MEM_AT_ADDR && is_symbol_expr(v) && !c->kernel_ok)
+		return err(c, v, p1, "unknown register \"%s\": rax..rdx, rsi, rdi, rbp, rsp, r8..r15, rip, cr2, an address, or a kernel symbol (with kernel.image)",
+			   scalar(v));
+	if (a->dump_at == MEM_AT_ADDR && key_addr(c, v, p1, &a->dump_addr))
+		return -1;
+	v = get(c, n, "offset");
+	if (v && get_offset(c, v, sub(p1, sizeof(p1), path, ".offset"),
+			    &a->dump_offset))
+		return -1;
+	v = get(c, n, "length");
+	if (!v)
+		return err(c, n, path, "needs length: 1 to %u bytes",
+			   POLICY_DUMP_MAX);
+	if (get_u32(c, v, sub(p1, sizeof(p1), path, ".length"),
+		    POLICY_DUMP_MAX, &a->dump_length))
+		return -1;
+	if (!a->dump_length)
+		return err(c, v, p1, "0 bytes: nothing to dump");
+	v = get(c, n, "physical");
+	if (v && get_bool(c, v, sub(p1, sizeof(p1), path, ".physical"),
+			  &a->dump_physical))
+		return -1;
+	v = get(c, n, "file");
+	if (!v)
+		return err(c, n, path, "needs file: where to write, e.g. /var/lib/xenintro/dump-{domid}-{rule}-{seq}.bin");
+	sub(p1, sizeof(p1), path, ".file");
+	if (dup_str(c, v, p1, &a->dump_file) ||
+	    check_dump_file(c, v, p1, a->dump_file))
+		return -1;
+	a->dump_max_files = POLICY_DUMP_FILES_DEFAULT;
+	v = get(c, n, "max_files");
+	if (v && get_u32(c, v, sub(p1, sizeof(p1), path, ".max_files"),
+			 POLICY_DUMP_FILES_MAX, &a->dump_max_files))
+		return -1;
+	if (!a->dump_max_files)
+		return err(c, v, p1, "0 files would dump nothing; leave dump out");
+	a->dump = true;
+	return 0;
+}
+
+/* actions.hook: {argv: [PROGRAM, ARG...] | shell: COMMAND, timeout, max_running} */
+static int parse_hook(struct ctx *c, const yaml_node_t *n, const char *path,
+		      struct policy_actions *a)
+{
+	static const char *const fields[] = {
+		"argv", "shell", "timeout", "max_running", NULL,
+	};
+	char p1[PATH_MAX_LEN];
+	yaml_node_item_t *it;
+	yaml_node_t *v, *sh;
+	const char *prog;
+	size_t i, nr;
+
+	if (check_fields(c, n, path, fields))
+		return -1;
+	v = get(c, n, "argv");
+	sh = get(c, n, "shell");
+	if (!v == !sh)
+		return err(c, n, path,
+			   "needs argv: [PROGRAM, ARG...] (run directly) or shell: COMMAND (run by /bin/sh -c), not both");
+	if (sh) {
+		a->hook_argv = calloc(4, sizeof(*a->hook_argv));
+		if (!a->hook_argv)
+			return err(c, sh, path, "out of memory");
+		a->hook_argv[0] = strdup("/bin/sh");
+		a->hook_argv[1] = strdup("-c");
+		if (!a->hook_argv[0] || !a->hook_argv[1])
+			return err(c, sh, path, "out of memory");
+		if (dup_str(c, sh, sub(p1, sizeof(p1), path, ".shell"),
+			    &a->hook_argv[2]))
+			return -1;
+	} else {
+		sub(p1, sizeof(p1), path, ".argv");
+		if (get_list(c, v, p1))
+			return -1;
+		nr = (size_t)(v->data.sequence.items.top -
+			      v->data.sequence.items.start);
+		if (!nr)
+			return err(c, v, p1, "an empty list: the program is missing");
+		if (nr > POLICY_HOOK_ARGS_MAX)
+			return err(c, v, p1, "%zu arguments, at most %d", nr,
+				   POLICY_HOOK_ARGS_MAX);
+		a->hook_argv = calloc(nr + 1, sizeof(*a->hook_argv));
+		if (!a->hook_argv)
+			return err(c, v, p1, "out of memory");
+		for_each_item(c, v, it, i) {
+			sub(p1, sizeof(p1), path, ".argv[%zu]", i);
+			if (get_str(c, node(c, *it), p1, &prog))
+				return -1;
+			a->hook_argv[i] = strdup(prog);
+			if (!a->hook_argv[i])
+				return err(c, node(c, *it), p1, "out of memory");
+		}
+		/* no PATH search: the program the operator means, or none */
+		prog = a->hook_argv[0];
+		sub(p1, sizeof(p1), path, ".argv[0]");
+		it = v->data.sequence.items.start;
+		if (prog[0] != '/')
+			return err(c, node(c, *it), p1,
+				   "\"%s\": an absolute path is needed (no PATH search)",
+				   prog);
+		if (access(prog, X_OK))
+			return err(c, node(c, *it), p1, "%s: %s", prog,
+				   strerror(errno));
+	}
+	a->hook_timeout_s = POLICY_HOOK_TIMEOUT_DEFAULT;
+	v = get(c, n, "timeout");
+	if (v && get_u32(c, v, sub(p1, sizeof(p1), path, ".timeout"),
+			 POLICY_HOOK_TIMEOUT_MAX, &a->hook_timeout_s))
+		return -1;
+	if (!a->hook_timeout_s)
+		return err(c, v, p1, "0 seconds: a hook needs at least 1 to run");
+	a->hook_max_running = POLICY_HOOK_RUNNING_DEFAULT;
+	v = get(c, n, "max_running");
+	if (v && get_u32(c, v, sub(p1, sizeof(p1), path, ".max_running"),
+			 POLICY_HOOK_RUNNING_MAX, &a->hook_max_running))
+		return -1;
+	if (!a->hook_max_running)
+		return err(c, v, p1, "0 would run no hook; leave hook out");
+	return 0;
+}
+
+static int parse_actions(struct ctx *c, const yaml_node_t *n,
+			 const char *path, struct policy_actions *a)
+{
+	static const char *const fields[] = { "pause", "dump", "hook", NULL };
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *v;
+
+	if (check_fields(c, n, path, fields))
+		return -1;
+	v = get(c, n, "pause");
+	if (v && parse_pause(c, v, sub(p1, sizeof(p1), path, ".pause"), a))
+		return -1;
+	v = get(c, n, "dump");
+	if (v && parse_dump(c, v, sub(p1, sizeof(p1), path, ".dump"), a))
+		return -1;
+	v = get(c, n, "hook");
+	if (v && parse_hook(c, v, sub(p1, sizeof(p1), path, ".hook"), a))
+		return -1;
+	if (!a->pause && !a->dump && !a->hook_argv)
+		return err(c, n, path, "no action; leave actions out");
+	return 0;
+}
+
+/*
+ * when: and actions: of rule @s, once its action and notify are known.
+ * The agent evaluates and runs them on the rule's events that reach it:
+ * forwarded ones, or the kernel's notify copies. A rule the kernel
+ * answers alone sends it nothing, and no condition of the agent's can
+ * change a verdict the kernel has given: refused, with what would work.
+ */
+static int parse_when_actions(struct ctx *c, const yaml_node_t *n,
+			      const char *path, const struct rule_spec *s,
+			      struct policy_rule_meta *m)
+{
+	const char *const what[] = { "when", "actions" };
+	char p1[PATH_MAX_LEN];
+	yaml_node_t *v;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		v = get(c, n, what[i]);
+		if (!v || s->notify || s->action == XENINTRO_VERDICT_FORWARD)
+			continue;
+		return err(c, v, sub(p1, sizeof(p1), path, ".%s", what[i]),
+			   "the kernel answers this rule's events without the agent, which %s; add notify: true (the kernel's verdict stands, the agent sees a copy), or action: forward (the agent decides; forwarded.decide takes cpl, cr3 and value too)",
+			   i ? "runs actions" : "evaluates when: (a condition cannot change a kernel verdict)");
+	}
+	v = get(c, n, "when");
+	if (v) {
+		m->has_when = true;
+		m->when_mark = mark_of(v);
+		if (parse_when(c, v, sub(p1, sizeof(p1), path, ".when"), s,
+			       &m->when))
+			return -1;
+	}
+	v = get(c, n, "actions");
+	if (v) {
+		m->has_actions = true;
+		if (parse_actions(c, v, sub(p1, sizeof(p1), path, ".actions"),
+				  &m->actions))
+			return -1;
+	}
+	return 0;
+}
+
 /* Rule @idx of the policy, the file's rules[@local]. */
 static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx,
 		      unsigned int local)
@@ -1513,9 +1960,9 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx,
 	static const char *const common[] = {
 		"name", "event", "vcpus", "priority", "action", "notify",
 		"description", "severity", "tags", "key", "rate_limit",
-		"enabled", "dedup",
+		"enabled", "dedup", "when", "actions",
 	};
-	const char *fields[24];
+	const char *fields[26];
 	const char *const *extra;
 	char path[PATH_MAX_LEN], p1[PATH_MAX_LEN];
 	struct rule_spec s;
@@ -1636,6 +2083,9 @@ static int parse_rule(struct ctx *c, const yaml_node_t *n, unsigned int idx,
 				i ? &s.clear_mask : &s.set_mask))
 			goto out;
 	}
+	if (idx < c->p->nr_rule_meta &&
+	    parse_when_actions(c, n, path, &s, &c->p->rule_meta[idx]))
+		goto out;
 	nr_before = c->p->nr_rules;
 	ret = rule_build(&s, c->p, c->d);
 	if (!ret)
@@ -1781,7 +2231,7 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 {
 	static const char *const fields[] = {
 		"event", "rule", "rip", "value", "process", "verdict", "log",
-		NULL,
+		"cpl", "cr3", NULL,
 	};
 	char p1[PATH_MAX_LEN], why[256];
 	const char *problem;
@@ -1847,6 +2297,13 @@ static int parse_decision(struct ctx *c, const yaml_node_t *n,
 				   "first (0x%" PRIx64 ") is above last (0x%" PRIx64 ")",
 				   dc->value_first, dc->value_last);
 	}
+	v = get(c, n, "cpl");
+	if (v && parse_cpl(c, v, sub(p1, sizeof(p1), path, ".cpl"),
+			   &dc->when.cpls))
+		return -1;
+	v = get(c, n, "cr3");
+	if (v && parse_cr3(c, v, sub(p1, sizeof(p1), path, ".cr3"), &dc->when))
+		return -1;
 	v = get(c, n, "process");
 	if (v && parse_process_list(c, v, sub(p1, sizeof(p1), path, ".process"),
 				    dc))
@@ -2614,7 +3071,7 @@ static bool is_text_field(const char *key)
 {
 	static const char *const text[] = {
 		"name", "description", "key", "guest", "rule", "file",
-		"ident", "image", "system_map", "isf", NULL,
+		"ident", "image", "system_map", "isf", "shell", NULL,
 	};
 	size_t i;
 
@@ -3043,6 +3500,10 @@ void policy_free(struct policy *p)
 		free(m->description);
 		free(m->key);
 		free(m->disabled_name);
+		free(m->actions.dump_file);
+		for (k = 0; m->actions.hook_argv && m->actions.hook_argv[k]; k++)
+			free(m->actions.hook_argv[k]);
+		free(m->actions.hook_argv);
 		for (k = 0; k < m->nr_tags; k++)
 			free(m->tags[k]);
 		free(m->tags);

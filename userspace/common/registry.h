@@ -9,11 +9,18 @@
 #ifndef XI_REGISTRY_H
 #define XI_REGISTRY_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
 #define REGISTRY_DEFAULT_DIR	"/run/xenintro"
+/*
+ * Sent to an agent (its pid in the registry): resume the guest that a
+ * rule's actions.pause paused (`xenintro resume`). SIGRTMIN is glibc's
+ * first free real-time signal, known only at run time.
+ */
+#define REGISTRY_SIGNAL_RESUME	(SIGRTMIN + 1)
 
 const char *registry_dir(void);
 /* Write @rec (the agent adds pid etc.) for @domid. 0 or -errno. */

@@ -10,6 +10,8 @@
 #include "../main.c"
 #undef main
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <xenstore.h>
 
 #include "fake_kernel.h"
@@ -362,4 +364,305 @@ XT_TEST(dedup_collapses_repeats_into_one_record_and_a_summary)
 	ratelimit_free(&a.rl);
 	xenintro_close(&a.x);
 	policy_free(&a.pol);
+}
+
+/* The agent's actions, wired as main() wires them. */
+static void start_actions(struct agent *a)
+{
+	a->act.x = &a->x;
+	a->act.log = &a->log;
+	a->act.clock_ms = fake_clock_ms;
+	XT_EQ(actions_init(&a->act, &a->pol), 0);
+}
+
+static void stop(struct agent *a, char *path)
+{
+	actions_finish(&a->act);
+	event_log_close(&a->log);
+	unlink(path);
+	ratelimit_free(&a->rl);
+	xenintro_close(&a->x);
+	policy_free(&a->pol);
+}
+
+/*
+ * pause: one pause of the domain held however many events ask for it,
+ * ended by its timer, by the resume signal's call, or at exit; the
+ * forwarded event still gets its verdict.
+ */
+XT_TEST(pause_action_holds_one_pause_and_always_resumes)
+{
+	static const char doc[] =
+		"guest: 5\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - {name: timed, event: cpuid, leaf: 1, action: forward, actions: {pause: {seconds: 5}}}\n"
+		"  - {name: held, event: cpuid, leaf: 2, action: forward, actions: {pause: true}}\n";
+	char path[] = "/tmp/xi-loop-log-XXXXXX";
+	struct agent a;
+
+	start(&a, doc, path);
+	start_actions(&a);
+	fake_now = 1000;
+	cpuid_events(2, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 2);
+	XT_EQ(fk.paused, 1);
+	XT_EQ(a.act.n.pauses, 1);
+	XT_EQ(a.act.n.pauses_held, 1);
+	XT_EQ(actions_next_ms(&a.act), 6000);
+	XT_EQ(lines_with(path, "\"type\":\"action\",\"rule\":\"timed\",\"action\":\"pause\",\"result\":\"paused\",\"seconds\":5,"), 1);
+	actions_tick(&a.act, 5999);
+	XT_EQ(fk.paused, 1);
+	actions_tick(&a.act, 6000);
+	XT_EQ(fk.paused, 0);
+	XT_EQ(a.act.n.resumes, 1);
+	XT_EQ(lines_with(path, "\"action\":\"resume\",\"result\":\"resumed\",\"by\":\"timer\""), 1);
+	/* until resumed: no timer; a timed pause then does not shorten it */
+	cpuid_events(1, 1);
+	cpuid_events(1, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 2);
+	XT_EQ(fk.paused, 1);
+	XT_EQ(actions_next_ms(&a.act), INT64_MAX);
+	actions_resume(&a.act, "signal");
+	XT_EQ(fk.paused, 0);
+	/* at exit the agent resumes what it paused */
+	cpuid_events(1, 1);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 1);
+	XT_EQ(fk.paused, 1);
+	actions_finish(&a.act);
+	XT_EQ(fk.paused, 0);
+	XT_EQ(a.act.n.pauses, 3);
+	XT_EQ(a.act.n.resumes, 3);
+	XT_EQ(lines_with(path, "\"by\":\"exit\""), 1);
+	stop(&a, path);
+}
+
+/*
+ * when: on notify copies: the events it passes over get no record and
+ * no action, and are counted; the kernel's verdict is not the agent's.
+ */
+XT_TEST(when_picks_records_and_actions_of_notify_copies)
+{
+	static const char doc[] =
+		"guest: 5\n"
+		"monitors: {cr3: true}\n"
+		"rules:\n"
+		"  - name: user-switch\n"
+		"    event: cr\n"
+		"    cr: cr3\n"
+		"    action: continue\n"
+		"    notify: true\n"
+		"    when: {cpl: 3, cr3: {first: 0x10000, last: 0x1ffff}}\n"
+		"    actions: {pause: true}\n";
+	char path[] = "/tmp/xi-loop-log-XXXXXX";
+	struct xenintro_event ev;
+	struct agent a;
+	int i;
+
+	start(&a, doc, path);
+	start_actions(&a);
+	for (i = 0; i < 4; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.reason = XENINTRO_EVENT_CTRLREG;
+		ev.flags = XENINTRO_EF_NOTIFY;
+		ev.rule = 0;
+		ev.u.ctrlreg.index = XENINTRO_CR3;
+		ev.regs.ss.ar = i & 1 ? 0xcf3 : 0xc93;	/* CPL 3 or 0 */
+		ev.regs.cr3 = i < 2 ? 0x10000 : 0x20000;
+		XT_EQ(fk_produce(&ev), 0);
+	}
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(lines_with(path, "\"type\":\"event\""), 1);
+	XT_EQ(a.act.n.when_unmatched, 3);
+	XT_EQ(a.act.n.pauses, 1);
+	XT_EQ(fk.paused, 1);
+	stop(&a, path);
+	XT_EQ(fk.paused, 0);
+}
+
+/* Read a whole (small) file into @buf; its length, or -1. */
+static ssize_t slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len);
+	close(fd);
+	return n;
+}
+
+/*
+ * dump: guest memory to a new 0600 file named by the template; a file
+ * that exists is never overwritten; max_files bounds a rule's dumps.
+ */
+XT_TEST(dump_action_writes_new_private_files_bounded)
+{
+	static const char tmpl[] =
+		"guest: 5\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - name: probe\n"
+		"    event: cpuid\n"
+		"    leaf: 1\n"
+		"    action: forward\n"
+		"    actions:\n"
+		"      dump: {at: 0x1000, offset: -16, length: 64, physical: true, max_files: 2, file: \"%s/d-{domid}-{rule}-{seq}.bin\"}\n";
+	char dir[] = "/tmp/xi-dump-XXXXXX", path[] = "/tmp/xi-loop-log-XXXXXX";
+	char doc[1024], file[256], got[128];
+	struct stat st;
+	struct agent a;
+	int i;
+
+	XT_EQ(mkdtemp(dir) != NULL, 1);
+	snprintf(doc, sizeof(doc), tmpl, dir);
+	start(&a, doc, path);
+	start_actions(&a);
+	for (i = 0; i < 64; i++)
+		fk.gmem[0x1000 - 16 + i] = (unsigned char)(i + 1);
+	/* seq 1's file exists already: not overwritten, counted */
+	snprintf(file, sizeof(file), "%s/d-5-probe-1.bin", dir);
+	XT_EQ(close(open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
+	cpuid_events(4, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 4);
+	XT_EQ(a.act.n.dump_failures, 1);
+	XT_EQ(a.act.n.dumps, 2);
+	XT_EQ(a.act.n.dumps_dropped, 1);
+	XT_EQ(lines_with(path, "\"result\":\"failed\",\"at\":\"addr\",\"addr\":\"0x1000\""), 0);
+	XT_EQ(lines_with(path, "\"error\":\"File exists\""), 1);
+	XT_EQ(stat(file, &st), 0);
+	XT_EQ(st.st_size, 0);
+	snprintf(file, sizeof(file), "%s/d-5-probe-2.bin", dir);
+	XT_EQ(stat(file, &st), 0);
+	XT_EQ(st.st_mode & 0777, 0600);
+	XT_EQ(slurp(file, got, sizeof(got)), 64);
+	XT_EQ(got[0], 1);
+	XT_EQ(got[63], 64);
+	XT_EQ(lines_with(path, "\"action\":\"dump\",\"result\":\"written\""), 2);
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/d-5-probe-3.bin", dir);
+	XT_EQ(unlink(file), 0);
+	snprintf(file, sizeof(file), "%s/d-5-probe-1.bin", dir);
+	unlink(file);
+	XT_EQ(rmdir(dir), 0);
+	stop(&a, path);
+}
+
+/* Wait (really) until the agent has collected @n more hooks. */
+static int reap_until(struct agent *a, uint64_t done_before, uint64_t n)
+{
+	int tries;
+
+	for (tries = 0; tries < 500; tries++) {
+		actions_reap(&a->act);
+		if (a->act.n.hooks_ok + a->act.n.hooks_failed +
+		    a->act.n.hooks_timed_out - done_before >= n)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * hook: the record on its stdin and its variables; no shell unless
+ * asked; max_running bounds it (the rest dropped, counted); killed at
+ * its timeout; a failing hook is counted and said.
+ */
+XT_TEST(hook_action_gets_the_record_bounded_in_time_and_number)
+{
+	static const char tmpl[] =
+		"guest: 5\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - name: probe\n"
+		"    event: cpuid\n"
+		"    leaf: 1\n"
+		"    action: forward\n"
+		"    severity: alert\n"
+		"    actions:\n"
+		"      hook: {shell: \"cat > %s/in; echo \\\"$XENINTRO_RULE $XENINTRO_DOMID\\\" > %s/env\", max_running: 1}\n"
+		"  - name: slow\n"
+		"    event: cpuid\n"
+		"    leaf: 2\n"
+		"    action: forward\n"
+		"    actions:\n"
+		"      hook: {argv: [/bin/sleep, \"30\"], timeout: 2, max_running: 1}\n"
+		"  - name: failing\n"
+		"    event: cpuid\n"
+		"    leaf: 3\n"
+		"    action: forward\n"
+		"    actions:\n"
+		"      hook: {argv: [/bin/false]}\n";
+	char dir[] = "/tmp/xi-hook-XXXXXX", path[] = "/tmp/xi-loop-log-XXXXXX";
+	char doc[2048], file[256], got[4096];
+	struct agent a;
+	ssize_t n;
+
+	XT_EQ(mkdtemp(dir) != NULL, 1);
+	snprintf(doc, sizeof(doc), tmpl, dir, dir);
+	start(&a, doc, path);
+	start_actions(&a);
+	a.log.guest = "web1";	/* read_identity()'s, as at attach */
+	fake_now = 1000;
+	/* two at once: the second is over max_running */
+	cpuid_events(2, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 2);
+	XT_EQ(a.act.n.hooks_started, 1);
+	XT_EQ(a.act.n.hooks_dropped, 1);
+	XT_EQ(reap_until(&a, 0, 1), 0);
+	XT_EQ(a.act.n.hooks_ok, 1);
+	XT_EQ(a.act.nr_runs, 0);
+	snprintf(file, sizeof(file), "%s/in", dir);
+	n = slurp(file, got, sizeof(got) - 1);
+	XT_EQ(n > 0, 1);
+	got[n > 0 ? n : 0] = '\0';
+	XT_EQ(strstr(got, "\"type\":\"event\"") != NULL, 1);
+	XT_EQ(strstr(got, "\"event\":\"cpuid\",\"sync\":true,") != NULL, 1);
+	XT_EQ(strstr(got, "\"rule\":\"probe\",\"severity\":\"alert\",\"verdict\":\"continue\",\"cpl\":0") != NULL, 1);
+	XT_EQ(strstr(got, "\"guest\":\"web1\"") != NULL, 1);
+	XT_EQ(got[n - 1], '\n');
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/env", dir);
+	n = slurp(file, got, sizeof(got) - 1);
+	XT_EQ(n, 8);
+	XT_EQ(strncmp(got, "probe 5\n", 8), 0);
+	unlink(file);
+	XT_EQ(rmdir(dir), 0);
+
+	/* the slow one: killed once its 2 s are over */
+	cpuid_events(1, 1);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 1);
+	XT_EQ(a.act.nr_runs, 1);
+	XT_EQ(actions_next_ms(&a.act), 3000);
+	actions_tick(&a.act, 2999);
+	actions_reap(&a.act);
+	XT_EQ(a.act.nr_runs, 1);
+	actions_tick(&a.act, 3000);
+	XT_EQ(reap_until(&a, 1, 1), 0);
+	XT_EQ(a.act.n.hooks_timed_out, 1);
+	XT_EQ(lines_with(path, "\"rule\":\"slow\",\"action\":\"hook\",\"result\":\"timed_out\""), 1);
+
+	cpuid_events(1, 2);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 1);
+	XT_EQ(reap_until(&a, 2, 1), 0);
+	XT_EQ(a.act.n.hooks_failed, 1);
+	XT_EQ(lines_with(path, "\"rule\":\"failing\",\"action\":\"hook\",\"result\":\"failed\",\"pid\":"), 1);
+	XT_EQ(lines_with(path, "\"status\":1"), 1);
+
+	/* at exit a hook still running is killed, and counted */
+	cpuid_events(1, 1);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 1);
+	XT_EQ(a.act.nr_runs, 1);
+	actions_finish(&a.act);
+	XT_EQ(a.act.n.hooks_killed_at_exit, 1);
+	stop(&a, path);
 }

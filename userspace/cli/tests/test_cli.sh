@@ -15,7 +15,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..12"
 
 # ---- versions (issue 17, defect 6) -----------------------------------
 # what the line must say: the library's version from its Makefile (the
@@ -75,3 +75,46 @@ rc=0
 "$TOOL" stats 0 >/dev/null 2>"$tmp/err" || rc=$?
 check "stats 0: exit $rc (1), $(cat "$tmp/err")" \
 	bash -c '[ "$1" = 1 ] && [ "$(cat "$2")" = "xenintro: domain 0 is dom0 itself, not a guest" ]' _ "$rc" "$tmp/err"
+
+# ---- xenintro resume: the agent gives back its actions.pause ----------
+# A stand-in agent in a registry of its own: it answers SIGUSR2 with a
+# fresh record, and the resume signal (SIGRTMIN + 1, as glibc numbers it
+# for both programs) with one that counts the resume.
+export XENINTRO_RUN_DIR="$tmp/run"
+mkdir -p "$XENINTRO_RUN_DIR"
+rc=0
+"$TOOL" resume 7 >/dev/null 2>"$tmp/err" || rc=$?
+check "resume 7 with no agent: exit $rc (3), $(cat "$tmp/err")" \
+	bash -c '[ "$1" = 3 ] && [ "$(cat "$2")" = "xenintro: no agent monitors domain 7 (see xenintro list)" ]' _ "$rc" "$tmp/err"
+python3 - "$XENINTRO_RUN_DIR/7.json" <<'PY' &
+import json, os, signal, sys, time
+path = sys.argv[1]
+st = {"pauses": 1, "resumes": 0}
+def write(*_):
+    rec = {"domid": 7, "guest": "web1", "pid": os.getpid(),
+           "policy": "p.yaml", "started": "s", "updated": repr(time.time()),
+           "stats": {"actions": dict(st)}}
+    with open(path + ".tmp", "w") as f:
+        json.dump(rec, f)
+    os.rename(path + ".tmp", path)
+def resume(*_):
+    st["resumes"] += 1
+    write()
+signal.signal(signal.SIGUSR2, write)
+signal.signal(signal.SIGRTMIN + 1, resume)
+write()
+for _ in range(200):
+    time.sleep(0.05)
+PY
+fake=$!
+for _ in $(seq 50); do [ -e "$XENINTRO_RUN_DIR/7.json" ] && break; sleep 0.1; done
+rc=0
+"$TOOL" resume 7 >"$tmp/out" 2>&1 || rc=$?
+check "resume 7: exit $rc (0), $(cat "$tmp/out")" \
+	bash -c '[ "$1" = 0 ] && [ "$(cat "$2")" = "domain 7: resumed by its agent (pid $3)" ]' _ "$rc" "$tmp/out" "$fake"
+rc=0
+"$TOOL" resume 7 >"$tmp/out" 2>&1 || rc=$?
+check "resume 7 again: exit $rc (0), $(cat "$tmp/out")" \
+	bash -c '[ "$1" = 0 ] && [ "$(cat "$2")" = "domain 7: not paused by its agent (pid $3)" ]' _ "$rc" "$tmp/out" "$fake"
+kill "$fake" 2>/dev/null
+wait "$fake" 2>/dev/null || true

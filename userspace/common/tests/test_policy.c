@@ -510,6 +510,39 @@ static const struct {
 	  "include/deep8.yaml:1:11: include[0]: includes nest more than 8 deep" },
 	{ "include-guest.yaml",
 	  "include/guest.yaml:1:1: guest: unknown field" },
+	/* when: and actions: (rule_when.c, actions.c) */
+	{ "when-kernel-verdict.yaml",
+	  "when-kernel-verdict.yaml:9:11: rules[0].when: the kernel answers this rule's events without the agent, which evaluates when: (a condition cannot change a kernel verdict); add notify: true (the kernel's verdict stands, the agent sees a copy), or action: forward (the agent decides; forwarded.decide takes cpl, cr3 and value too)" },
+	{ "when-value-cpuid.yaml",
+	  "when-value-cpuid.yaml:8:19: rules[0].when.value: cpuid events write no value (only cr and msr events do)" },
+	{ "when-cpl-range.yaml",
+	  "when-cpl-range.yaml:7:21: rules[0].when.cpl[1]: 4 is out of range (at most 3)" },
+	{ "when-bits-msr.yaml",
+	  "when-bits-msr.yaml:7:23: rules[0].when.value_set: bit names exist for cr rules only; on msr events use value: {first, last}" },
+	{ "when-bits-both.yaml",
+	  "when-bits-both.yaml:8:11: rules[0].when: a bit in both value_set and value_clear: no value matches" },
+	{ "actions-kernel-verdict.yaml",
+	  "actions-kernel-verdict.yaml:7:14: rules[0].actions: the kernel answers this rule's events without the agent, which runs actions; add notify: true (the kernel's verdict stands, the agent sees a copy), or action: forward (the agent decides; forwarded.decide takes cpl, cr3 and value too)" },
+	{ "actions-empty.yaml",
+	  "actions-empty.yaml:7:14: rules[0].actions: no action; leave actions out" },
+	{ "hook-relative.yaml",
+	  "hook-relative.yaml:8:21: rules[0].actions.hook.argv[0]: \"notify-send\": an absolute path is needed (no PATH search)" },
+	{ "hook-missing.yaml",
+	  "hook-missing.yaml:8:21: rules[0].actions.hook.argv[0]: /nonexistent/xenintro-hook: No such file or directory" },
+	{ "hook-argv-and-shell.yaml",
+	  "hook-argv-and-shell.yaml:8:13: rules[0].actions.hook: needs argv: [PROGRAM, ARG...] (run directly) or shell: COMMAND (run by /bin/sh -c), not both" },
+	{ "hook-running-zero.yaml",
+	  "hook-running-zero.yaml:8:46: rules[0].actions.hook.max_running: 0 would run no hook; leave hook out" },
+	{ "dump-placeholder.yaml",
+	  "dump-placeholder.yaml:8:41: rules[0].actions.dump.file: unknown placeholder at \"{pid}.bin\" ({domid}, {guest}, {rule}, {seq}, {time})" },
+	{ "dump-no-dir.yaml",
+	  "dump-no-dir.yaml:8:41: rules[0].actions.dump.file: directory /nonexistent/xenintro: No such file or directory" },
+	{ "dump-too-long.yaml",
+	  "dump-too-long.yaml:8:31: rules[0].actions.dump.length: 1048577 is out of range (at most 1048576)" },
+	{ "pause-zero.yaml",
+	  "pause-zero.yaml:8:24: rules[0].actions.pause.seconds: 0 seconds pauses nothing; at least 1" },
+	{ "decide-cpl-range.yaml",
+	  "decide-cpl-range.yaml:7:26: forwarded.decide[0].cpl: 5 is out of range (at most 3)" },
 	{ "deny-xcr0.yaml",
 	  "deny-xcr0.yaml:6:5: rules[0].action: deny on xcr0 vetoes nothing: Xen writes XCR0 before it reports the XSETBV; log it with action: continue and notify: true" },
 };
@@ -1794,9 +1827,124 @@ static void check_iso_time(void)
 	EXPECT_EQ(buf[26], 'Z');
 }
 
+/*
+ * when: and actions: as parsed, and when: as evaluated on events: the
+ * privilege level from SS's DPL, CR3 values and ranges, the written
+ * value's range and bits; decisions filter on cpl and cr3 the same way.
+ */
+static void check_when_actions(void)
+{
+	static const char doc[] =
+		"guest: 5\n"
+		"monitors: {cr4: true, msr: [LSTAR]}\n"
+		"rules:\n"
+		"  - name: smep\n"
+		"    event: cr\n"
+		"    cr: cr4\n"
+		"    action: continue\n"
+		"    notify: true\n"
+		"    when: {cpl: [0, 3], cr3: [0x1000, {first: 0x8000, last: 0x9fff}], value_clear: [SMEP], value_set: [PAE]}\n"
+		"    actions:\n"
+		"      pause: {seconds: 30}\n"
+		"      dump: {at: rip, offset: -0x40, length: 256, file: \"/tmp/x-{domid}-{rule}-{seq}.bin\"}\n"
+		"      hook: {shell: \"logger -t xenintro\", timeout: 5, max_running: 2}\n"
+		"  - name: lstar\n"
+		"    event: msr\n"
+		"    msr: LSTAR\n"
+		"    action: forward\n"
+		"    when: {value: {first: 0xffffffff81000000, last: 0xffffffff81ffffff}}\n"
+		"    actions: {pause: true, hook: {argv: [/bin/cat, -]}}\n"
+		"forwarded:\n"
+		"  decide:\n"
+		"    - {rule: lstar, cpl: 3, verdict: deny}\n"
+		"    - {rule: lstar, cr3: 0x5000, verdict: deny}\n";
+	const struct policy_rule_meta *m;
+	struct xenintro_event ev;
+	struct policy p;
+	struct diag d;
+
+	if (policy_load_buffer("inline.yaml", doc, sizeof(doc) - 1, &p, &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		return;
+	}
+	m = policy_rule_meta(&p, 0);
+	EXPECT_EQ(m->has_when, 1);
+	EXPECT_EQ(m->when.cpls, 0x9);
+	EXPECT_EQ(m->when.nr_cr3, 2);
+	EXPECT_EQ(m->when.cr3[1].first, 0x8000);
+	EXPECT_EQ(m->when.cr3[1].last, 0x9fff);
+	EXPECT_EQ(m->when.value_clear, 1ULL << 20);
+	EXPECT_EQ(m->when.value_set, 1ULL << 5);
+	EXPECT_EQ(m->actions.pause, 1);
+	EXPECT_EQ(m->actions.pause_s, 30);
+	EXPECT_EQ(m->actions.dump, 1);
+	EXPECT_EQ(m->actions.dump_at, MEM_AT_RIP);
+	EXPECT_EQ(m->actions.dump_offset, -0x40);
+	EXPECT_EQ(m->actions.dump_length, 256);
+	EXPECT_EQ(m->actions.dump_max_files, POLICY_DUMP_FILES_DEFAULT);
+	EXPECT_STREQ(m->actions.dump_file, "/tmp/x-{domid}-{rule}-{seq}.bin");
+	EXPECT_STREQ(m->actions.hook_argv[0], "/bin/sh");
+	EXPECT_STREQ(m->actions.hook_argv[1], "-c");
+	EXPECT_STREQ(m->actions.hook_argv[2], "logger -t xenintro");
+	EXPECT_EQ(m->actions.hook_argv[3] == NULL, 1);
+	EXPECT_EQ(m->actions.hook_timeout_s, 5);
+	EXPECT_EQ(m->actions.hook_max_running, 2);
+	/* the kernel rule is the one it was: when: is the agent's */
+	EXPECT_EQ(p.rules[0].rule.flags, XENINTRO_RULE_NOTIFY);
+	EXPECT_EQ(p.rules[0].rule.u.ctrlreg.set_mask, 0);
+	EXPECT_EQ(p.rules[0].rule.u.ctrlreg.clear_mask, 0);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.reason = XENINTRO_EVENT_CTRLREG;
+	ev.u.ctrlreg.index = XENINTRO_CR4;
+	ev.u.ctrlreg.new_value = 1ULL << 5;	/* PAE, no SMEP */
+	ev.regs.cr3 = 0x1000;
+	ev.regs.ss.ar = 0xc93;			/* DPL 0 */
+	EXPECT_EQ(policy_event_cpl(&ev), 0);
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 1);
+	ev.regs.ss.ar = 0xcf3;			/* DPL 3 */
+	EXPECT_EQ(policy_event_cpl(&ev), 3);
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 1);
+	ev.regs.ss.ar = 0xcb3;			/* DPL 1 */
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 0);
+	ev.regs.ss.ar = 0xc93;
+	ev.regs.cr3 = 0x9fff;
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 1);
+	ev.regs.cr3 = 0xa000;
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 0);
+	ev.regs.cr3 = 0x8000;
+	ev.u.ctrlreg.new_value |= 1ULL << 20;	/* SMEP on: not cleared */
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 0);
+	ev.u.ctrlreg.new_value = 0;		/* PAE off: not set */
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 0);
+
+	m = policy_rule_meta(&p, 1);
+	EXPECT_STREQ(m->actions.hook_argv[0], "/bin/cat");
+	EXPECT_STREQ(m->actions.hook_argv[1], "-");
+	EXPECT_EQ(m->actions.pause_s, 0);
+	EXPECT_EQ(m->actions.hook_timeout_s, POLICY_HOOK_TIMEOUT_DEFAULT);
+	memset(&ev, 0, sizeof(ev));
+	ev.reason = XENINTRO_EVENT_MSR;
+	ev.flags = XENINTRO_EF_SYNC;
+	ev.rule = 1;
+	ev.u.msr.msr = 0xc0000082;
+	ev.u.msr.new_value = 0xffffffff81000000ULL;
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 1);
+	ev.u.msr.new_value = 0xffffffff82000000ULL;
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 0);
+	/* decisions: cpl 3 denies, cr3 0x5000 denies, else the default */
+	EXPECT_EQ(decide(&p, &ev, NULL).verdict, XENINTRO_VERDICT_CONTINUE);
+	ev.regs.ss.ar = 0xcf3;
+	EXPECT_EQ(decide(&p, &ev, NULL).verdict, XENINTRO_VERDICT_DENY);
+	ev.regs.ss.ar = 0;
+	ev.regs.cr3 = 0x5000;
+	EXPECT_EQ(decide(&p, &ev, NULL).verdict, XENINTRO_VERDICT_DENY);
+	policy_free(&p);
+}
+
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 17;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 18;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1844,5 +1992,6 @@ int main(void)
 	RUN("log.syslog: syslog(3) with the facility, ident, priority by severity", check_syslog());
 	RUN("log.syslog under systemd: journald native fields", check_journald());
 	RUN("ISO 8601 timestamps", check_iso_time());
+	RUN("rules' when: and actions:, decisions on cpl and cr3", check_when_actions());
 	return failed ? 1 : 0;
 }
