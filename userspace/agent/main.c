@@ -970,7 +970,9 @@ static int fresh_policy(struct agent *a)
  */
 static int follow_guest(struct agent *a)
 {
-	const char *name = follow_name(a);
+	/* a copy: the policy read afresh frees the one it names */
+	const char *named = follow_name(a);
+	char name[256];
 	uint32_t old = a->domid, skip = old;
 	long long start = now_ms();
 	char began[40], ended[40];
@@ -978,7 +980,8 @@ static int follow_guest(struct agent *a)
 	json_t *gap;
 
 	iso_time_now(began, sizeof(began));
-	if (!name) {
+	snprintf(name, sizeof(name), "%s", named ? named : "");
+	if (!named) {
 		say(a, "error", "--follow: domain %u has no name in xenstore to follow",
 		    old);
 		return EXIT_DOMAIN_DIED;
