@@ -57,8 +57,10 @@ struct overrides {
 	const char *log_file;
 	int format;		/* -1: the policy's */
 	long stats_interval;	/* -1: the policy's */
-	/* --follow[=S]: after the domain died, wait S seconds (-1: for
-	 * ever, the default with --follow) for a domain of its name */
+	/*
+	 * --follow[=S]: after the domain died, wait S seconds (-1: for
+	 * ever, the default with --follow) for a domain of its name
+	 */
 	bool follow;
 	long follow_secs;
 	const char *watch;	/* --watch PATTERN: an agent per guest */
