@@ -961,9 +961,13 @@ static int fresh_policy(struct agent *a)
 	return 0;
 }
 
-/* How often a new domain that refuses the attach is tried, and apart. */
-#define FOLLOW_ATTACH_TRIES	10
-#define FOLLOW_ATTACH_GAP_MS	1000
+/*
+ * How long a new domain that refuses the attach is tried, and how far
+ * apart: it may still be being built, or, for a policy with kernel
+ * symbols, not yet have set up the kernel the slide is found from.
+ */
+#define FOLLOW_ATTACH_MS	120000
+#define FOLLOW_ATTACH_GAP_MS	2000
 
 /*
  * --follow: a->domid died. Wait for the guest's next domain, attach to
@@ -975,11 +979,12 @@ static int follow_guest(struct agent *a)
 	/* a copy: the policy read afresh frees the one it names */
 	const char *named = follow_name(a);
 	char name[256];
-	uint32_t old = a->domid, skip = old;
+	uint32_t old = a->domid, skip = old, tried = 0;
 	long long start = now_ms();
 	char began[40], ended[40];
-	int ret, tries = 0;
+	long long found_ms = 0;
 	json_t *gap;
+	int ret;
 
 	iso_time_now(began, sizeof(began));
 	snprintf(name, sizeof(name), "%s", named ? named : "");
@@ -996,6 +1001,10 @@ static int follow_guest(struct agent *a)
 			ret = fresh_policy(a);
 		if (ret)
 			break;
+		if (a->domid != tried) {
+			tried = a->domid;	/* each domain its own budget */
+			found_ms = now_ms();
+		}
 		read_identity(a);
 		a->log.domid = a->domid;
 		a->log.guest = a->guest[0] ? a->guest : NULL;
@@ -1003,10 +1012,10 @@ static int follow_guest(struct agent *a)
 		if (!ret)
 			break;
 		/*
-		 * Too early (the toolstack still builds it), or it died
-		 * again: try again, a bounded number of times per domain.
+		 * Too early (the toolstack still builds it, its kernel is
+		 * not up), or it died again: try again, for a bounded time.
 		 */
-		if (++tries >= FOLLOW_ATTACH_TRIES)
+		if (now_ms() - found_ms >= FOLLOW_ATTACH_MS)
 			break;
 		usleep(FOLLOW_ATTACH_GAP_MS * 1000);
 		skip = 0;
