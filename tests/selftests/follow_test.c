@@ -86,7 +86,7 @@ static void xs_request(int c, struct xsw_msg *h, char *p)
 {
 	int fd = xs.client[c];
 	char out[1024];
-	unsigned int d, i, w;
+	unsigned int i, w;
 	size_t n = 0;
 
 	p[h->len] = '\0';
@@ -140,7 +140,6 @@ static void xs_request(int c, struct xsw_msg *h, char *p)
 		xs_send(fd, h->type, h->req_id, "OK", 3);
 		return;
 	}
-	(void)d;
 	xs_error(fd, h->req_id, "EINVAL");
 }
 
@@ -374,6 +373,78 @@ TEST_F_TIMEOUT(follow, gone_for_good_gives_up_with_4, 60)
 				 "\"result\":\"gave up\"", NULL));
 	EXPECT_EQ(1, count_lines(self->ap.err,
 				 "no domain named web1 ran within 2 s", NULL));
+}
+
+/*
+ * --watch 'web*': an agent for each guest whose name matches, started
+ * as the guest appears (web2 after the watcher), none for db1; each
+ * attaches to its own domain (its registry file); SIGTERM stops them
+ * all and the watcher exits 0, the guests' monitors gone.
+ */
+TEST_F_TIMEOUT(follow, watch_starts_an_agent_per_matching_guest, 120)
+{
+	unsigned int domid3 = self->domid + 2;
+	char bin[256], reg[64], reg2[64], reg3[64];
+	const char *argv[8];
+	long long end;
+	int status = -1;
+	pid_t pid;
+
+	sim("destroy domid=%u", domid3);
+	ASSERT_EQ(0, sim_fresh_domain(domid3, VCPUS, FRAMES));
+	xs_domain(domid3, "db1");
+	file_path(bin, sizeof(bin), "xenintro-agent.static");
+	file_path(self->policy, sizeof(self->policy),
+		  "cpuid-hide-hypervisor.yaml");
+	snprintf(reg, sizeof(reg), RUN_DIR "/%u.json", self->domid);
+	snprintf(reg2, sizeof(reg2), RUN_DIR "/%u.json", self->domid2);
+	snprintf(reg3, sizeof(reg3), RUN_DIR "/%u.json", domid3);
+	unlink(reg);
+	unlink(reg2);
+	unlink(reg3);
+	argv[0] = bin;
+	argv[1] = "--watch";
+	argv[2] = "web*";
+	argv[3] = "--log";
+	argv[4] = "/tmp/xi-follow-watch.log";
+	argv[5] = self->policy;
+	argv[6] = NULL;
+	setenv("XENINTRO_RUN_DIR", RUN_DIR, 1);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	self->ap.pid = pid;	/* the teardown kills it if we fail */
+	end = now_ms() + START_MS;
+	while (access(reg, F_OK) && now_ms() < end)
+		usleep(50000);
+	EXPECT_EQ(0, access(reg, F_OK));
+	/* a guest that starts later gets its agent too */
+	ASSERT_EQ(0, sim("create domid=%u vcpus=%d frames=%d", self->domid2,
+			 VCPUS, FRAMES));
+	xs_domain(self->domid2, "web2");
+	end = now_ms() + START_MS;
+	while (access(reg2, F_OK) && now_ms() < end)
+		usleep(50000);
+	EXPECT_EQ(0, access(reg2, F_OK));
+	EXPECT_EQ(0, hidden_leaf_eax(_metadata, self, self->domid));
+	EXPECT_EQ(0, hidden_leaf_eax(_metadata, self, self->domid2));
+	/* db1 does not match: no agent, the hypervisor's own answer */
+	EXPECT_NE(0, access(reg3, F_OK));
+	EXPECT_EQ(0x40000000, hidden_leaf_eax(_metadata, self, domid3));
+
+	kill(pid, SIGTERM);
+	end = now_ms() + STOP_MS;
+	while (waitpid(pid, &status, WNOHANG) != pid && now_ms() < end)
+		usleep(50000);
+	self->ap.pid = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* every agent detached: the leaf is the hypervisor's again */
+	EXPECT_EQ(0x40000000, hidden_leaf_eax(_metadata, self, self->domid));
+	EXPECT_EQ(0x40000000, hidden_leaf_eax(_metadata, self, self->domid2));
+	sim("destroy domid=%u", domid3);
 }
 
 TEST_HARNESS_MAIN

@@ -218,7 +218,7 @@ int watch_main(const char *pattern, int argc, char **argv, long follow_secs)
 	struct follow_guest *list;
 	struct follow_watch w;
 	int sigfd, sig, ret = 5;
-	size_t i;
+	size_t i, n;
 
 	wt.pattern = pattern;
 	list = calloc(WATCH_MAX_GUESTS, sizeof(*list));
@@ -239,9 +239,12 @@ int watch_main(const char *pattern, int argc, char **argv, long follow_secs)
 		ret = 3;
 		goto out_watch;
 	}
-	fprintf(stderr, "%s: watch: an agent for every guest named %s (%s after a guest's domain died)\n",
-		prog, pattern, follow_secs < 0 ? "waiting for ever" :
-		"waiting a while");
+	if (follow_secs < 0)
+		fprintf(stderr, "%s: watch: an agent for every guest named %s, following it for ever\n",
+			prog, pattern);
+	else
+		fprintf(stderr, "%s: watch: an agent for every guest named %s, waiting %ld s for a guest whose domain died\n",
+			prog, pattern, follow_secs);
 	for (;;) {
 		reap(&wt);
 		scan(&wt, &w, list);
@@ -255,8 +258,10 @@ int watch_main(const char *pattern, int argc, char **argv, long follow_secs)
 		}
 	}
 stop:
+	for (i = 0, n = 0; i < wt.nr; i++)
+		n += !!wt.g[i].pid;
 	fprintf(stderr, "%s: watch: signal %d: stopping %zu agent%s\n", prog,
-		sig, wt.nr, wt.nr == 1 ? "" : "s");
+		sig, n, n == 1 ? "" : "s");
 	signal_all(&wt, SIGTERM);
 	for (i = 0; i < wt.nr; i++)
 		if (wt.g[i].pid && waitpid(wt.g[i].pid, NULL, 0) > 0)
