@@ -1004,7 +1004,8 @@ jrec() {
 		END { print c + 0 }' "$_f"
 }
 s22() {
-	local _old _new _lines _up _i _uuid _host _vm
+	local _old _new _lines _up _i _uuid _host _vm _t
+	_t=$(uptime_s)
 	s22pol
 	rm -f /tmp/s22.log /tmp/s22.err /tmp/s22.journal
 	xl destroy g3 2>/dev/null
@@ -1065,7 +1066,7 @@ s22() {
 	result "$1" "$(ok_if eval '[ -n "$_new" ] && [ "$_new" != "$_old" ] && [ $_up = yes ] &&
 		[ "$(kv "$a" eax)" = 0x00000022 ] && [ "$(kv "$c" eax)" = 0x00000022 ] &&
 		[ "$gap" = 1 ] && ge "$po" 1 && ge "$pn" 1 && [ "$rc" = 0 ]')" "$2" \
-		"g3 dom$_old rebooted with xl reboot at ${t0}s, new domain dom${_new:-none}; agent re-attached at ${t1}s, guest up again: $_up at ${t2}s; marker leaf 0x4a4a0002 answered by the kernel rule (eax=0x00000022) before: eax=$(kv "$a" eax), after: eax=$(kv "$c" eax); gap records old=$_old new=$_new re-attached: $gap; forwarded marker leaf logged on dom$_old: $po, on dom$_new: $pn; agent exit status on SIGTERM: $rc"
+		"g3 dom$_old rebooted with xl reboot at ${t0}s, new domain dom${_new:-none}; agent re-attached at ${t1}s, guest up again: $_up at ${t2}s; marker leaf 0x4a4a0002 answered by the kernel rule (eax=0x00000022) before: eax=$(kv "$a" eax), after: eax=$(kv "$c" eax); gap records old=$_old new=$_new re-attached: $gap; forwarded marker leaf logged on dom$_old: $po, on dom$_new: $pn; agent exit status on SIGTERM: $rc; scenario from ${_t}s (g3's first boot included)"
 	# 22b: the journald records of the same run
 	_vm=$(xenstore-read "/local/domain/$_new/vm" 2>/dev/null)
 	_uuid=${_vm#/vm/}
