@@ -61,7 +61,7 @@ XEN_QEMU_ACCEL=${XENINTRO_XEN_ACCEL:-tcg,thread=multi}
 # layout back.
 XEN_QEMU_SMP=${XENINTRO_XEN_SMP:-3}
 XEN_PIN=${XENINTRO_XEN_PIN-dom0_max_vcpus=1 dom0_vcpus_pin}
-XEN_GUEST_PIN=${XENINTRO_GUEST_PIN-xi.pin.g1=1 xi.pin.g2=2 xi.pin.gb=1 xi.pin.demo=1 xi.pin.s1=1 xi.pin.s2=2}
+XEN_GUEST_PIN=${XENINTRO_GUEST_PIN-xi.pin.g1=1 xi.pin.g2=2 xi.pin.g3=2 xi.pin.gb=1 xi.pin.demo=1 xi.pin.s1=1 xi.pin.s2=2}
 # Xen: serial console for the host to read; dom0 gets 1 GiB and the rest
 # (about 2 GiB) is for guests. noreboot keeps a crashed Xen's message on
 # the console (QEMU's timeout ends it). conring_size: dom0 reads Xen's log
@@ -314,6 +314,7 @@ xen_build() {
 		[ -f "$E2E_DIR/dom0/$m" ] && install -m 0755 "$E2E_DIR/dom0/$m" "$stage/xi/$m"
 	done
 	install -m 0755 "$bins/xi_agent" "$stage/xi/xi_agent"
+	install -m 0755 "$bins/xi_journal_sink" "$stage/xi/xi_journal_sink"
 	# Dynamic (Debian's libxenforeignmemory, libxenctrl): its libraries
 	# come along, at the paths ldd gives. Not with Debian 13's Xen: this
 	# libxenctrl is the host's, whose domctl version that Xen refuses.

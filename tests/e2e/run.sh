@@ -17,7 +17,8 @@
 #
 # Environment: XENINTRO_E2E_TIMEOUT (QEMU limit, s, default 960),
 # XENINTRO_E2E_LIMIT (the whole run's budget, s, default 1020;
-# a full run took 673 to 726 s in December 2026, with the GRUB-booted guests),
+# a full run took 673 to 726 s in December 2026, with the GRUB-booted guests,
+# before scenario 22 added about 115 s),
 # XENINTRO_E2E_APPEND (extra dom0 command line; see below),
 # XENINTRO_QEMU_WAIT (how long to wait for another QEMU to end, s),
 # XEN_DIST=trixie (Debian 13's Xen and Debian 13's kernel as dom0, with

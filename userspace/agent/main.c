@@ -22,6 +22,7 @@
 #include "decide.h"
 #include "dedup.h"
 #include "event_log.h"
+#include "follow.h"
 #include "mem_capture.h"
 #include "guest.h"
 #include "kenv.h"
@@ -32,6 +33,7 @@
 #include "signals.h"
 #include "stats.h"
 #include "version.h"
+#include "watch.h"
 
 /* Exit codes: documented in xenintro-agent(8) and userspace/README.md. */
 enum {
@@ -56,6 +58,14 @@ struct overrides {
 	const char *log_file;
 	int format;		/* -1: the policy's */
 	long stats_interval;	/* -1: the policy's */
+	/*
+	 * --follow[=S]: after the domain died, wait S seconds (-1: for
+	 * ever, the default with --follow) for a domain of its name
+	 */
+	bool follow;
+	long follow_secs;
+	const char *watch;	/* --watch PATTERN: an agent per guest */
+	unsigned int busy_poll_us;
 };
 
 struct agent {
@@ -130,13 +140,19 @@ static void usage(FILE *f)
 		"  -b, --busy-poll USEC     spin on the event ring up to USEC microseconds\n"
 		"                           before sleeping (0..%u; costs a dom0 CPU)\n"
 		"  -d, --device PATH        the xenintro device (default %s)\n"
+		"      --follow[=SECONDS]   when the domain dies, wait for a domain of the same\n"
+		"                           name (a reboot), re-attach and go on; give up after\n"
+		"                           SECONDS (default: never). Also waits at start\n"
+		"  -w, --watch PATTERN      one agent (with --follow) for every guest whose name\n"
+		"                           matches the shell PATTERN, now and later\n"
 		"  -h, --help               this help\n"
 		"  -V, --version            the agent's version line, and exit\n"
 		"\n"
 		"Signals: SIGHUP reloads POLICY, SIGUSR1 logs stats now, SIGRTMIN+1\n"
 		"(xenintro resume) resumes a guest a rule's actions paused, SIGINT/SIGTERM\n"
 		"detach and exit 0. Exit codes: 0 ok, 1 usage, 2 policy invalid, 3 cannot\n"
-		"attach or no device, 4 the domain died, 5 runtime error.\n",
+		"attach or no device, 4 the domain died (with --follow: and no domain of\n"
+		"its name came back in time), 5 runtime error.\n",
 		prog, XENINTRO_BUSY_POLL_MAX_US, XENINTRO_DEVICE);
 }
 
@@ -802,6 +818,251 @@ static int run(struct agent *a)
 	}
 }
 
+/*
+ * Attach to a->domid, apply the policy and lock the session to the
+ * domain: 0, or an exit code with the session closed again.
+ */
+static int attach_guest(struct agent *a)
+{
+	char why[512];
+	int ret;
+
+	if (apply_attach(&a->x, a->device, &a->pol, a->domid, why,
+			 sizeof(why))) {
+		say(a, "error", "%s", why);
+		return EXIT_ATTACH;
+	}
+	ret = EXIT_ATTACH;
+	if (a->pol.has_kernel && kernel_live(a))
+		goto out_close;
+	if (apply_policy(&a->x, NULL, &a->pol, why, sizeof(why))) {
+		say(a, "error", "policy %s: %s", a->policy_path, why);
+		goto out_close;
+	}
+	/*
+	 * Set up: the fd gives up what a running agent never uses, ATTACH
+	 * (to another domain) and writing guest memory, and is locked to
+	 * this domain. An agent subverted later by what it reads from the
+	 * guest can then do no more than its policy's own operations. A
+	 * kernel without RESTRICT (before uAPI 1's RESTRICT) runs as before.
+	 */
+	if (xenintro_has_ioctl(&a->x, _XENINTRO_RESTRICT)) {
+		ret = xenintro_restrict(&a->x, XENINTRO_RESTRICT_DOMAIN,
+					(uint16_t)a->domid,
+					a->x.ioctls & ~((1ULL << _XENINTRO_ATTACH) |
+							(1ULL << _XENINTRO_WRITE_MEM)));
+		if (ret) {
+			say(a, "error", "cannot restrict the session to domain %u: %s",
+			    a->domid, strerror(-ret));
+			ret = EXIT_ATTACH;
+			goto out_close;
+		}
+	}
+	ret = EXIT_RUNTIME;
+	if (ratelimit_init(&a->rl, &a->pol) ||
+	    actions_init(&a->act, &a->pol)) {
+		say(a, "error", "rate limits: out of memory");
+		goto out_close;
+	}
+	/* in range (checked in main()); run() reads it back from the library */
+	xenintro_set_busy_poll(&a->x, a->ov.busy_poll_us);
+	iso_time_now(a->started, sizeof(a->started));
+	a->next_stats_ms = a->pol.stats_interval ?
+		now_ms() + a->pol.stats_interval * 1000LL : 0;
+	say(a, "info", "attached to domain %u%s%s%s: %zu rule%s, %zu monitor%s",
+	    a->domid, a->guest[0] ? " (" : "", a->guest, a->guest[0] ? ")" : "",
+	    a->pol.nr_rules, plural(a->pol.nr_rules), a->pol.nr_monitors,
+	    plural(a->pol.nr_monitors));
+	report_stats(a, false);
+	return 0;
+out_close:
+	xenintro_close(&a->x);
+	return ret;
+}
+
+/*
+ * The session with a->domid ends (run() returned @ret): the suppressed
+ * records are counted, the last stats logged, the registry file goes,
+ * and closing detaches: pending events get the default verdict, the
+ * kernel restores monitors and page rights, the guest runs on.
+ */
+static void end_session(struct agent *a, int ret)
+{
+	dedup_flush(&a->dd, (uint64_t)now_ms(), true, &a->log);
+	ratelimit_flush(&a->rl, &a->pol, (uint64_t)now_ms(), true, &a->log);
+	/* hooks killed, and the guest resumed: never left paused by us, nor
+	 * a pause carried over to a followed guest's next domain */
+	actions_finish(&a->act);
+	if (ret == EXIT_OK || ret == EXIT_DOMAIN_DIED)
+		report_stats(a, true);
+	registry_remove(a->domid);
+	xenintro_close(&a->x);
+	ratelimit_free(&a->rl);
+	dedup_free(&a->dd);
+	if (a->have_kproc) {
+		kproc_free(&a->kproc);
+		a->have_kproc = false;
+	}
+}
+
+/* follow_wait(): a signal said stop (exit 0); not an exit code */
+#define FOLLOW_STOPPED		(-1)
+
+/* The name --follow looks for: --guest's, the policy's, xenstore's. */
+static const char *follow_name(const struct agent *a)
+{
+	if (a->ov.guest && !guest_is_domid(a->ov.guest))
+		return a->ov.guest;
+	if (!a->ov.guest && a->pol.guest_name)
+		return a->pol.guest_name;
+	return a->guest[0] ? a->guest : NULL;
+}
+
+/*
+ * Wait for a domain named follow_name() other than @old (0: any): 0 with
+ * a->domid set; FOLLOW_STOPPED on SIGINT/SIGTERM; EXIT_DOMAIN_DIED when
+ * --follow=S runs out; EXIT_RUNTIME. @since: when the wait began (ms),
+ * NULL for now.
+ */
+static int follow_wait(struct agent *a, uint32_t old, const long long *since)
+{
+	const char *name = follow_name(a);
+	long long start = since ? *since : now_ms(), left;
+	struct follow_watch w;
+	uint32_t domid;
+	int ret, sig;
+
+	follow_watch_open(&w);
+	for (;;) {
+		ret = follow_find(&w, name, old, &domid);
+		if (!ret) {
+			a->domid = domid;
+			break;
+		}
+		left = a->ov.follow_secs < 0 ? FOLLOW_POLL_MS :
+		       start + a->ov.follow_secs * 1000LL - now_ms();
+		if (left <= 0) {
+			say(a, "error", "no domain named %s ran within %ld s (--follow=%ld)",
+			    name, a->ov.follow_secs, a->ov.follow_secs);
+			ret = EXIT_DOMAIN_DIED;
+			break;
+		}
+		ret = follow_watch_wait(&w, a->sigfd, (int)left);
+		if (ret < 0) {
+			say(a, "error", "poll: %s", strerror(-ret));
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		while ((sig = signals_next(a->sigfd)) > 0)
+			if (sig == SIGINT || sig == SIGTERM)
+				break;
+		if (sig == SIGINT || sig == SIGTERM) {
+			say(a, "info", "signal %d while waiting for %s: exiting",
+			    sig, name);
+			ret = FOLLOW_STOPPED;
+			break;
+		}
+	}
+	follow_watch_close(&w);
+	return ret;
+}
+
+/*
+ * Read the policy file again for a new domain, as at a start: symbols
+ * move with each boot's KASLR slide, and the file may have changed.
+ */
+static int fresh_policy(struct agent *a)
+{
+	struct policy np;
+	struct diag d;
+
+	kenv_free(&a->kenv);
+	a->kenv.image_override = a->ov.kernel;
+	if (policy_load_env(a->policy_path, &a->kenv.env, &np, &d)) {
+		for (unsigned int i = 0; i < diag_kept(&d); i++)
+			say(a, "error", "%s", diag_message(&d, i));
+		return EXIT_POLICY;
+	}
+	apply_overrides(&a->ov, &np);
+	policy_free(&a->pol);
+	a->pol = np;
+	return 0;
+}
+
+/*
+ * How long a new domain that refuses the attach is tried, and how far
+ * apart: it may still be being built, or, for a policy with kernel
+ * symbols, not yet have set up the kernel the slide is found from.
+ */
+#define FOLLOW_ATTACH_MS	120000
+#define FOLLOW_ATTACH_GAP_MS	2000
+
+/*
+ * --follow: a->domid died. Wait for the guest's next domain, attach to
+ * it and apply the policy afresh; a "gap" record says how long nothing
+ * was monitored. 0 when attached again, FOLLOW_STOPPED, or an exit code.
+ */
+static int follow_guest(struct agent *a)
+{
+	/* a copy: the policy read afresh frees the one it names */
+	const char *named = follow_name(a);
+	char name[256];
+	uint32_t old = a->domid, skip = old, tried = 0;
+	long long start = now_ms();
+	char began[40], ended[40];
+	long long found_ms = 0;
+	json_t *gap;
+	int ret;
+
+	iso_time_now(began, sizeof(began));
+	snprintf(name, sizeof(name), "%s", named ? named : "");
+	if (!named) {
+		say(a, "error", "--follow: domain %u has no name in xenstore to follow",
+		    old);
+		return EXIT_DOMAIN_DIED;
+	}
+	say(a, "warning", "domain %u (%s) is gone; --follow: waiting for a new domain named %s",
+	    old, name, name);
+	for (;;) {
+		ret = follow_wait(a, skip, &start);
+		if (!ret)
+			ret = fresh_policy(a);
+		if (ret)
+			break;
+		if (a->domid != tried) {
+			tried = a->domid;	/* each domain its own budget */
+			found_ms = now_ms();
+		}
+		read_identity(a);
+		a->log.domid = a->domid;
+		a->log.guest = a->guest[0] ? a->guest : NULL;
+		ret = attach_guest(a);
+		if (!ret)
+			break;
+		/*
+		 * Too early (the toolstack still builds it, its kernel is
+		 * not up), or it died again: try again, for a bounded time.
+		 */
+		if (now_ms() - found_ms >= FOLLOW_ATTACH_MS)
+			break;
+		usleep(FOLLOW_ATTACH_GAP_MS * 1000);
+		skip = 0;
+	}
+	iso_time_now(ended, sizeof(ended));
+	gap = json_pack("{s:s, s:i, s:s, s:s, s:f}", "severity", "warning",
+			"old_domid", (int)old, "start", began, "end", ended,
+			"seconds", (double)(now_ms() - start) / 1000.0);
+	if (!ret)
+		json_object_set_new(gap, "new_domid", json_integer(a->domid));
+	json_object_set_new(gap, "result", json_string(!ret ? "re-attached" :
+			    ret == FOLLOW_STOPPED ? "stopped" : "gave up"));
+	event_log_record(&a->log, "gap", gap);
+	if (!ret)
+		say(a, "info", "re-attached to %s as domain %u after %.1f s unmonitored",
+		    name, a->domid, (double)(now_ms() - start) / 1000.0);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -815,6 +1076,8 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "follow", optional_argument, NULL, 'F' },
+		{ "watch", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agent a;
@@ -832,7 +1095,7 @@ int main(int argc, char **argv)
 	a.ov.format = -1;
 	a.ov.stats_interval = -1;
 	a.sigfd = -1;
-	while ((c = getopt_long(argc, argv, "cg:k:o:f:s:b:d:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cg:k:o:f:s:b:d:hVw:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			check = true;
@@ -880,6 +1143,23 @@ int main(int argc, char **argv)
 		case 'd':
 			a.device = optarg;
 			break;
+		case 'F':
+			a.ov.follow = true;
+			a.ov.follow_secs = -1;
+			if (!optarg)
+				break;
+			errno = 0;
+			a.ov.follow_secs = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || a.ov.follow_secs < 0 ||
+			    a.ov.follow_secs > 86400 * 365) {
+				fprintf(stderr, "%s: --follow: seconds, 0..31536000\n",
+					prog);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'w':
+			a.ov.watch = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -896,6 +1176,13 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	a.policy_path = argv[optind];
+	a.ov.busy_poll_us = (unsigned int)busy;
+	if (a.ov.watch && (a.ov.guest || !*a.ov.watch)) {
+		fprintf(stderr, "%s: --watch: %s\n", prog, *a.ov.watch ?
+			"the guests are the pattern's; no --guest with it" :
+			"an empty pattern");
+		return EXIT_USAGE;
+	}
 	/* a domid that cannot be a guest's is wrong now, --check or not;
 	 * a name is looked up at attach (xenstore need not run for --check) */
 	if (a.ov.guest && guest_is_domid(a.ov.guest) &&
@@ -968,12 +1255,13 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 
-	ret = EXIT_ATTACH;
-	if (resolve(&a, &a.pol, &a.domid, why, sizeof(why))) {
-		say(NULL, "error", "%s", why);
-		goto out_policy;
+	/* --watch: this process only starts and stops an agent per guest */
+	if (a.ov.watch) {
+		policy_free(&a.pol);
+		kenv_free(&a.kenv);
+		return watch_main(a.ov.watch, argc, argv, a.ov.follow ?
+				  a.ov.follow_secs : WATCH_FOLLOW_SECS);
 	}
-	read_identity(&a);
 
 	/* signals first: a SIGTERM during setup must not kill us half-way */
 	a.sigfd = signals_open();
@@ -982,79 +1270,45 @@ int main(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out_policy;
 	}
+	ret = EXIT_ATTACH;
+	if (resolve(&a, &a.pol, &a.domid, why, sizeof(why))) {
+		/* --follow waits for a guest that is not running yet */
+		if (!a.ov.follow || !follow_name(&a) ||
+		    guest_is_domid(follow_name(&a))) {
+			say(NULL, "error", "%s", why);
+			goto out_sig;
+		}
+		say(NULL, "info", "%s; --follow: waiting for it", why);
+		ret = follow_wait(&a, 0, NULL);
+		if (ret) {
+			ret = ret == FOLLOW_STOPPED ? EXIT_OK : ret;
+			goto out_sig;
+		}
+	}
+	read_identity(&a);
 	ret = open_log(&a, &a.pol, &a.log);
 	if (ret) {
 		say(NULL, "error", "log %s: %s", a.pol.log.file, strerror(-ret));
 		ret = EXIT_RUNTIME;
 		goto out_sig;
 	}
-	if (apply_attach(&a.x, a.device, &a.pol, a.domid, why, sizeof(why))) {
-		say(&a, "error", "%s", why);
-		ret = EXIT_ATTACH;
+	ret = attach_guest(&a);
+	if (ret)
 		goto out_log;
-	}
-	if (a.pol.has_kernel && kernel_live(&a)) {
-		ret = EXIT_ATTACH;
-		goto out_close;
-	}
-	if (apply_policy(&a.x, NULL, &a.pol, why, sizeof(why))) {
-		say(&a, "error", "policy %s: %s", a.policy_path, why);
-		ret = EXIT_ATTACH;
-		goto out_close;
-	}
-	/*
-	 * Set up: the fd gives up what a running agent never uses, ATTACH
-	 * (to another domain) and writing guest memory, and is locked to
-	 * this domain. An agent subverted later by what it reads from the
-	 * guest can then do no more than its policy's own operations. A
-	 * kernel without RESTRICT (before uAPI 1's RESTRICT) runs as before.
-	 */
-	if (xenintro_has_ioctl(&a.x, _XENINTRO_RESTRICT)) {
-		ret = xenintro_restrict(&a.x, XENINTRO_RESTRICT_DOMAIN,
-					(uint16_t)a.domid,
-					a.x.ioctls & ~((1ULL << _XENINTRO_ATTACH) |
-						       (1ULL << _XENINTRO_WRITE_MEM)));
+	while ((ret = run(&a)) == EXIT_DOMAIN_DIED && a.ov.follow) {
+		end_session(&a, ret);
+		ret = follow_guest(&a);
 		if (ret) {
-			say(&a, "error", "cannot restrict the session to domain %u: %s",
-			    a.domid, strerror(-ret));
-			ret = EXIT_ATTACH;
-			goto out_close;
+			ret = ret == FOLLOW_STOPPED ? EXIT_OK : ret;
+			goto out_log;
 		}
 	}
-	if (ratelimit_init(&a.rl, &a.pol) || actions_init(&a.act, &a.pol)) {
-		say(&a, "error", "rate limits: out of memory");
-		ret = EXIT_RUNTIME;
-		goto out_close;
-	}
-	/* in range (checked above); run() reads it back from the library */
-	xenintro_set_busy_poll(&a.x, (unsigned int)busy);
-	iso_time_now(a.started, sizeof(a.started));
-	a.next_stats_ms = a.pol.stats_interval ?
-		now_ms() + a.pol.stats_interval * 1000LL : 0;
-	say(&a, "info", "attached to domain %u%s%s%s: %zu rule%s, %zu monitor%s",
-	    a.domid, a.guest[0] ? " (" : "", a.guest, a.guest[0] ? ")" : "",
-	    a.pol.nr_rules, plural(a.pol.nr_rules), a.pol.nr_monitors,
-	    plural(a.pol.nr_monitors));
-	report_stats(&a, false);
-
-	ret = run(&a);
-
-	/* at exit, every window's suppressed records are counted too */
-	dedup_flush(&a.dd, (uint64_t)now_ms(), true, &a.log);
-	ratelimit_flush(&a.rl, &a.pol, (uint64_t)now_ms(), true, &a.log);
-	/* hooks killed, and the guest resumed: never left paused by us */
-	actions_finish(&a.act);
-	if (ret == EXIT_OK || ret == EXIT_DOMAIN_DIED)
-		report_stats(&a, true);
-out_close:
-	registry_remove(a.domid);
-	/* closing detaches: pending events get the default verdict, the
-	 * kernel restores monitors and page rights, the guest runs on */
-	xenintro_close(&a.x);
+	end_session(&a, ret);
 out_log:
 	event_log_close(&a.log);
 out_sig:
-	close(a.sigfd);
+	if (a.sigfd >= 0)
+		close(a.sigfd);
 out_policy:
 	dedup_free(&a.dd);
 	ratelimit_free(&a.rl);

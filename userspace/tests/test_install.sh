@@ -34,6 +34,7 @@ listing() { (cd "$1" && find . \( -type f -o -type l \) | sed 's|^\./|/|' | sort
 		"/usr/lib/libxenintro.so.$(sed -n 's/^VERSION[[:space:]]*:= *//p' lib/Makefile)" \
 		/usr/lib/pkgconfig/libxenintro.pc \
 		/usr/lib/systemd/system/xenintro-agent@.service \
+		/usr/lib/systemd/system/xenintro-agent-watch@.service \
 		/usr/share/man/man1/xenintro.1 /usr/share/man/man8/xenintro-agent.8 \
 		/usr/share/man/man5/xenintro-policy.5 \
 		/usr/share/man/man3/libxenintro.3 /usr/share/doc/xenintro/README.md
@@ -58,9 +59,10 @@ check "every function in libxenintro.map has its man3 page${missing:+ (missing:$
 
 # 4. the unit runs the agent this install put in sbin
 unit=$dest/usr/lib/systemd/system/xenintro-agent@.service
-execs=$(grep -E '^Exec(Start|StartPre)=' "$unit" | sed 's/^[^=]*=//; s/ .*//' | sort -u)
-check "the unit's ExecStart and ExecStartPre run /usr/sbin/xenintro-agent, installed (got: ${execs//$'\n'/ })" \
-	bash -c '[ "$1" = /usr/sbin/xenintro-agent ] && [ -x "$2$1" ] && ! grep -q "@[A-Z]*@" "$3"' _ "$execs" "$dest" "$unit"
+wunit=$dest/usr/lib/systemd/system/xenintro-agent-watch@.service
+execs=$(grep -hE '^Exec(Start|StartPre)=' "$unit" "$wunit" | sed 's/^[^=]*=//; s/ .*//' | sort -u)
+check "the units' ExecStart and ExecStartPre run /usr/sbin/xenintro-agent, installed (got: ${execs//$'\n'/ })" \
+	bash -c '[ "$1" = /usr/sbin/xenintro-agent ] && [ -x "$2$1" ] && ! grep -q "@[A-Z]*@" "$3" "$4"' _ "$execs" "$dest" "$unit" "$wunit"
 
 # 5. pkg-config sees the prefix
 check "libxenintro.pc says prefix=/usr" grep -qx 'prefix=/usr' "$dest/usr/lib/pkgconfig/libxenintro.pc"
@@ -104,6 +106,6 @@ make -s install DESTDIR="$dest" >"$tmp/install.log" 2>&1
 check "default PREFIX=/usr/local: agent, tool, library, unit under it, the unit runs /usr/local/sbin/xenintro-agent" \
 	bash -c 'test -x "$1/usr/local/sbin/xenintro-agent" && test -x "$1/usr/local/bin/xenintro" &&
 		test -e "$1/usr/local/lib/libxenintro.so.1" &&
-		grep -qx "ExecStart=/usr/local/sbin/xenintro-agent --guest %i /etc/xenintro/%i.yaml" \
+		grep -qx "ExecStart=/usr/local/sbin/xenintro-agent --follow --guest %i /etc/xenintro/%i.yaml" \
 			"$1/usr/local/lib/systemd/system/xenintro-agent@.service"' _ "$dest"
 make -s uninstall DESTDIR="$dest" >/dev/null 2>&1

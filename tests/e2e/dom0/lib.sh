@@ -57,7 +57,8 @@ done
 # guest_create <name> [-p]: write its config and create it (-p: paused).
 # A crash or a reboot (a triple fault is one) preserves the domain instead
 # of restarting it under a new domid: the scenarios then fail visibly on
-# the dead guest, and Xen's message on the console says why.
+# the dead guest, and Xen's message on the console says why. Scenario 22
+# reboots its own guest on purpose: XI_ON_REBOOT=restart for that one.
 guest_create() {
 	local _pin _pinl= _boot
 	if [ "$GUEST_BOOT" = direct ]; then
@@ -79,7 +80,7 @@ $_boot
 memory = 256
 vcpus = 1
 on_crash = "preserve"
-on_reboot = "preserve"
+on_reboot = "${XI_ON_REBOOT:-preserve}"
 $_pinl
 EOF
 	rm -f "$CONLOG/guest-$1.log"

@@ -30,7 +30,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..25"
+echo "1..38"
 
 # ---- guests named with a leading digit (issue 17, defect 4) ----------
 printf 'guest: 2019-web\nmonitors: {cpuid: true}\n' >"$tmp/2019-web.yaml"
@@ -83,6 +83,79 @@ if command -v systemd-analyze >/dev/null; then
 		timeout 60 systemd-analyze verify --man=no "$tmp/units/xenintro-agent@2019-web.service"
 else
 	ok "systemd-analyze verify # SKIP no systemd-analyze here"
+fi
+
+# ---- guests across their lifetime: --follow, --watch, the units -----
+printf 'guest: web9\nmonitors: {cpuid: true}\n' >"$tmp/web9.yaml"
+expect "--follow=x is refused" 1 "xenintro-agent: --follow: seconds, 0..31536000" \
+	"$AGENT" --follow=x "$tmp/web9.yaml"
+expect "--follow=-1 is refused" 1 "xenintro-agent: --follow: seconds, 0..31536000" \
+	"$AGENT" --follow=-1 "$tmp/web9.yaml"
+expect "--watch with --guest is refused" 1 \
+	"xenintro-agent: --watch: the guests are the pattern's; no --guest with it" \
+	"$AGENT" --watch 'web*' --guest web1 "$tmp/web9.yaml"
+expect "--watch '' is refused" 1 "xenintro-agent: --watch: an empty pattern" \
+	"$AGENT" --watch '' "$tmp/web9.yaml"
+expect "--check takes --follow and --watch (the policy is what it checks)" 0 "" \
+	"$AGENT" --check --follow --watch 'web*' "$tmp/web9.yaml"
+# No guest web9 here (and, on a build machine, no xenstore at all):
+# --follow waits for it instead of exiting 3; --follow=1 gives up with 4.
+if [ -e /run/xenstored/socket ] || [ -e /dev/xen/xenbus ]; then
+	ok "--follow=1 with no such guest # SKIP this machine runs xenstore: a guest web9 could exist"
+	ok "SIGTERM while --follow waits # SKIP this machine runs xenstore"
+else
+	expect "--follow=1: no guest web9 within 1 s: exit 4, said so" 4 \
+		"xenintro-agent: no domain named web9 ran within 1 s (--follow=1)" \
+		timeout 20 "$AGENT" --follow=1 -d /dev/null "$tmp/web9.yaml"
+	"$AGENT" --follow -d /dev/null "$tmp/web9.yaml" 2>"$tmp/ferr" &
+	fpid=$!
+	for _ in $(seq 50); do grep -q "waiting for it" "$tmp/ferr" && break; sleep 0.1; done
+	kill -TERM "$fpid"
+	rc=0
+	wait "$fpid" || rc=$?
+	if [ "$rc" = 0 ] && grep -qxF "xenintro-agent: signal 15 while waiting for web9: exiting" "$tmp/ferr"; then
+		ok "SIGTERM while --follow waits for the guest: exit 0"
+	else
+		notok "SIGTERM while --follow waits: exit $rc: $(cat "$tmp/ferr")"
+	fi
+fi
+if [ -e /run/xenstored/socket ] || [ -e /dev/xen/xenbus ]; then
+	ok "--watch without xenstore # SKIP this machine runs xenstore"
+else
+	expect "--watch without xenstore: exit 3" 3 \
+		"xenintro-agent: watch: no xenstore to list the guests in (No such file or directory)" \
+		timeout 20 "$AGENT" --watch 'web*' -d /dev/null "$tmp/web9.yaml"
+fi
+# The unit follows its guest: --follow in ExecStart, and no
+# SuccessExitStatus=4, which kept a rebooted guest's unit stopped.
+if unit_line ExecStart web9 | grep -q -- ' --follow --guest web9 ' &&
+	! grep -q '^SuccessExitStatus=.*4' xenintro-agent@.service; then
+	ok "xenintro-agent@.service: ExecStart has --follow, no SuccessExitStatus=4"
+else
+	notok "xenintro-agent@.service: $(grep -E '^(ExecStart|SuccessExitStatus)=' xenintro-agent@.service | tr '\n' ' ')"
+fi
+wunit_line() {
+	sed -n "s/^$1=//p" xenintro-agent-watch@.service | sed "s|@SBINDIR@|$PWD|g; s|%i|$2|g; s|/etc/xenintro/|$tmp/etc/|g"
+}
+cp "$tmp/web9.yaml" "$tmp/etc/web.yaml"
+pre=$(wunit_line ExecStartPre web)
+start=$(wunit_line ExecStart web)
+expect "xenintro-agent-watch@web: ExecStartPre ($pre) passes" 0 "" bash -c "$pre >/dev/null"
+expect "xenintro-agent-watch@web: ExecStart with PATTERN=web-* passes --check" 0 "" \
+	env PATTERN='web-*' bash -c "${start/xenintro-agent /xenintro-agent --check } >/dev/null"
+if ! grep -qx 'Environment=PATTERN=\*' xenintro-agent-watch@.service ||
+	! grep -qx 'EnvironmentFile=-/etc/xenintro/%i.watch' xenintro-agent-watch@.service; then
+	notok "xenintro-agent-watch@.service: PATTERN defaults to * and comes from /etc/xenintro/%i.watch"
+else
+	ok "xenintro-agent-watch@.service: PATTERN defaults to * and comes from /etc/xenintro/%i.watch"
+fi
+if command -v systemd-analyze >/dev/null; then
+	sed "s|@SBINDIR@|$PWD|g" xenintro-agent-watch@.service >"$tmp/units/xenintro-agent-watch@.service"
+	ln -s xenintro-agent-watch@.service "$tmp/units/xenintro-agent-watch@web.service"
+	expect "systemd-analyze verify xenintro-agent-watch@web.service" 0 "" \
+		timeout 60 systemd-analyze verify --man=no "$tmp/units/xenintro-agent-watch@web.service"
+else
+	ok "systemd-analyze verify xenintro-agent-watch@web.service # SKIP no systemd-analyze here"
 fi
 
 # ---- log.file checked by --check (issue 17, defect 5) ----------------

@@ -18,11 +18,16 @@
 #include "harness.h"
 
 /*
- * xenstore as the toolstack fills it for domain 5 (guest.c's reads,
- * linked with --wrap): its name and, under vm, "/vm/<uuid>".
+ * xenstore as the toolstack fills it (guest.c's and follow.c's reads,
+ * linked with --wrap): domain 5 is "web1", with its UUID under vm;
+ * fake_xs_domains lists /local/domain, fake_xs_names the names of the
+ * others ("<domid>=<name>" each).
  */
 static const char *fake_xs_vm = "/vm/1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+static const char *fake_xs_domains[8] = { "0", "5" };
+static const char *fake_xs_names[8] = { "0=Domain-0" };
 static int fake_xs_handle;
+static int fake_xs_pipe[2] = { -1, -1 };	/* the watch's fd */
 
 struct xs_handle *__wrap_xs_open(unsigned long flags);
 struct xs_handle *__wrap_xs_open(unsigned long flags)
@@ -43,17 +48,81 @@ void *__wrap_xs_read(struct xs_handle *h, xs_transaction_t t,
 		     const char *path, unsigned int *len)
 {
 	const char *v = NULL;
+	char want[64];
+	size_t i, n;
 
 	(void)h;
 	(void)t;
 	if (!strcmp(path, "/local/domain/5/name"))
 		v = "web1";
-	else if (!strcmp(path, "/local/domain/5/vm"))
+	else if (!strncmp(path, "/local/domain/", 14) &&
+		 !strcmp(path + strlen(path) - 3, "/vm"))
 		v = fake_xs_vm;
+	for (i = 0; !v && i < 8 && fake_xs_names[i]; i++) {
+		n = strcspn(fake_xs_names[i], "=");
+		snprintf(want, sizeof(want), "/local/domain/%.*s/name",
+			 (int)n, fake_xs_names[i]);
+		if (!strcmp(path, want))
+			v = fake_xs_names[i] + n + 1;
+	}
 	if (!v)
 		return NULL;
 	*len = (unsigned int)strlen(v);
 	return strdup(v);
+}
+
+char **__wrap_xs_directory(struct xs_handle *h, xs_transaction_t t,
+			   const char *path, unsigned int *num);
+char **__wrap_xs_directory(struct xs_handle *h, xs_transaction_t t,
+			   const char *path, unsigned int *num)
+{
+	char **v;
+	size_t i, n;
+
+	(void)h;
+	(void)t;
+	XT_EQ(strcmp(path, "/local/domain"), 0);
+	for (n = 0; n < 8 && fake_xs_domains[n]; n++)
+		;
+	v = calloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = (char *)fake_xs_domains[i];	/* freed as one block */
+	*num = (unsigned int)n;
+	return v;
+}
+
+bool __wrap_xs_watch(struct xs_handle *h, const char *path,
+		     const char *token);
+bool __wrap_xs_watch(struct xs_handle *h, const char *path,
+		     const char *token)
+{
+	(void)h;
+	(void)token;
+	XT_EQ(path[0], '@');
+	return true;
+}
+
+int __wrap_xs_fileno(struct xs_handle *h);
+int __wrap_xs_fileno(struct xs_handle *h)
+{
+	(void)h;
+	if (fake_xs_pipe[0] < 0)
+		XT_EQ(pipe(fake_xs_pipe), 0);
+	return fake_xs_pipe[0];
+}
+
+char **__wrap_xs_check_watch(struct xs_handle *h);
+char **__wrap_xs_check_watch(struct xs_handle *h)
+{
+	char b;
+
+	(void)h;
+	/* one queued watch event per byte written to the pipe */
+	if (fake_xs_pipe[0] >= 0 && fcntl(fake_xs_pipe[0], F_SETFL, O_NONBLOCK) == 0 &&
+	    read(fake_xs_pipe[0], &b, 1) == 1)
+		return calloc(1, sizeof(char *));
+	errno = EAGAIN;
+	return NULL;
 }
 
 static long long fake_now;
@@ -665,4 +734,164 @@ XT_TEST(hook_action_gets_the_record_bounded_in_time_and_number)
 	actions_finish(&a.act);
 	XT_EQ(a.act.n.hooks_killed_at_exit, 1);
 	stop(&a, path);
+}
+
+/* A policy file for --follow (it re-reads the file for the new domain). */
+static void follow_start(struct agent *a, const char *doc, char *log,
+			 char *pol)
+{
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(pol);
+	XT_EQ(fd >= 0, 1);
+	f = fdopen(fd, "w");
+	fputs(doc, f);
+	fclose(f);
+	start(a, doc, log);
+	a->policy_path = pol;
+	a->device = "/dev/null";
+	a->ov.format = -1;
+	a->ov.stats_interval = -1;
+	a->ov.follow = true;
+	a->sigfd = -1;
+	snprintf(a->guest, sizeof(a->guest), "web1");
+	a->log.guest = a->guest;
+	setenv("XENINTRO_RUN_DIR", "/tmp", 1);
+}
+
+static const char follow_doc[] =
+	"guest: web1\n"
+	"monitors: {cpuid: true}\n"
+	"rules: [{name: leaf1, event: cpuid, leaf: 1, action: forward}]\n"
+	"log: {events: [cpuid]}\n";
+
+/*
+ * --follow: web1's domain 5 dies (a reboot); xenstore still lists 5
+ * (dying) under the same name, and then domain 7, web1 again. The agent
+ * must skip 5, attach to 7, log a gap record from 5 to 7, and log the
+ * new domain's events under domid 7.
+ */
+XT_TEST(follow_reattaches_to_the_guests_next_domain_with_a_gap_record)
+{
+	char path[] = "/tmp/xi-loop-log-XXXXXX", pol[] = "/tmp/xi-loop-pol-XXXXXX";
+	struct agent a;
+
+	memset(&a, 0, sizeof(a));
+	follow_start(&a, follow_doc, path, pol);
+	a.ov.follow_secs = 5;
+	fake_xs_domains[0] = "0";
+	fake_xs_domains[1] = "5";
+	fake_xs_domains[2] = NULL;
+	cpuid_events(1, 0);
+	fk_set_dead();
+	XT_EQ(run(&a), EXIT_DOMAIN_DIED);
+	XT_EQ(consumed(), 1);
+	XT_EQ(lines_with(path, "\"rule\":\"leaf1\""), 1);
+	end_session(&a, EXIT_DOMAIN_DIED);
+	fk_reset();	/* the kernel forgot the dead domain's session */
+	/* the new domain, with the dying one still listed under its name */
+	fake_xs_domains[2] = "7";
+	fake_xs_domains[3] = NULL;
+	fake_xs_names[1] = "7=web1";
+	XT_EQ(follow_guest(&a), 0);
+	XT_EQ(a.domid, 7);
+	XT_EQ(a.log.domid, 7);
+	XT_EQ(lines_with(path, "\"type\":\"gap\""), 1);
+	XT_EQ(lines_with(path, "\"old_domid\":5,"), 1);
+	XT_EQ(lines_with(path, "\"new_domid\":7,\"result\":\"re-attached\""), 1);
+	XT_EQ(lines_with(path, "\"severity\":\"warning\""), 1);
+	XT_EQ(lines_with(path, "re-attached to web1 as domain 7"), 1);
+	/* the policy holds on the new domain: its events are answered and logged */
+	cpuid_events(2, 0);
+	XT_EQ(drain(&a, false), 0);
+	/* the new session's sequence starts over: counted, not compared */
+	pthread_mutex_lock(&fk.lock);
+	fk_consume(NULL, NULL);
+	XT_EQ(fk.nlog, 2);
+	fk.nlog = 0;
+	pthread_mutex_unlock(&fk.lock);
+	XT_EQ(a.ac.verdicts_sent, 3);
+	XT_EQ(lines_with(path, "\"rule\":\"leaf1\""), 3);
+	/* the agent's own records name domain 7 (the fake kernel's events
+	 * carry their own domid, 0): attached, the gap, re-attached */
+	XT_EQ(lines_with(path, "\"domid\":7"), 3);
+	end_session(&a, EXIT_OK);
+	fk_reset();
+	event_log_close(&a.log);
+	policy_free(&a.pol);
+	kenv_free(&a.kenv);
+	unlink(path);
+	unlink(pol);
+	fake_xs_domains[2] = NULL;
+	fake_xs_names[1] = NULL;
+}
+
+/*
+ * --follow=0: the guest does not come back (shut down for good): the
+ * agent gives up with exit 4 and a gap record that says so, with no
+ * new domid; the dying domain's own name never counts as its return.
+ */
+XT_TEST(follow_gives_up_with_exit_4_when_no_domain_comes_back)
+{
+	char path[] = "/tmp/xi-loop-log-XXXXXX", pol[] = "/tmp/xi-loop-pol-XXXXXX";
+	struct agent a;
+
+	memset(&a, 0, sizeof(a));
+	follow_start(&a, follow_doc, path, pol);
+	a.ov.follow_secs = 0;
+	fake_xs_domains[0] = "0";
+	fake_xs_domains[1] = "5";
+	fake_xs_domains[2] = NULL;
+	fk_set_dead();
+	XT_EQ(run(&a), EXIT_DOMAIN_DIED);
+	end_session(&a, EXIT_DOMAIN_DIED);
+	fk_reset();
+	XT_EQ(follow_guest(&a), EXIT_DOMAIN_DIED);
+	XT_EQ(lines_with(path, "\"type\":\"gap\""), 1);
+	XT_EQ(lines_with(path, "\"result\":\"gave up\""), 1);
+	XT_EQ(lines_with(path, "new_domid"), 0);
+	XT_EQ(lines_with(path, "no domain named web1 ran within 0 s (--follow=0)"), 1);
+	event_log_close(&a.log);
+	policy_free(&a.pol);
+	kenv_free(&a.kenv);
+	unlink(path);
+	unlink(pol);
+}
+
+/* --watch's list: names matching the pattern, never dom0, with domids. */
+XT_TEST(follow_list_matches_names_and_never_dom0)
+{
+	struct follow_guest g[4];
+	struct follow_watch w;
+	uint32_t d;
+
+	fake_xs_domains[0] = "0";
+	fake_xs_domains[1] = "5";
+	fake_xs_domains[2] = "7";
+	fake_xs_domains[3] = "9";
+	fake_xs_domains[4] = NULL;
+	fake_xs_names[1] = "7=web2";
+	fake_xs_names[2] = "9=db1";
+	fake_xs_names[3] = NULL;
+	follow_watch_open(&w);
+	XT_EQ(w.watching, 1);
+	XT_EQ(follow_list(&w, "web*", g, 4), 2);
+	XT_EQ(strcmp(g[0].name, "web1"), 0);
+	XT_EQ(g[0].domid, 5);
+	XT_EQ(strcmp(g[1].name, "web2"), 0);
+	XT_EQ(g[1].domid, 7);
+	XT_EQ(follow_list(&w, "*", g, 4), 3);	/* Domain-0 is not one */
+	XT_EQ(follow_list(&w, "*", g, 1), 1);	/* bounded by the caller */
+	XT_EQ(follow_list(&w, "db[0-9]", g, 4), 1);
+	XT_EQ(follow_find(&w, "web2", 0, &d), 0);
+	XT_EQ(d, 7);
+	XT_EQ(follow_find(&w, "web2", 7, &d), -ENOENT);
+	XT_EQ(follow_find(&w, "Domain-0", 0, &d), -ENOENT);
+	/* a watch event wakes the wait up, and is consumed */
+	XT_EQ(write(fake_xs_pipe[1], "x", 1), 1);
+	XT_EQ(follow_watch_wait(&w, -1, 50), 0);
+	follow_watch_close(&w);
+	fake_xs_domains[2] = NULL;
+	fake_xs_names[1] = NULL;
 }
