@@ -222,14 +222,14 @@ trixie_build_modules() {
 	trixie_chroot make -C "$kdir" M="$dir" "$@" modules
 }
 
-# Debian 13's kernel source (linux-source-6.12 today): the package the
+# Debian 13's kernel source (6.12 today): the linux-source-X.Y package the
 # linux-source metapackage depends on in trixie, at its candidate version,
 # downloaded with the private apt above and unpacked by dpkg -x into
 # $TRIXIE_DIR/source/<version>; the .deb is dropped, the tarball kept.
 # kunit.py and the debug kernel build from it as from Debian 12's
 # (tests/lib/common.sh: linux_source_extract).
 #
-#   trixie_source_version   the package's version ("6.12.118-1"), from the
+#   trixie_source_version   the package's version (X.Y.Z-N), from the
 #                           lists (trixie_fetch refreshes them daily)
 #   trixie_source_dir       the pristine extract; fetched when missing
 trixie_source_pkg() {
