@@ -84,14 +84,14 @@ trixie_packages() {
 	} | sort -u
 }
 
-trixie_fetch() {
-	local stamp pkgs p
+# trixie_lists: the private apt's package lists, fetched once a day (a new
+# Xen point release or kernel source is then picked up).
+trixie_lists() {
+	local stamp="$TRIXIE_DIR/apt/updated"
 	mkdir -p "$TRIXIE_DIR/apt/state/lists/partial" "$TRIXIE_DIR/apt/cache/archives/partial" \
 		"$TRIXIE_DIR/apt/empty" "$TRIXIE_DIR/debs"
 	trixie_sources >"$TRIXIE_DIR/apt/sources.list"
 	: >"$TRIXIE_DIR/apt/status"
-	# The package lists once a day: a new Xen point release is picked up.
-	stamp="$TRIXIE_DIR/apt/updated"
 	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 		trixie_apt apt-get update >"$TRIXIE_DIR/apt/update.log" 2>&1 || {
 			echo "trixie: apt-get update failed; see $TRIXIE_DIR/apt/update.log" >&2
@@ -99,6 +99,11 @@ trixie_fetch() {
 		}
 		touch "$stamp"
 	fi
+}
+
+trixie_fetch() {
+	local pkgs p
+	trixie_lists || return 1
 	pkgs=$(trixie_packages) || {
 		echo "trixie: no xen-system-amd64 dependencies in Debian 13's lists" >&2
 		return 1
@@ -283,7 +288,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	source)
 		# shellcheck source=tests/lib/common.sh
 		. "$(dirname "$0")/common.sh"
-		trixie_fetch && trixie_source_dir
+		trixie_lists && trixie_source_dir
 		;;
 	build)
 		shift
