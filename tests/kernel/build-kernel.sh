@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
+#   build-kernel.sh [<linux source dir>]
+#
 # Build (once) the debug test kernel from Debian's kernel source (the one
-# the linux-source metapackage installed; tests/lib/debian.sh) and print
-# the build directory. The result is cached outside the work tree, keyed by
+# the linux-source metapackage installed; tests/lib/debian.sh), or from the
+# source tree named (Debian 13's for the vm-trixie layer), and print the
+# build directory. The result is cached outside the work tree, keyed by
 # the config fragment and the source version, and reused while that key is
 # unchanged.
 set -euo pipefail
@@ -12,8 +15,17 @@ set -euo pipefail
 FRAGMENT="$XENINTRO_ROOT/tests/kernel/debug.config"
 JOBS=${JOBS:-$(($(nproc) + 1))}
 
-src=$(linux_source_dir)
-key=$( { linux_source_version; cat "$FRAGMENT"; } | sha256sum | cut -c1-16)
+if [ -n "${1:-}" ]; then
+	src=$(cd "$1" && pwd) && [ -f "$src/Makefile" ] ||
+		die "$1 is not a kernel source tree"
+	# The extract's name carries the package version (linux_source_extract).
+	ver=$(basename "$src")
+	ver=${ver#linux-source-}
+else
+	src=$(linux_source_dir)
+	ver=$(linux_source_version)
+fi
+key=$( { echo "$ver"; cat "$FRAGMENT"; } | sha256sum | cut -c1-16)
 out="$XENINTRO_CACHE/kernel/debug-$key"
 
 if [ -f "$out/.complete" ]; then

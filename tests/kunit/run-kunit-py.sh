@@ -13,15 +13,31 @@
 # O=, so nothing else is written to the tree.
 #
 # The xenintro files (Kbuild, kmod/, uapi/) are refreshed on every run.
-# Logs and results: $XENINTRO_RESULTS/kunit-py/ and kunit-py.results.
+#
+#   run-kunit-py.sh [-l <layer>] [<linux source dir>]
+#
+# The source tree is Debian 12's (linux_source_dir) unless one is named:
+# the kunit-py-trixie layer passes Debian 13's (tests/lib/trixie.sh
+# source). Caches are keyed by the directory's name (linux-source-<ver>).
+# Logs and results: $XENINTRO_RESULTS/<layer>/ and <layer>.results
+# (layer kunit-py unless -l names another).
 set -euo pipefail
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
-results_init
 LAYER=kunit-py
+while getopts "l:" opt; do
+	case "$opt" in
+	l) LAYER=$OPTARG ;;
+	*) die "usage: $0 [-l <layer>] [<linux source dir>]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+src_arg=${1:-}
+
+results_init
 rm -f "$XENINTRO_RESULTS/$LAYER.results"
-logdir="$XENINTRO_RESULTS/kunit-py"
+logdir="$XENINTRO_RESULTS/$LAYER"
 mkdir -p "$logdir"
 JOBS=${JOBS:-3}
 KUNIT_TIMEOUT=${XENINTRO_KUNIT_TIMEOUT:-2400}
@@ -36,8 +52,14 @@ kunitconfig="$XENINTRO_ROOT/kmod/.kunitconfig"
 [ -f "$kunitconfig" ] || fail_layer "no kmod/.kunitconfig"
 [ -f "$XENINTRO_ROOT/kmod/Kconfig" ] || fail_layer "no kmod/Kconfig"
 
-src=$(linux_source_dir) || fail_layer "no linux source (run: make deps)"
-ver=$(linux_source_version)
+if [ -n "$src_arg" ]; then
+	src=$(cd "$src_arg" && pwd) && [ -f "$src/tools/testing/kunit/kunit.py" ] ||
+		fail_layer "$src_arg is not a kernel source tree with kunit.py"
+else
+	src=$(linux_source_dir) || fail_layer "no linux source (run: make deps)"
+fi
+ver=$(basename "$src")
+ver=${ver#linux-source-}
 tree="$XENINTRO_CACHE/kunit-src/linux-source-$ver"
 build="$XENINTRO_CACHE/kunit-build/$ver"
 

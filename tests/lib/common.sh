@@ -30,11 +30,20 @@ linux_source_version() {
 # metapackage's). Never configured in place: kunit.py and the debug kernel
 # both build with O=.
 linux_source_dir() {
-	local ver dir tar
+	local ver tar=''
 	ver=$(linux_source_version) || return 1
+	[ -f "$XENINTRO_CACHE/src/linux-source-$ver/.extracted" ] ||
+		tar=$(debian_source_tar) || die "no kernel source tarball (run: make deps)"
+	linux_source_extract "$ver" "$tar"
+}
+
+# linux_source_extract <version> <tarball>: the tarball unpacked (once per
+# version) into $XENINTRO_CACHE/src/linux-source-<version>; prints that
+# directory. Debian 13's source comes this way too (tests/lib/trixie.sh).
+linux_source_extract() {
+	local ver=$1 tar=$2 dir
 	dir="$XENINTRO_CACHE/src/linux-source-$ver"
 	if [ ! -f "$dir/.extracted" ]; then
-		tar=$(debian_source_tar) || die "no kernel source tarball (run: make deps)"
 		log "extracting $tar ($ver) into $dir"
 		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
 		tar -C "$dir.tmp" --strip-components=1 -xf "$tar" ||

@@ -18,6 +18,8 @@
 #   trixie_xen_gz, trixie_xen_tools, trixie_xen_version, TRIXIE_ROOT
 #   trixie_buildroot        a Debian 13 root to build modules for 6.12
 #   trixie_build_modules    the modules built there (W=1, C=2: make args)
+#   trixie_source_dir       Debian 13's kernel source, unpacked (kunit.py,
+#                           the 6.12 debug kernel)
 #
 # Sourced by tests/e2e/lib.sh (after tests/lib/common.sh), or run as
 # `tests/lib/trixie.sh fetch` (make deps).
@@ -82,14 +84,14 @@ trixie_packages() {
 	} | sort -u
 }
 
-trixie_fetch() {
-	local stamp pkgs p
+# trixie_lists: the private apt's package lists, fetched once a day (a new
+# Xen point release or kernel source is then picked up).
+trixie_lists() {
+	local stamp="$TRIXIE_DIR/apt/updated"
 	mkdir -p "$TRIXIE_DIR/apt/state/lists/partial" "$TRIXIE_DIR/apt/cache/archives/partial" \
 		"$TRIXIE_DIR/apt/empty" "$TRIXIE_DIR/debs"
 	trixie_sources >"$TRIXIE_DIR/apt/sources.list"
 	: >"$TRIXIE_DIR/apt/status"
-	# The package lists once a day: a new Xen point release is picked up.
-	stamp="$TRIXIE_DIR/apt/updated"
 	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 		trixie_apt apt-get update >"$TRIXIE_DIR/apt/update.log" 2>&1 || {
 			echo "trixie: apt-get update failed; see $TRIXIE_DIR/apt/update.log" >&2
@@ -97,6 +99,11 @@ trixie_fetch() {
 		}
 		touch "$stamp"
 	fi
+}
+
+trixie_fetch() {
+	local pkgs p
+	trixie_lists || return 1
 	pkgs=$(trixie_packages) || {
 		echo "trixie: no xen-system-amd64 dependencies in Debian 13's lists" >&2
 		return 1
@@ -220,11 +227,69 @@ trixie_build_modules() {
 	trixie_chroot make -C "$kdir" M="$dir" "$@" modules
 }
 
+# Debian 13's kernel source (6.12 today): the linux-source-X.Y package the
+# linux-source metapackage depends on in trixie, at its candidate version,
+# downloaded with the private apt above and unpacked by dpkg -x into
+# $TRIXIE_DIR/source/<version>; the .deb is dropped, the tarball kept.
+# kunit.py and the debug kernel build from it as from Debian 12's
+# (tests/lib/common.sh: linux_source_extract).
+#
+#   trixie_source_version   the package's version (X.Y.Z-N), from the
+#                           lists (trixie_fetch refreshes them daily)
+#   trixie_source_dir       the pristine extract; fetched when missing
+trixie_source_pkg() {
+	trixie_dep linux-source 'linux-source-[0-9][^ ]*'
+}
+
+trixie_source_version() {
+	local pkg ver
+	pkg=$(trixie_source_pkg) && [ -n "$pkg" ] &&
+		ver=$(trixie_apt apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: *//p') &&
+		[ -n "$ver" ] && [ "$ver" != "(none)" ] || {
+		echo "trixie: no linux-source in Debian 13's lists (tests/lib/trixie.sh fetch)" >&2
+		return 1
+	}
+	echo "$ver"
+}
+
+trixie_source_tar() {
+	local pkg ver dir tar
+	pkg=$(trixie_source_pkg) && ver=$(trixie_source_version) || return 1
+	dir="$TRIXIE_DIR/source/$ver"
+	tar=$(find "$dir/usr/src" -maxdepth 1 -name 'linux-source-*.tar.*' 2>/dev/null | head -n1)
+	if [ -z "$tar" ]; then
+		rm -rf "$TRIXIE_DIR/source" && mkdir -p "$dir.tmp"
+		(cd "$dir.tmp" && trixie_apt apt-get download "$pkg=$ver") \
+			>"$TRIXIE_DIR/source-download.log" 2>&1 || {
+			echo "trixie: downloading $pkg $ver failed; see $TRIXIE_DIR/source-download.log" >&2
+			return 1
+		}
+		dpkg -x "$dir.tmp"/*.deb "$dir.tmp" && rm -f "$dir.tmp"/*.deb || return 1
+		mv "$dir.tmp" "$dir"
+		tar=$(find "$dir/usr/src" -maxdepth 1 -name 'linux-source-*.tar.*' | head -n1)
+		[ -n "$tar" ] || { echo "trixie: $pkg $ver holds no /usr/src/linux-source-*.tar.*" >&2; return 1; }
+	fi
+	echo "$tar"
+}
+
+trixie_source_dir() {
+	local ver tar=''
+	ver=$(trixie_source_version) || return 1
+	[ -f "$XENINTRO_CACHE/src/linux-source-$ver/.extracted" ] ||
+		tar=$(trixie_source_tar) || return 1
+	linux_source_extract "$ver" "$tar"
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -euo pipefail
 	case "${1:-}" in
 	fetch) trixie_fetch && echo "trixie: Xen $(trixie_xen_version) in $TRIXIE_ROOT" ;;
 	buildroot) trixie_buildroot && echo "trixie: build root $TRIXIE_BUILDROOT, headers $(trixie_kdir)" ;;
+	source)
+		# shellcheck source=tests/lib/common.sh
+		. "$(dirname "$0")/common.sh"
+		trixie_lists && trixie_source_dir
+		;;
 	build)
 		shift
 		# shellcheck source=tests/lib/common.sh
@@ -232,7 +297,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 		trixie_build_modules "$@"
 		;;
 	*)
-		echo "usage: $0 fetch | buildroot | build [make args...]" >&2
+		echo "usage: $0 fetch | buildroot | source | build [make args...]" >&2
 		exit 2
 		;;
 	esac

@@ -11,6 +11,13 @@
 #   5. one boot (tests/qemu/run-vm.sh), console saved;
 #   6. counting (tests/lib/tapcount.py vm) into vm.results.
 #
+#   vm-tests.sh [-l <layer>] [<linux source dir>]
+#
+# The debug kernel and the selftests' kselftest_harness.h come from Debian
+# 12's kernel source unless a source tree is named: the vm-trixie layer
+# passes Debian 13's (tests/lib/trixie.sh source), for the same run on
+# 6.12. Results go to <layer>.results (vm unless -l names another).
+#
 # Development overrides (environment):
 #   XENINTRO_VM_MODULES   dir of .ko files to boot with instead of building
 #   XENINTRO_VM_SELFTESTS dir of static test binaries instead of building
@@ -21,27 +28,41 @@ set -euo pipefail
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
-results_init
 LAYER=vm
+while getopts "l:" opt; do
+	case "$opt" in
+	l) LAYER=$OPTARG ;;
+	*) die "usage: $0 [-l <layer>] [<linux source dir>]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+src_arg=${1:-}
+
+results_init
 rm -f "$XENINTRO_RESULTS/$LAYER.results"
-logdir="$XENINTRO_RESULTS/vm"
+logdir="$XENINTRO_RESULTS/$LAYER"
 mkdir -p "$logdir"
 layer_start=$(date +%s)
 
 # A prerequisite that cannot be met fails the layer, with the reason.
 fail_layer() {
-	result $LAYER fail "vm: prerequisites" "$*"
-	layer_summary $LAYER || true
+	result "$LAYER" fail "$LAYER: prerequisites" "$*"
+	layer_summary "$LAYER" || true
 	exit 1
 }
-step() { log "vm: $*"; }
+step() { log "$LAYER: $*"; }
 
 step "debug kernel"
-kdir=$("$XENINTRO_ROOT/tests/kernel/build-kernel.sh" 2>"$logdir/kernel.log") ||
+kdir=$("$XENINTRO_ROOT/tests/kernel/build-kernel.sh" ${src_arg:+"$src_arg"} 2>"$logdir/kernel.log") ||
 	fail_layer "debug kernel build failed; see $logdir/kernel.log"
 bzimage="$kdir/arch/x86/boot/bzImage"
 [ -f "$bzimage" ] || fail_layer "no $bzimage"
-src=$(linux_source_dir)
+if [ -n "$src_arg" ]; then
+	src=$(cd "$src_arg" && pwd)
+else
+	src=$(linux_source_dir)
+fi
+log "$LAYER: kernel $(cat "$kdir/include/config/kernel.release" 2>/dev/null) from $src"
 
 mods=${XENINTRO_VM_MODULES:-}
 if [ -z "$mods" ]; then
@@ -65,7 +86,7 @@ fi
 # the KUnit layer would silently run nothing.
 if [ -z "${XENINTRO_VM_MODULES:-}" ] && grep -qx 'CONFIG_KUNIT=y' "$kdir/.config" &&
 	! printf '%s\n' "${kos[@]}" | grep -q '/xenintro_kunit\.ko$'; then
-	result $LAYER fail "vm: xenintro_kunit.ko built" \
+	result "$LAYER" fail "vm: xenintro_kunit.ko built" \
 		"the debug kernel has CONFIG_KUNIT=y but the build made no xenintro_kunit.ko"
 fi
 printf '%s\n' "${kos[@]}" | grep -q '/xenintro\.ko$' ||
@@ -74,7 +95,9 @@ printf '%s\n' "${kos[@]}" | grep -q '/xenintro\.ko$' ||
 tests=${XENINTRO_VM_SELFTESTS:-}
 if [ -z "$tests" ]; then
 	step "selftests"
-	sdir=$(tree_build_dir selftests)
+	# One scratch dir per harness: the .d files would not notice a
+	# different KSRC, and binaries of the other harness would look current.
+	sdir=$(tree_build_dir "selftests${src_arg:+-$(basename "$src")}")
 	make -C "$XENINTRO_ROOT/tests/selftests" KSRC="$src" OUT="$sdir" \
 		>"$logdir/selftests-build.log" 2>&1 ||
 		fail_layer "selftest build failed; see $logdir/selftests-build.log"
@@ -105,7 +128,7 @@ else
 fi
 
 step "initramfs"
-initrd="$XENINTRO_CACHE/build/vm-initramfs.gz"
+initrd="$XENINTRO_CACHE/build/$LAYER-initramfs.gz"
 args=()
 for k in "${kos[@]}"; do args+=(-m "$k"); done
 for b in "${bins[@]}"; do args+=(-t "$b"); done
@@ -142,4 +165,4 @@ if [ -s "$logdir/splats.txt" ]; then
 	grep '^=== splat' -A1 "$logdir/splats.txt" | grep -v '^--$' | head -n 20 | sed 's/^/  /' >&2
 fi
 log "vm: console log $logdir/console.log"
-layer_summary $LAYER
+layer_summary "$LAYER"
