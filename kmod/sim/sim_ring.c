@@ -592,8 +592,9 @@ void sim_ring_disable(struct xenintro_domain *dom)
 	/* A fault waiting to see the core done with a dead domain. */
 	wake_up_all(&d->ctl_wq);
 
-	/* No kick for dom runs after this. */
+	/* No kick for dom runs after this, nor the core's work for one. */
 	irq_work_sync(&d->kick_work);
+	xenintro_domain_kick_cancel(dom);
 
 	hv->sring = NULL;
 	WRITE_ONCE(hv->hv, NULL);
