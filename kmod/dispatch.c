@@ -31,6 +31,7 @@
 #include <linux/poll.h>
 #include <linux/printk.h>
 #include <linux/timekeeping.h>
+#include <kunit/visibility.h>
 
 #include "xenintro.h"
 #include "xenintro_trace.h"
@@ -452,6 +453,7 @@ unsigned int xenintro_drain_budget_locked(struct xenintro_domain *dom,
 		xenintro_wake_agent(dom);
 	return done;
 }
+EXPORT_SYMBOL_IF_KUNIT(xenintro_drain_budget_locked);
 
 /**
  * xenintro_drain_locked() - process every request in the hypervisor's ring
