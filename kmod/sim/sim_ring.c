@@ -23,9 +23,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -35,6 +37,27 @@
 u32 sim_ring_free(const struct sim_domain *d)
 {
 	return SIM_RING_SIZE - (d->req_prod_pvt - d->rsp_cons);
+}
+
+/*
+ * Where kicks interrupt: -1 (the default), the CPU that placed the
+ * request; a CPU number models Xen, which binds a new event channel to
+ * dom0's vCPU0, so that every kick interrupts that one CPU whatever the
+ * guest's vCPUs run on (the storm benchmark uses 0).
+ */
+static int sim_kick_cpu = -1;
+module_param_named(kick_cpu, sim_kick_cpu, int, 0644);
+MODULE_PARM_DESC(kick_cpu, "CPU kicks interrupt (-1: the one raising the request)");
+
+/* Xen's notify_via_xen_event_channel(): raise the event channel's IRQ. */
+void sim_kick(struct sim_domain *d)
+{
+	int cpu = READ_ONCE(sim_kick_cpu);
+
+	if (cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu))
+		irq_work_queue_on(&d->kick_work, cpu);
+	else
+		irq_work_queue(&d->kick_work);
 }
 
 /* Xen's event channel interrupt: tell the core requests are waiting. */
@@ -258,7 +281,7 @@ int sim_raise(struct sim_domain *d, struct sim_vcpu *v, bool sync,
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	if (ret == SIM_PLACED)
-		irq_work_queue(&d->kick_work);
+		sim_kick(d);
 	return ret;
 }
 
@@ -673,7 +696,7 @@ int sim_corrupt(struct sim_domain *d, const char *what,
 	if (ret)
 		goto out;
 
-	irq_work_queue(&d->kick_work);
+	sim_kick(d);
 	*slot = idx & (SIM_RING_SIZE - 1);
 	*freed = false;
 	start = ktime_get_ns();
@@ -801,7 +824,7 @@ int sim_garbage(struct sim_domain *d, u64 records, u64 seed,
 		spin_unlock_irqrestore(&d->lock, flags);
 		if (ret)
 			break;
-		irq_work_queue(&d->kick_work);
+		sim_kick(d);
 		if (res->placed == records && room == SIM_RING_SIZE)
 			break;		/* every record answered */
 		all = res->placed == records;
