@@ -29,6 +29,7 @@
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 
 #include "sim.h"
@@ -49,15 +50,42 @@ static int sim_kick_cpu = -1;
 module_param_named(kick_cpu, sim_kick_cpu, int, 0644);
 MODULE_PARM_DESC(kick_cpu, "CPU kicks interrupt (-1: the one raising the request)");
 
-/* Xen's notify_via_xen_event_channel(): raise the event channel's IRQ. */
+/* On the kick CPU, in its IPI handler: raise the kick there. */
+static void sim_kick_remote(void *info)
+{
+	struct sim_domain *d = info;
+
+	irq_work_queue(&d->kick_work);
+}
+
+static void sim_kick_nop(void *info)
+{
+}
+
+/*
+ * Xen's notify_via_xen_event_channel(): raise the event channel's IRQ.
+ * Process context, interrupts on (a cross-CPU call needs them).
+ */
 void sim_kick(struct sim_domain *d)
 {
 	int cpu = READ_ONCE(sim_kick_cpu);
 
-	if (cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu))
-		irq_work_queue_on(&d->kick_work, cpu);
+	if (cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu) &&
+	    cpu != raw_smp_processor_id() && !irqs_disabled())
+		smp_call_function_single(cpu, sim_kick_remote, d, 0);
 	else
 		irq_work_queue(&d->kick_work);
+}
+
+/*
+ * Every cross-CPU kick sent so far has queued its irq_work: each CPU runs
+ * its calls in the order they were sent, so once a call queued after
+ * them ran everywhere, they ran. For ->ring_disable(), before
+ * irq_work_sync().
+ */
+static void sim_kick_flush(void)
+{
+	on_each_cpu(sim_kick_nop, NULL, 1);
 }
 
 /* Xen's event channel interrupt: tell the core requests are waiting. */
@@ -616,6 +644,7 @@ void sim_ring_disable(struct xenintro_domain *dom)
 	wake_up_all(&d->ctl_wq);
 
 	/* No kick for dom runs after this, nor the core's work for one. */
+	sim_kick_flush();
 	irq_work_sync(&d->kick_work);
 	xenintro_domain_kick_cancel(dom);
 
