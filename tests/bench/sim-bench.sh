@@ -20,7 +20,8 @@
 # with each other, within one run.
 #
 # Environment: XENINTRO_BENCH_EVENTS (default 20000), XENINTRO_BENCH_THREADS
-# (storm threads = vCPUs, default 2).
+# (storm threads = vCPUs, default 2), XENINTRO_BENCH_STORM_EVENTS (events
+# per storm of the storm bench, default 100000).
 set -euo pipefail
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -45,7 +46,7 @@ gcc -static -O2 -Wall -Wextra -I"$XENINTRO_ROOT/uapi" \
 	-I"$XENINTRO_ROOT/userspace/lib/include" \
 	"$XENINTRO_ROOT/tests/bench/storm_bench.c" \
 	"$XENINTRO_ROOT/userspace/lib/libxenintro.a" -lpthread -o "$work/storm_bench"
-storm_events=${XENINTRO_BENCH_STORM_EVENTS:-$events}
+storm_events=${XENINTRO_BENCH_STORM_EVENTS:-100000}
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
