@@ -203,7 +203,8 @@ TEST_F(trace, events)
 	ASSERT_NE(NULL, ev);
 	seq_answered = ev->seq;
 	usleep(10000);	/* a latency to see */
-	ASSERT_EQ(0, answer(&x, ev, XENINTRO_VERDICT_CONTINUE));
+	/* xenintro_submit(): the number of verdicts taken, or -errno */
+	ASSERT_LE(0, answer(&x, ev, XENINTRO_VERDICT_CONTINUE));
 	ASSERT_EQ(0, vcpu_join_ms(&op, WAIT_MS));
 	/* 3: forwarded, never answered: the deadline does. */
 	ASSERT_EQ(0, vcpu_start(&op, "cpuid domid=%u vcpu=2 leaf=0x2",
