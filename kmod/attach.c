@@ -34,6 +34,7 @@
 #include <linux/xarray.h>
 
 #include "xenintro.h"
+#include "xenintro_trace.h"
 
 /* No HVM guest has more (Xen's HVM_MAX_VCPUS is 128); a sanity bound. */
 #define XENINTRO_MAX_VCPUS		4096
@@ -127,6 +128,7 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 	if (dom->torn_down)
 		return;
 	dom->torn_down = true;
+	trace_xenintro_detach(dom->hv.domid, dead);
 	/* No guest frame stays in the agent's hands past the session. */
 	xenintro_frames_revoke(dom);
 
@@ -188,6 +190,7 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 
 	/* Kicks may still run inside, and are answered by default. */
 	ops->ring_disable(dom);
+	xenintro_domain_kick_cancel(dom);	/* none left: see hv_ops.h */
 
 	spin_lock_irqsave(&dom->lock, flags);
 	WRITE_ONCE(dom->state, XENINTRO_DOM_DETACHED);
@@ -333,6 +336,7 @@ xenintro_domain_alloc(const struct xenintro_hv_ops *ops,
 	mutex_init(&dom->ctl_lock);
 	INIT_LIST_HEAD(&dom->monitors);
 	INIT_WORK(&dom->dead_work, xenintro_dead_work);
+	xenintro_drain_work_setup(dom);
 	spin_lock_init(&dom->lock);
 	dom->state = XENINTRO_DOM_ATTACHED;
 	INIT_LIST_HEAD(&dom->backlog);
@@ -456,6 +460,7 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 	mutex_unlock(&s->lock);
 	pr_info("xenintro: dom%u: attached (%s, %u vcpus)\n", a->domid,
 		ops->name, info.max_vcpus);
+	trace_xenintro_attach(a->domid, info.max_vcpus, dom->features);
 	return 0;
 
 out_unpause:

@@ -31,8 +31,10 @@
 #include <linux/poll.h>
 #include <linux/printk.h>
 #include <linux/timekeeping.h>
+#include <kunit/visibility.h>
 
 #include "xenintro.h"
+#include "xenintro_trace.h"
 
 static void xenintro_wake_agent(struct xenintro_domain *dom)
 {
@@ -160,6 +162,8 @@ static bool xenintro_publish_copy_locked(struct xenintro_domain *dom,
 	slot->flags = flags;
 	slot->rule = rule;
 	xenintro_publish_event(dom, slot, seq, now);
+	trace_xenintro_event_forwarded(dom->hv.domid, ev->vcpu, seq, rule,
+				       flags & XENINTRO_EF_SYNC);
 	return true;
 }
 
@@ -192,6 +196,8 @@ void xenintro_flush_backlog_locked(struct xenintro_domain *dom)
 			continue;
 		slot->rule = p->rule;
 		xenintro_publish_event(dom, slot, p->seq, p->timestamp);
+		trace_xenintro_event_forwarded(dom->hv.domid, slot->vcpu, p->seq,
+					       p->rule, true);
 		xenintro_pending_delivered(dom, p);
 		dom->stats.forwarded++;
 		delivered = true;
@@ -268,6 +274,10 @@ static void xenintro_decide_locked(struct xenintro_domain *dom,
 	/* A rule with a verdict of its own decides without the agent. */
 	d->decided = d->rule && d->rule->action != XENINTRO_VERDICT_FORWARD;
 	d->copy = !d->decided || (d->rule->flags & XENINTRO_RULE_NOTIFY);
+	if (d->rule)
+		trace_xenintro_event_decided(dom->hv.domid, ev->vcpu, ev->reason,
+					     d->rule_idx, d->rule->action,
+					     d->decided && d->copy);
 }
 
 /* Hand the agent a copy it must not answer, or count it as dropped. */
@@ -357,6 +367,8 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 	int ret;
 
 	dom->stats.requests++;
+	trace_xenintro_event_received(dom->hv.domid, req->vcpu_id, req->reason,
+				      req->flags);
 
 	/* Into scratch memory: never the agent's ring before it is decided. */
 	ret = xenintro_decode(req, dom->hv.max_vcpus, ev);
@@ -387,34 +399,75 @@ static bool xenintro_handle_request_locked(struct xenintro_domain *dom,
 }
 
 /**
- * xenintro_drain_locked() - process every request in the hypervisor's ring
+ * xenintro_drain_budget_locked() - process at most @budget requests
  * @dom: the domain
+ * @budget: how many requests this call may take out of the ring
+ * @more: out: requests are left in the ring because the budget ran out
+ *
+ * Answers and forwards what it read, publishes the responses and kicks
+ * the hypervisor once. When the budget runs out the ring's final check is
+ * not done (the caller comes back for the rest, see drain_work.c);
+ * otherwise it is, so a request placed after the last read is either
+ * seen here or announced by its own kick.
+ *
+ * Return: the number of requests consumed.
  */
-void xenintro_drain_locked(struct xenintro_domain *dom)
+unsigned int xenintro_drain_budget_locked(struct xenintro_domain *dom,
+					  unsigned int budget, bool *more)
 {
 	struct xve_event *req = &dom->scratch_req;
 	bool delivered = false;
-	int ret;
+	unsigned int done = 0;
+	int ret = 0;
 
 	lockdep_assert_held(&dom->lock);
 
+	*more = false;
 	if (dom->state == XENINTRO_DOM_DETACHED)
-		return;
-	do {
-		while ((ret = xenintro_vmring_next_request(&dom->vmring,
-							   req)) > 0)
+		return 0;
+	for (;;) {
+		while (done < budget) {
+			ret = xenintro_vmring_next_request(&dom->vmring, req);
+			if (ret <= 0)
+				break;
 			delivered |= xenintro_handle_request_locked(dom, req);
+			done++;
+		}
 		if (ret < 0) {
 			dom->stats.malformed++;
 			pr_err_ratelimited("xenintro: dom%u: ring producer index is corrupt; ring no longer read\n",
 					   dom->hv.domid);
 			break;
 		}
-	} while (xenintro_vmring_final_check(&dom->vmring));
+		if (done == budget) {
+			*more = xenintro_vmring_has_request(&dom->vmring);
+			if (*more)
+				break;
+		}
+		if (!xenintro_vmring_final_check(&dom->vmring))
+			break;
+	}
 
 	xenintro_notify_locked(dom);
 	if (delivered)
 		xenintro_wake_agent(dom);
+	return done;
+}
+EXPORT_SYMBOL_IF_KUNIT(xenintro_drain_budget_locked);
+
+/**
+ * xenintro_drain_locked() - process every request in the hypervisor's ring
+ * @dom: the domain
+ *
+ * For attach and teardown, in process context: the ring holds at most
+ * XVE_RING_ENTRIES requests between two notifications, so this is
+ * bounded too.
+ */
+void xenintro_drain_locked(struct xenintro_domain *dom)
+{
+	bool more;
+
+	xenintro_drain_budget_locked(dom, UINT_MAX, &more);
 }
 
 /*
@@ -480,6 +533,8 @@ static void xenintro_apply_verdict_locked(struct xenintro_domain *dom,
 				     v->seq);
 		return;
 	}
+	trace_xenintro_event_answered(dom->hv.domid, v->vcpu, v->seq, v->verdict,
+				      p->timestamp);
 	xenintro_answer_locked(dom, p, &ans);
 	dom->stats.agent_verdicts++;
 }
@@ -567,6 +622,9 @@ void xenintro_deadline_fire(struct timer_list *t)
 							 dom->default_verdict),
 		};
 
+		trace_xenintro_deadline_expired(dom->hv.domid, p->req.vcpu_id,
+						p->seq, ans.verdict,
+						p->timestamp);
 		xenintro_answer_locked(dom, p, &ans);
 		dom->stats.deadline_expired++;
 		dom->rings.ctrl->deadline_expired++;
@@ -580,21 +638,3 @@ void xenintro_deadline_fire(struct timer_list *t)
 out:
 	spin_unlock_irqrestore(&dom->lock, flags);
 }
-
-/**
- * xenintro_domain_kick() - the hypervisor has new requests
- * @dom: the domain
- *
- * Called by backends from their event-channel handler, in any context.
- * Verdicts the agent published without a kick yet are applied first.
- */
-void xenintro_domain_kick(struct xenintro_domain *dom)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&dom->lock, flags);
-	xenintro_consume_verdicts_locked(dom);
-	xenintro_drain_locked(dom);
-	spin_unlock_irqrestore(&dom->lock, flags);
-}
-EXPORT_SYMBOL_GPL(xenintro_domain_kick);

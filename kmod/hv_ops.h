@@ -21,17 +21,23 @@
  *  - xenintro_vmring_init(sring) on the mapped ring page, before the
  *    hypervisor is told to use it;
  *  - xenintro_domain_kick(dom) whenever the event channel fires (from hard
- *    IRQ or any other context; it takes the ring lock itself);
+ *    IRQ or any other context). It only queues the core's bounded,
+ *    deferred ring processing (drain_work.c), which calls ->kick_done()
+ *    once the ring is empty;
+ *  - xenintro_domain_kick_cancel(dom) in ->ring_disable(), once no kick
+ *    can come any more and before freeing what ->notify() and
+ *    ->kick_done() use: no kick's processing runs after it returns;
  *  - xenintro_domain_dead(dom) when the domain died under the session
  *    (any context; it only queues work, so a backend may call it under its
  *    own locks, but never after ->ring_disable() returned). Afterwards the
  *    core only calls ->ring_disable().
  *
  * During teardown the core answers everything by default, and
- * ->notify()/->inject() then run only from inside a kick the backend
- * delivered, so a backend that stops its kicks (irq_work_sync(), unbind)
- * inside ->ring_disable() before freeing its state is safe. Neither runs
- * after ->ring_disable() returned.
+ * ->notify()/->inject()/->kick_done() then run only from the processing
+ * of a kick the backend delivered, so a backend that stops its kicks
+ * (irq_work_sync(), disable_irq()) and then calls
+ * xenintro_domain_kick_cancel() inside ->ring_disable() before freeing
+ * its state is safe. None runs after ->ring_disable() returned.
  */
 #ifndef _XENINTRO_HV_OPS_H
 #define _XENINTRO_HV_OPS_H
@@ -100,6 +106,11 @@ struct xenintro_inject {
  * @reset_access: every frame and the default back to rwx (teardown)
  * @inject: re-inject a breakpoint or debug exception. Any context; must
  *	not sleep.
+ * @kick_done: optional: the processing kicks asked for is done and the
+ *	ring was found empty; @spurious if that run consumed nothing. A
+ *	lateeoi backend unmasks its event channel here (xen_irq_lateeoi()),
+ *	so that notifications raised meanwhile arrive as one. Process
+ *	context, no core lock held; must not call back into the core.
  * @read_gpa: copy @len bytes of guest-physical memory at @gpa, all
  *	within one 4K frame, into @buf. -ENXIO if the frame is not the
  *	guest's RAM (never mapped, MMIO, outside its memory): a guest's
@@ -141,6 +152,7 @@ struct xenintro_hv_ops {
 	int (*reset_access)(struct xenintro_domain *dom);
 	int (*inject)(struct xenintro_domain *dom,
 		      const struct xenintro_inject *inj);
+	void (*kick_done)(struct xenintro_domain *dom, bool spurious);
 	int (*singlestep_off)(struct xenintro_domain *dom, u32 vcpu);
 	int (*read_gpa)(struct xenintro_domain *dom, u64 gpa, void *buf,
 			u32 len);
@@ -171,6 +183,7 @@ void xenintro_unregister_backend(const struct xenintro_hv_ops *ops);
 
 void xenintro_vmring_init(struct xve_sring *sring);
 void xenintro_domain_kick(struct xenintro_domain *dom);
+void xenintro_domain_kick_cancel(struct xenintro_domain *dom);
 void xenintro_domain_dead(struct xenintro_domain *dom);
 
 #endif /* _XENINTRO_HV_OPS_H */

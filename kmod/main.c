@@ -89,23 +89,31 @@ static int __init xenintro_init(void)
 
 	xenintro_uapi_check();
 
-	ret = xenintro_map_init();
+	ret = xenintro_drain_work_init();
 	if (ret)
 		return ret;
+	ret = xenintro_map_init();
+	if (ret)
+		goto out_drain;
 	ret = misc_register(&xenintro_misc);
-	if (ret) {
-		xenintro_map_exit();
-		return ret;
-	}
+	if (ret)
+		goto out_map;
 	pr_info("xenintro: /dev/xenintro ready (uAPI %d)\n",
 		XENINTRO_API_VERSION);
 	return 0;
+
+out_map:
+	xenintro_map_exit();
+out_drain:
+	xenintro_drain_work_exit();
+	return ret;
 }
 
 static void __exit xenintro_exit(void)
 {
 	misc_deregister(&xenintro_misc);
 	xenintro_map_exit();
+	xenintro_drain_work_exit();
 }
 
 module_init(xenintro_init);

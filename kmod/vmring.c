@@ -125,6 +125,15 @@ bool xenintro_vmring_push(struct xenintro_vmring *vr)
 }
 EXPORT_SYMBOL_IF_KUNIT(xenintro_vmring_push);
 
+/* Requests wait in the ring (a drain that ran out of budget). */
+bool xenintro_vmring_has_request(struct xenintro_vmring *vr)
+{
+	if (!vr->sring || vr->broken)
+		return false;
+	return READ_ONCE(vr->sring->req_prod) != vr->req_cons;
+}
+EXPORT_SYMBOL_IF_KUNIT(xenintro_vmring_has_request);
+
 /* Ask for a kick on the next request; true if one arrived meanwhile. */
 bool xenintro_vmring_final_check(struct xenintro_vmring *vr)
 {

@@ -161,6 +161,7 @@ void xenintro_vmring_put_response(struct xenintro_vmring *vr,
 				  const struct xve_event *rsp);
 bool xenintro_vmring_push(struct xenintro_vmring *vr);
 bool xenintro_vmring_final_check(struct xenintro_vmring *vr);
+bool xenintro_vmring_has_request(struct xenintro_vmring *vr);
 
 /* ---- walk.c: guest page tables ---- */
 
@@ -340,6 +341,8 @@ struct xenintro_domain {
 	 */
 	struct xenintro_rule_table *rules;
 	struct work_struct dead_work;
+	/* the deferred, bounded ring processing a kick queues (drain_work.c) */
+	struct work_struct drain_work;
 
 	/* lock: the event path, see the comment at the top */
 	spinlock_t lock;
@@ -411,6 +414,8 @@ void xenintro_domain_put(struct xenintro_domain *dom);
 /* ---- dispatch.c: the event path ---- */
 
 void xenintro_drain_locked(struct xenintro_domain *dom);
+unsigned int xenintro_drain_budget_locked(struct xenintro_domain *dom,
+					  unsigned int budget, bool *more);
 unsigned int xenintro_consume_verdicts_locked(struct xenintro_domain *dom);
 unsigned int xenintro_take_verdicts_locked(struct xenintro_domain *dom);
 void xenintro_flush_backlog_locked(struct xenintro_domain *dom);
@@ -421,6 +426,13 @@ void xenintro_answer_all_locked(struct xenintro_domain *dom);
 void xenintro_notify_locked(struct xenintro_domain *dom);
 
 void xenintro_deadline_fire(struct timer_list *t);
+
+/* ---- drain_work.c: kicks, processed deferred and in bounded chunks ---- */
+
+int xenintro_drain_work_init(void);
+void xenintro_drain_work_exit(void);
+void xenintro_drain_work_setup(struct xenintro_domain *dom);
+bool xenintro_drain_work_run(struct xenintro_domain *dom);
 
 /* ---- pending.c: the pending table and its deadline ---- */
 

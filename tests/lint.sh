@@ -177,18 +177,32 @@ checkpatch() {
 		result $LAYER fail "$name" "no files to check"
 		return
 	fi
-	local rc=0 f rest=() compat=()
+	local rc=0 f rest=() compat=() trace=()
 	# kmod/compat.h exists to compare LINUX_VERSION_CODE, which checkpatch
 	# warns against in code meant for one kernel: only those two checks
 	# are off, for that file only.
+	# Trace headers (kmod/*_trace.h) are written in the layout every
+	# kernel trace header uses: TRACE_EVENT(name, then TP_PROTO(...),
+	# TP_STRUCT__entry( with one __field() a line, which --strict reads
+	# as open-ended lines and misaligned arguments. Only those two checks
+	# are off, for those files only.
 	for f in "${files[@]}"; do
-		case "$f" in kmod/compat.h) compat+=("$f") ;; *) rest+=("$f") ;; esac
+		case "$f" in
+		kmod/compat.h) compat+=("$f") ;;
+		kmod/*_trace.h) trace+=("$f") ;;
+		*) rest+=("$f") ;;
+		esac
 	done
 	(cd "$dir" && "$cp" --strict --no-tree --terse --show-types -f "${rest[@]}") \
 		>"$logdir/checkpatch.log" 2>"$logdir/checkpatch.stderr" || rc=$?
 	if [ "${#compat[@]}" -ne 0 ]; then
 		(cd "$dir" && "$cp" --strict --no-tree --terse --show-types \
 			--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f "${compat[@]}") \
+			>>"$logdir/checkpatch.log" 2>>"$logdir/checkpatch.stderr" || rc=$?
+	fi
+	if [ "${#trace[@]}" -ne 0 ]; then
+		(cd "$dir" && "$cp" --strict --no-tree --terse --show-types \
+			--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT -f "${trace[@]}") \
 			>>"$logdir/checkpatch.log" 2>>"$logdir/checkpatch.stderr" || rc=$?
 	fi
 	# One line per finding; map the uAPI header back to its real path.

@@ -426,6 +426,7 @@ int sim_garbage(struct sim_domain *d, u64 records, u64 seed,
 int sim_corrupt(struct sim_domain *d, const char *what,
 		unsigned int timeout_ms, u32 *slot, bool *freed, u64 *wait_ns);
 void sim_kick_fn(struct irq_work *work);
+void sim_kick(struct sim_domain *d);
 
 /* sim_ops.c */
 int sim_op_pause(struct xenintro_domain *dom);

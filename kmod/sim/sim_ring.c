@@ -23,10 +23,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 
 #include "sim.h"
@@ -35,6 +38,54 @@
 u32 sim_ring_free(const struct sim_domain *d)
 {
 	return SIM_RING_SIZE - (d->req_prod_pvt - d->rsp_cons);
+}
+
+/*
+ * Where kicks interrupt: -1 (the default), the CPU that placed the
+ * request; a CPU number models Xen, which binds a new event channel to
+ * dom0's vCPU0, so that every kick interrupts that one CPU whatever the
+ * guest's vCPUs run on (the storm benchmark uses 0).
+ */
+static int sim_kick_cpu = -1;
+module_param_named(kick_cpu, sim_kick_cpu, int, 0644);
+MODULE_PARM_DESC(kick_cpu, "CPU kicks interrupt (-1: the one raising the request)");
+
+/* On the kick CPU, in its IPI handler: raise the kick there. */
+static void sim_kick_remote(void *info)
+{
+	struct sim_domain *d = info;
+
+	irq_work_queue(&d->kick_work);
+}
+
+static void sim_kick_nop(void *info)
+{
+}
+
+/*
+ * Xen's notify_via_xen_event_channel(): raise the event channel's IRQ.
+ * Process context, interrupts on (a cross-CPU call needs them).
+ */
+void sim_kick(struct sim_domain *d)
+{
+	int cpu = READ_ONCE(sim_kick_cpu);
+
+	if (cpu >= 0 && cpu < nr_cpu_ids && cpu_online(cpu) &&
+	    cpu != raw_smp_processor_id() && !irqs_disabled())
+		smp_call_function_single(cpu, sim_kick_remote, d, 0);
+	else
+		irq_work_queue(&d->kick_work);
+}
+
+/*
+ * Every cross-CPU kick sent so far has queued its irq_work: each CPU runs
+ * its calls in the order they were sent, so once a call queued after
+ * them ran everywhere, they ran. For ->ring_disable(), before
+ * irq_work_sync().
+ */
+static void sim_kick_flush(void)
+{
+	on_each_cpu(sim_kick_nop, NULL, 1);
 }
 
 /* Xen's event channel interrupt: tell the core requests are waiting. */
@@ -258,7 +309,7 @@ int sim_raise(struct sim_domain *d, struct sim_vcpu *v, bool sync,
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
 	if (ret == SIM_PLACED)
-		irq_work_queue(&d->kick_work);
+		sim_kick(d);
 	return ret;
 }
 
@@ -592,8 +643,10 @@ void sim_ring_disable(struct xenintro_domain *dom)
 	/* A fault waiting to see the core done with a dead domain. */
 	wake_up_all(&d->ctl_wq);
 
-	/* No kick for dom runs after this. */
+	/* No kick for dom runs after this, nor the core's work for one. */
+	sim_kick_flush();
 	irq_work_sync(&d->kick_work);
+	xenintro_domain_kick_cancel(dom);
 
 	hv->sring = NULL;
 	WRITE_ONCE(hv->hv, NULL);
@@ -672,7 +725,7 @@ int sim_corrupt(struct sim_domain *d, const char *what,
 	if (ret)
 		goto out;
 
-	irq_work_queue(&d->kick_work);
+	sim_kick(d);
 	*slot = idx & (SIM_RING_SIZE - 1);
 	*freed = false;
 	start = ktime_get_ns();
@@ -800,7 +853,7 @@ int sim_garbage(struct sim_domain *d, u64 records, u64 seed,
 		spin_unlock_irqrestore(&d->lock, flags);
 		if (ret)
 			break;
-		irq_work_queue(&d->kick_work);
+		sim_kick(d);
 		if (res->placed == records && room == SIM_RING_SIZE)
 			break;		/* every record answered */
 		all = res->placed == records;

@@ -78,6 +78,7 @@ void xi_mem_window_free(struct xi_xen_dom *xd);
 int xi_ring_enable(struct xenintro_domain *dom);
 void xi_ring_disable(struct xenintro_domain *dom);
 void xi_ring_notify(struct xenintro_domain *dom);
+void xi_ring_kick_done(struct xenintro_domain *dom, bool spurious);
 
 /* xen_main.c */
 void xi_doms_add(struct xi_xen_dom *xd);

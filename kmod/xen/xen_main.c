@@ -380,6 +380,7 @@ static const struct xenintro_hv_ops xi_xen_ops = {
 	.ring_enable = xi_ring_enable,
 	.ring_disable = xi_ring_disable,
 	.notify = xi_ring_notify,
+	.kick_done = xi_ring_kick_done,
 	.monitor = xi_op_monitor,
 	.set_access = xi_op_set_access,
 	.set_access_list = xi_op_set_access_list,

@@ -70,22 +70,37 @@ static void xi_unmap_ring(struct xi_xen_dom *xd)
 }
 
 /*
- * Hard IRQ: Xen put requests on the ring. No kick is lost, so no
- * fallback poll is needed: Xen notifies on every request; an event sent
- * while this handler runs sets the channel's pending bit, and the lateeoi
- * below unmasks the channel and raises the interrupt again for it; and
- * the drain ends with the ring's final check (req_event, then req_prod
- * read again), so a request placed after the last read is seen either by
- * this drain or through its own notification.
+ * Hard IRQ: Xen put requests on the ring. This only queues the core's
+ * ring processing (O(1) here, whatever the guest does); the channel stays
+ * masked (lateeoi) until that processing found the ring empty and called
+ * xi_ring_kick_done(). No kick is lost, so no fallback poll is needed:
+ * Xen notifies on every request; an event sent while the channel is
+ * masked sets its pending bit, which raises the interrupt again when
+ * xen_irq_lateeoi() unmasks it; and the processing ends with the ring's
+ * final check (req_event, then req_prod read again), so a request placed
+ * after the last read is seen either by it or through its own
+ * notification.
  */
 static irqreturn_t xi_evtchn_interrupt(int irq, void *dev_id)
 {
 	struct xi_xen_dom *xd = dev_id;
 
 	xenintro_domain_kick(xd->dom);
-	/* lateeoi: the channel stays masked until we say we are done. */
-	xen_irq_lateeoi(irq, 0);
 	return IRQ_HANDLED;
+}
+
+/*
+ * ->kick_done(): the ring is empty; unmask the channel. A run that found
+ * nothing is reported spurious, and Xen's lateeoi code then delays the
+ * unmask more each time: a channel that only ever fires for nothing
+ * cannot keep a dom0 CPU busy either.
+ */
+void xi_ring_kick_done(struct xenintro_domain *dom, bool spurious)
+{
+	struct xi_xen_dom *xd = xenintro_hv(dom)->hv;
+
+	if (xd && xd->irq)
+		xen_irq_lateeoi(xd->irq, spurious ? XEN_EOI_FLAG_SPURIOUS : 0);
 }
 
 static int xi_bind_evtchn(struct xi_xen_dom *xd, u32 remote_port)
@@ -302,7 +317,14 @@ void xi_ring_disable(struct xenintro_domain *dom)
 		pr_warn("xenintro_xen: dom%u: ring disable failed: %d\n",
 			xd->domid, ret);
 
-	/* Closes our port too; after this no interrupt for @dom runs. */
+	/*
+	 * No interrupt runs after disable_irq(), so no kick is queued after
+	 * it; then no processing (which unmasks through xd->irq) is left.
+	 * Unbinding closes our port too.
+	 */
+	if (xd->irq)
+		disable_irq(xd->irq);
+	xenintro_domain_kick_cancel(dom);
 	if (xd->irq)
 		unbind_from_irqhandler(xd->irq, xd);
 	hv->sring = NULL;

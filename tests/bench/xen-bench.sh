@@ -201,7 +201,7 @@ for ph in ("xenintro-rule", "xenintro"):
     except ValueError:
         ev = 0
     print()
-    print("profile, %s (function_graph on xi_evtchn_interrupt, xenintro_poll,"
+    print("profile, %s (function_graph on xi_evtchn_interrupt, xenintro_drain_work_fn, xenintro_poll,"
           " xenintro_ioctl; %s events; traced: %s us/CPUID):"
           % (ph, ev or "?", pp.get("median_us", "?")))
     print("  %-40s %8s %12s %10s %10s" % ("function (inclusive time)", "calls",

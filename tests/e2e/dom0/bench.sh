@@ -174,11 +174,11 @@ trace_on() {
 	echo 0 >$TR/tracing_on
 	echo nop >$TR/current_tracer
 	: >$TR/set_graph_function
-	for fn in xi_evtchn_interrupt xenintro_poll xenintro_ioctl; do
+	for fn in xi_evtchn_interrupt xenintro_drain_work_fn xenintro_poll xenintro_ioctl; do
 		echo $fn >>$TR/set_graph_function ||
 			log "trace: $fn cannot be traced"
 	done
-	# Deep enough for IRQ -> kick -> drain -> per request -> hypercall.
+	# Deep enough for the drain work -> per request -> hypercall.
 	echo 7 >$TR/max_graph_depth
 	echo 1 >$TR/options/funcgraph-tail
 	echo 16384 >$TR/buffer_size_kb

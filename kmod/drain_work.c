@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kicks: the hypervisor says requests are waiting. A guest decides how
+ * often that happens, so a guest that raises events as fast as it can
+ * (a CPUID loop, a CR3-writing loop) must not be able to turn dom0 into
+ * its event processor. Three rules keep it a guest's problem:
+ *
+ *  1. The interrupt does O(1) work. xenintro_domain_kick() only queues
+ *     the domain's drain work; no request is read in hard IRQ context.
+ *     Before, the whole ring was drained there, and hard IRQ time is
+ *     taken from whatever dom0 task was running, which no scheduler can
+ *     balance.
+ *
+ *  2. The work is bounded. One run of the work consumes at most
+ *     drain_budget requests (module parameter, default XVE_RING_ENTRIES:
+ *     one ring's worth) under dom->lock with interrupts off, so the time
+ *     interrupts stay off is bounded by the budget, not by the guest.
+ *     When the budget runs out with requests left, the work queues
+ *     itself again instead of looping: between two runs the worker
+ *     thread passes through the scheduler (cond_resched() after each
+ *     work item), so dom0 tasks that are due run first.
+ *
+ *  3. The work runs in a schedulable thread. The workqueue is unbound
+ *     and ordinary (SCHED_OTHER, nice 0): under a storm its worker gets
+ *     a fair share of a CPU, like any busy dom0 task, not more. It is
+ *     WQ_SYSFS, so an administrator can move it (cpumask) or lower it
+ *     (nice) under /sys/devices/virtual/workqueue/xenintro_events/.
+ *
+ * Xen's lateeoi event channels close the loop: the channel stays masked
+ * from its interrupt until ->kick_done() (the backend's
+ * xen_irq_lateeoi()), which the work calls only when the ring is empty.
+ * However many notifications the guest causes meanwhile, they become
+ * one pending bit, and that fires once when the channel is unmasked, so
+ * no request is lost and a storm costs one interrupt per drained ring,
+ * not one per event. A kick that found nothing tells the backend so
+ * (spurious): Xen's lateeoi then backs off the channel.
+ *
+ * Locking: the work takes dom->lock (irqsave) for each chunk, like every
+ * other part of the event path; nothing else is shared. One work item
+ * per domain, so a domain's chunks never run concurrently; domains are
+ * processed in parallel. A backend stops its kicks and calls
+ * xenintro_domain_kick_cancel() in ->ring_disable() before freeing what
+ * ->notify() and ->kick_done() use (cancel_work_sync() copes with a work
+ * that queues itself again).
+ */
+#include <linux/moduleparam.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+
+#include "xenintro.h"
+#include "xenintro_trace.h"
+
+/* Upper bound for drain_budget: keeps interrupts-off time in microseconds. */
+#define XENINTRO_DRAIN_BUDGET_MAX	1024
+
+static unsigned int xenintro_drain_budget = XVE_RING_ENTRIES;
+
+static int xenintro_drain_budget_set(const char *val,
+				     const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > XENINTRO_DRAIN_BUDGET_MAX)
+		return -EINVAL;
+	WRITE_ONCE(xenintro_drain_budget, n);
+	return 0;
+}
+
+static const struct kernel_param_ops xenintro_drain_budget_ops = {
+	.set = xenintro_drain_budget_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(drain_budget, &xenintro_drain_budget_ops,
+		&xenintro_drain_budget, 0644);
+MODULE_PARM_DESC(drain_budget,
+		 "Requests one run of a domain's ring processing may take (1-1024, default 8: one ring)");
+
+static struct workqueue_struct *xenintro_event_wq;
+
+/**
+ * xenintro_drain_work_run() - one bounded chunk of a domain's ring
+ * @dom: the domain
+ *
+ * Applies verdicts the agent published without a kick, then processes at
+ * most drain_budget requests.
+ *
+ * Return: true if requests are left for another run.
+ */
+bool xenintro_drain_work_run(struct xenintro_domain *dom)
+{
+	unsigned int budget = READ_ONCE(xenintro_drain_budget);
+	unsigned long flags;
+	unsigned int n;
+	bool more;
+
+	spin_lock_irqsave(&dom->lock, flags);
+	xenintro_consume_verdicts_locked(dom);
+	n = xenintro_drain_budget_locked(dom, budget, &more);
+	trace_xenintro_drain(dom->hv.domid, n, budget, more);
+	spin_unlock_irqrestore(&dom->lock, flags);
+
+	if (!more && dom->ops->kick_done)
+		dom->ops->kick_done(dom, !n);
+	return more;
+}
+EXPORT_SYMBOL_IF_KUNIT(xenintro_drain_work_run);
+
+static void xenintro_drain_work_fn(struct work_struct *work)
+{
+	struct xenintro_domain *dom = container_of(work, struct xenintro_domain,
+						   drain_work);
+
+	/* At the tail of the queue: whatever else is due goes first. */
+	if (xenintro_drain_work_run(dom))
+		queue_work(xenintro_event_wq, work);
+}
+
+void xenintro_drain_work_setup(struct xenintro_domain *dom)
+{
+	INIT_WORK(&dom->drain_work, xenintro_drain_work_fn);
+}
+
+/**
+ * xenintro_domain_kick() - the hypervisor has new requests
+ * @dom: the domain
+ *
+ * Called by backends from their event-channel handler, in any context.
+ * Only queues the domain's drain work (see the top of this file); a kick
+ * while it is queued already is folded into it.
+ */
+void xenintro_domain_kick(struct xenintro_domain *dom)
+{
+	queue_work(xenintro_event_wq, &dom->drain_work);
+}
+EXPORT_SYMBOL_GPL(xenintro_domain_kick);
+
+/**
+ * xenintro_domain_kick_cancel() - no kick's work runs after this
+ * @dom: the domain
+ *
+ * For ->ring_disable(), after the backend stopped delivering kicks and
+ * before it frees what ->notify() and ->kick_done() use. May sleep.
+ */
+void xenintro_domain_kick_cancel(struct xenintro_domain *dom)
+{
+	cancel_work_sync(&dom->drain_work);
+}
+EXPORT_SYMBOL_GPL(xenintro_domain_kick_cancel);
+
+int xenintro_drain_work_init(void)
+{
+	xenintro_event_wq = alloc_workqueue("xenintro_events",
+					    WQ_UNBOUND | WQ_SYSFS, 0);
+	return xenintro_event_wq ? 0 : -ENOMEM;
+}
+
+void xenintro_drain_work_exit(void)
+{
+	destroy_workqueue(xenintro_event_wq);
+}
