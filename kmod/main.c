@@ -88,24 +88,32 @@ static int __init xenintro_init(void)
 	int ret;
 
 	xenintro_uapi_check();
+	/* Parameters were parsed before init: later writes are run time. */
+	xenintro_policy_live();
 
 	ret = xenintro_map_init();
 	if (ret)
-		return ret;
+		goto out_policy;
 	ret = misc_register(&xenintro_misc);
 	if (ret) {
 		xenintro_map_exit();
-		return ret;
+		goto out_policy;
 	}
 	pr_info("xenintro: /dev/xenintro ready (uAPI %d)\n",
 		XENINTRO_API_VERSION);
 	return 0;
+
+out_policy:
+	/* A domain_policy given at load time was parsed already. */
+	xenintro_policy_exit();
+	return ret;
 }
 
 static void __exit xenintro_exit(void)
 {
 	misc_deregister(&xenintro_misc);
 	xenintro_map_exit();
+	xenintro_policy_exit();
 }
 
 module_init(xenintro_init);
