@@ -92,6 +92,20 @@ static void xenintro_audit_string(struct audit_buffer *ab, const char *key,
 		audit_log_format(ab, "%02X", (unsigned char)*c);
 }
 
+/* The session's read counters (see the top of the file). */
+static void xenintro_audit_read_fields(struct audit_buffer *ab,
+				       const struct xenintro_domain *dom)
+{
+	const struct xenintro_audit_reads *r = &dom->audit;
+
+	if (!ab)
+		return;
+	audit_log_format(ab, " reads=%llu read_bytes=%llu", r->read_calls,
+			 r->read_bytes);
+	audit_log_format(ab, " maps=%llu map_frames=%llu translations=%llu",
+			 r->map_calls, r->map_frames, r->translations);
+}
+
 static void xenintro_audit_domain(struct audit_buffer *ab,
 				  const struct xenintro_domain *dom)
 {
@@ -106,9 +120,10 @@ static void xenintro_audit_domain(struct audit_buffer *ab,
  * @old_text: the policy before, normal form (NULL when refused)
  * @new_text: the policy now, normal form (NULL when refused)
  * @error: why it was refused, or NULL
+ * @ret: 0, or the refusal's -errno
  */
 void xenintro_audit_policy(const char *old_text, const char *new_text,
-			   const char *error)
+			   const char *error, int ret)
 {
 	struct audit_buffer *ab = xenintro_audit_start("set-policy");
 
@@ -116,7 +131,7 @@ void xenintro_audit_policy(const char *old_text, const char *new_text,
 		return;
 	if (error) {
 		xenintro_audit_string(ab, "error", error);
-		xenintro_audit_end(ab, -EINVAL);
+		xenintro_audit_end(ab, ret);
 		return;
 	}
 	/* The normal form has no blanks or quotes: one field each. */
@@ -158,15 +173,14 @@ void xenintro_audit_attach(struct xenintro_domain *dom)
 /* Teardown, under ctl_lock: the session's totals of reads end with it. */
 void xenintro_audit_detach(struct xenintro_domain *dom, bool dead)
 {
-	const struct xenintro_audit_reads *r = &dom->audit;
 	struct audit_buffer *ab = xenintro_audit_start("detach");
 
 	xenintro_audit_domain(ab, dom);
 	if (ab)
-		audit_log_format(ab, " reason=%s reads=%llu read_bytes=%llu maps=%llu map_frames=%llu translations=%llu mem_writes=%llu",
-				 dead ? "died" : "detach", r->read_calls,
-				 r->read_bytes, r->map_calls, r->map_frames,
-				 r->translations, dom->mem_writes);
+		audit_log_format(ab, " reason=%s", dead ? "died" : "detach");
+	xenintro_audit_read_fields(ab, dom);
+	if (ab)
+		audit_log_format(ab, " mem_writes=%llu", dom->mem_writes);
 	xenintro_audit_end(ab, 0);
 }
 
@@ -224,14 +238,10 @@ void xenintro_audit_pause(struct xenintro_domain *dom, bool pause, int ret)
 static void xenintro_audit_read_counts(struct xenintro_domain *dom,
 				       const char *op, int ret)
 {
-	const struct xenintro_audit_reads *r = &dom->audit;
 	struct audit_buffer *ab = xenintro_audit_start(op);
 
 	xenintro_audit_domain(ab, dom);
-	if (ab)
-		audit_log_format(ab, " reads=%llu read_bytes=%llu maps=%llu map_frames=%llu translations=%llu",
-				 r->read_calls, r->read_bytes, r->map_calls,
-				 r->map_frames, r->translations);
+	xenintro_audit_read_fields(ab, dom);
 	xenintro_audit_end(ab, ret);
 }
 

@@ -31,7 +31,7 @@ struct xenintro_audit_reads {
 };
 
 void xenintro_audit_policy(const char *old_text, const char *new_text,
-			   const char *error);
+			   const char *error, int ret);
 void xenintro_audit_refused(u16 domid, const struct xenintro_domident *id,
 			    const char *why);
 void xenintro_audit_attach(struct xenintro_domain *dom);

@@ -398,14 +398,18 @@ static int xenintro_policy_set(const char *val, const struct kernel_param *kp)
 	char err[160];
 	char *old_text, *new_text;
 
-	if (READ_ONCE(xenintro_policy_is_live) && !capable(CAP_SYS_ADMIN))
+	if (READ_ONCE(xenintro_policy_is_live) && !capable(CAP_SYS_ADMIN)) {
+		xenintro_audit_policy(NULL, NULL, "CAP_SYS_ADMIN needed",
+				      -EPERM);
 		return -EPERM;
+	}
 
 	new = xenintro_policy_parse(val, err, sizeof(err));
 	if (IS_ERR(new)) {
 		pr_warn("xenintro: domain_policy not changed: %s\n",
 			err[0] ? err : "out of memory");
-		xenintro_audit_policy(NULL, NULL, err[0] ? err : "no memory");
+		xenintro_audit_policy(NULL, NULL, err[0] ? err : "no memory",
+				      PTR_ERR(new));
 		return PTR_ERR(new);
 	}
 	old_text = kmalloc(XENINTRO_POLICY_TEXT_MAX, GFP_KERNEL);
@@ -429,7 +433,7 @@ static int xenintro_policy_set(const char *val, const struct kernel_param *kp)
 
 	pr_info("xenintro: domain_policy now %s (was %s)\n", new_text,
 		old_text);
-	xenintro_audit_policy(old_text, new_text, NULL);
+	xenintro_audit_policy(old_text, new_text, NULL, 0);
 	kfree(old_text);
 	kfree(new_text);
 	return 0;

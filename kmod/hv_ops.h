@@ -36,6 +36,7 @@
 #ifndef _XENINTRO_HV_OPS_H
 #define _XENINTRO_HV_OPS_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct module;
@@ -60,9 +61,9 @@ struct xenintro_dominfo {
 #define XENINTRO_DOMAIN_NAME_MAX	64
 
 /* struct xenintro_domident.marks */
-#define XENINTRO_IDENT_DRIVER	(1U << 0) /* serves other domains' devices */
-#define XENINTRO_IDENT_STUB	(1U << 1) /* a device model or xenstore stubdom */
-#define XENINTRO_IDENT_SELF	(1U << 2) /* the domain this kernel runs in */
+#define XENINTRO_IDENT_DRIVER	BIT(0) /* serves other domains' devices */
+#define XENINTRO_IDENT_STUB	BIT(1) /* a device model or xenstore stubdom */
+#define XENINTRO_IDENT_SELF	BIT(2) /* the domain this kernel runs in */
 
 /**
  * struct xenintro_domident - who a domain is, for the domain policy

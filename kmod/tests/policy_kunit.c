@@ -12,6 +12,12 @@
 
 #include "../xenintro.h"
 
+/* The longest name there can be: 63 characters. */
+#define NAME26	"abcdefghijklmnopqrstuvwxyz"
+#define NAME63	NAME26 NAME26 "0123456789a"
+#define DOMIDS_1_16	"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"
+#define DOMIDS_17_32	"17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32"
+
 struct policy_text_case {
 	const char *name;
 	const char *text;
@@ -36,13 +42,9 @@ static const struct policy_text_case policy_text_cases[] = {
 	{ "the normal form parses again",
 	  "default=deny;allow=5,name:db;deny=7,name:web1",
 	  0, "default=deny;allow=5,name:db;deny=7,name:web1" },
-	{ "63-character name",
-	  "deny=name:abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789a",
-	  0,
-	  "default=allow;deny=name:abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789a" },
-	{ "64-character name",
-	  "deny=name:abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789ab",
-	  -EINVAL, NULL },
+	{ "63-character name", "deny=name:" NAME63, 0,
+	  "default=allow;deny=name:" NAME63 },
+	{ "64-character name", "deny=name:" NAME63 "b", -EINVAL, NULL },
 	{ "reserved domid", "deny=32752", -EINVAL, NULL },
 	{ "domid out of range", "allow=70000", -EINVAL, NULL },
 	{ "domid with junk", "allow=5x", -EINVAL, NULL },
@@ -58,9 +60,9 @@ static const struct policy_text_case policy_text_cases[] = {
 	{ "non-ASCII name", "deny=caf\xc3\xa9", -EINVAL, NULL },
 	{ "bad default", "default=maybe", -EINVAL, NULL },
 	{ "default twice", "default=deny default=deny", -EINVAL, NULL },
-	{ "32 entries", "allow=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32",
-	  0, "default=allow;allow=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32" },
-	{ "33 entries", "allow=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16 deny=17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33",
+	{ "32 entries", "allow=" DOMIDS_1_16 "," DOMIDS_17_32, 0,
+	  "default=allow;allow=" DOMIDS_1_16 "," DOMIDS_17_32 },
+	{ "33 entries", "allow=" DOMIDS_1_16 " deny=" DOMIDS_17_32 ",33",
 	  -E2BIG, NULL },
 };
 
@@ -101,7 +103,7 @@ static void policy_parse_table(struct kunit *test)
 /* The longest policy there can be still prints whole into one page. */
 static void policy_print_fits_a_page(struct kunit *test)
 {
-	const char *name = "name:abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123456789a";
+	const char *name = "name:" NAME63;
 	struct xenintro_policy *p;
 	char err[160];
 	char *text, *buf;
