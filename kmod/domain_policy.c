@@ -63,6 +63,12 @@ static DEFINE_MUTEX(xenintro_policy_lock);
 static struct xenintro_policy __rcu *xenintro_policy;
 /* Set by module init: from then on, writers need CAP_SYS_ADMIN. */
 static bool xenintro_policy_is_live;
+/*
+ * Set by module exit, under xenintro_policy_lock: the parameter's sysfs
+ * file outlives exit briefly, and a write then must not publish a policy
+ * nobody frees.
+ */
+static bool xenintro_policy_closed;
 
 static bool xenintro_name_char_ok(char c)
 {
@@ -422,6 +428,13 @@ static int xenintro_policy_set(const char *val, const struct kernel_param *kp)
 	}
 
 	mutex_lock(&xenintro_policy_lock);
+	if (xenintro_policy_closed) {
+		mutex_unlock(&xenintro_policy_lock);
+		kfree(old_text);
+		kfree(new_text);
+		kfree(new);
+		return -ENODEV;
+	}
 	old = rcu_dereference_protected(xenintro_policy,
 					lockdep_is_held(&xenintro_policy_lock));
 	xenintro_policy_print(old, old_text, XENINTRO_POLICY_TEXT_MAX);
@@ -468,9 +481,16 @@ void xenintro_policy_live(void)
 	WRITE_ONCE(xenintro_policy_is_live, true);
 }
 
-/* Module exit: nobody can read the policy any more. */
+/*
+ * Module exit (or a failed init): no ATTACH can run any more, so the
+ * policy is freed at once; later writes are refused.
+ */
 void xenintro_policy_exit(void)
 {
-	kfree(rcu_dereference_protected(xenintro_policy, true));
+	mutex_lock(&xenintro_policy_lock);
+	xenintro_policy_closed = true;
+	kfree(rcu_dereference_protected(xenintro_policy,
+					lockdep_is_held(&xenintro_policy_lock)));
 	RCU_INIT_POINTER(xenintro_policy, NULL);
+	mutex_unlock(&xenintro_policy_lock);
 }
