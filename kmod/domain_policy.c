@@ -482,15 +482,20 @@ void xenintro_policy_live(void)
 }
 
 /*
- * Module exit (or a failed init): no ATTACH can run any more, so the
- * policy is freed at once; later writes are refused.
+ * Module exit (or a failed init): no ATTACH can run any more; the policy
+ * goes once readers of the parameter are done, later writes are refused.
  */
 void xenintro_policy_exit(void)
 {
+	struct xenintro_policy *p;
+
 	mutex_lock(&xenintro_policy_lock);
 	xenintro_policy_closed = true;
-	kfree(rcu_dereference_protected(xenintro_policy,
-					lockdep_is_held(&xenintro_policy_lock)));
+	p = rcu_dereference_protected(xenintro_policy,
+				      lockdep_is_held(&xenintro_policy_lock));
 	RCU_INIT_POINTER(xenintro_policy, NULL);
 	mutex_unlock(&xenintro_policy_lock);
+	/* A read of the parameter may still hold it. */
+	synchronize_rcu();
+	kfree(p);
 }
