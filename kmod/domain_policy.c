@@ -21,7 +21,8 @@
  *   allow=SEL[,SEL...]        these domains may be introspected
  *   deny=SEL[,SEL...]         these may not
  * where SEL is a domid (decimal, 0 .. 32751) or a name: "name:NAME", or
- * NAME alone when it does not start with a digit. A name is 1 to 63
+ * NAME alone when it does not start with a digit, '-' or '+' (such a
+ * selector must be a domid). A name is 1 to 63
  * printable ASCII characters without blanks, '"', ',' or ';'. The empty
  * string is the default policy. At most XENINTRO_POLICY_ENTRIES_MAX
  * selectors. A policy that does not parse changes nothing.
@@ -85,8 +86,10 @@ static int xenintro_selector_parse(char *sel, struct xenintro_policy_entry *e,
 
 	if (str_has_prefix(sel, "name:")) {
 		name = sel + strlen("name:");
-	} else if (isdigit(*sel)) {
-		if (kstrtou16(sel, 10, &e->domid) ||
+	} else if (isdigit(*sel) || *sel == '-' || *sel == '+') {
+		/* Digits only: no sign, no blank, no base prefix. */
+		if (sel[strspn(sel, "0123456789")] ||
+		    kstrtou16(sel, 10, &e->domid) ||
 		    e->domid >= XENINTRO_DOMID_FIRST_RESERVED) {
 			snprintf(err, err_len, "'%s' is no domid (0..%u)", sel,
 				 XENINTRO_DOMID_FIRST_RESERVED - 1);
