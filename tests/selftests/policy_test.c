@@ -74,7 +74,8 @@ static int set_policy(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	return write_file(POLICY, text);
+	/* sysfs ignores an empty write: a blank line is the empty policy */
+	return write_file(POLICY, text[0] ? text : "\n");
 }
 
 /*
