@@ -77,8 +77,11 @@ int xi_domain_identity(u16 domid, struct xenintro_domident *id)
 	int ret;
 
 	/* Pairs with the release in xi_xenstore_up(). */
-	if (!smp_load_acquire(&xi_xenstore_ready))
+	if (!smp_load_acquire(&xi_xenstore_ready)) {
+		pr_warn_ratelimited("xenintro_xen: xenstore is not up yet: cannot tell who dom%u is, ATTACH refused (-EAGAIN)\n",
+				    domid);
 		return -EAGAIN;
+	}
 	ret = xi_getdomaininfo(domid, &info);
 	if (ret)
 		return ret == -ESRCH ? ret : -ESRCH;
