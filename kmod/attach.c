@@ -205,6 +205,7 @@ static void xenintro_teardown(struct xenintro_domain *dom)
 	wake_up_all(&dom->wq);
 	pr_info("xenintro: dom%u: detached%s\n", dom->hv.domid,
 		dead ? " (domain died)" : "");
+	xenintro_audit_detach(dom, dead);
 }
 
 /**
@@ -281,8 +282,11 @@ static int xenintro_attach_check(struct xenintro_attach *a)
 {
 	if (a->flags || a->reserved[0] || a->reserved[1])
 		return -EINVAL;
-	/* dom0 cannot monitor itself; Xen's special domids are no guests. */
-	if (!a->domid || a->domid >= XENINTRO_DOMID_FIRST_RESERVED)
+	/*
+	 * Xen's special domids are no guests. dom0 is a domain, refused by
+	 * the domain policy unless the administrator allows it.
+	 */
+	if (a->domid >= XENINTRO_DOMID_FIRST_RESERVED)
 		return -EINVAL;
 	if (xenintro_ring_entries(&a->event_entries) ||
 	    xenintro_ring_entries(&a->verdict_entries))
@@ -379,6 +383,7 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 {
 	const struct xenintro_hv_ops *ops;
 	struct xenintro_dominfo info = {};
+	struct xenintro_domident ident;
 	struct xenintro_domain *dom;
 	unsigned long flags;
 	int ret;
@@ -403,6 +408,10 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 		goto out_unlock;
 	}
 
+	/* The administrator's domain policy (domain_policy.c): -EACCES. */
+	ret = xenintro_policy_check(ops, a->domid, &ident);
+	if (ret)
+		goto out_put_backend;
 	ret = ops->domain_info(a->domid, &info);
 	if (ret)
 		goto out_put_backend;
@@ -426,6 +435,7 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 	}
 	/* From here the domain object owns the backend reference. */
 	dom->frames_mapping = s->inode->i_mapping;
+	strscpy(dom->name, ident.name, sizeof(dom->name));
 
 	mutex_lock(&xenintro_domains_lock);
 	ret = xa_insert(&xenintro_domains, a->domid, dom, GFP_KERNEL);
@@ -461,6 +471,7 @@ int xenintro_attach(struct xenintro_session *s, struct xenintro_attach *a)
 	pr_info("xenintro: dom%u: attached (%s, %u vcpus)\n", a->domid,
 		ops->name, info.max_vcpus);
 	trace_xenintro_attach(a->domid, info.max_vcpus, dom->features);
+	xenintro_audit_attach(dom);
 	return 0;
 
 out_unpause:

@@ -133,6 +133,8 @@ int xenintro_ioctl_monitor(struct xenintro_domain *dom,
 	}
 out:
 	mutex_unlock(&dom->ctl_lock);
+	if (ret != -ENOMEM && ret != -ESRCH)
+		xenintro_audit_monitor(dom, m, ret);
 	return ret;
 }
 
@@ -237,6 +239,7 @@ int xenintro_ioctl_set_access(struct xenintro_domain *dom,
 		else
 			ret = dom->ops->set_access(dom, a->gfn, a->nr,
 						   a->range_rights);
+		xenintro_audit_access(dom, a, ret);
 	}
 	mutex_unlock(&dom->ctl_lock);
 	kvfree(gfns);
@@ -308,6 +311,8 @@ int xenintro_ioctl_pause(struct xenintro_domain *dom, bool pause)
 			dom->pauses--;
 	}
 	mutex_unlock(&dom->ctl_lock);
+	if (ret != -ESRCH)
+		xenintro_audit_pause(dom, pause, ret);
 	return ret;
 }
 
@@ -521,6 +526,7 @@ int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
 		if (IS_ERR(new)) {
 			ret = PTR_ERR(new);
 			r->error_index = bad;
+			/* A refused table changes nothing: not recorded. */
 			goto out;
 		}
 	}
@@ -530,6 +536,7 @@ int xenintro_ioctl_set_rules(struct xenintro_domain *dom,
 	spin_unlock_irqrestore(&dom->lock, flags);
 	r->generation = ++dom->rules_generation;
 	mutex_unlock(&dom->ctl_lock);
+	xenintro_audit_rules(dom, r->nr, r->generation, 0);
 
 	/* No event path still sees it: they all ran under dom->lock. */
 	xenintro_rules_free(old);

@@ -257,6 +257,7 @@ int xenintro_ioctl_map_frames(struct xenintro_session *s,
 		mmap_write_lock(mm);
 		ret = xenintro_frames_fill(s, mf, gfns, errs);
 		mmap_write_unlock(mm);
+		xenintro_audit_map_frames(dom, mf, ret);
 	}
 	mutex_unlock(&dom->ctl_lock);
 

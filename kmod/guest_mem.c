@@ -273,6 +273,7 @@ int xenintro_ioctl_mem(struct xenintro_domain *dom, struct xenintro_mem *m,
 		ret = xenintro_seg_run(dom, &pg, &segs[i], write, bounce);
 		m->bytes += segs[i].done;
 	}
+	xenintro_audit_mem(dom, m, segs, write, ret);
 	if (write && m->bytes)
 		pr_info_ratelimited("xenintro: dom%u: %llu bytes of guest memory written by pid %d (%s)\n",
 				    dom->hv.domid, m->bytes,
@@ -317,8 +318,10 @@ int xenintro_ioctl_translate(struct xenintro_domain *dom,
 		ret = xenintro_root_check(dom, &t->root);
 		if (!ret)
 			ret = xenintro_root_paging(dom, &t->root, &pg);
-		if (!ret)
+		if (!ret) {
 			xenintro_walk(&pg, t->gva, xenintro_gpa_read, dom, &w);
+			xenintro_audit_translate(dom);
+		}
 	}
 	mutex_unlock(&dom->ctl_lock);
 	if (ret)

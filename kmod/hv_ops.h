@@ -42,6 +42,7 @@
 #ifndef _XENINTRO_HV_OPS_H
 #define _XENINTRO_HV_OPS_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct module;
@@ -60,6 +61,24 @@ struct xenintro_dominfo {
 	u32 max_vcpus;
 	bool dying;
 	bool hvm;
+};
+
+/* Bytes of a domain's name, NUL included (Xen's names are shorter). */
+#define XENINTRO_DOMAIN_NAME_MAX	64
+
+/* struct xenintro_domident.marks */
+#define XENINTRO_IDENT_DRIVER	BIT(0) /* serves other domains' devices */
+#define XENINTRO_IDENT_STUB	BIT(1) /* a device model or xenstore stubdom */
+#define XENINTRO_IDENT_SELF	BIT(2) /* the domain this kernel runs in */
+
+/**
+ * struct xenintro_domident - who a domain is, for the domain policy
+ * @name: the toolstack's name for it, NUL-terminated; "" if it has none
+ * @marks: XENINTRO_IDENT_*
+ */
+struct xenintro_domident {
+	char name[XENINTRO_DOMAIN_NAME_MAX];
+	u32 marks;
 };
 
 /**
@@ -83,6 +102,11 @@ struct xenintro_inject {
  * @name: shown in logs and XENINTRO_IOC_STATS users
  * @owner: module implementing the ops; pinned while a session uses it
  * @domain_info: look up @domid; -ESRCH if it does not exist
+ * @domain_identity: @domid's name and marks (driver, stub, own domain),
+ *	for the domain policy (domain_policy.c); -ESRCH if it does not
+ *	exist, another errno if it cannot be told now (ATTACH then fails
+ *	with it: the policy never guesses). May sleep. Optional: without it
+ *	a domain has no name and no marks, so only dom0 is protected.
  * @pause: pause the whole domain (reference counted by the hypervisor)
  * @unpause: undo one @pause
  * @ring_enable: map the domain's monitor ring, call xenintro_vmring_init()
@@ -136,6 +160,7 @@ struct xenintro_hv_ops {
 	const char *name;
 	struct module *owner;
 	int (*domain_info)(u16 domid, struct xenintro_dominfo *info);
+	int (*domain_identity)(u16 domid, struct xenintro_domident *id);
 	int (*pause)(struct xenintro_domain *dom);
 	int (*unpause)(struct xenintro_domain *dom);
 	int (*ring_enable)(struct xenintro_domain *dom);

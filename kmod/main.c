@@ -88,10 +88,12 @@ static int __init xenintro_init(void)
 	int ret;
 
 	xenintro_uapi_check();
+	/* Parameters were parsed before init: later writes are run time. */
+	xenintro_policy_live();
 
 	ret = xenintro_drain_work_init();
 	if (ret)
-		return ret;
+		goto out_policy;
 	ret = xenintro_map_init();
 	if (ret)
 		goto out_drain;
@@ -106,6 +108,9 @@ out_map:
 	xenintro_map_exit();
 out_drain:
 	xenintro_drain_work_exit();
+out_policy:
+	/* A domain_policy given at load time was parsed already. */
+	xenintro_policy_exit();
 	return ret;
 }
 
@@ -114,6 +119,7 @@ static void __exit xenintro_exit(void)
 	misc_deregister(&xenintro_misc);
 	xenintro_map_exit();
 	xenintro_drain_work_exit();
+	xenintro_policy_exit();
 }
 
 module_init(xenintro_init);

@@ -187,6 +187,8 @@ static int xenintro_ioctl_restrict_op(struct xenintro_session *s,
 	}
 	WRITE_ONCE(s->ioctls_kept, s->ioctls_kept &
 		   (r->ioctls | XENINTRO_IOCTL_BIT(_XENINTRO_RESTRICT)));
+	xenintro_audit_restrict(s->restricted_domid, s->domain_restricted,
+				s->ioctls_kept);
 out:
 	mutex_unlock(&s->lock);
 	return ret;

@@ -42,6 +42,8 @@
 #include <linux/workqueue.h>
 #include <linux/xenintro.h>
 
+#include "audit.h"
+#include "domain_policy.h"
 #include "hv_ops.h"
 #include "xen_abi.h"
 
@@ -332,6 +334,8 @@ struct xenintro_domain {
 	bool dead;			/* the domain died; under ctl_lock */
 	u64 mem_writes;			/* WRITE_MEM bytes, under ctl_lock */
 	u64 rules_generation;		/* SET_RULES successes, under ctl_lock */
+	char name[XENINTRO_DOMAIN_NAME_MAX];	/* at ATTACH, for audit */
+	struct xenintro_audit_reads audit;	/* under ctl_lock */
 	/* the session's mappings, for revoking frames (guest_map.c) */
 	struct address_space *frames_mapping;
 	/*

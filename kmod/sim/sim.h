@@ -271,6 +271,9 @@ struct sim_vcpu {
 struct sim_domain {
 	struct kref ref;	/* registry "alive" ref, attachment, users */
 	u16 domid;
+	/* Set at creation, never changed: read without a lock. */
+	char name[XENINTRO_DOMAIN_NAME_MAX];	/* "" for none */
+	u32 marks;		/* XENINTRO_IDENT_DRIVER / _STUB */
 	bool hvm;
 	bool amd;
 	bool altp2m;		/* altp2m active (Intel only) */
@@ -332,6 +335,8 @@ struct sim_domain {
 /* Parameters of "create". */
 struct sim_create {
 	u16 domid;
+	char name[XENINTRO_DOMAIN_NAME_MAX];
+	u32 marks;
 	u32 vcpus;
 	u32 frames;
 	bool hvm;

@@ -24,7 +24,7 @@
  * Domains
  * -------
  *   create domid=N vcpus=V frames=F [hvm=0|1] [vendor=intel|amd]
- *          [altp2m=0|1] [paused=0|1]
+ *          [altp2m=0|1] [paused=0|1] [name=NAME] [role=guest|driver|stub]
  *       domid 1..0x7fef, vcpus 1..128, frames 1..1048576. hvm defaults to
  *       1 (hvm=0 models a PV guest: no ring, no monitor events). vendor
  *       defaults to intel; amd behaves like SVM: mem_access ops fail with
@@ -35,8 +35,14 @@
  *       paused=1 creates the domain with a toolstack pause count of 1
  *       (xl create -p). EEXIST if the domid is taken (a destroyed domain
  *       keeps its domid until the session that monitored it has
- *       disabled the ring).
- *       -> result=done domid= vcpus= frames= hvm= vendor= altp2m=
+ *       disabled the ring). name= is the toolstack's name (xenstore's
+ *       /local/domain/<id>/name on Xen; none by default, at most 63
+ *       characters); role=driver or stub marks the domain as Xen's
+ *       backend reads xenstore (a driver domain hosting backends, a
+ *       device-model or xenstore stub domain), for the core's domain
+ *       policy. The module parameter own_domid names the domain this
+ *       kernel plays to run in.
+ *       -> result=done domid= vcpus= frames= hvm= vendor= altp2m= role=
  *   destroy domid=N
  *       The domain dies: blocked vCPUs wake with result=dead, no more
  *       requests are produced or responses consumed, an attached session
@@ -344,6 +350,28 @@ static int sim_arg_domain(struct sim_ctx *c, struct sim_domain **d)
 	return 0;
 }
 
+/* create's name= and role=: who the domain is, for the domain policy. */
+static int sim_arg_identity(struct sim_ctx *c, struct sim_create *cr)
+{
+	const char *name = sim_arg_str(c, "name");
+	const char *role = sim_arg_str(c, "role");
+
+	if (name && (!*name || strlen(name) >= sizeof(cr->name)))
+		return sim_fail(c, -EINVAL, "name= has 1 to %zu characters",
+				sizeof(cr->name) - 1);
+	if (name)
+		strscpy(cr->name, name, sizeof(cr->name));
+	if (!role || !strcmp(role, "guest"))
+		return 0;
+	if (!strcmp(role, "driver"))
+		cr->marks = XENINTRO_IDENT_DRIVER;
+	else if (!strcmp(role, "stub"))
+		cr->marks = XENINTRO_IDENT_STUB;
+	else
+		return sim_fail(c, -EINVAL, "role must be guest, driver or stub");
+	return 0;
+}
+
 static int sim_cmd_create(struct sim_ctx *c)
 {
 	struct sim_create cr = {};
@@ -377,6 +405,9 @@ static int sim_cmd_create(struct sim_ctx *c)
 	ret = sim_arg_bool(c, "paused", false, &cr.paused);
 	if (ret)
 		return ret;
+	ret = sim_arg_identity(c, &cr);
+	if (ret)
+		return ret;
 	ret = sim_args_done(c);
 	if (ret)
 		return ret;
@@ -386,9 +417,11 @@ static int sim_cmd_create(struct sim_ctx *c)
 		return sim_fail(c, ret, "domain %u exists", cr.domid);
 	if (ret)
 		return sim_fail(c, ret, "cannot create domain");
-	sim_out(c, "result=done domid=%u vcpus=%u frames=%u hvm=%u vendor=%s altp2m=%u",
+	sim_out(c, "result=done domid=%u vcpus=%u frames=%u hvm=%u vendor=%s altp2m=%u role=%s",
 		cr.domid, cr.vcpus, cr.frames, cr.hvm,
-		cr.amd ? "amd" : "intel", cr.altp2m);
+		cr.amd ? "amd" : "intel", cr.altp2m,
+		cr.marks & XENINTRO_IDENT_STUB ? "stub" :
+		cr.marks & XENINTRO_IDENT_DRIVER ? "driver" : "guest");
 	return 0;
 }
 

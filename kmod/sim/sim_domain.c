@@ -61,6 +61,8 @@ struct sim_domain *sim_domain_alloc(const struct sim_create *c)
 
 	kref_init(&d->ref);
 	d->domid = c->domid;
+	strscpy(d->name, c->name, sizeof(d->name));
+	d->marks = c->marks;
 	d->hvm = c->hvm;
 	d->amd = c->amd;
 	d->altp2m = c->altp2m;

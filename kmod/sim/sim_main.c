@@ -88,10 +88,35 @@ static int sim_domain_info(u16 domid, struct xenintro_dominfo *info)
 	return 0;
 }
 
+/*
+ * The domain this kernel "runs in", for the domain policy: a real dom0's
+ * own domain is dom0, which has no simulated twin, so a test names one of
+ * the simulated domains instead (0: none of them).
+ */
+static ushort own_domid;
+module_param(own_domid, ushort, 0600);
+MODULE_PARM_DESC(own_domid, "simulated domain that plays the domain this kernel runs in (default 0: none)");
+
+/* Names and marks come from "create" (name=, role=); see sim_debugfs.c. */
+static int sim_domain_identity(u16 domid, struct xenintro_domident *id)
+{
+	struct sim_domain *d = sim_domain_get(domid);
+
+	if (!d)
+		return -ESRCH;
+	strscpy(id->name, d->name, sizeof(id->name));
+	id->marks = d->marks;
+	if (domid == READ_ONCE(own_domid))
+		id->marks |= XENINTRO_IDENT_SELF;
+	sim_domain_put(d);
+	return 0;
+}
+
 const struct xenintro_hv_ops sim_hv_ops = {
 	.name = "sim",
 	.owner = THIS_MODULE,
 	.domain_info = sim_domain_info,
+	.domain_identity = sim_domain_identity,
 	.pause = sim_op_pause,
 	.unpause = sim_op_unpause,
 	.ring_enable = sim_ring_enable,

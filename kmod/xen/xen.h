@@ -6,7 +6,8 @@
  * Files: xen_main.c (load-time probe, the operations table, noticing
  * dead guests), xen_domctl.c (domctl and memory_op wrappers),
  * xen_ring.c (mapping the ring page, enabling it, the event channel),
- * xen_mem.c (guest memory through a one-frame window).
+ * xen_mem.c (guest memory through a one-frame window), xen_ident.c (a
+ * domain's name and role from xenstore, for the domain policy).
  */
 #ifndef _XENINTRO_XEN_H
 #define _XENINTRO_XEN_H
@@ -65,6 +66,11 @@ long xi_max_gpfn(u16 domid);
 int xi_mem_access(struct xi_mem_access_op *op);
 int xi_hvm_get_param(u16 domid, u32 index, u64 *value);
 int xi_memory_reservation(u16 domid, unsigned int cmd, u64 gfn);
+
+/* xen_ident.c */
+int xi_ident_init(void);
+void xi_ident_exit(void);
+int xi_domain_identity(u16 domid, struct xenintro_domident *id);
 
 /* xen_mem.c */
 int xi_op_read_gpa(struct xenintro_domain *dom, u64 gpa, void *buf, u32 len);

@@ -40,6 +40,7 @@
 #define XI_DOMINF_hvm_guest		BIT(1)
 #define XI_DOMINF_shutdown		BIT(2)
 #define XI_DOMINF_paused		BIT(3)
+#define XI_DOMINF_xs_domain		BIT(7)	/* the xenstore domain */
 #define XI_DOMINF_SHUTDOWN_REASON(flags)	(((flags) >> 16) & 0xff)
 /* SHUTDOWN_* reasons after which the same domain runs again */
 #define XI_SHUTDOWN_suspend		2

@@ -375,6 +375,7 @@ static const struct xenintro_hv_ops xi_xen_ops = {
 	.name = "xen",
 	.owner = THIS_MODULE,
 	.domain_info = xi_domain_info,
+	.domain_identity = xi_domain_identity,
 	.pause = xi_op_pause,
 	.unpause = xi_op_unpause,
 	.ring_enable = xi_ring_enable,
@@ -431,9 +432,14 @@ static int __init xi_xen_init(void)
 	ret = xi_xen_probe();
 	if (ret)
 		return ret;
-	ret = xenintro_register_backend(&xi_xen_ops);
+	ret = xi_ident_init();
 	if (ret)
 		return ret;
+	ret = xenintro_register_backend(&xi_xen_ops);
+	if (ret) {
+		xi_ident_exit();
+		return ret;
+	}
 	pr_info("xenintro_xen: Xen %u.%u backend ready (domctl 0x%x, vm_event %u)\n",
 		xi_release->major, xi_release->minor,
 		xi_release->domctl_version, XVE_INTERFACE_VERSION);
@@ -444,6 +450,7 @@ static void __exit xi_xen_exit(void)
 {
 	xenintro_unregister_backend(&xi_xen_ops);
 	cancel_delayed_work_sync(&xi_death_work);
+	xi_ident_exit();
 }
 
 module_init(xi_xen_init);

@@ -38,7 +38,7 @@ results_init
 case "${XEN_DIST:-host}" in
 trixie)
 	logdir="$XENINTRO_RESULTS/e2e-trixie"
-	ONLY=${XENINTRO_E2E_ONLY-1+2+4+5a+5b+11+13+14+15+16+16b+19+20+21+21b+9}
+	ONLY=${XENINTRO_E2E_ONLY-1+2+4+5a+5b+11+13+14+15+16+16b+16p+19+20+21+21b+9}
 	;;
 *)
 	logdir="$XENINTRO_RESULTS/e2e"

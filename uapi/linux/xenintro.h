@@ -517,7 +517,13 @@ struct xenintro_agent_page {
  * Errors: -EBUSY if this fd is attached already or the domain is monitored
  * elsewhere, -ESRCH if the domain does not exist or is dying, -EOPNOTSUPP
  * if it cannot be monitored (a PV guest), -ENODEV if no hypervisor backend
- * is loaded.
+ * is loaded, -EPERM if RESTRICT locked this fd to another domain,
+ * -EACCES if the administrator's domain policy refuses the domain (the
+ * module parameter domain_policy; by default dom0, the domain the kernel
+ * runs in, and driver and stub domains are refused, every other domain
+ * allowed; the kernel log says why, and an audit record is written),
+ * -EAGAIN if the hypervisor cannot yet tell who the domain is (Xen: before
+ * xenstored runs), -EINVAL for a domid of Xen's reserved range.
  */
 struct xenintro_attach {
 	__u32 size;

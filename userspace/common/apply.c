@@ -73,7 +73,9 @@ int apply_attach(struct xenintro *x, const char *device,
 		snprintf(why, len, "cannot attach to domain %u: %s%s", domid,
 			 strerror(-ret),
 			 ret == -EBUSY ? " (another agent monitors it?)" :
-			 ret == -ESRCH ? " (no such domain)" : "");
+			 ret == -ESRCH ? " (no such domain)" :
+			 ret == -EACCES ? " (refused by xenintro's domain_policy; the kernel log says why)" :
+			 "");
 		xenintro_close(x);
 		return ret;
 	}

@@ -1006,6 +1006,9 @@ int main(int argc, char **argv)
 	if (agent_open(&a, domid))
 		return 1;
 
+	/* ATTACH and nothing else (the domain policy, scenario 16p). */
+	if (!strcmp(mode, "attach"))
+		return finish(&a);
 	if (!strcmp(mode, "boot"))
 		return mode_boot(&a, secs);
 	plain_continue = argc > 4 && !strcmp(argv[4], "continue");

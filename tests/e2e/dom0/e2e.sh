@@ -656,6 +656,50 @@ s16c() {
 scenario 16c "guest memory: with allow_guest_writes=1 the agent overwrites a process buffer through the event's CR3 and the guest sees exactly those bytes; without it a write session is refused" s16c g1
 dmesg_mark 16c
 
+# ------------------------------------ 16p: domain policy and audit records
+# The administrator's domain policy (issue 16): dom0 is refused by the
+# default policy, and g1 once the policy denies it by its xenstore name,
+# each with EACCES (-13), a kernel log line saying why and an audit
+# record (type 1316; this dom0 runs no auditd, so the kernel prints the
+# records, at most 10 per 5 s: hence the pause before the allowed attach,
+# whose attach and detach records name g1, the agent's pid and exe).
+POLICY=/sys/module/xenintro/parameters/domain_policy
+# au <op>: xenintro's audit records of that op the kernel printed
+au() { grep -F "audit: type=1316 " /tmp/s16p.dmesg | grep -F "module=xenintro op=$1 "; }
+s16p() {
+	$AGENT attach 0 >/tmp/s16p-0.out 2>&1
+	r0=$(aline /tmp/s16p-0.out "error=attach")
+	echo "deny=name:g1" >$POLICY
+	pol=$(cat $POLICY)
+	$AGENT attach "$d1" >/tmp/s16p-1.out 2>&1
+	r1=$(aline /tmp/s16p-1.out "error=attach")
+	echo "" >$POLICY
+	sleep 6
+	$AGENT attach "$d1" >/tmp/s16p-2.out 2>&1 &
+	apid=$!
+	wait $apid
+	r2=$(aline /tmp/s16p-2.out "closed")
+	show /tmp/s16p-0.out "XI-AGENT 16p-0"
+	show /tmp/s16p-1.out "XI-AGENT 16p-1"
+	show /tmp/s16p-2.out "XI-AGENT 16p-2"
+	sleep 1
+	dmesg >/tmp/s16p.dmesg
+	l0=$(grep -cF "ATTACH to dom0 (Domain-0) refused" /tmp/s16p.dmesg)
+	a0=$(au attach | grep -F " domid=0 " | grep -F " reason=dom0 " | grep -cF " res=0")
+	l1=$(grep -F "ATTACH to dom$d1 (g1) refused" /tmp/s16p.dmesg | grep -cF ": denied by name")
+	a1=$(au attach | grep -F " domid=$d1 dom_name=\"g1\" " | grep -F " reason=deny-name " | grep -cF " res=0")
+	ap=$(au set-policy | grep -F " new=\"default=allow;deny=name:g1\" " | grep -cF " res=1")
+	aa=$(au attach | grep -F " domid=$d1 dom_name=\"g1\" backend=xen " | grep -F " pid=$apid " |
+		grep -F " exe=\"$AGENT\" " | grep -cF " res=1")
+	ad=$(au detach | grep -F " domid=$d1 dom_name=\"g1\" reason=detach " | grep -F " pid=$apid " | grep -cF " res=1")
+	result "$1" "$(ok_if eval '[ "$(kv "$r0" ret)" = -13 ] && [ "$(kv "$r1" ret)" = -13 ] &&
+		[ -n "$r2" ] && [ "$pol" = "default=allow;deny=name:g1" ] && ge "$l0" 1 && ge "$a0" 1 &&
+		ge "$l1" 1 && ge "$a1" 1 && ge "$ap" 1 && ge "$aa" 1 && ge "$ad" 1 && alive g1 2')" "$2" \
+		"dom0: ret=$(kv "$r0" ret) log_lines=$l0 audit_records=$a0; policy '$pol': g1 (dom$d1) ret=$(kv "$r1" ret) log_lines=$l1 audit_records=$a1 set-policy_records=$ap; policy reset: attach ${r2:+closed cleanly} audit attach=$aa detach=$ad (pid $apid)"
+}
+scenario 16p "domain policy on Xen: dom0 and a guest denied by its xenstore name are refused with EACCES, a log line and an audit record; the allowed guest's attach and detach are audited" s16p g1
+dmesg_mark 16p
+
 # --------------------------------------- 17: kernel text integrity
 # "xenintro integrity" hashes the guest kernel's text frames (from
 # /proc/kallsyms' _stext.._etext) once a second; a guest module patches one
