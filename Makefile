@@ -9,7 +9,7 @@
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(shell $(CURDIR)/tests/lib/debian.sh kdir 2>/dev/null))
 
-.PHONY: all modules userspace clean deps lint check check-e2e bench demo kunit soak \
+.PHONY: all modules userspace clean deps lint check check-e2e check-vm-trixie bench demo kunit soak \
 	install modules_install uninstall modules_uninstall
 
 # Where `make install` puts things; the same names as userspace/Makefile's.
@@ -86,6 +86,11 @@ check: deps
 # QEMU), counted the same way.
 check-e2e: deps
 	XENINTRO_LAYERS="e2e e2e-trixie" tests/check.sh
+
+# The kselftests and KUnit-in-VM on a debug kernel built from Debian 13's
+# 6.12 source (not in check: its first run builds that kernel).
+check-vm-trixie: deps
+	XENINTRO_LAYERS="vm-trixie" tests/check.sh
 
 # KUnit the way kernel CI runs it (kunit.py, UML).
 kunit: deps
