@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>
+#include <linux/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -42,7 +43,7 @@ enum {
 };
 
 struct xsw_msg {
-	uint32_t type, req_id, tx_id, len;
+	__u32 type, req_id, tx_id, len;
 };
 
 #define XS_CLIENTS	8
@@ -75,9 +76,8 @@ static void xs_send(int fd, uint32_t type, uint32_t req, const void *p,
 	 * MSG_NOSIGNAL: a client that went away (an agent's one-off lookup)
 	 * must not kill the test with SIGPIPE; its next poll says it is gone.
 	 */
-	if (send(fd, buf, sizeof(h) + len, MSG_NOSIGNAL) < 0) {
-		/* nothing to do: see above */
-	}
+	if (send(fd, buf, sizeof(h) + len, MSG_NOSIGNAL) < 0)
+		return;	/* nothing more to do: see above */
 }
 
 static void xs_error(int fd, uint32_t req, const char *e)
@@ -303,12 +303,16 @@ FIXTURE_TEARDOWN(follow)
 
 /* CPUID 0x40000000 on vCPU 0 of @domid: the eax the guest sees. */
 static long long hidden_leaf_eax(struct __test_metadata *_metadata,
-				 FIXTURE_DATA(follow) *self, unsigned int domid)
+				 char *res, size_t len, unsigned int domid)
 {
-	EXPECT_EQ(0, sim_cmd(self->res, sizeof(self->res),
+	EXPECT_EQ(0, sim_cmd(res, len,
 			     "cpuid domid=%u vcpu=0 leaf=0x40000000", domid));
-	return kv_num(self->res, "rax");
+	return kv_num(res, "rax");
 }
+
+/* The same in a test, with the fixture's buffer. */
+#define leaf_eax(self, domid) \
+	hidden_leaf_eax(_metadata, (self)->res, sizeof((self)->res), (domid))
 
 /*
  * The reboot: web1's domain dies, a new one named web1 appears. The
@@ -330,7 +334,7 @@ TEST_F_TIMEOUT(follow, reboot_reattaches_with_a_gap_record, 120)
 		TH_LOG("agent: %s", e);
 		free(e);
 	}
-	EXPECT_EQ(0, hidden_leaf_eax(_metadata, self, self->domid));
+	EXPECT_EQ(0, leaf_eax(self, self->domid));
 
 	/* the toolstack's reboot: destroy, then a new domain, same name */
 	ASSERT_EQ(0, sim("destroy domid=%u", self->domid));
@@ -352,11 +356,11 @@ TEST_F_TIMEOUT(follow, reboot_reattaches_with_a_gap_record, 120)
 				 "\"result\":\"re-attached\"", NULL));
 	snprintf(gap, sizeof(gap), "\"new_domid\":%u,", self->domid2);
 	EXPECT_EQ(1, count_lines(self->ap.log, "\"type\":\"gap\"", gap, NULL));
-	EXPECT_EQ(0, hidden_leaf_eax(_metadata, self, self->domid2));
+	EXPECT_EQ(0, leaf_eax(self, self->domid2));
 
 	/* SIGTERM detaches from the new domain: its own answer again */
 	EXPECT_EQ(0, agent_stop(&self->ap, SIGTERM));
-	EXPECT_EQ(0x40000000, hidden_leaf_eax(_metadata, self, self->domid2));
+	EXPECT_EQ(0x40000000, leaf_eax(self, self->domid2));
 }
 
 /*
@@ -433,11 +437,11 @@ TEST_F_TIMEOUT(follow, watch_starts_an_agent_per_matching_guest, 120)
 	while (access(reg2, F_OK) && now_ms() < end)
 		usleep(50000);
 	EXPECT_EQ(0, access(reg2, F_OK));
-	EXPECT_EQ(0, hidden_leaf_eax(_metadata, self, self->domid));
-	EXPECT_EQ(0, hidden_leaf_eax(_metadata, self, self->domid2));
+	EXPECT_EQ(0, leaf_eax(self, self->domid));
+	EXPECT_EQ(0, leaf_eax(self, self->domid2));
 	/* db1 does not match: no agent, the hypervisor's own answer */
 	EXPECT_NE(0, access(reg3, F_OK));
-	EXPECT_EQ(0x40000000, hidden_leaf_eax(_metadata, self, domid3));
+	EXPECT_EQ(0x40000000, leaf_eax(self, domid3));
 
 	kill(pid, SIGTERM);
 	end = now_ms() + STOP_MS;
@@ -446,8 +450,8 @@ TEST_F_TIMEOUT(follow, watch_starts_an_agent_per_matching_guest, 120)
 	self->ap.pid = 0;
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* every agent detached: the leaf is the hypervisor's again */
-	EXPECT_EQ(0x40000000, hidden_leaf_eax(_metadata, self, self->domid));
-	EXPECT_EQ(0x40000000, hidden_leaf_eax(_metadata, self, self->domid2));
+	EXPECT_EQ(0x40000000, leaf_eax(self, self->domid));
+	EXPECT_EQ(0x40000000, leaf_eax(self, self->domid2));
 	sim("destroy domid=%u", domid3);
 }
 
