@@ -17,6 +17,9 @@
 #   kunit-py   tests/kunit/run-kunit-py.sh (kunit.py, UML)
 #   vm         tests/qemu/vm-tests.sh (debug kernel under QEMU: KUnit,
 #              kselftests, kernel splats)
+#   pkg        tests/pkg/run.sh (the Debian packages built, lintian, and
+#              installed in a clean Debian 12 root with DKMS; the e2e
+#              layer then runs what they installed)
 #   e2e        tests/e2e/run.sh (Xen under QEMU, TAP on stdout), if it exists
 #   e2e-trixie the same on Debian 13's Xen (XEN_DIST=trixie), fewer scenarios
 #
@@ -37,7 +40,7 @@ R=$XENINTRO_RESULTS
 # warm). Under QEMU's emulated SVM a guest still dies now and then on its
 # own, monitored or not; the e2e layer re-runs a scenario once on a fresh
 # guest when that happens and says so (tests/e2e/README.md).
-LAYERS=${XENINTRO_LAYERS:-setup lint userspace kunit-py vm e2e e2e-trixie}
+LAYERS=${XENINTRO_LAYERS:-setup lint userspace kunit-py vm pkg e2e e2e-trixie}
 start=$(date +%s)
 echo "make check: results in $R"
 
@@ -105,6 +108,11 @@ fi
 if want vm; then
 	run_layer vm "$XENINTRO_ROOT/tests/qemu/vm-tests.sh"
 	files+=("$R/vm.results")
+fi
+
+if want pkg; then
+	run_layer pkg "$XENINTRO_ROOT/tests/pkg/run.sh"
+	files+=("$R/pkg.results")
 fi
 
 if want e2e; then
