@@ -77,9 +77,10 @@ pkgroot_chroot() { pkgroot_chroot_in "$PKGROOT" "$@"; }
 # The packages a dom0 that builds with DKMS has, besides ours: systemd
 # (the unit), dkms with a compiler, and the headers of the dom0 kernel.
 # openssl: DKMS makes its signing key (the MOK) with it and signs the
-# modules, as on a Secure Boot host.
+# modules, as on a Secure Boot host. man-db: systemd-analyze verify
+# checks the unit's Documentation= man page with it.
 pkgroot_base_packages() {
-	echo systemd dkms gcc make libc6-dev pkg-config openssl "linux-headers-$PKGROOT_KABI"
+	echo systemd dkms gcc make libc6-dev pkg-config openssl man-db 		"linux-headers-$PKGROOT_KABI"
 }
 
 # pkgroot_pristine: the tarball of a minimal Debian 12 with those
