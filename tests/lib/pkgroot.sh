@@ -125,8 +125,9 @@ pkgroot_build() {
 	local n
 	# A fresh copy each time: dpkg-buildpackage builds everything anew
 	# anyway, and no file deleted from the tree may linger in the copy.
-	rm -rf "$PKGROOT_DIR/src" "$PKGROOT_DEBS"
+	rm -rf "$PKGROOT_DIR/src" "$PKGROOT_DEBS" "$PKGROOT_DIR/src.hash"
 	mkdir -p "$PKGROOT_SRC" "$PKGROOT_DEBS"
+	pkgroot_source_hash >"$PKGROOT_DIR/src.hash"
 	(cd "$XENINTRO_ROOT" && git ls-files -co --exclude-standard -z -- . ':!tests' ':!.ci') |
 		rsync -rlp --from0 --files-from=- "$XENINTRO_ROOT/" "$PKGROOT_SRC/" ||
 		die "cannot copy the tree to $PKGROOT_SRC"
@@ -163,7 +164,8 @@ pkgroot_install() {
 		pkgroot_chroot apt-get -q -y --no-install-recommends install "${debs[@]}"
 	} >"$PKGROOT_DIR/install.log" 2>&1 ||
 		die "installing the packages failed; see $PKGROOT_DIR/install.log"
-	pkgroot_source_hash >"$PKGROOT_DIR/stamp"
+	# what the packages were built from (pkgroot_build)
+	cp "$PKGROOT_DIR/src.hash" "$PKGROOT_DIR/stamp"
 }
 
 # pkgroot_ensure: a root with packages of the tree as it is now, reused

@@ -23,6 +23,7 @@
 #   pkg/upgrade restarts agents, pkg/prerm stops agents  upgrade and
 #                        removal with running agents (a recording systemctl)
 #   pkg/remove, pkg/purge  no file left behind but conffiles, then none
+#   pkg/dkms from a checkout  make dkms-source, dkms install (no packages)
 #
 # Results in $XENINTRO_RESULTS/pkg.results; logs next to it (pkg/).
 set -euo pipefail
@@ -311,6 +312,24 @@ if [ -z "$known" ] && [ ! -e "$PKGROOT/etc/xenintro" ] &&
 	result $LAYER pass "pkg/purge" "dpkg has none of the four; /etc/xenintro and /usr/src/xenintro-$VERSION gone"
 else
 	result $LAYER fail "pkg/purge" "dpkg: ${known:-none}; /etc/xenintro: $(ls -d "$PKGROOT/etc/xenintro" 2>&1); $purge"
+fi
+
+# ------------------------------------------------- DKMS from a checkout
+# README's path without the packages, in the purged root: make
+# dkms-source puts the sources in /usr/src/xenintro-<version>, then
+# dkms install (add, build, install) against the installed headers.
+if make -s -C "$XENINTRO_ROOT" dkms-source DESTDIR="$PKGROOT" >"$logdir/dkms-source.log" 2>&1 &&
+	pkgroot_chroot dkms install "xenintro/$VERSION" -k "$PKGROOT_KABI" >>"$logdir/dkms-source.log" 2>&1; then
+	ds=$(pkgroot_chroot dkms status 2>&1 || true)
+	if printf '%s\n' "$ds" | grep -qE "^xenintro/$VERSION, $PKGROOT_KABI, [^:]*: installed" &&
+		[ -n "$(pkgroot_ko xenintro_xen)" ]; then
+		result $LAYER pass "pkg/dkms from a checkout" "make dkms-source; dkms install xenintro/$VERSION: $ds"
+	else
+		result $LAYER fail "pkg/dkms from a checkout" "dkms status: $ds; see $logdir/dkms-source.log"
+	fi
+	pkgroot_chroot dkms remove "xenintro/$VERSION" --all >>"$logdir/dkms-source.log" 2>&1 || true
+else
+	result $LAYER fail "pkg/dkms from a checkout" "make dkms-source or dkms install failed; see $logdir/dkms-source.log"
 fi
 
 PKGROOT=$PKGROOT_DIR/root
