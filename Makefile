@@ -10,7 +10,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(shell $(CURDIR)/tests/lib/debian.sh kdir 2>/dev/null))
 
 .PHONY: all modules userspace clean deps lint check check-e2e check-vm-trixie bench demo kunit soak \
-	install modules_install uninstall modules_uninstall
+	install modules_install uninstall modules_uninstall dkms-source
 
 # Where `make install` puts things; the same names as userspace/Makefile's.
 PREFIX ?= /usr/local
@@ -65,6 +65,22 @@ install: modules_install
 uninstall: modules_uninstall
 	$(MAKE) -C userspace uninstall
 	rm -f $(DESTDIR)$(MODULES_LOAD_DIR)/xenintro.conf
+
+# The DKMS source tree, /usr/src/xenintro-<version> (DESTDIR stages it):
+# dkms.conf with its version filled in, Kbuild, the module sources and the
+# uAPI header; no tests, no build products. Then, as root:
+#   dkms install xenintro/<version>
+# The version is debian/changelog's, the one place it is written.
+PKG_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' $(CURDIR)/debian/changelog)
+DKMS_SRC = $(DESTDIR)/usr/src/xenintro-$(PKG_VERSION)
+dkms-source:
+	@test -n "$(PKG_VERSION)" || { echo "no version in debian/changelog" >&2; exit 1; }
+	install -d $(DKMS_SRC)/kmod/xen $(DKMS_SRC)/uapi/linux
+	sed 's/#MODULE_VERSION#/$(PKG_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+	install -m 644 Kbuild $(DKMS_SRC)/
+	install -m 644 kmod/Kbuild kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
+	install -m 644 kmod/xen/*.c kmod/xen/*.h $(DKMS_SRC)/kmod/xen/
+	install -m 644 uapi/linux/xenintro.h $(DKMS_SRC)/uapi/linux/
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

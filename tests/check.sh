@@ -21,10 +21,13 @@
 #   vm         tests/qemu/vm-tests.sh (debug kernel under QEMU: KUnit,
 #              kselftests, kernel splats)
 #   vm-trixie  (opt-in: make check-vm-trixie) the same with a debug kernel
-#              built from Debian 13's source, short: kguest_test and agent_test (5 of the vm layer's 8
-#              minutes, and userspace code that the kernel does not
-#              change) are counted as skipped unless
-#              XENINTRO_VM_TRIXIE_FULL=1
+#              built from Debian 13's source, short: kguest_test and
+#              agent_test (5 of the vm layer's 8 minutes, and userspace
+#              code that the kernel does not change) are counted as
+#              skipped unless XENINTRO_VM_TRIXIE_FULL=1
+#   pkg        tests/pkg/run.sh (the Debian packages built, lintian, and
+#              installed in a clean Debian 12 root with DKMS; the e2e
+#              layer then runs what they installed)
 #   e2e        tests/e2e/run.sh (Xen under QEMU, TAP on stdout), if it exists
 #   e2e-trixie the same on Debian 13's Xen (XEN_DIST=trixie), fewer scenarios
 #
@@ -48,7 +51,7 @@ R=$XENINTRO_RESULTS
 # vm-trixie is opt-in (make check-vm-trixie): its first run builds a
 # second debug kernel, which would take a cold make check past an hour on
 # a 2-core machine; kunit-py-trixie keeps the 6.12 tree in every run.
-LAYERS=${XENINTRO_LAYERS:-setup lint userspace kunit-py kunit-py-trixie vm e2e e2e-trixie}
+LAYERS=${XENINTRO_LAYERS:-setup lint userspace kunit-py kunit-py-trixie vm pkg e2e e2e-trixie}
 start=$(date +%s)
 echo "make check: results in $R"
 
@@ -150,6 +153,10 @@ if want vm-trixie; then
 			"$XENINTRO_ROOT/tests/qemu/vm-tests.sh" -l vm-trixie "$src612"
 	fi
 	files+=("$R/vm-trixie.results")
+fi
+if want pkg; then
+	run_layer pkg "$XENINTRO_ROOT/tests/pkg/run.sh"
+	files+=("$R/pkg.results")
 fi
 
 if want e2e; then

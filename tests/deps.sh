@@ -26,8 +26,12 @@ PACKAGES=(
 	# static analysis (make C=2)
 	sparse
 	# a Debian 13 root to build the modules against Debian 13's kernel
-	# headers with its gcc (tests/lib/trixie.sh)
+	# headers with its gcc (tests/lib/trixie.sh), and the clean Debian 12
+	# root the packages are installed in (tests/lib/pkgroot.sh)
 	debootstrap
+	# the Debian packages (debian/, dpkg-buildpackage; dh-dkms is dh_dkms)
+	# and their checks (tests/pkg/run.sh)
+	dpkg-dev debhelper dh-dkms dkms fakeroot lintian
 	# QEMU (TCG only) and the initramfs of the test VM
 	qemu-system-x86 busybox-static cpio gzip
 	# Xen under QEMU for the end-to-end tests (hypervisor and tools of

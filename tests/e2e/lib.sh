@@ -185,6 +185,38 @@ guest_grub_image() {
 	mv "$out.tmp" "$out"
 }
 
+# xen_shipped <workdir>: the package root of tests/lib/pkgroot.sh, made
+# now if the pkg layer has not made one from the tree as it is (the
+# packages built and installed; about 4 min, log <workdir>/packages.log).
+# Sets SHIPPED_KOS (xenintro.ko and xenintro_xen.ko as DKMS installed
+# them, uncompressed into <workdir> if DKMS compressed them) and
+# SHIPPED_LIB_ARGS (make variables that link libxenintro-dev's files).
+SHIPPED_KOS=()
+SHIPPED_LIB_ARGS=()
+xen_shipped() {
+	local work=$1 m ko lib
+	# shellcheck source=tests/lib/pkgroot.sh
+	. "$XENINTRO_ROOT/tests/lib/pkgroot.sh"
+	log "e2e: xenintro from its packages ($PKGROOT)"
+	(pkgroot_ensure) >"$work/packages.log" 2>&1 ||
+		die "no package root: $(cat "${XENINTRO_DIE_FILE:-/dev/null}" 2>/dev/null) (log $work/packages.log)"
+	mkdir -p "$work/shipped"
+	for m in xenintro xenintro_xen; do
+		ko=$(pkgroot_ko "$m")
+		case "$ko" in
+		*.ko) cp "$ko" "$work/shipped/$m.ko" ;;
+		*.ko.xz) xz -dc "$ko" >"$work/shipped/$m.ko" ;;
+		*.ko.zst) zstd -qdc "$ko" >"$work/shipped/$m.ko" ;;
+		'') die "xenintro-dkms installed no $m.ko for $PKGROOT_KABI in $PKGROOT" ;;
+		*) die "cannot handle $ko" ;;
+		esac
+		SHIPPED_KOS+=("$work/shipped/$m.ko")
+	done
+	lib=$(find "$PKGROOT/usr/lib" -name libxenintro.a | head -n1)
+	[ -n "$lib" ] || die "libxenintro-dev installed no libxenintro.a in $PKGROOT"
+	SHIPPED_LIB_ARGS=("LIBXENINTRO=$lib" "AGENT_CFLAGS=-I$PKGROOT/usr/include")
+}
+
 xen_build() {
 	local work=$1 mods bins stage m gmod gmodva kos=() guest_kos=()
 	mkdir -p "$work"
@@ -245,20 +277,18 @@ xen_build() {
 		DOM0_KVER=$XEN_KVER
 		DOM0_KERNEL=$GUEST_KERNEL
 		DOM0_XEN_MODS="/lib/modules/$XEN_KVER/kernel/drivers/xen"
-		log "e2e: modules against $XEN_KDIR"
-		mods="$XENINTRO_CACHE/build/e2e-$XEN_KVER"
-		# Only the core and the Xen backend: Kbuild's out-of-tree
-		# defaults stay in force, but the simulator and the KUnit module
-		# are switched off from the command line (which wins over
-		# Kbuild's assignments); neither is of use in a Xen dom0.
-		"$XENINTRO_ROOT/tests/lib/build-modules.sh" "$XEN_KDIR" "$mods" \
-			CONFIG_XENINTRO_SIM= CONFIG_XENINTRO_KUNIT_TEST= \
-			>"$work/modules.log" 2>&1 || die "module build failed; see $work/modules.log"
+		# What the packages ship: the modules DKMS built when
+		# xenintro-dkms was installed in a clean Debian 12 root, and
+		# the agent, tool and library of the other packages there.
+		xen_shipped "$work"
+		kos=("${SHIPPED_KOS[@]}")
 	fi
-	for m in xenintro xenintro_xen; do
-		[ -f "$mods/kmod/$m.ko" ] || die "no $m.ko after the build; see $work/modules.log"
-		kos+=("$mods/kmod/$m.ko")
-	done
+	if [ "$XEN_DIST" = trixie ]; then
+		for m in xenintro xenintro_xen; do
+			[ -f "$mods/kmod/$m.ko" ] || die "no $m.ko after the build; see $work/modules.log"
+			kos+=("$mods/kmod/$m.ko")
+		done
+	fi
 
 	# The guest's own modules (the CR0.WP scenario, the kernel addresses
 	# of the memory scenario): Debian's kernel runs in the guest too, so
@@ -279,11 +309,16 @@ xen_build() {
 
 	log "e2e: agent and guest programs"
 	bins=$(tree_build_dir e2e-bin)
-	make -C "$E2E_DIR" OUT="$bins" >"$work/programs.log" 2>&1 ||
+	# The test agents link libxenintro-dev's static library and headers
+	# as installed, where the packages are used.
+	make -C "$E2E_DIR" OUT="$bins" "${SHIPPED_LIB_ARGS[@]}" >"$work/programs.log" 2>&1 ||
 		die "agent/guest program build failed; see $work/programs.log"
-	# The policy agent and the xenintro tool, static (no libc in dom0).
-	make -C "$XENINTRO_ROOT/userspace" static >"$work/userspace.log" 2>&1 ||
-		die "xenintro-agent/xenintro build failed; see $work/userspace.log"
+	if [ "$XEN_DIST" = trixie ]; then
+		# The policy agent and the xenintro tool, static (Debian 12's
+		# packages are not for Debian 13's dom0).
+		make -C "$XENINTRO_ROOT/userspace" static >"$work/userspace.log" 2>&1 ||
+			die "xenintro-agent/xenintro build failed; see $work/userspace.log"
+	fi
 
 	log "e2e: guest initramfs"
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/xi-guest.XXXXXX")
@@ -322,12 +357,22 @@ xen_build() {
 		copy_with_libs "$stage" "$bins/xi_membench"
 		ln -s "$bins/xi_membench" "$stage/xi/xi_membench"
 	fi
-	install -m 0755 "$XENINTRO_ROOT/userspace/agent/xenintro-agent.static" \
-		"$stage/xi/xenintro-agent"
-	install -m 0755 "$XENINTRO_ROOT/userspace/cli/xenintro.static" \
-		"$stage/xi/xenintro"
 	mkdir -p "$stage/xi/examples"
-	cp "$XENINTRO_ROOT"/userspace/examples/*.yaml "$stage/xi/examples/"
+	if [ "$XEN_DIST" = trixie ]; then
+		install -m 0755 "$XENINTRO_ROOT/userspace/agent/xenintro-agent.static" \
+			"$stage/xi/xenintro-agent"
+		install -m 0755 "$XENINTRO_ROOT/userspace/cli/xenintro.static" \
+			"$stage/xi/xenintro"
+		cp "$XENINTRO_ROOT"/userspace/examples/*.yaml "$stage/xi/examples/"
+	else
+		# xenintro-agent's files at their installed paths, with the
+		# shared libraries the root resolves them to (its own C
+		# library: the dom0 has none); /xi/ names them as before.
+		copy_with_libs_from "$PKGROOT" "$stage" /usr/sbin/xenintro-agent /usr/bin/xenintro
+		ln -s /usr/sbin/xenintro-agent "$stage/xi/xenintro-agent"
+		ln -s /usr/bin/xenintro "$stage/xi/xenintro"
+		cp "$PKGROOT"/usr/share/doc/xenintro-agent/examples/*.yaml "$stage/xi/examples/"
+	fi
 	cp "${kos[@]}" "$stage/xi/modules/"
 	cp "$GUEST_KERNEL" "$stage/xi/guest/vmlinuz"
 	cp "$work/guest-initramfs.gz" "$stage/xi/guest/initramfs.gz"
