@@ -144,6 +144,17 @@ debian_xen_tools() {
 	printf '%s\n' "${xl%/xl}"
 }
 
+# debian_archive_uris: "<archive> <security archive>", the Debian mirrors
+# the host's own apt sources name (read, never changed), or Debian's own.
+debian_archive_uris() {
+	local uri sec
+	uri=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\) *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+	[ -n "$uri" ] || uri=$(sed -n 's/^deb *\(http[^ ]*\/debian\) .*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n1)
+	sec=$(sed -n 's/^URIs: *\(http[^ ]*\/debian-security\) *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+	printf '%s %s\n' "${uri:-http://deb.debian.org/debian}" \
+		"${sec:-http://deb.debian.org/debian-security}"
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -euo pipefail
 	case "${1:-}" in
@@ -160,3 +171,4 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 		;;
 	esac
 fi
+

@@ -48,11 +48,7 @@ pkgroot_source_hash() {
 # sources name the mirror; never changed here).
 pkgroot_sources() {
 	local uri sec
-	uri=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\) *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-	[ -n "$uri" ] || uri=$(sed -n 's/^deb *\(http[^ ]*\/debian\) .*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n1)
-	uri=${uri:-http://deb.debian.org/debian}
-	sec=$(sed -n 's/^URIs: *\(http[^ ]*\/debian-security\) *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-	sec=${sec:-http://deb.debian.org/debian-security}
+	read -r uri sec < <(debian_archive_uris)
 	printf 'deb %s bookworm bookworm-updates main\n' "$uri"
 	printf 'deb %s bookworm-security main\n' "$sec"
 }

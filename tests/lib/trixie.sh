@@ -31,11 +31,7 @@ TRIXIE_ROOT=$TRIXIE_DIR/root
 # mirror), with Debian 13's suites and Debian's keyring.
 trixie_sources() {
 	local uri sec
-	uri=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\) *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-	[ -n "$uri" ] || uri=$(sed -n 's/^deb *\(http[^ ]*\/debian\) .*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n1)
-	uri=${uri:-http://deb.debian.org/debian}
-	sec=$(sed -n 's/^URIs: *\(http[^ ]*\/debian-security\) *$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-	sec=${sec:-http://deb.debian.org/debian-security}
+	read -r uri sec < <(debian_archive_uris)
 	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie trixie-updates main\n' "$uri"
 	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie-security main\n' "$sec"
 }
@@ -282,18 +278,16 @@ trixie_source_dir() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	set -euo pipefail
+	# shellcheck source=tests/lib/common.sh
+	. "$(dirname "$0")/common.sh"
 	case "${1:-}" in
 	fetch) trixie_fetch && echo "trixie: Xen $(trixie_xen_version) in $TRIXIE_ROOT" ;;
 	buildroot) trixie_buildroot && echo "trixie: build root $TRIXIE_BUILDROOT, headers $(trixie_kdir)" ;;
 	source)
-		# shellcheck source=tests/lib/common.sh
-		. "$(dirname "$0")/common.sh"
 		trixie_lists && trixie_source_dir
 		;;
 	build)
 		shift
-		# shellcheck source=tests/lib/common.sh
-		. "$(dirname "$0")/common.sh"
 		trixie_build_modules "$@"
 		;;
 	*)

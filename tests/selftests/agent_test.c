@@ -40,15 +40,13 @@ FIXTURE(agent) {
 
 FIXTURE_SETUP(agent)
 {
-	char bin[256];
+	const char *why;
+	char msg[256];
 
 	memset(&self->ap, 0, sizeof(self->ap));
-	if (access(SIM_CTL, F_OK))
-		SKIP(return, NO_SIM);
-	file_path(bin, sizeof(bin), "xenintro-agent.static");
-	if (access(bin, X_OK))
-		SKIP(return, "no %s (XI_FILES=dir overrides)", bin);
-	mkdir(RUN_DIR, 0755);
+	why = agent_unavailable(msg, sizeof(msg));
+	if (why)
+		SKIP(return, "%s", why);
 	self->domid = sim_test_domid();
 	ASSERT_EQ(0, sim_fresh_domain(self->domid, VCPUS, FRAMES));
 }

@@ -8,6 +8,7 @@
 #ifndef XI_AGENT_H
 #define XI_AGENT_H
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "xi_sim.h"
@@ -29,6 +30,26 @@ static inline const char *files_dir(void)
 static inline void file_path(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "%s/%s", files_dir(), name);
+}
+
+/*
+ * Why the agent's tests cannot run in this VM (no simulator, no agent
+ * binary: the message in @buf), or NULL. A fixture's setup skips on it,
+ * and makes the agents' run directory otherwise.
+ */
+static inline const char *agent_unavailable(char *buf, size_t len)
+{
+	char bin[256];
+
+	if (access(SIM_CTL, F_OK))
+		return NO_SIM;
+	file_path(bin, sizeof(bin), "xenintro-agent.static");
+	if (access(bin, X_OK)) {
+		snprintf(buf, len, "no %s (XI_FILES=dir overrides)", bin);
+		return buf;
+	}
+	mkdir(RUN_DIR, 0755);
+	return NULL;
 }
 
 /* ------------------------------------------------------------ the agent */
