@@ -27,7 +27,7 @@
 #include "xi_sim.h"
 
 /* /sys/module/<name>/refcnt, or -1 if it cannot be read. */
-static long refcnt(const char *name)
+static long module_refcount(const char *name)
 {
 	char path[128];
 	long n = -1;
@@ -86,10 +86,10 @@ TEST(open_fd_pins_the_core)
 
 	if (access("/dev/xenintro", F_OK))
 		SKIP(return, "no /dev/xenintro (xenintro.ko not loaded)");
-	before = refcnt("xenintro");
+	before = module_refcount("xenintro");
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, xenintro_open(&x, 0, 0));
-	during = refcnt("xenintro");
+	during = module_refcount("xenintro");
 	/* the fd itself holds one reference */
 	EXPECT_EQ(before + 1, during);
 	EXPECT_EQ(-EWOULDBLOCK, unload_module("xenintro"));
@@ -102,7 +102,7 @@ TEST(open_fd_pins_the_core)
 	EXPECT_EQ(0, xenintro_open(&y, 0, 0));
 	xenintro_close(&y);
 	xenintro_close(&x);
-	EXPECT_EQ(before, refcnt("xenintro"));
+	EXPECT_EQ(before, module_refcount("xenintro"));
 	reload();
 }
 
@@ -117,11 +117,11 @@ TEST(attached_session_pins_the_backend)
 		SKIP(return, NO_SIM);
 	domid = sim_test_domid();
 	ASSERT_EQ(0, sim_fresh_domain(domid, 1, 16));
-	before = refcnt("xenintro_sim");
+	before = module_refcount("xenintro_sim");
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, xenintro_open(&x, XENINTRO_FEATURE_RINGS, 0));
 	ASSERT_EQ(0, xenintro_attach(&x, domid, NULL));
-	during = refcnt("xenintro_sim");
+	during = module_refcount("xenintro_sim");
 	EXPECT_LT(before, during);
 	EXPECT_EQ(-EWOULDBLOCK, unload_module("xenintro_sim"));
 	EXPECT_NE(0, shell_rmmod("xenintro_sim", msg, sizeof(msg)));
@@ -133,7 +133,7 @@ TEST(attached_session_pins_the_backend)
 	EXPECT_EQ(XENINTRO_STATE_ATTACHED, xenintro_state(&x));
 	xenintro_close(&x);
 	sim("destroy domid=%u", domid);
-	EXPECT_EQ(before, refcnt("xenintro_sim"));
+	EXPECT_EQ(before, module_refcount("xenintro_sim"));
 	reload();
 }
 
