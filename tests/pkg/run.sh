@@ -165,7 +165,7 @@ done
 # verify loads an instance as systemd would and checks that each command
 # it runs and each man page it names exist.
 if out=$(pkgroot_chroot systemd-analyze --root=/ cat-config systemd/system/xenintro-agent@.service 2>&1) &&
-	printf '%s\n' "$out" | grep -q '^ExecStart=/usr/sbin/xenintro-agent --guest %i'; then
+	printf '%s\n' "$out" | grep -q '^ExecStart=/usr/sbin/xenintro-agent --follow --guest %i'; then
 	result $LAYER pass "pkg/systemctl cat" "$(printf '%s\n' "$out" | head -n1); ExecStart names /usr/sbin/xenintro-agent"
 else
 	result $LAYER fail "pkg/systemctl cat" "$out"
@@ -180,6 +180,12 @@ if out=$(pkgroot_chroot systemd-analyze verify xenintro-agent@web1.service 2>&1)
 	result $LAYER pass "pkg/systemd-analyze verify" "xenintro-agent@web1.service: no complaint"
 else
 	result $LAYER fail "pkg/systemd-analyze verify" "$out"
+fi
+# the many-guests unit (xenintro-agent --watch): shipped and sound too
+if out=$(pkgroot_chroot systemd-analyze verify xenintro-agent-watch@web.service 2>&1) && [ -z "$out" ]; then
+	result $LAYER pass "pkg/systemd-analyze verify watch" "xenintro-agent-watch@web.service: no complaint"
+else
+	result $LAYER fail "pkg/systemd-analyze verify watch" "${out:-not installed}"
 fi
 
 # ------------------------------------------------------ pkg-config, link

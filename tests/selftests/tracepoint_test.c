@@ -158,8 +158,9 @@ static int cpuid_rule(struct xenintro *x, __u64 leaf)
 	struct xenintro_rule rule = {
 		.event = XENINTRO_EVENT_CPUID,
 		.action = XENINTRO_VERDICT_CONTINUE,
-		.first = leaf,
-		.last = leaf,
+		/* every subleaf of @leaf: the key is leaf:subleaf */
+		.first = XENINTRO_CPUID_KEY(leaf, 0),
+		.last = XENINTRO_CPUID_KEY(leaf, 0xffffffff),
 	};
 
 	return xenintro_set_rules(x, &rule, 1, NULL, NULL);
