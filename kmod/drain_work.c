@@ -33,7 +33,8 @@
  * one pending bit, and that fires once when the channel is unmasked, so
  * no request is lost and a storm costs one interrupt per drained ring,
  * not one per event. A kick that found nothing tells the backend so
- * (spurious): Xen's lateeoi then backs off the channel.
+ * (@spurious); the Xen backend does not pass that on to Xen, whose
+ * back-off would stall the guest (kmod/xen/xen_ring.c says why).
  *
  * Locking: the work takes dom->lock (irqsave) for each chunk, like every
  * other part of the event path; nothing else is shared. One work item

@@ -90,17 +90,20 @@ static irqreturn_t xi_evtchn_interrupt(int irq, void *dev_id)
 }
 
 /*
- * ->kick_done(): the ring is empty; unmask the channel. A run that found
- * nothing is reported spurious, and Xen's lateeoi code then delays the
- * unmask more each time: a channel that only ever fires for nothing
- * cannot keep a dom0 CPU busy either.
+ * ->kick_done(): the ring is empty; unmask the channel. Never reported
+ * as spurious: only Xen signals this channel (the guest has no access to
+ * its port), and a run can find the ring empty for good reasons (a
+ * teardown's kick, an earlier run that took the requests a pending
+ * notification was for). Xen's spurious back-off would then delay the
+ * unmask up to a second, and stall the guest's vCPUs that wait on the
+ * ring.
  */
 void xi_ring_kick_done(struct xenintro_domain *dom, bool spurious)
 {
 	struct xi_xen_dom *xd = xenintro_hv(dom)->hv;
 
 	if (xd && xd->irq)
-		xen_irq_lateeoi(xd->irq, spurious ? XEN_EOI_FLAG_SPURIOUS : 0);
+		xen_irq_lateeoi(xd->irq, 0);
 }
 
 static int xi_bind_evtchn(struct xi_xen_dom *xd, u32 remote_port)
@@ -205,6 +208,13 @@ int xi_ring_enable(struct xenintro_domain *dom)
 
 	hv->hv = xd;
 	xi_doms_add(xd);
+	/*
+	 * The channel can fire as soon as it is bound, before hv->hv is set:
+	 * that run's ->kick_done() then finds no xd and cannot unmask, and
+	 * the channel would stay masked for good. One more run, queued after
+	 * hv->hv is visible (queue_work() orders it), unmasks it.
+	 */
+	xenintro_domain_kick(dom);
 	return 0;
 
 out_disable:
