@@ -24,14 +24,14 @@ extern char **environ;
 
 int actions_init(struct actions *a, const struct policy *p)
 {
-	uint32_t *d = calloc(p->nr_rule_meta ? p->nr_rule_meta : 1,
-			     sizeof(*d));
+	struct rule_action_state *s = calloc(p->nr_rule_meta ?
+					     p->nr_rule_meta : 1, sizeof(*s));
 
-	if (!d)
+	if (!s)
 		return -ENOMEM;
-	free(a->dumps_done);
-	a->dumps_done = d;
-	a->nr_dumps_done = p->nr_rule_meta;
+	free(a->per_rule);
+	a->per_rule = s;
+	a->nr_per_rule = p->nr_rule_meta;
 	return 0;
 }
 
@@ -156,6 +156,7 @@ static int do_dump(struct actions *a, const struct policy_actions *pa,
 		   unsigned int src, const char *rule,
 		   const struct xenintro_event *ev, char *file, size_t len)
 {
+	struct rule_action_state *st;
 	struct xenintro_mem_root root;
 	uint64_t addr;
 	unsigned char *buf;
@@ -164,9 +165,15 @@ static int do_dump(struct actions *a, const struct policy_actions *pa,
 	json_t *more;
 
 	file[0] = '\0';
-	if (src < a->nr_dumps_done &&
-	    a->dumps_done[src] >= pa->dump_max_files) {
+	st = src < a->nr_per_rule ? &a->per_rule[src] : NULL;
+	if (st && st->dumps_done >= pa->dump_max_files) {
 		a->n.dumps_dropped++;
+		if (!st->dump_drop_said) {
+			st->dump_drop_said = true;
+			say(a, rule, "dump", "dropped",
+			    json_pack("{s:s, s:i}", "reason", "max_files",
+				      "max_files", (int)pa->dump_max_files));
+		}
 		return -EDQUOT;
 	}
 	addr = (pa->dump_at == MEM_AT_ADDR ? pa->dump_addr :
@@ -218,8 +225,8 @@ static int do_dump(struct actions *a, const struct policy_actions *pa,
 		goto fail;
 	}
 	free(buf);
-	if (src < a->nr_dumps_done)
-		a->dumps_done[src]++;
+	if (st)
+		st->dumps_done++;
 	a->n.dumps++;
 	json_object_set_new(more, "file", json_string(file));
 	json_object_set_new(more, "got", json_integer(got));
@@ -317,8 +324,11 @@ static void free_env(char **env)
 }
 
 static void do_hook(struct actions *a, const struct policy_actions *pa,
-		    const char *rule, json_t *rec, const char *dump)
+		    unsigned int src, const char *rule, json_t *rec,
+		    const char *dump)
 {
+	struct rule_action_state *st = src < a->nr_per_rule ?
+				       &a->per_rule[src] : NULL;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, dfl;
@@ -331,6 +341,15 @@ static void do_hook(struct actions *a, const struct policy_actions *pa,
 		mine += !strcmp(a->runs[i].rule, rule ? rule : "");
 	if (mine >= pa->hook_max_running || a->nr_runs >= ACTIONS_HOOKS_MAX) {
 		a->n.hooks_dropped++;
+		if (st && !st->hook_drops++)
+			say(a, rule, "hook", "dropped",
+			    json_pack("{s:s, s:i, s:i}", "reason",
+				      mine >= pa->hook_max_running ?
+				      "max_running" : "agent_limit",
+				      "running", (int)mine, "max_running",
+				      (int)(mine >= pa->hook_max_running ?
+					    pa->hook_max_running :
+					    ACTIONS_HOOKS_MAX)));
 		return;
 	}
 	fd = stdin_of(rec);
@@ -378,6 +397,12 @@ static void do_hook(struct actions *a, const struct policy_actions *pa,
 	a->runs[a->nr_runs].killed = false;
 	a->nr_runs++;
 	a->n.hooks_started++;
+	if (st && st->hook_drops) {
+		say(a, rule, "hook", "started",
+		    json_pack("{s:i, s:I}", "pid", (int)pid, "dropped_before",
+			      (json_int_t)st->hook_drops));
+		st->hook_drops = 0;
+	}
 	return;
 fail:
 	a->n.hook_spawn_failures++;
@@ -460,7 +485,7 @@ bool actions_event(struct actions *a, const struct policy *p,
 			sizeof(dump));
 	if (pa->hook_argv) {
 		rec = hook_record(a, ev, rule, m, verdict, dump);
-		do_hook(a, pa, rule, rec, dump);
+		do_hook(a, pa, p->rules[ev->rule].source, rule, rec, dump);
 		json_decref(rec);
 	}
 	return true;
@@ -551,9 +576,9 @@ void actions_finish(struct actions *a)
 		    json_pack("{s:i}", "hooks", (int)a->nr_runs));
 	a->nr_runs = 0;
 	actions_resume(a, "exit");
-	free(a->dumps_done);
-	a->dumps_done = NULL;
-	a->nr_dumps_done = 0;
+	free(a->per_rule);
+	a->per_rule = NULL;
+	a->nr_per_rule = 0;
 }
 
 json_t *actions_json(const struct actions *a)

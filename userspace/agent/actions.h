@@ -53,6 +53,17 @@ struct hook_run {
 	bool killed;			/* by the timeout */
 };
 
+/*
+ * What one rule's actions did so far. A drop is said once, when a rule
+ * starts dropping, and its count again when a hook of the rule next
+ * starts: the log shows each episode without one line per drop.
+ */
+struct rule_action_state {
+	uint32_t dumps_done;
+	bool dump_drop_said;		/* max_files reached and logged */
+	uint64_t hook_drops;		/* dropped since its last start */
+};
+
 struct actions {
 	struct xenintro *x;
 	struct event_log *log;
@@ -61,8 +72,8 @@ struct actions {
 	long long resume_at_ms;		/* 0: until resumed */
 	struct hook_run runs[ACTIONS_HOOKS_MAX];
 	size_t nr_runs;
-	uint32_t *dumps_done;		/* per rule of the policy (source) */
-	size_t nr_dumps_done;
+	struct rule_action_state *per_rule;	/* by rule of the policy (source) */
+	size_t nr_per_rule;
 	struct action_counters n;
 };
 

@@ -602,6 +602,12 @@ XT_TEST(dump_action_writes_new_private_files_bounded)
 	XT_EQ(a.act.n.dump_failures, 1);
 	XT_EQ(a.act.n.dumps, 2);
 	XT_EQ(a.act.n.dumps_dropped, 1);
+	/* said once when the rule starts dropping; after that only counted */
+	cpuid_events(2, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 2);
+	XT_EQ(a.act.n.dumps_dropped, 3);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"action\":\"dump\",\"result\":\"dropped\",\"reason\":\"max_files\",\"max_files\":2"), 1);
 	XT_EQ(lines_with(path, "\"result\":\"failed\",\"at\":\"addr\",\"addr\":\"0x1000\""), 0);
 	XT_EQ(lines_with(path, "\"error\":\"File exists\""), 1);
 	XT_EQ(stat(file, &st), 0);
@@ -687,6 +693,15 @@ XT_TEST(hook_action_gets_the_record_bounded_in_time_and_number)
 	XT_EQ(reap_until(&a, 0, 1), 0);
 	XT_EQ(a.act.n.hooks_ok, 1);
 	XT_EQ(a.act.nr_runs, 0);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"action\":\"hook\",\"result\":\"dropped\",\"reason\":\"max_running\",\"running\":1,\"max_running\":1"), 1);
+	/* the rule's next start says how many were dropped before it */
+	cpuid_events(1, 0);
+	XT_EQ(drain(&a, false), 0);
+	XT_EQ(consumed(), 1);
+	XT_EQ(reap_until(&a, 1, 1), 0);
+	XT_EQ(a.act.n.hooks_ok, 2);
+	XT_EQ(lines_with(path, "\"rule\":\"probe\",\"action\":\"hook\",\"result\":\"started\",\"pid\":"), 1);
+	XT_EQ(lines_with(path, "\"dropped_before\":1"), 1);
 	snprintf(file, sizeof(file), "%s/in", dir);
 	n = slurp(file, got, sizeof(got) - 1);
 	XT_EQ(n > 0, 1);
@@ -714,14 +729,14 @@ XT_TEST(hook_action_gets_the_record_bounded_in_time_and_number)
 	actions_reap(&a.act);
 	XT_EQ(a.act.nr_runs, 1);
 	actions_tick(&a.act, 3000);
-	XT_EQ(reap_until(&a, 1, 1), 0);
+	XT_EQ(reap_until(&a, 2, 1), 0);
 	XT_EQ(a.act.n.hooks_timed_out, 1);
 	XT_EQ(lines_with(path, "\"rule\":\"slow\",\"action\":\"hook\",\"result\":\"timed_out\""), 1);
 
 	cpuid_events(1, 2);
 	XT_EQ(drain(&a, false), 0);
 	XT_EQ(consumed(), 1);
-	XT_EQ(reap_until(&a, 2, 1), 0);
+	XT_EQ(reap_until(&a, 3, 1), 0);
 	XT_EQ(a.act.n.hooks_failed, 1);
 	XT_EQ(lines_with(path, "\"rule\":\"failing\",\"action\":\"hook\",\"result\":\"failed\",\"pid\":"), 1);
 	XT_EQ(lines_with(path, "\"status\":1"), 1);
