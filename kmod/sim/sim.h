@@ -182,6 +182,7 @@ struct sim_regs {
 	u64 efer, star, lstar, cstar, sfmask;
 	u64 fs_base, gs_base, shadow_gs;
 	u64 sysenter_cs, sysenter_esp, sysenter_eip;
+	u8 cpl;			/* of the running instruction: CS/SS DPL */
 	u32 msr_other_nr;
 	u32 msr_other_idx[SIM_MSR_OTHER];
 	u64 msr_other_val[SIM_MSR_OTHER];
@@ -362,6 +363,7 @@ struct sim_exec {
 	bool has_rip;
 	bool write;		/* desc: a write (LGDT, ...) */
 	bool user;		/* guest_request: from ring 3 */
+	u8 cpl;			/* privilege level it runs at */
 	/* Storms: wait for every answer, collect latencies. */
 	bool wait_async;
 	u64 *lat;

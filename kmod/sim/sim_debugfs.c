@@ -65,7 +65,11 @@
  * cr0=0x60000010 cr3=0 cr4=0 xcr0=0x1, other registers and MSRs 0. A
  * command on a vCPU waits while the domain is paused, while the vCPU is
  * paused for an unanswered sync event or throttled, and while another
- * command runs on it.
+ * command runs on it. Every vCPU command takes [cpl=0..3], the privilege
+ * level the instruction runs at (default 0; guest_request's user=1 is
+ * cpl=3): the DPL of CS and SS and the RPL of their selectors in the
+ * event's registers, as a guest's user mode has them. MOV to CR and
+ * WRMSR take cpl=0 only: at CPL > 0 the CPU raises #GP before any exit.
  *   access domid=N vcpu=V gfn=G op=r|w|x [gla=X] [offset=X] [value=X]
  *       8-byte read (into rax), write (value=, default rax) or
  *       instruction fetch at the 8-byte aligned offset of frame G. If the
@@ -606,6 +610,29 @@ static void sim_out_hex(struct sim_ctx *c, const u8 *buf, u32 len)
 		sim_out(c, "%02x", buf[i]);
 }
 
+/* cpl=: the privilege level of the instruction; see the vCPU commands. */
+static int sim_parse_cpl(struct sim_ctx *c, struct sim_exec *x)
+{
+	u32 cpl;
+	int ret;
+
+	ret = sim_arg_u32(c, "cpl", false, 0, 3, &cpl);
+	if (ret == -ENOENT) {
+		x->cpl = x->user ? 3 : 0;
+		return 0;
+	}
+	if (ret)
+		return ret;
+	if (x->user && cpl != 3)
+		return sim_fail(c, -EINVAL, "user=1 is cpl=3");
+	if (cpl && (x->op == SIM_OP_CR || x->op == SIM_OP_MSR))
+		return sim_fail(c, -EINVAL,
+				"MOV to CR and WRMSR fault (#GP) at CPL %u: no exit",
+				cpl);
+	x->cpl = cpl;
+	return 0;
+}
+
 static int sim_cmd_vcpu(struct sim_ctx *c, enum sim_op op)
 {
 	struct sim_exec x = { .op = op };
@@ -620,6 +647,8 @@ static int sim_cmd_vcpu(struct sim_ctx *c, enum sim_op op)
 	ret = sim_arg_u32(c, "vcpu", true, 0, d->nr_vcpus - 1, &vcpu);
 	if (!ret)
 		ret = sim_parse_exec(c, d, &x);
+	if (!ret)
+		ret = sim_parse_cpl(c, &x);
 	if (!ret)
 		ret = sim_args_done(c);
 	if (ret)

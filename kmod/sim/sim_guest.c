@@ -804,6 +804,7 @@ int sim_guest_exec(struct sim_domain *d, struct sim_vcpu *v,
 		   struct sim_exec *x, struct sim_outcome *out)
 {
 	struct sim_resume res;
+	unsigned long flags;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -820,6 +821,10 @@ int sim_guest_exec(struct sim_domain *d, struct sim_vcpu *v,
 	/* An injection still pending from earlier is delivered first. */
 	if (res.inject >= 0)
 		out->inject = res.inject;
+	/* The level this instruction runs at; its events carry it. */
+	spin_lock_irqsave(&d->lock, flags);
+	v->regs.cpl = x->cpl;
+	spin_unlock_irqrestore(&d->lock, flags);
 
 	switch (x->op) {
 	case SIM_OP_ACCESS:

@@ -178,15 +178,18 @@ static void sim_fill_regs(const struct sim_vcpu *v, struct xve_regs_x86 *x)
 	x->fs_base = r->fs_base;
 	x->gs_base = r->gs_base;
 	x->shadow_gs = r->shadow_gs;
-	/* Flat 64-bit segments: limit (G set, so >> 12) | ar << 20. */
-	x->cs = 0xfffff | (0xa9bU << XVE_SEG_AR_SHIFT);
-	x->ss = 0xfffff | (0xc93U << XVE_SEG_AR_SHIFT);
+	/*
+	 * Flat 64-bit segments: limit (G set, so >> 12) | ar << 20; the
+	 * CPL is the DPL (ar bits 5-6) and the selectors' RPL.
+	 */
+	x->cs = 0xfffff | ((0xa9bU | (u32)r->cpl << 5) << XVE_SEG_AR_SHIFT);
+	x->ss = 0xfffff | ((0xc93U | (u32)r->cpl << 5) << XVE_SEG_AR_SHIFT);
 	x->ds = x->ss;
 	x->es = x->ss;
 	x->fs = x->ss;
 	x->gs = x->ss;
-	x->cs_sel = 0x10;
-	x->ss_sel = 0x18;
+	x->cs_sel = 0x10 | r->cpl;
+	x->ss_sel = 0x18 | r->cpl;
 }
 
 /*

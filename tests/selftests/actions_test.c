@@ -244,7 +244,7 @@ TEST_F_TIMEOUT(actions, when_selects_records_and_actions, 120)
 		     self->domid, 0x4000 + i * 0x1000);
 		result_is(_metadata, self, "done");
 	}
-	/* CPL 3 never happens in the simulator's flat ring-0 guest */
+	/* rule "never": this write is at CPL 0 (MOV to CR3 is CPL 0 only) */
 	vcpu(_metadata, self, "cr domid=%u vcpu=1 index=1 value=0x5000",
 	     self->domid);
 	result_is(_metadata, self, "done");
@@ -264,6 +264,68 @@ TEST_F_TIMEOUT(actions, when_selects_records_and_actions, 120)
 		free(e);
 	}
 	EXPECT_EQ(1, count_lines(HOOK_OUT, "\"rule\":\"switch\"", NULL));
+	stop_and_check_clean(_metadata, self);
+}
+
+/*
+ * when: {cpl: 3} on the events a guest's user mode raises (CPUID runs at
+ * any level): the simulator's cpl= puts the level in the event's SS and
+ * CS, as Xen's registers carry it, and only the CPL 3 event is recorded
+ * and runs the hook, which reads "cpl":3 in its record. The simulator
+ * refuses a MOV to CR at CPL 3 as the CPU does (#GP, no exit).
+ */
+TEST_F_TIMEOUT(actions, when_cpl_user_mode, 120)
+{
+	static const char policy[] =
+		"guest: 1\n"
+		"monitors: {cpuid: true}\n"
+		"rules:\n"
+		"  - name: user-cpuid\n"
+		"    event: cpuid\n"
+		"    leaf: 0x40000000\n"
+		"    action: continue\n"
+		"    notify: true\n"
+		"    when: {cpl: 3}\n"
+		"    actions:\n"
+		"      hook: {argv: [/bin/sh, -c, \"cat >> " HOOK_OUT "\"]}\n";
+	char out[256];
+	int i;
+
+	unlink(HOOK_OUT);
+	start_policy(_metadata, self, policy);
+	for (i = 0; i < 2; i++) {
+		vcpu(_metadata, self,
+		     "cpuid domid=%u vcpu=%d leaf=0x40000000", self->domid, i);
+		result_is(_metadata, self, "done");
+	}
+	vcpu(_metadata, self, "cpuid domid=%u vcpu=1 leaf=0x40000000 cpl=3",
+	     self->domid);
+	result_is(_metadata, self, "done");
+	EXPECT_TRUE(wait_log(HOOK_OUT, "\"cpl\":3", 10000));
+	kill(self->ap.pid, SIGUSR1);
+	EXPECT_TRUE(wait_log(self->ap.log, "\"type\":\"stats\"", 5000));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"type\":\"event\"", NULL));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"type\":\"event\"",
+				 "\"rule\":\"user-cpuid\"", "\"vcpu\":1", NULL));
+	EXPECT_EQ(1, count_lines(self->ap.log, "\"type\":\"stats\"",
+				 "\"when_unmatched\":2", "\"hooks_started\":1",
+				 NULL)) {
+		char *e = slurp(self->ap.log);
+
+		TH_LOG("log: %s", e);
+		free(e);
+	}
+	EXPECT_EQ(1, count_lines(HOOK_OUT, "\"rule\":\"user-cpuid\"",
+				 "\"cpl\":3", NULL));
+	EXPECT_EQ(0, count_lines(HOOK_OUT, "\"cpl\":0", NULL));
+	/* no CPL 3 MOV to CR, and cpl is 0..3 */
+	EXPECT_EQ(-EINVAL, sim_cmd(out, sizeof(out),
+				   "cr domid=%u vcpu=0 index=1 value=0x9000 cpl=3",
+				   self->domid));
+	EXPECT_NE(NULL, strstr(out, "#GP")) TH_LOG("%s", out);
+	EXPECT_EQ(-EINVAL, sim_cmd(out, sizeof(out),
+				   "cpuid domid=%u vcpu=0 leaf=1 cpl=4",
+				   self->domid));
 	stop_and_check_clean(_metadata, self);
 }
 

@@ -1942,9 +1942,80 @@ static void check_when_actions(void)
 	policy_free(&p);
 }
 
+/*
+ * examples/respond-to-tamper.yaml: the shipped example of when: and
+ * actions:. Its dump directory (/var/lib/xenintro/web1) must exist at
+ * load, so it is read with that directory swapped for a fresh one.
+ */
+static void check_example_respond_to_tamper(void)
+{
+	static const char dir[] = "/var/lib/xenintro/web1/";
+	char tmp[] = "/tmp/xi-tamper-XXXXXX", buf[8192], doc[8192], want[96];
+	const struct policy_rule_meta *m;
+	char *path = example_path("respond-to-tamper.yaml"), *at, *src;
+	struct xenintro_event ev;
+	struct policy p;
+	struct diag d;
+	size_t n, o;
+	FILE *f;
+
+	f = fopen(path, "r");
+	free(path);
+	EXPECT_EQ(f != NULL, 1);
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	EXPECT_EQ(mkdtemp(tmp) != NULL, 1);
+	/* every mention, comments too: the file: line is the one that counts */
+	for (src = buf, o = 0; (at = strstr(src, dir)); src = at + strlen(dir))
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%.*s%s/",
+				      (int)(at - src), src, tmp);
+	snprintf(doc + o, sizeof(doc) - o, "%s", src);
+	EXPECT_EQ(src != buf, 1);
+	if (policy_load_buffer("respond-to-tamper.yaml", doc, strlen(doc), &p,
+			       &d)) {
+		fail(__FILE__, __LINE__, "%s", d.msg);
+		rmdir(tmp);
+		return;
+	}
+	EXPECT_EQ(p.nr_rules, 2);
+	EXPECT_EQ(p.rules[0].rule.action, XENINTRO_VERDICT_DENY);
+	EXPECT_EQ(p.rules[0].rule.flags, XENINTRO_RULE_NOTIFY);
+	EXPECT_EQ(p.rules[0].rule.u.ctrlreg.clear_mask,
+		  (1ULL << 20) | (1ULL << 21));		/* SMEP|SMAP */
+	m = policy_rule_meta(&p, 0);
+	EXPECT_EQ(m->has_when, 1);
+	EXPECT_EQ(m->when.cpls, 0x1);
+	EXPECT_EQ(m->has_actions, 1);
+	EXPECT_EQ(m->actions.pause, 1);
+	EXPECT_EQ(m->actions.pause_s, 300);
+	EXPECT_EQ(m->actions.dump_at, MEM_AT_RIP);
+	EXPECT_EQ(m->actions.dump_offset, -0x800);
+	EXPECT_EQ(m->actions.dump_length, 4096);
+	EXPECT_EQ(m->actions.dump_max_files, 20);
+	snprintf(want, sizeof(want), "%s/{rule}-{seq}.bin", tmp);
+	EXPECT_STREQ(m->actions.dump_file, want);
+	EXPECT_STREQ(m->actions.hook_argv[0], "/bin/sh");
+	EXPECT_STREQ(m->actions.hook_argv[2],
+		     "logger -t xenintro-tamper -p auth.crit");
+	EXPECT_EQ(m->actions.hook_max_running, 2);
+	/* kernel mode only: a CPL 3 copy would run no action */
+	memset(&ev, 0, sizeof(ev));
+	ev.reason = XENINTRO_EVENT_CTRLREG;
+	ev.u.ctrlreg.index = XENINTRO_CR4;
+	ev.regs.ss.ar = 0xc93;			/* DPL 0 */
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 1);
+	ev.regs.ss.ar = 0xcf3;			/* DPL 3 */
+	EXPECT_EQ(policy_when_holds(&m->when, &ev), 0);
+	policy_free(&p);
+	EXPECT_EQ(rmdir(tmp), 0);
+}
+
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 18;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 19;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1993,5 +2064,6 @@ int main(void)
 	RUN("log.syslog under systemd: journald native fields", check_journald());
 	RUN("ISO 8601 timestamps", check_iso_time());
 	RUN("rules' when: and actions:, decisions on cpl and cr3", check_when_actions());
+	RUN("policy example respond-to-tamper.yaml (when: and actions:)", check_example_respond_to_tamper());
 	return failed ? 1 : 0;
 }
