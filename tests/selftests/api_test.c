@@ -67,23 +67,6 @@ static int in_child(int (*fn)(void))
 	return WEXITSTATUS(status);
 }
 
-/* Drop CAP_SYS_ADMIN from this process: 0, or 100/101 if it could not. */
-static int drop_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return 100;
-	data[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
-	data[CAP_SYS_ADMIN / 32].permitted &= ~(1U << (CAP_SYS_ADMIN % 32));
-	if (syscall(SYS_capset, &hdr, data))
-		return 101;
-	return 0;
-}
-
 static int open_without_sys_admin(void)
 {
 	int fd, ret = drop_sys_admin();

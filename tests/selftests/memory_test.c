@@ -327,21 +327,6 @@ TEST_F(mem, bad_arguments)
 #undef MEMCALL
 }
 
-/* Reload the core (and the simulator) with @params; 0 or -errno. */
-static int reload_core(const char *dir, const char *params)
-{
-	int ret;
-
-	unload_module("xenintro_sim");
-	ret = unload_module("xenintro");
-	if (ret && ret != -ENOENT)
-		return ret;
-	ret = load_module(dir, "xenintro", params);
-	if (!ret)
-		ret = load_module(dir, "xenintro_sim", "");
-	return ret;
-}
-
 /*
  * Writes: refused while the module was not loaded with
  * allow_guest_writes=1; with it, a session that asked may write, the

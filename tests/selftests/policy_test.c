@@ -465,17 +465,10 @@ TEST_F(pol, deny_and_default_deny)
 /* Drop CAP_SYS_ADMIN, then write the policy: 0 if refused with EPERM. */
 static int write_policy_without_sys_admin(void)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2] = {};
+	int ret = drop_sys_admin();
 
-	if (syscall(SYS_capget, &hdr, data))
-		return 100;
-	data[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
-	data[CAP_SYS_ADMIN / 32].permitted &= ~(1U << (CAP_SYS_ADMIN % 32));
-	if (syscall(SYS_capset, &hdr, data))
-		return 101;
+	if (ret)
+		return ret;
 	return write_file(POLICY, "default=deny") == -EPERM ? 0 : 1;
 }
 
@@ -639,21 +632,6 @@ TEST_F(pol, records_reach_the_kernel_log)
 		 self->guest, self->guest_name);
 	EXPECT_TRUE(kmsg_has(self->kmsg, want, 3000))
 		TH_LOG("no '%s' in the kernel log", want);
-}
-
-/* Reload the core (and the simulator) with @params; 0 or -errno. */
-static int reload_core(const char *dir, const char *params)
-{
-	int ret;
-
-	unload_module("xenintro_sim");
-	ret = unload_module("xenintro");
-	if (ret && ret != -ENOENT)
-		return ret;
-	ret = load_module(dir, "xenintro", params);
-	if (!ret)
-		ret = load_module(dir, "xenintro_sim", "");
-	return ret;
 }
 
 /*

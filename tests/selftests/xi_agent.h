@@ -45,7 +45,7 @@ static inline const char *agent_unavailable(char *buf, size_t len)
 		return NO_SIM;
 	file_path(bin, sizeof(bin), "xenintro-agent.static");
 	if (access(bin, X_OK)) {
-		snprintf(buf, len, "no %s (XI_FILES=dir overrides)", bin);
+		snprintf(buf, len, "no %.200s (XI_FILES=dir overrides)", bin);
 		return buf;
 	}
 	mkdir(RUN_DIR, 0755);
