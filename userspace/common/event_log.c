@@ -377,6 +377,43 @@ static void journal_send(struct event_log *l, const char *line, int prio,
 }
 
 /*
+ * @line and its newline in one writev(2), not through stdio, which would
+ * split a record longer than its buffer: the file is O_APPEND, and Linux
+ * appends each write to a regular file whole under the inode's lock, so
+ * agents that share a log.file (--watch) never interleave their records,
+ * and a SIEM tailing the file sees whole lines. Only a short write (a
+ * full disk, a signal) continues in a second call.
+ */
+static void write_line(FILE *f, const char *line)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)line, .iov_len = strlen(line) },
+		{ .iov_base = "\n", .iov_len = 1 },
+	};
+	struct iovec *v = iov;
+	int nr = 2, fd = fileno(f);
+	ssize_t n;
+
+	fflush(f);	/* anything stdio still holds goes first */
+	while (nr) {
+		n = writev(fd, v, nr);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;		/* a lost record; nothing to tell it to */
+		while (nr && (size_t)n >= v->iov_len) {
+			n -= (ssize_t)v->iov_len;
+			v++;
+			nr--;
+		}
+		if (nr) {
+			v->iov_base = (char *)v->iov_base + n;
+			v->iov_len -= (size_t)n;
+		}
+	}
+}
+
+/*
  * One record, @line, to where @l sends them: its file (stdout), and
  * syslog or journald, there with the priority of @rec (type @type).
  */
@@ -385,12 +422,8 @@ static void emit(struct event_log *l, const char *line, const char *type,
 {
 	int prio;
 
-	if (l->f) {
-		fputs(line, l->f);
-		fputc('\n', l->f);
-		/* line buffered by hand: a SIEM tailing the file sees whole lines */
-		fflush(l->f);
-	}
+	if (l->f)
+		write_line(l->f, line);
 	if (!l->syslog)
 		return;
 	prio = event_log_priority(type, rec);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2013,9 +2014,73 @@ static void check_example_respond_to_tamper(void)
 	EXPECT_EQ(rmdir(tmp), 0);
 }
 
+/*
+ * Agents under --watch may share one log.file: each record is one
+ * write(2) to the O_APPEND file, so records of any length never
+ * interleave (stdio would split one longer than its buffer).
+ */
+static void check_shared_log_file(void)
+{
+	enum { WRITERS = 3, RECORDS = 40, BIG = 20000 };
+	char path[] = "/tmp/xi-shared-log-XXXXXX", *big, *line = NULL;
+	size_t cap = 0, lines = 0, whole = 0;
+	ssize_t n;
+	int fd, w, status;
+	pid_t pid[WRITERS];
+	FILE *in;
+
+	fd = mkstemp(path);
+	EXPECT_EQ(fd >= 0, 1);
+	if (fd < 0)
+		return;
+	close(fd);
+	big = malloc(BIG + 1);
+	for (w = 0; w < WRITERS; w++) {
+		pid[w] = fork();
+		if (pid[w] == 0) {
+			struct event_log l;
+			int i;
+
+			if (event_log_open(&l, path, LOG_JSON))
+				_exit(1);
+			memset(big, 'a' + w, BIG);
+			big[BIG] = '\0';
+			for (i = 0; i < RECORDS; i++)
+				event_log_record(&l, "test",
+						 json_pack("{s:s}", "fill", big));
+			event_log_close(&l);
+			_exit(0);
+		}
+	}
+	for (w = 0; w < WRITERS; w++) {
+		EXPECT_EQ(waitpid(pid[w], &status, 0), pid[w]);
+		EXPECT_EQ(WIFEXITED(status) && !WEXITSTATUS(status), 1);
+	}
+	in = fopen(path, "r");
+	while (in && (n = getline(&line, &cap, in)) > 0) {
+		const char *fill = strstr(line, "\"fill\":\"");
+		size_t run;
+
+		lines++;
+		if (!fill)
+			continue;
+		fill += 8;
+		/* one writer's letter, BIG of it, then the end of the record */
+		run = strspn(fill, (char[]){ fill[0], '\0' });
+		whole += run == BIG && fill[run] == '"';
+	}
+	if (in)
+		fclose(in);
+	EXPECT_EQ(lines, WRITERS * RECORDS);
+	EXPECT_EQ(whole, WRITERS * RECORDS);
+	free(line);
+	free(big);
+	unlink(path);
+}
+
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 19;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 20;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2057,6 +2122,7 @@ int main(void)
 	RUN("at most 1024 page ranges and monitors, lists grown by doubling", check_list_bounds());
 	RUN("event JSON record", check_event_json());
 	RUN("text log: values quoted and escaped, lines read back as logfmt", check_text_log());
+	RUN("log.file shared by agents: 20 KB records never interleave", check_shared_log_file());
 	RUN("rule metadata: parsed, in JSON and text records", check_rule_metadata());
 	RUN("enabled: false: checked, counted, not installed", check_enabled());
 	RUN("lists and include files", check_lists_includes());
