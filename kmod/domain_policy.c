@@ -469,9 +469,30 @@ static int xenintro_policy_get(char *buf, const struct kernel_param *kp)
 	return n;
 }
 
+/*
+ * Module parameter domain_policy: free. The module loader calls it when a
+ * parameter after this one fails the load: init never ran, so
+ * xenintro_policy_exit() will not, and the parsed policy would leak. It
+ * calls it again at unload, after the exit took the policy (NULL then).
+ * Either way no reader is left: the parameter's sysfs file does not exist
+ * yet, or is gone.
+ */
+static void xenintro_policy_free(void *arg)
+{
+	struct xenintro_policy *p;
+
+	mutex_lock(&xenintro_policy_lock);
+	p = rcu_dereference_protected(xenintro_policy,
+				      lockdep_is_held(&xenintro_policy_lock));
+	RCU_INIT_POINTER(xenintro_policy, NULL);
+	mutex_unlock(&xenintro_policy_lock);
+	kfree(p);
+}
+
 static const struct kernel_param_ops xenintro_policy_param_ops = {
 	.set = xenintro_policy_set,
 	.get = xenintro_policy_get,
+	.free = xenintro_policy_free,
 };
 
 /* 0600: only root of the initial user namespace reads or writes it. */
