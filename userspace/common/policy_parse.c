@@ -2725,6 +2725,34 @@ static char *include_path(const char *base, const char *rel)
 }
 
 /*
+ * A policy decides verdicts on a guest and may run programs and write
+ * files as the agent (hook:, dump:; the agent runs as root): only its
+ * owner may be able to change it, as sshd's StrictModes and sudo demand
+ * of their files. Refused: a file owned by a user other than root and
+ * the one reading it, or writable by its group or by others. 0, or -1
+ * with the reason in @why.
+ */
+static int untrusted_file(const struct stat *st, char *why, size_t len)
+{
+	uid_t me = geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != me) {
+		snprintf(why, len,
+			 "owned by uid %u, neither root nor this user (uid %u): whoever owns a policy controls what the agent runs",
+			 (unsigned int)st->st_uid, (unsigned int)me);
+		return -1;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, len,
+			 "writable by %s (mode %04o): a policy runs as the agent; chmod go-w it",
+			 st->st_mode & S_IWOTH ? "every user" : "its group",
+			 (unsigned int)(st->st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Read an included file into a new document: a regular file only (a
  * FIFO or a device would block or never end), within what is left of the
  * policy's POLICY_FILE_MAX bytes. NULL with the error said at @n, the
@@ -2737,7 +2765,7 @@ static yaml_document_t *read_include(struct ctx *c, const yaml_node_t *n,
 	yaml_parser_t y;
 	struct stat st;
 	size_t left = POLICY_FILE_MAX - c->bytes, len = 0;
-	char *buf = NULL;
+	char *buf = NULL, why[192];
 	ssize_t r;
 	int fd;
 
@@ -2748,6 +2776,10 @@ static yaml_document_t *read_include(struct ctx *c, const yaml_node_t *n,
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		err(c, n, path, "%s is not a regular file", file);
+		goto out;
+	}
+	if (untrusted_file(&st, why, sizeof(why))) {
+		err(c, n, path, "%s: %s", file, why);
 		goto out;
 	}
 	if ((uint64_t)st.st_size > left) {
@@ -3436,8 +3468,9 @@ int policy_load_env(const char *path, struct policy_env *env,
 		    struct policy *p, struct diag *d)
 {
 	struct src_mark start = { 0, 0 };
-	char *buf = NULL;
+	char *buf = NULL, why[192] = "";
 	size_t len = 0, cap = 0, n;
+	struct stat st;
 	FILE *f;
 	int ret;
 
@@ -3447,6 +3480,11 @@ int policy_load_env(const char *path, struct policy_env *env,
 	if (!f)
 		return diag_error(d, start, NULL, "cannot open: %s",
 				  strerror(errno));
+	if (fstat(fileno(f), &st) || untrusted_file(&st, why, sizeof(why))) {
+		fclose(f);
+		return diag_error(d, start, NULL, "%s",
+				  why[0] ? why : strerror(errno));
+	}
 	do {
 		if (len == cap) {
 			char *nb;

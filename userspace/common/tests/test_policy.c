@@ -1429,6 +1429,7 @@ static void write_file(const char *dir, const char *name, const char *text)
 	}
 	fputs(text, f);
 	fclose(f);
+	chmod(path, 0644);	/* whatever the umask: the agent refuses go+w */
 }
 
 /*
@@ -2078,9 +2079,69 @@ static void check_shared_log_file(void)
 	unlink(path);
 }
 
+/* d.msg holds @want; else the test fails with both. */
+static void expect_msg(const struct diag *d, const char *want, int line)
+{
+	if (!strstr(d->msg, want))
+		fail(__FILE__, line, "\"%s\" not in \"%s\"", want, d->msg);
+}
+
+/*
+ * Only the owner may be able to change a policy or its includes (it runs
+ * hooks as the agent): group- or world-writable files, and files of
+ * another user, are refused with the reason.
+ */
+static void check_file_trust(void)
+{
+	char dir[] = "/tmp/xi-trust-XXXXXX", main_path[256], inc[256];
+	struct policy p;
+	struct diag d;
+
+	if (!mkdtemp(dir)) {
+		fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	write_file(dir, "main.yaml",
+		   "guest: 5\n"
+		   "include: [inc.yaml]\n"
+		   "monitors: {cpuid: true}\n");
+	write_file(dir, "inc.yaml",
+		   "rules:\n"
+		   "  - {name: leaf, event: cpuid, leaf: 1, action: continue, notify: true}\n");
+	snprintf(main_path, sizeof(main_path), "%s/main.yaml", dir);
+	snprintf(inc, sizeof(inc), "%s/inc.yaml", dir);
+	if (policy_load(main_path, &p, &d))
+		fail(__FILE__, __LINE__, "%s", d.msg);
+	else
+		policy_free(&p);
+
+	chmod(inc, 0664);
+	EXPECT_EQ(policy_load(main_path, &p, &d), -1);
+	expect_msg(&d, "main.yaml:2:11: include[0]: ", __LINE__);
+	expect_msg(&d, "inc.yaml: writable by its group (mode 0664): a policy runs as the agent; chmod go-w it",
+		   __LINE__);
+	chmod(inc, 0644);
+	chmod(main_path, 0602);
+	EXPECT_EQ(policy_load(main_path, &p, &d), -1);
+	expect_msg(&d, "main.yaml: writable by every user (mode 0602)",
+		   __LINE__);
+	chmod(main_path, 0644);
+	if (geteuid() == 0) {
+		EXPECT_EQ(chown(inc, 65534, 65534), 0);
+		EXPECT_EQ(policy_load(main_path, &p, &d), -1);
+		expect_msg(&d, "inc.yaml: owned by uid 65534, neither root nor this user (uid 0)",
+			   __LINE__);
+	} else {
+		printf("# not root: a file of another user not tried\n");
+	}
+	unlink(inc);
+	unlink(main_path);
+	rmdir(dir);
+}
+
 int main(void)
 {
-	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 20;
+	size_t i, n = 0, total = ARRAY_SIZE(examples) + ARRAY_SIZE(bad) + 21;
 	int failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -2126,6 +2187,7 @@ int main(void)
 	RUN("rule metadata: parsed, in JSON and text records", check_rule_metadata());
 	RUN("enabled: false: checked, counted, not installed", check_enabled());
 	RUN("lists and include files", check_lists_includes());
+	RUN("policy files only their owner can change", check_file_trust());
 	RUN("log.syslog: syslog(3) with the facility, ident, priority by severity", check_syslog());
 	RUN("log.syslog under systemd: journald native fields", check_journald());
 	RUN("ISO 8601 timestamps", check_iso_time());
