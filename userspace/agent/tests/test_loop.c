@@ -782,6 +782,38 @@ static const char follow_doc[] =
 	"log: {events: [cpuid]}\n";
 
 /*
+ * --follow=@secs on web1 (domain 5, xenstore listing dom0 and 5): run it
+ * with @events CPUID events queued until its domain dies, and end that
+ * session as the agent's loop does.
+ */
+static void follow_until_death(struct agent *a, char *log, char *pol,
+			       int secs, unsigned int events)
+{
+	memset(a, 0, sizeof(*a));
+	follow_start(a, follow_doc, log, pol);
+	a->ov.follow_secs = secs;
+	fake_xs_domains[0] = "0";
+	fake_xs_domains[1] = "5";
+	fake_xs_domains[2] = NULL;
+	if (events)
+		cpuid_events(events, 0);
+	fk_set_dead();
+	XT_EQ(run(a), EXIT_DOMAIN_DIED);
+	XT_EQ(consumed(), events);
+	end_session(a, EXIT_DOMAIN_DIED);
+	fk_reset();	/* the kernel forgot the dead domain's session */
+}
+
+static void follow_end(struct agent *a, const char *log, const char *pol)
+{
+	event_log_close(&a->log);
+	policy_free(&a->pol);
+	kenv_free(&a->kenv);
+	unlink(log);
+	unlink(pol);
+}
+
+/*
  * --follow: web1's domain 5 dies (a reboot); xenstore still lists 5
  * (dying) under the same name, and then domain 7, web1 again. The agent
  * must skip 5, attach to 7, log a gap record from 5 to 7, and log the
@@ -792,19 +824,8 @@ XT_TEST(follow_reattaches_to_the_guests_next_domain_with_a_gap_record)
 	char path[] = "/tmp/xi-loop-log-XXXXXX", pol[] = "/tmp/xi-loop-pol-XXXXXX";
 	struct agent a;
 
-	memset(&a, 0, sizeof(a));
-	follow_start(&a, follow_doc, path, pol);
-	a.ov.follow_secs = 5;
-	fake_xs_domains[0] = "0";
-	fake_xs_domains[1] = "5";
-	fake_xs_domains[2] = NULL;
-	cpuid_events(1, 0);
-	fk_set_dead();
-	XT_EQ(run(&a), EXIT_DOMAIN_DIED);
-	XT_EQ(consumed(), 1);
+	follow_until_death(&a, path, pol, 5, 1);
 	XT_EQ(lines_with(path, "\"rule\":\"leaf1\""), 1);
-	end_session(&a, EXIT_DOMAIN_DIED);
-	fk_reset();	/* the kernel forgot the dead domain's session */
 	/* the new domain, with the dying one still listed under its name */
 	fake_xs_domains[2] = "7";
 	fake_xs_domains[3] = NULL;
@@ -833,11 +854,7 @@ XT_TEST(follow_reattaches_to_the_guests_next_domain_with_a_gap_record)
 	XT_EQ(lines_with(path, "\"domid\":7"), 3);
 	end_session(&a, EXIT_OK);
 	fk_reset();
-	event_log_close(&a.log);
-	policy_free(&a.pol);
-	kenv_free(&a.kenv);
-	unlink(path);
-	unlink(pol);
+	follow_end(&a, path, pol);
 	fake_xs_domains[2] = NULL;
 	fake_xs_names[1] = NULL;
 }
@@ -852,26 +869,13 @@ XT_TEST(follow_gives_up_with_exit_4_when_no_domain_comes_back)
 	char path[] = "/tmp/xi-loop-log-XXXXXX", pol[] = "/tmp/xi-loop-pol-XXXXXX";
 	struct agent a;
 
-	memset(&a, 0, sizeof(a));
-	follow_start(&a, follow_doc, path, pol);
-	a.ov.follow_secs = 0;
-	fake_xs_domains[0] = "0";
-	fake_xs_domains[1] = "5";
-	fake_xs_domains[2] = NULL;
-	fk_set_dead();
-	XT_EQ(run(&a), EXIT_DOMAIN_DIED);
-	end_session(&a, EXIT_DOMAIN_DIED);
-	fk_reset();
+	follow_until_death(&a, path, pol, 0, 0);
 	XT_EQ(follow_guest(&a), EXIT_DOMAIN_DIED);
 	XT_EQ(lines_with(path, "\"type\":\"gap\""), 1);
 	XT_EQ(lines_with(path, "\"result\":\"gave up\""), 1);
 	XT_EQ(lines_with(path, "new_domid"), 0);
 	XT_EQ(lines_with(path, "no domain named web1 ran within 0 s (--follow=0)"), 1);
-	event_log_close(&a.log);
-	policy_free(&a.pol);
-	kenv_free(&a.kenv);
-	unlink(path);
-	unlink(pol);
+	follow_end(&a, path, pol);
 }
 
 /* --watch's list: names matching the pattern, never dom0, with domids. */
