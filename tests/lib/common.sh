@@ -90,6 +90,28 @@ results_init() {
 	export XENINTRO_RESULTS
 }
 
+# The start of a layer that takes a kernel source tree (kunit.py, VM):
+# options [-l <layer>] [<linux source dir>] set LAYER (default $1) and
+# src_arg; the layer's results file is removed and its log directory,
+# $logdir, made.
+layer_setup() {
+	local opt OPTIND=1
+	LAYER=$1
+	shift
+	while getopts "l:" opt; do
+		case "$opt" in
+		l) LAYER=$OPTARG ;;
+		*) die "usage: $0 [-l <layer>] [<linux source dir>]" ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	src_arg=${1:-}
+	results_init
+	rm -f "$XENINTRO_RESULTS/$LAYER.results"
+	logdir="$XENINTRO_RESULTS/$LAYER"
+	mkdir -p "$logdir"
+}
+
 # result <layer> <pass|fail|skip> <name> [detail...]
 result() {
 	local layer=$1 status=$2 name=$3

@@ -28,20 +28,7 @@ set -euo pipefail
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
-LAYER=vm
-while getopts "l:" opt; do
-	case "$opt" in
-	l) LAYER=$OPTARG ;;
-	*) die "usage: $0 [-l <layer>] [<linux source dir>]" ;;
-	esac
-done
-shift $((OPTIND - 1))
-src_arg=${1:-}
-
-results_init
-rm -f "$XENINTRO_RESULTS/$LAYER.results"
-logdir="$XENINTRO_RESULTS/$LAYER"
-mkdir -p "$logdir"
+layer_setup vm "$@"
 layer_start=$(date +%s)
 
 # A prerequisite that cannot be met fails the layer, with the reason.
