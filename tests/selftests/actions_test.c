@@ -32,11 +32,8 @@ FIXTURE(actions) {
 
 FIXTURE_SETUP(actions)
 {
-	const char *why;
-	char msg[256];
+	const char *why = agent_fixture_start(&self->ap);
 
-	memset(&self->ap, 0, sizeof(self->ap));
-	why = agent_unavailable(msg, sizeof(msg));
 	if (why)
 		SKIP(return, "%s", why);
 	file_path(self->tool, sizeof(self->tool), "xenintro.static");

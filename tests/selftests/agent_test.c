@@ -40,11 +40,8 @@ FIXTURE(agent) {
 
 FIXTURE_SETUP(agent)
 {
-	const char *why;
-	char msg[256];
+	const char *why = agent_fixture_start(&self->ap);
 
-	memset(&self->ap, 0, sizeof(self->ap));
-	why = agent_unavailable(msg, sizeof(msg));
 	if (why)
 		SKIP(return, "%s", why);
 	self->domid = sim_test_domid();

@@ -273,11 +273,8 @@ FIXTURE(follow) {
 
 FIXTURE_SETUP(follow)
 {
-	const char *why;
-	char msg[256];
+	const char *why = agent_fixture_start(&self->ap);
 
-	memset(&self->ap, 0, sizeof(self->ap));
-	why = agent_unavailable(msg, sizeof(msg));
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, xs_start());

@@ -62,6 +62,18 @@ struct agent_proc {
 	char reg[128];
 };
 
+/*
+ * The start of an agent fixture's setup: @ap has no process yet. NULL,
+ * or why the agent cannot run here (the fixture then skips).
+ */
+static inline const char *agent_fixture_start(struct agent_proc *ap)
+{
+	static char msg[256];
+
+	memset(ap, 0, sizeof(*ap));
+	return agent_unavailable(msg, sizeof(msg));
+}
+
 /* Start the agent on @policy (extra args may follow, NULL-terminated). */
 static inline int agent_start(struct agent_proc *ap, unsigned int domid,
 			      const char *policy, ...)
