@@ -3,13 +3,19 @@
  * Kicks: the hypervisor says requests are waiting. A guest decides how
  * often that happens, so a guest that raises events as fast as it can
  * (a CPUID loop, a CR3-writing loop) must not be able to turn dom0 into
- * its event processor. Three rules keep it a guest's problem:
+ * its event processor. Four rules keep it a guest's problem:
  *
- *  1. The interrupt does O(1) work. xenintro_domain_kick() only queues
- *     the domain's drain work; no request is read in hard IRQ context.
- *     Before, the whole ring was drained there, and hard IRQ time is
- *     taken from whatever dom0 task was running, which no scheduler can
- *     balance.
+ *  1. The interrupt does bounded work. xenintro_domain_kick() processes
+ *     at most one chunk of the ring in the interrupt, and only while
+ *     the CPU has irq_budget requests (module parameter, default 64)
+ *     left of its allowance for the current jiffy, shared by every
+ *     domain that interrupts that CPU. A guest at an ordinary pace is
+ *     answered there, without a thread wake-up in its path; a storm
+ *     spends the allowance within the tick, and the rest of the tick's
+ *     kicks only queue the domain's drain work. Hard IRQ time is taken
+ *     from whatever dom0 task was running, which no scheduler can
+ *     balance: the allowance is what bounds it (irq_budget=0: never
+ *     process in the interrupt).
  *
  *  2. The work is bounded. One run of the work consumes at most
  *     drain_budget requests (module parameter, default XVE_RING_ENTRIES:
@@ -26,25 +32,32 @@
  *     WQ_SYSFS, so an administrator can move it (cpumask) or lower it
  *     (nice) under /sys/devices/virtual/workqueue/xenintro_events/.
  *
- * Xen's lateeoi event channels close the loop: the channel stays masked
- * from its interrupt until ->kick_done() (the backend's
- * xen_irq_lateeoi()), which the work calls only when the ring is empty.
- * However many notifications the guest causes meanwhile, they become
- * one pending bit, and that fires once when the channel is unmasked, so
- * no request is lost and a storm costs one interrupt per drained ring,
- * not one per event. A kick that found nothing tells the backend so
- * (@spurious); the Xen backend does not pass that on to Xen, whose
- * back-off would stall the guest (kmod/xen/xen_ring.c says why).
+ *  4. Xen's lateeoi event channels close the loop: the channel stays
+ *     masked from its interrupt until ->kick_done() (the backend's
+ *     xen_irq_lateeoi()), which is called only when the ring is empty.
+ *     However many notifications the guest causes meanwhile, they become
+ *     one pending bit, and that fires once when the channel is unmasked,
+ *     so no request is lost and a storm costs one interrupt per drained
+ *     ring, not one per event. A kick that found nothing tells the
+ *     backend so (@spurious); the Xen backend does not pass that on to
+ *     Xen, whose back-off would stall the guest (kmod/xen/xen_ring.c
+ *     says why).
  *
- * Locking: the work takes dom->lock (irqsave) for each chunk, like every
- * other part of the event path; nothing else is shared. One work item
- * per domain, so a domain's chunks never run concurrently; domains are
- * processed in parallel. A backend stops its kicks and calls
- * xenintro_domain_kick_cancel() in ->ring_disable() before freeing what
- * ->notify() and ->kick_done() use (cancel_work_sync() copes with a work
- * that queues itself again).
+ * Locking: a chunk, in the interrupt or in the work, runs under dom->lock
+ * (irqsave), like every other part of the event path; the per-CPU
+ * allowance is read and charged under it too, with interrupts off, so on
+ * its CPU. One work item per domain, so a domain's chunks in the work
+ * never run concurrently; a chunk in an interrupt may run while the work
+ * runs on another CPU, each under the lock, and both may then call
+ * ->kick_done(), which is idempotent (an unmask). Domains are processed
+ * in parallel. A backend stops its kicks (and waits for a running
+ * handler) and calls xenintro_domain_kick_cancel() in ->ring_disable()
+ * before freeing what ->notify() and ->kick_done() use
+ * (cancel_work_sync() copes with a work that queues itself again).
  */
+#include <linux/jiffies.h>
 #include <linux/moduleparam.h>
+#include <linux/percpu.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
 
@@ -81,6 +94,44 @@ module_param_cb(drain_budget, &xenintro_drain_budget_ops,
 MODULE_PARM_DESC(drain_budget,
 		 "Requests one run of a domain's ring processing may take (1-1024, default 8: one ring)");
 
+/* Upper bound for irq_budget: a jiffy's hard IRQ time stays small. */
+#define XENINTRO_IRQ_BUDGET_MAX		1024
+
+static unsigned int xenintro_irq_budget = 64;
+
+static int xenintro_irq_budget_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n > XENINTRO_IRQ_BUDGET_MAX)
+		return -EINVAL;
+	WRITE_ONCE(xenintro_irq_budget, n);
+	return 0;
+}
+
+static const struct kernel_param_ops xenintro_irq_budget_ops = {
+	.set = xenintro_irq_budget_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(irq_budget, &xenintro_irq_budget_ops, &xenintro_irq_budget,
+		0644);
+MODULE_PARM_DESC(irq_budget,
+		 "Requests a CPU may process in its interrupts per jiffy, over all domains; the rest goes to the worker (0-1024, default 64; 0: always the worker)");
+
+/* A CPU's interrupt allowance: requests processed there in @tick. */
+struct xenintro_irq_allowance {
+	unsigned long tick;
+	unsigned int used;
+};
+
+static DEFINE_PER_CPU(struct xenintro_irq_allowance, xenintro_irq_allowance);
+
 static struct workqueue_struct *xenintro_event_wq;
 
 /**
@@ -102,7 +153,7 @@ bool xenintro_drain_work_run(struct xenintro_domain *dom)
 	spin_lock_irqsave(&dom->lock, flags);
 	xenintro_consume_verdicts_locked(dom);
 	n = xenintro_drain_budget_locked(dom, budget, &more);
-	trace_xenintro_drain(dom->hv.domid, n, budget, more);
+	trace_xenintro_drain(dom->hv.domid, n, budget, more, false);
 	spin_unlock_irqrestore(&dom->lock, flags);
 
 	if (!more && dom->ops->kick_done)
@@ -131,11 +182,45 @@ void xenintro_drain_work_setup(struct xenintro_domain *dom)
  * @dom: the domain
  *
  * Called by backends from their event-channel handler, in any context.
- * Only queues the domain's drain work (see the top of this file); a kick
- * while it is queued already is folded into it.
+ * Processes one chunk here while this CPU's interrupt allowance lasts,
+ * and queues the domain's drain work for the rest (see the top of this
+ * file); a kick while the work is queued already is folded into it.
  */
 void xenintro_domain_kick(struct xenintro_domain *dom)
 {
+	unsigned int budget = READ_ONCE(xenintro_drain_budget);
+	unsigned int allowed = READ_ONCE(xenintro_irq_budget);
+	struct xenintro_irq_allowance *a;
+	unsigned long flags, now;
+	unsigned int n;
+	bool more;
+
+	/* Queued work will take these requests; keep their order. */
+	if (!allowed || work_pending(&dom->drain_work))
+		goto defer;
+	spin_lock_irqsave(&dom->lock, flags);
+	a = this_cpu_ptr(&xenintro_irq_allowance);
+	now = jiffies;
+	if (a->tick != now) {	/* a new tick, a new allowance */
+		a->tick = now;
+		a->used = 0;
+	}
+	if (a->used >= allowed) {
+		spin_unlock_irqrestore(&dom->lock, flags);
+		goto defer;
+	}
+	budget = min(budget, allowed - a->used);
+	xenintro_consume_verdicts_locked(dom);
+	n = xenintro_drain_budget_locked(dom, budget, &more);
+	a->used += n;
+	trace_xenintro_drain(dom->hv.domid, n, budget, more, true);
+	spin_unlock_irqrestore(&dom->lock, flags);
+	if (more)
+		goto defer;
+	if (dom->ops->kick_done)
+		dom->ops->kick_done(dom, !n);
+	return;
+defer:
 	queue_work(xenintro_event_wq, &dom->drain_work);
 }
 EXPORT_SYMBOL_GPL(xenintro_domain_kick);

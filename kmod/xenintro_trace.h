@@ -167,18 +167,22 @@ TRACE_EVENT(xenintro_deadline_expired,
 		  __entry->verdict, __entry->waited_ns)
 );
 
-/* One run of the deferred ring processing (drain_work.c). */
+/*
+ * One bounded chunk of ring processing (drain_work.c): in the interrupt
+ * (@irq) or in the drain work.
+ */
 TRACE_EVENT(xenintro_drain,
 
-	TP_PROTO(u16 domid, u32 requests, u32 budget, bool more),
+	TP_PROTO(u16 domid, u32 requests, u32 budget, bool more, bool irq),
 
-	TP_ARGS(domid, requests, budget, more),
+	TP_ARGS(domid, requests, budget, more, irq),
 
 	TP_STRUCT__entry(
 		__field(u16, domid)
 		__field(u32, requests)
 		__field(u32, budget)
 		__field(bool, more)
+		__field(bool, irq)
 	),
 
 	TP_fast_assign(
@@ -186,11 +190,12 @@ TRACE_EVENT(xenintro_drain,
 		__entry->requests = requests;
 		__entry->budget = budget;
 		__entry->more = more;
+		__entry->irq = irq;
 	),
 
-	TP_printk("dom=%u requests=%u budget=%u more=%d",
+	TP_printk("dom=%u requests=%u budget=%u more=%d irq=%d",
 		  __entry->domid, __entry->requests, __entry->budget,
-		  __entry->more)
+		  __entry->more, __entry->irq)
 );
 
 TRACE_EVENT(xenintro_attach,

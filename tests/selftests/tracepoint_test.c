@@ -12,6 +12,11 @@
  * drain_budget: with the budget set to 2, a storm's requests are all
  *   answered (the storm's own count), and the drain lines show chunks of
  *   at most 2 adding up to every request; an impossible budget is refused.
+ * irq_budget: CPUIDs one at a time (a guest at an ordinary pace) are all
+ *   answered in the interrupt, no chunk in the worker; with irq_budget=0
+ *   every chunk is the worker's; a storm spends the allowance of a tick
+ *   (at most irq_budget requests in the interrupts of one CPU per jiffy)
+ *   and the worker takes the rest.
  */
 #define _GNU_SOURCE
 #include <linux/xenintro.h>
@@ -24,6 +29,7 @@
 #define TRACEFS		"/sys/kernel/tracing"
 #define XI_EVENTS	TRACEFS "/events/xenintro"
 #define BUDGET_PARAM	"/sys/module/xenintro/parameters/drain_budget"
+#define IRQ_BUDGET	"/sys/module/xenintro/parameters/irq_budget"
 #define DEADLINE_MS	300
 #define WAIT_MS		10000
 #define NO_RULE		4294967295ULL
@@ -343,7 +349,10 @@ TEST_F(trace, drain_budget)
 	ASSERT_GE(nd, events / 2);
 	ASSERT_LE(nd, 4096);
 	for (i = 0; i < nd; i++) {
-		EXPECT_EQ(2, kv_num(drains[i], "budget"));
+		/* in the interrupt, what is left of the allowance may be less */
+		EXPECT_LE(kv_num(drains[i], "budget"), 2);
+		EXPECT_LE(kv_num(drains[i], "requests"),
+			  kv_num(drains[i], "budget"));
 		if (kv_num(drains[i], "requests") > most)
 			most = kv_num(drains[i], "requests");
 		sum += kv_num(drains[i], "requests");
@@ -354,6 +363,116 @@ TEST_F(trace, drain_budget)
 				      self->domid, drains, 0));
 	TH_LOG("%d drains, %lld requests, at most %lld a drain", nd, sum,
 	       most);
+	free(trace);
+}
+
+/* Run @n CPUIDs one after the other on vCPU 0 (each answered first). */
+static int cpuids_one_by_one(unsigned int domid, int n)
+{
+	char res[512];
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		ret = sim_cmd(res, sizeof(res),
+			      "cpuid domid=%u vcpu=0 leaf=0x%x", domid, 0x100 + i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* How many of @nd drain lines ran in the interrupt (irq=1). */
+static int irq_chunks(char drains[][256], int nd, long long *requests)
+{
+	int i, n = 0;
+
+	*requests = 0;
+	for (i = 0; i < nd; i++) {
+		*requests += kv_num(drains[i], "requests");
+		n += kv_num(drains[i], "irq") == 1;
+	}
+	return n;
+}
+
+TEST_F(trace, irq_budget)
+{
+	struct xenintro_attach a = { .event_entries = 64,
+				     .verdict_entries = 64 };
+	static char drains[4096][256];
+	struct xenintro_rule rule = {
+		.event = XENINTRO_EVENT_CPUID,
+		.action = XENINTRO_VERDICT_CONTINUE,
+		.last = ~0ULL,
+	};
+	const int calm = 50, events = 2000;
+	char res[512], old[32] = "";
+	long long reqs;
+	struct xenintro x;
+	int fd, nd, in_irq;
+	char *trace;
+
+	fd = open(IRQ_BUDGET, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, old, sizeof(old) - 1));
+	close(fd);
+	EXPECT_EQ(-EINVAL, write_str(IRQ_BUDGET, "5000"));
+	ASSERT_EQ(0, xenintro_open(&x, XENINTRO_FEATURE_RULES, 0));
+	ASSERT_EQ(0, xenintro_attach(&x, self->domid, &a));
+	ASSERT_EQ(0, xenintro_monitor_cpuid(&x, 0));
+	ASSERT_EQ(0, xenintro_set_rules(&x, &rule, 1, NULL, NULL));
+	self->traced = true;
+
+	/* A calm guest: every request answered in its interrupt. */
+	ASSERT_EQ(0, write_str(IRQ_BUDGET, "1024"));
+	ASSERT_EQ(0, start_tracing());
+	EXPECT_EQ(0, cpuids_one_by_one(self->domid, calm));
+	stop_tracing();
+	trace = read_trace();
+	ASSERT_NE(NULL, trace);
+	nd = trace_lines(trace, "xenintro_drain", self->domid, drains, 4096);
+	in_irq = irq_chunks(drains, nd, &reqs);
+	EXPECT_EQ(calm, reqs);
+	EXPECT_EQ(nd, in_irq) TH_LOG("%d of %d chunks in the interrupt", in_irq, nd);
+	free(trace);
+
+	/* irq_budget=0: every chunk is the worker's. */
+	ASSERT_EQ(0, write_str(IRQ_BUDGET, "0"));
+	ASSERT_EQ(0, start_tracing());
+	EXPECT_EQ(0, cpuids_one_by_one(self->domid, calm));
+	stop_tracing();
+	trace = read_trace();
+	ASSERT_NE(NULL, trace);
+	nd = trace_lines(trace, "xenintro_drain", self->domid, drains, 4096);
+	EXPECT_EQ(0, irq_chunks(drains, nd, &reqs));
+	EXPECT_EQ(calm, reqs);
+	free(trace);
+
+	/*
+	 * A storm with an allowance of 1 a jiffy: at most one request per
+	 * tick and CPU in the interrupt, the worker takes the rest, none
+	 * is lost.
+	 */
+	ASSERT_EQ(0, write_str(IRQ_BUDGET, "1"));
+	ASSERT_EQ(0, start_tracing());
+	EXPECT_EQ(0, sim_cmd(res, sizeof(res),
+			     "storm domid=%u events=%d threads=4 kind=cpuid",
+			     self->domid, events)) {
+		TH_LOG("%s", res);
+	}
+	stop_tracing();
+	self->traced = false;
+	write_str(IRQ_BUDGET, old);
+	xenintro_close(&x);
+	EXPECT_EQ(events, kv_num(res, "ops"));
+	trace = read_trace();
+	ASSERT_NE(NULL, trace);
+	nd = trace_lines(trace, "xenintro_drain", self->domid, drains, 4096);
+	ASSERT_LE(nd, 4096);
+	in_irq = irq_chunks(drains, nd, &reqs);
+	EXPECT_EQ(events, reqs);
+	EXPECT_LT(in_irq, nd);
+	TH_LOG("storm: %d chunks, %d in the interrupt, %lld requests", nd,
+	       in_irq, reqs);
 	free(trace);
 }
 
