@@ -64,6 +64,25 @@
 #include "xenintro.h"
 #include "xenintro_trace.h"
 
+/*
+ * Set an unsigned int parameter to a value in [@min, @max]; anything else
+ * is refused and changes nothing. Readers use READ_ONCE().
+ */
+static int xenintro_budget_set(const char *val, unsigned int *dst,
+			       unsigned int min, unsigned int max)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n < min || n > max)
+		return -EINVAL;
+	WRITE_ONCE(*dst, n);
+	return 0;
+}
+
 /* Upper bound for drain_budget: keeps interrupts-off time in microseconds. */
 #define XENINTRO_DRAIN_BUDGET_MAX	1024
 
@@ -72,16 +91,7 @@ static unsigned int xenintro_drain_budget = XVE_RING_ENTRIES;
 static int xenintro_drain_budget_set(const char *val,
 				     const struct kernel_param *kp)
 {
-	unsigned int n;
-	int ret;
-
-	ret = kstrtouint(val, 0, &n);
-	if (ret)
-		return ret;
-	if (!n || n > XENINTRO_DRAIN_BUDGET_MAX)
-		return -EINVAL;
-	WRITE_ONCE(xenintro_drain_budget, n);
-	return 0;
+	return xenintro_budget_set(val, kp->arg, 1, XENINTRO_DRAIN_BUDGET_MAX);
 }
 
 static const struct kernel_param_ops xenintro_drain_budget_ops = {
@@ -102,16 +112,7 @@ static unsigned int xenintro_irq_budget = 64;
 static int xenintro_irq_budget_set(const char *val,
 				   const struct kernel_param *kp)
 {
-	unsigned int n;
-	int ret;
-
-	ret = kstrtouint(val, 0, &n);
-	if (ret)
-		return ret;
-	if (n > XENINTRO_IRQ_BUDGET_MAX)
-		return -EINVAL;
-	WRITE_ONCE(xenintro_irq_budget, n);
-	return 0;
+	return xenintro_budget_set(val, kp->arg, 0, XENINTRO_IRQ_BUDGET_MAX);
 }
 
 static const struct kernel_param_ops xenintro_irq_budget_ops = {

@@ -159,6 +159,20 @@ FIXTURE_TEARDOWN(trace)
 	sim("destroy domid=%u", self->domid);
 }
 
+/* A module parameter's value into @buf (to put back); its length or -1. */
+static ssize_t read_param(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
 static int cpuid_rule(struct xenintro *x, __u64 leaf)
 {
 	struct xenintro_rule rule = {
@@ -314,13 +328,10 @@ TEST_F(trace, drain_budget)
 	char res[512], old[32] = "";
 	long long sum = 0, most = 0;
 	struct xenintro x;
-	int fd, nd, i;
+	int nd, i;
 	char *trace;
 
-	fd = open(BUDGET_PARAM, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_LT(0, read(fd, old, sizeof(old) - 1));
-	close(fd);
+	ASSERT_LT(0, read_param(BUDGET_PARAM, old, sizeof(old)));
 	EXPECT_EQ(-EINVAL, write_str(BUDGET_PARAM, "0"));
 	EXPECT_EQ(-EINVAL, write_str(BUDGET_PARAM, "5000"));
 	ASSERT_EQ(0, write_str(BUDGET_PARAM, "2"));
@@ -408,13 +419,10 @@ TEST_F(trace, irq_budget)
 	char res[512], old[32] = "";
 	long long reqs;
 	struct xenintro x;
-	int fd, nd, in_irq;
+	int nd, in_irq;
 	char *trace;
 
-	fd = open(IRQ_BUDGET, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_LT(0, read(fd, old, sizeof(old) - 1));
-	close(fd);
+	ASSERT_LT(0, read_param(IRQ_BUDGET, old, sizeof(old)));
 	EXPECT_EQ(-EINVAL, write_str(IRQ_BUDGET, "5000"));
 	ASSERT_EQ(0, xenintro_open(&x, XENINTRO_FEATURE_RULES, 0));
 	ASSERT_EQ(0, xenintro_attach(&x, self->domid, &a));
