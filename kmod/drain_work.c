@@ -45,8 +45,8 @@
  *
  * Locking: a chunk, in the interrupt or in the work, runs under dom->lock
  * (irqsave), like every other part of the event path; the per-CPU
- * allowance is read and charged under it too, with interrupts off, so on
- * its CPU. One work item per domain, so a domain's chunks in the work
+ * allowance is read and charged with interrupts off around the chunk, so
+ * on its CPU and by one kick at a time. One work item per domain, so a domain's chunks in the work
  * never run concurrently; a chunk in an interrupt may run while the work
  * runs on another CPU, each under the lock, and both may then call
  * ->kick_done(), which is idempotent (an unmask). Domains are processed
@@ -135,6 +135,32 @@ static DEFINE_PER_CPU(struct xenintro_irq_allowance, xenintro_irq_allowance);
 
 static struct workqueue_struct *xenintro_event_wq;
 
+/*
+ * One chunk of @dom's ring, in the worker or in an interrupt (@irq, for
+ * the trace): the verdicts the agent published without a kick, then at
+ * most @budget requests; an emptied ring is given back to the backend.
+ * Returns whether requests are left; @done gets how many were taken.
+ */
+static bool xenintro_drain_chunk(struct xenintro_domain *dom,
+				 unsigned int budget, bool irq,
+				 unsigned int *done)
+{
+	unsigned long flags;
+	unsigned int n;
+	bool more;
+
+	spin_lock_irqsave(&dom->lock, flags);
+	xenintro_consume_verdicts_locked(dom);
+	n = xenintro_drain_budget_locked(dom, budget, &more);
+	trace_xenintro_drain(dom->hv.domid, n, budget, more, irq);
+	spin_unlock_irqrestore(&dom->lock, flags);
+
+	if (!more && dom->ops->kick_done)
+		dom->ops->kick_done(dom, !n);
+	*done = n;
+	return more;
+}
+
 /**
  * xenintro_drain_work_run() - one bounded chunk of a domain's ring
  * @dom: the domain
@@ -146,20 +172,10 @@ static struct workqueue_struct *xenintro_event_wq;
  */
 bool xenintro_drain_work_run(struct xenintro_domain *dom)
 {
-	unsigned int budget = READ_ONCE(xenintro_drain_budget);
-	unsigned long flags;
 	unsigned int n;
-	bool more;
 
-	spin_lock_irqsave(&dom->lock, flags);
-	xenintro_consume_verdicts_locked(dom);
-	n = xenintro_drain_budget_locked(dom, budget, &more);
-	trace_xenintro_drain(dom->hv.domid, n, budget, more, false);
-	spin_unlock_irqrestore(&dom->lock, flags);
-
-	if (!more && dom->ops->kick_done)
-		dom->ops->kick_done(dom, !n);
-	return more;
+	return xenintro_drain_chunk(dom, READ_ONCE(xenintro_drain_budget),
+				    false, &n);
 }
 EXPORT_SYMBOL_IF_KUNIT(xenintro_drain_work_run);
 
@@ -189,7 +205,6 @@ void xenintro_drain_work_setup(struct xenintro_domain *dom)
  */
 void xenintro_domain_kick(struct xenintro_domain *dom)
 {
-	unsigned int budget = READ_ONCE(xenintro_drain_budget);
 	unsigned int allowed = READ_ONCE(xenintro_irq_budget);
 	struct xenintro_irq_allowance *a;
 	unsigned long flags, now;
@@ -199,7 +214,8 @@ void xenintro_domain_kick(struct xenintro_domain *dom)
 	/* Queued work will take these requests; keep their order. */
 	if (!allowed || work_pending(&dom->drain_work))
 		goto defer;
-	spin_lock_irqsave(&dom->lock, flags);
+	/* Interrupts off: this CPU's allowance is ours until charged. */
+	local_irq_save(flags);
 	a = this_cpu_ptr(&xenintro_irq_allowance);
 	now = jiffies;
 	if (a->tick != now) {	/* a new tick, a new allowance */
@@ -207,20 +223,16 @@ void xenintro_domain_kick(struct xenintro_domain *dom)
 		a->used = 0;
 	}
 	if (a->used >= allowed) {
-		spin_unlock_irqrestore(&dom->lock, flags);
+		local_irq_restore(flags);
 		goto defer;
 	}
-	budget = min(budget, allowed - a->used);
-	xenintro_consume_verdicts_locked(dom);
-	n = xenintro_drain_budget_locked(dom, budget, &more);
+	more = xenintro_drain_chunk(dom, min(READ_ONCE(xenintro_drain_budget),
+					     allowed - a->used),
+				    true, &n);
 	a->used += n;
-	trace_xenintro_drain(dom->hv.domid, n, budget, more, true);
-	spin_unlock_irqrestore(&dom->lock, flags);
-	if (more)
-		goto defer;
-	if (dom->ops->kick_done)
-		dom->ops->kick_done(dom, !n);
-	return;
+	local_irq_restore(flags);
+	if (!more)
+		return;
 defer:
 	queue_work(xenintro_event_wq, &dom->drain_work);
 }
