@@ -314,16 +314,38 @@ TEST_F(trace, events)
 	free(trace);
 }
 
-TEST_F(trace, drain_budget)
+/*
+ * Attach @x to @domid with CPUID monitored and every CPUID answered by a
+ * kernel rule (CONTINUE), so that drains are all the trace shows. 0 or
+ * -errno.
+ */
+static int attach_answering_cpuid(struct xenintro *x, unsigned int domid)
 {
 	struct xenintro_attach a = { .event_entries = 64,
 				     .verdict_entries = 64 };
-	static char drains[4096][256];
 	struct xenintro_rule rule = {
 		.event = XENINTRO_EVENT_CPUID,
 		.action = XENINTRO_VERDICT_CONTINUE,
 		.last = ~0ULL,
 	};
+	int ret;
+
+	ret = xenintro_open(x, XENINTRO_FEATURE_RULES, 0);
+	if (ret)
+		return ret;
+	ret = xenintro_attach(x, domid, &a);
+	if (!ret)
+		ret = xenintro_monitor_cpuid(x, 0);
+	if (!ret)
+		ret = xenintro_set_rules(x, &rule, 1, NULL, NULL);
+	if (ret)
+		xenintro_close(x);
+	return ret;
+}
+
+TEST_F(trace, drain_budget)
+{
+	static char drains[4096][256];
 	const int events = 400;
 	char res[512], old[32] = "";
 	long long sum = 0, most = 0;
@@ -338,10 +360,7 @@ TEST_F(trace, drain_budget)
 
 	ASSERT_EQ(0, start_tracing());
 	self->traced = true;
-	ASSERT_EQ(0, xenintro_open(&x, XENINTRO_FEATURE_RULES, 0));
-	ASSERT_EQ(0, xenintro_attach(&x, self->domid, &a));
-	ASSERT_EQ(0, xenintro_monitor_cpuid(&x, 0));
-	ASSERT_EQ(0, xenintro_set_rules(&x, &rule, 1, NULL, NULL));
+	ASSERT_EQ(0, attach_answering_cpuid(&x, self->domid));
 	EXPECT_EQ(0, sim_cmd(res, sizeof(res),
 			     "storm domid=%u events=%d threads=4 kind=cpuid",
 			     self->domid, events)) {
@@ -407,14 +426,7 @@ static int irq_chunks(char drains[][256], int nd, long long *requests)
 
 TEST_F(trace, irq_budget)
 {
-	struct xenintro_attach a = { .event_entries = 64,
-				     .verdict_entries = 64 };
 	static char drains[4096][256];
-	struct xenintro_rule rule = {
-		.event = XENINTRO_EVENT_CPUID,
-		.action = XENINTRO_VERDICT_CONTINUE,
-		.last = ~0ULL,
-	};
 	const int calm = 50, events = 2000;
 	char res[512], old[32] = "";
 	long long reqs;
@@ -424,10 +436,7 @@ TEST_F(trace, irq_budget)
 
 	ASSERT_LT(0, read_param(IRQ_BUDGET, old, sizeof(old)));
 	EXPECT_EQ(-EINVAL, write_str(IRQ_BUDGET, "5000"));
-	ASSERT_EQ(0, xenintro_open(&x, XENINTRO_FEATURE_RULES, 0));
-	ASSERT_EQ(0, xenintro_attach(&x, self->domid, &a));
-	ASSERT_EQ(0, xenintro_monitor_cpuid(&x, 0));
-	ASSERT_EQ(0, xenintro_set_rules(&x, &rule, 1, NULL, NULL));
+	ASSERT_EQ(0, attach_answering_cpuid(&x, self->domid));
 	self->traced = true;
 
 	/* A calm guest: every request answered in its interrupt. */
